@@ -1,0 +1,209 @@
+import type { z } from 'zod'
+import { loadConfig } from '../config/index.js'
+import { TesseraError } from '../errors/index.js'
+import { type CreatedLogger, createLogger, type Logger } from '../log/index.js'
+import { MemoryMonitor } from '../memory/index.js'
+import type { AppConfig } from './app-config.js'
+import { applyCoreDumpSettings } from './core-dump.js'
+import { Service, type ServiceDefinition } from './service.js'
+
+export interface ApplicationOptions<C extends AppConfig> {
+  /** Process name in logs (e.g. `center`). */
+  name: string
+  config: C
+  services: (config: C) => readonly ServiceDefinition[]
+  /** Defaults to a pino logger built from `config.log`. */
+  log?: CreatedLogger
+  /** How the process ends after a signal or a fatal error (tests replace it). */
+  exit?: (code: number) => void
+}
+
+export type AppState = 'created' | 'starting' | 'running' | 'stopping' | 'stopped' | 'failed'
+
+/**
+ * One OS process: configuration, logging, the memory monitor, and its
+ * services. `Application.main()` is what a service's entry point calls.
+ */
+export class Application<C extends AppConfig = AppConfig> {
+  readonly name: string
+  readonly config: C
+  readonly logger: Logger
+  readonly memory: MemoryMonitor
+  readonly services: Service<C>[] = []
+  private readonly log: CreatedLogger
+  private readonly exit: (code: number) => void
+  private readonly defs: (config: C) => readonly ServiceDefinition[]
+  private _state: AppState = 'created'
+  private stopping: Promise<void> | undefined
+  private sampler: NodeJS.Timeout | undefined
+  private readonly handlers: [string, (...a: unknown[]) => void][] = []
+
+  constructor(opts: ApplicationOptions<C>) {
+    this.name = opts.name
+    this.config = opts.config
+    this.log = opts.log ?? createLogger(opts.config.log, { app: opts.name, node: opts.config.app.node })
+    this.logger = this.log.logger
+    this.exit = opts.exit ?? ((code) => process.exit(code))
+    this.defs = opts.services
+    this.memory = new MemoryMonitor({
+      logger: this.logger,
+      window: opts.config.memory.window,
+      leakWarnBytesPerMin: opts.config.memory.leakWarnBytesPerMin,
+    })
+  }
+
+  /**
+   * Entry point for a service process: load and validate configuration (a bad
+   * key prints one clear error and exits with status 2), build the
+   * application, install signal and fatal handlers, and start it.
+   */
+  static async main<S extends z.ZodType<AppConfig>>(opts: {
+    name: string
+    schema: S
+    services: (config: z.output<S>) => readonly ServiceDefinition[]
+    argv?: readonly string[]
+    env?: Readonly<Record<string, string | undefined>>
+    defaultFile?: string
+  }): Promise<Application<z.output<S>>> {
+    let loaded: { value: z.output<S>; sources: string[] }
+    try {
+      loaded = loadConfig({
+        schema: opts.schema,
+        argv: opts.argv,
+        env: opts.env,
+        defaultFile: opts.defaultFile,
+      })
+    } catch (err) {
+      const code = err instanceof TesseraError ? err.code : 'CONFIG_ERROR'
+      process.stderr.write(`${opts.name}: ${code}: ${(err as Error).message}\n`)
+      process.exit(2)
+    }
+    const app = new Application<z.output<S>>({
+      name: opts.name,
+      config: loaded.value,
+      services: opts.services,
+    })
+    app.logger.info({ sources: loaded.sources }, 'configuration loaded')
+    app.installProcessHandlers()
+    try {
+      await app.start()
+    } catch (err) {
+      await app.fatal(err, 'start-up failed')
+    }
+    return app
+  }
+
+  get state(): AppState {
+    return this._state
+  }
+
+  /** Create the services and start them in order; on failure, close what started. */
+  async start(): Promise<void> {
+    if (this._state !== 'created') throw new Error(`application already ${this._state}`)
+    this._state = 'starting'
+    const core = applyCoreDumpSettings(this.config.app.coreDump)
+    this.logger.info(
+      { coreDumpSoftLimit: core, pid: process.pid, node: process.version },
+      `${this.name} starting`,
+    )
+    this.sampler = setInterval(() => this.memory.sample(), this.config.memory.sampleIntervalMs).unref()
+    try {
+      for (const def of this.defs(this.config)) {
+        const svc = new Service<C>(def.kind, def.id, this.config, this.logger, def.components)
+        this.services.push(svc)
+        svc.logger.info({ order: svc.host.startOrder() }, `starting ${svc.name}`)
+        await svc.host.start()
+        svc.logger.info(`${svc.name} ready`)
+      }
+    } catch (err) {
+      this._state = 'failed'
+      await this.closeAll()
+      throw err
+    }
+    this._state = 'running'
+    this.logger.info({ services: this.services.map((s) => s.name) }, `${this.name} running`)
+  }
+
+  /** Graceful stop: services close in reverse, then cleaners run, then logs flush. Idempotent. */
+  stop(reason = 'requested'): Promise<void> {
+    if (!this.stopping) {
+      this.logger.info({ reason }, `${this.name} stopping`)
+      this._state = 'stopping'
+      this.stopping = this.closeAll().then(async () => {
+        this._state = 'stopped'
+        this.logger.info(`${this.name} stopped`)
+        await this.log.flush()
+      })
+    }
+    return this.stopping
+  }
+
+  private async closeAll(): Promise<void> {
+    if (this.sampler) clearInterval(this.sampler)
+    let first: unknown
+    for (const svc of [...this.services].reverse()) {
+      try {
+        await svc.host.stop()
+      } catch (err) {
+        first ??= err
+        svc.logger.error({ err }, `${svc.name} did not close cleanly`)
+      }
+    }
+    await this.memory.cleanup()
+    if (first) throw first
+  }
+
+  /** Log at fatal level, make sure the line (and everything before it) is written, then exit 1. */
+  async fatal(err: unknown, msg = 'fatal error'): Promise<void> {
+    this._state = 'failed'
+    this.logger.fatal({ err }, msg)
+    await this.log.flush()
+    this.exit(1)
+  }
+
+  /**
+   * SIGINT/SIGTERM start a graceful stop bounded by app.shutdownTimeoutMs; a
+   * second signal exits at once. Uncaught errors take the fatal path.
+   */
+  installProcessHandlers(): void {
+    let signals = 0
+    const onSignal = (sig: NodeJS.Signals) => {
+      if (++signals > 1) {
+        this.logger.warn({ signal: sig }, 'second signal: exiting now')
+        void this.log.flush().then(() => this.exit(130))
+        return
+      }
+      const timer = setTimeout(() => {
+        void this.fatal(
+          new Error(`shutdown took longer than ${this.config.app.shutdownTimeoutMs} ms`),
+          'shutdown timed out',
+        )
+      }, this.config.app.shutdownTimeoutMs).unref()
+      this.stop(sig).then(
+        () => {
+          clearTimeout(timer)
+          this.exit(0)
+        },
+        (err) => void this.fatal(err, 'shutdown failed'),
+      )
+    }
+    const onUncaught = (err: unknown) => void this.fatal(err, 'uncaught exception')
+    const onRejection = (err: unknown) => void this.fatal(err, 'unhandled rejection')
+    this.on('SIGINT', onSignal)
+    this.on('SIGTERM', onSignal)
+    this.on('uncaughtException', onUncaught)
+    this.on('unhandledRejection', onRejection)
+  }
+
+  /** Remove the process handlers this application installed (tests, embedding). */
+  removeProcessHandlers(): void {
+    for (const [ev, fn] of this.handlers) process.off(ev, fn)
+    this.handlers.length = 0
+  }
+
+  private on<A extends unknown[]>(ev: string, fn: (...a: A) => void): void {
+    const f = fn as (...a: unknown[]) => void
+    process.on(ev, f)
+    this.handlers.push([ev, f])
+  }
+}

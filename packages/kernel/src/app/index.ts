@@ -1,0 +1,8 @@
+export type { AppConfig } from './app-config.js'
+export { appConfigSchema } from './app-config.js'
+export type { ApplicationOptions, AppState } from './application.js'
+export { Application } from './application.js'
+export type { CoreDumpSettings } from './core-dump.js'
+export { applyCoreDumpSettings, readCoreLimit } from './core-dump.js'
+export type { ServiceContext, ServiceDefinition } from './service.js'
+export { Service } from './service.js'

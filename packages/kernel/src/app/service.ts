@@ -1,0 +1,54 @@
+import type { ComponentFactory } from '../component/index.js'
+import { ComponentHost } from '../component/index.js'
+import { configComponent } from '../config/index.js'
+import type { Logger } from '../log/index.js'
+
+/** What every component of a service can reach through `host.context`. */
+export interface ServiceContext<C = unknown> {
+  readonly kind: string
+  readonly serviceId: number
+  readonly logger: Logger
+  readonly config: C
+}
+
+export interface ServiceDefinition {
+  /** gateway, login, logic, center, or a game's own kind. */
+  kind: string
+  /** Cluster-unique service id (the center hands these out in a cluster). */
+  id: number
+  components: readonly ComponentFactory[]
+}
+
+/**
+ * A service: a kind, a cluster-unique id and a component host. The
+ * application creates it, injects configuration through the Config
+ * component, and drives its phases.
+ */
+export class Service<C = unknown> {
+  readonly host: ComponentHost<ServiceContext<C>>
+  readonly logger: Logger
+
+  constructor(
+    readonly kind: string,
+    readonly id: number,
+    config: C,
+    parentLogger: Logger,
+    components: readonly ComponentFactory[],
+  ) {
+    this.logger = parentLogger.child({ service: kind, serviceId: id })
+    this.host = new ComponentHost<ServiceContext<C>>({
+      context: { kind, serviceId: id, logger: this.logger, config },
+      onPhase: (e) =>
+        this.logger.debug(
+          { component: e.component, phase: e.phase, ms: Math.round(e.ms * 10) / 10 },
+          'phase done',
+        ),
+    })
+    this.host.registerAll([configComponent(config), ...components])
+  }
+
+  /** Human name for logs: `logic#3`. */
+  get name(): string {
+    return `${this.kind}#${this.id}`
+  }
+}

@@ -1,0 +1,7 @@
+export type { Component, ComponentFactory, Phase } from './component.js'
+export { BaseComponent, PHASES } from './component.js'
+export type { HostState, PhaseListener } from './component-host.js'
+export { ComponentHost } from './component-host.js'
+export * from './errors.js'
+export type { KernelComponentId } from './type-ids.js'
+export { KernelComponentIds } from './type-ids.js'

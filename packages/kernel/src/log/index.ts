@@ -1,0 +1,2 @@
+export type { CreatedLogger, Logger, LoggerConfig } from './logger.js'
+export { createLogger } from './logger.js'

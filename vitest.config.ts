@@ -1,0 +1,30 @@
+import { fileURLToPath } from 'node:url'
+import { defineConfig } from 'vitest/config'
+
+const src = (p: string) => fileURLToPath(new URL(p, import.meta.url))
+
+// Tests run against the TypeScript sources of every workspace package, so no
+// build is needed first.
+export default defineConfig({
+  resolve: {
+    alias: [
+      { find: /^@tessera\/kernel$/, replacement: src('./packages/kernel/src/index.ts') },
+      { find: /^@tessera\/protocol$/, replacement: src('./packages/protocol/src/index.ts') },
+      { find: /^@tessera\/client$/, replacement: src('./packages/client/src/index.ts') },
+      { find: /^@tessera\/storage$/, replacement: src('./packages/storage/src/index.ts') },
+    ],
+  },
+  test: {
+    include: [
+      'packages/*/src/**/*.test.ts',
+      'services/*/src/**/*.test.ts',
+      'tools/*/src/**/*.test.ts',
+      'tests/**/*.test.ts',
+      'scripts/**/*.test.ts',
+    ],
+    exclude: ['**/node_modules/**', '**/dist/**'],
+    testTimeout: 20_000,
+    hookTimeout: 60_000,
+    pool: 'forks',
+  },
+})
