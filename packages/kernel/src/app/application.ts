@@ -102,11 +102,9 @@ export class Application<C extends AppConfig = AppConfig> {
     if (this._state !== 'created') throw new Error(`application already ${this._state}`)
     this._state = 'starting'
     const core = applyCoreDumpSettings(this.config.app.coreDump)
-    this.logger.info(
-      { coreDumpSoftLimit: core, pid: process.pid, node: process.version },
-      `${this.name} starting`,
-    )
-    this.sampler = setInterval(() => this.memory.sample(), this.config.memory.sampleIntervalMs).unref()
+    this.logger.info({ coreDumpSoftLimit: core, nodeVersion: process.version }, `${this.name} starting`)
+    // Not unref'd: a running application stays alive until stop() even with no open sockets.
+    this.sampler = setInterval(() => this.memory.sample(), this.config.memory.sampleIntervalMs)
     try {
       for (const def of this.defs(this.config)) {
         const svc = new Service<C>(def.kind, def.id, this.config, this.logger, def.components)
