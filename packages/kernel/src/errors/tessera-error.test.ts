@@ -17,6 +17,8 @@ describe('defineError', () => {
     const cause = new Error('root')
     const e = Sample.with({ cause, details: { field: 'hp' } }, 1, 0)
     expect(e.cause).toBe(cause)
+    expect(e).toBeInstanceOf(Sample)
+    expect(e.code).toBe('TEST_SAMPLE_TOO_BIG')
     expect(e.details).toEqual({ field: 'hp' })
   })
 

@@ -53,7 +53,11 @@ export function defineError<A extends unknown[] = unknown[]>(code: string, templ
       super(code, format(template, args))
     }
     static with(opts: { cause?: unknown; details?: Record<string, unknown> }, ...args: A): TesseraError {
-      return new TesseraError(code, format(template, args), opts)
+      // Same class as `new`, so instanceof works for errors built with a cause.
+      const e = new Cls(...args)
+      if (opts.cause !== undefined) Object.defineProperty(e, 'cause', { value: opts.cause, writable: true, configurable: true })
+      ;(e as { details: unknown }).details = opts.details
+      return e
     }
     static is(err: unknown): err is TesseraError {
       return err instanceof TesseraError && err.code === code
