@@ -55,7 +55,8 @@ export function defineError<A extends unknown[] = unknown[]>(code: string, templ
     static with(opts: { cause?: unknown; details?: Record<string, unknown> }, ...args: A): TesseraError {
       // Same class as `new`, so instanceof works for errors built with a cause.
       const e = new Cls(...args)
-      if (opts.cause !== undefined) Object.defineProperty(e, 'cause', { value: opts.cause, writable: true, configurable: true })
+      if (opts.cause !== undefined)
+        Object.defineProperty(e, 'cause', { value: opts.cause, writable: true, configurable: true })
       ;(e as { details: unknown }).details = opts.details
       return e
     }
