@@ -9,9 +9,11 @@ export default defineConfig({
   resolve: {
     alias: [
       { find: /^@tessera\/kernel$/, replacement: src('./packages/kernel/src/index.ts') },
+      { find: /^@tessera\/protocol\/client$/, replacement: src('./packages/protocol/src/client.ts') },
       { find: /^@tessera\/protocol$/, replacement: src('./packages/protocol/src/index.ts') },
       { find: /^@tessera\/client$/, replacement: src('./packages/client/src/index.ts') },
       { find: /^@tessera\/storage$/, replacement: src('./packages/storage/src/index.ts') },
+      { find: /^@tessera\/storage\/testing$/, replacement: src('./packages/storage/src/testing/index.ts') },
     ],
   },
   test: {

@@ -13,7 +13,6 @@ export async function collectCodes(): Promise<Map<string, { template: string }>>
   const others: Record<string, () => Promise<unknown>> = {
     protocol: () => import('@tessera/protocol'),
     storage: () => import('@tessera/storage'),
-    client: () => import('@tessera/client'),
   }
   for (const [dir, load] of Object.entries(others)) {
     if (existsSync(fileURLToPath(new URL(`../packages/${dir}/src/index.ts`, import.meta.url)))) await load()

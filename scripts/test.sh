@@ -16,7 +16,6 @@ pnpm lint
 
 step "generated code is up to date"
 pnpm check:generated
-if [ -f tools/proto-gen/package.json ]; then pnpm --filter @tessera/proto-gen gen --check; fi
 
 step "type-check and build"
 pnpm build

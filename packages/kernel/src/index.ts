@@ -1,6 +1,7 @@
 // Public surface of @tessera/kernel: one line per concern folder; other
 // packages import only from here.
 export * from './app/index.js'
+export * from './codec/index.js'
 export * from './component/index.js'
 export * from './config/index.js'
 export * from './errors/index.js'

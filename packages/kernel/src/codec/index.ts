@@ -1,0 +1,37 @@
+// Public surface of the body codec: compression, encryption and the
+// message pipeline tying them to the generated registry. The frame header
+// itself is net/'s (frame-header.ts).
+
+export { BodyCompressor, type CompressionOptions, defaultCompressionOptions } from './compression.js'
+export {
+  type CipherOptions,
+  type CipherRole,
+  createSessionCipher,
+  defaultCipherOptions,
+  frameAad,
+  SEALED_OVERHEAD,
+  SessionCipher,
+  type SessionCipherInit,
+} from './encryption.js'
+export {
+  CodecBadBody,
+  CodecBadOptions,
+  CodecDecryptFailed,
+  CodecEncodeFailed,
+  CodecInflateFailed,
+  CodecInflateTooLarge,
+  CodecKeyExchangeFailed,
+  CodecNoCipher,
+  CodecPlaintextRefused,
+  CodecReplay,
+  CodecUnknownMessage,
+} from './errors.js'
+export { generateKeyPair, generateNonce, HKDF_INFO, type KeyPair, NONCE_BYTES } from './key-agreement.js'
+export {
+  BodyFlag,
+  type BodyRegistry,
+  type BodyType,
+  type EncodedBody,
+  MessageCodec,
+  type MessageCodecOptions,
+} from './message-codec.js'

@@ -1,0 +1,26 @@
+import type { Reader, Writer } from './wire.js'
+
+/**
+ * What the generator emits for every message: metadata from the proto
+ * options plus its codec. `encode`/`decode` work on whole bodies; `write`/
+ * `read` are the building blocks nested messages call.
+ */
+export interface MessageType<T = unknown> {
+  /** Fully qualified proto name, e.g. `game.ChatSend`. */
+  readonly name: string
+  /** Wire id from `(tessera.msg_id)`; 0 for a type used only as a field. */
+  readonly msgId: number
+  /** Leave the body out of logs in frames without the RESPONSE flag. */
+  readonly noLogReq: boolean
+  /** Leave the body out of logs in frames with the RESPONSE flag. */
+  readonly noLogRes: boolean
+  /** Service-to-service only; absent from the client code. */
+  readonly serverOnly: boolean
+  /** A message with every field at its default, overridden by `init`. */
+  create(init?: Partial<T>): T
+  encode(message: T): Uint8Array
+  /** Throws {@link ProtoWireError} (or protobufjs's RangeError) on a malformed body. */
+  decode(bytes: Uint8Array): T
+  write(message: T, w: Writer, depth: number): void
+  read(r: Reader, end: number, depth: number): T
+}

@@ -1,0 +1,242 @@
+import type { Pool, PoolConnection, PoolOptions, ResultSetHeader, RowDataPacket } from 'mysql2/promise'
+import { createConnection, createPool } from 'mysql2/promise'
+import { StorageQueueFull, StorageSchemaMismatch, StorageUnavailable } from '../errors.js'
+import type { StorageLogger } from '../logger.js'
+import { errorInfo, isQueueFull, isRetryable } from './db-errors.js'
+import { classify, type QueryMetrics } from './query-metrics.js'
+
+export interface RetryOptions {
+  /** Attempts after the first one failed on a network error. Default 3. */
+  attempts?: number
+  /** First backoff delay, doubled each attempt. Default 100 ms. */
+  baseDelayMs?: number
+  /** Backoff ceiling. Default 2000 ms. */
+  maxDelayMs?: number
+}
+
+export interface DbOptions {
+  /** mysql://user:pass@host:port (the database part is ignored; see `database`). */
+  url: string
+  /** Database the pool works in; created first when `createDatabase` is set. */
+  database: string
+  createDatabase?: boolean
+  /** Default 8. */
+  connectionLimit?: number
+  /** Callers waiting for a connection beyond this get STORAGE_QUEUE_FULL. Default 1000. */
+  queueLimit?: number
+  /** Per statement. Default 15000 ms. */
+  queryTimeoutMs?: number
+  /** Default 5000 ms. */
+  connectTimeoutMs?: number
+  /** Idle connections are closed after this; clamped below half the server's wait_timeout. Default 60000 ms. */
+  idleTimeoutMs?: number
+  /** Keep-alive ping interval (0 = off). Default 30000 ms. */
+  pingIntervalMs?: number
+  retry?: RetryOptions
+  /** Statements run on every new connection (e.g. `SET time_zone = '+00:00'`). */
+  sessionInit?: readonly string[]
+}
+
+export type Params = readonly unknown[]
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms))
+
+/**
+ * The storage layer's only door to MySQL: a mysql2 pool plus what mysql2
+ * leaves out. Every statement we send is idempotent (fenced upserts, reads,
+ * IF NOT EXISTS DDL), so a statement that failed on the network is retried
+ * on a fresh connection with backoff; a connection the server dropped or a
+ * restarted server therefore never shows up as an error to callers, unless
+ * the server stays away longer than the retries (STORAGE_UNAVAILABLE).
+ */
+export class DbClient {
+  readonly database: string
+  readonly idleTimeoutMs: number
+  private readonly attempts: number
+  private readonly baseDelayMs: number
+  private readonly maxDelayMs: number
+  private readonly queryTimeoutMs: number
+  private readonly queueLimit: number
+  private pingTimer: NodeJS.Timeout | undefined
+  private closed = false
+
+  private constructor(
+    private readonly pool: Pool,
+    opts: DbOptions,
+    idleTimeoutMs: number,
+    private readonly metrics: QueryMetrics,
+    private readonly logger: StorageLogger,
+  ) {
+    this.database = opts.database
+    this.idleTimeoutMs = idleTimeoutMs
+    this.attempts = opts.retry?.attempts ?? 3
+    this.baseDelayMs = opts.retry?.baseDelayMs ?? 100
+    this.maxDelayMs = opts.retry?.maxDelayMs ?? 2000
+    this.queryTimeoutMs = opts.queryTimeoutMs ?? 15000
+    this.queueLimit = opts.queueLimit ?? 1000
+    const ping = opts.pingIntervalMs ?? 30000
+    if (ping > 0) {
+      this.pingTimer = setInterval(() => this.keepAlive(), ping)
+      this.pingTimer.unref()
+    }
+  }
+
+  /**
+   * Connect (with the retry policy), read the server's wait_timeout so idle
+   * connections are reaped before the server kills them, create the database
+   * if asked, then open the pool.
+   */
+  static async open(opts: DbOptions, metrics: QueryMetrics, logger: StorageLogger): Promise<DbClient> {
+    const base = connectionOptions(opts)
+    const attempts = opts.retry?.attempts ?? 3
+    let waitTimeoutS = 28800
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const conn = await createConnection({ ...base, database: undefined })
+        try {
+          for (const s of opts.sessionInit ?? []) await conn.query(s)
+          const [rows] = await conn.query<RowDataPacket[]>('SELECT @@SESSION.wait_timeout AS wt')
+          waitTimeoutS = Number(rows[0]?.wt ?? waitTimeoutS)
+          if (opts.createDatabase) {
+            await conn.query(
+              `CREATE DATABASE IF NOT EXISTS \`${opts.database}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`,
+            )
+          } else {
+            const [found] = await conn.query<RowDataPacket[]>(
+              'SELECT SCHEMA_NAME FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ?',
+              [opts.database],
+            )
+            if (found.length === 0)
+              throw new StorageSchemaMismatch(opts.database, 'the database does not exist')
+          }
+        } finally {
+          conn.destroy()
+        }
+        break
+      } catch (err) {
+        if (!isRetryable(err) || attempt >= attempts) {
+          if (isRetryable(err))
+            throw StorageUnavailable.with({ cause: err }, `connect: ${(err as Error).message}`)
+          throw err
+        }
+        await sleep(backoff(attempt, opts.retry?.baseDelayMs ?? 100, opts.retry?.maxDelayMs ?? 2000))
+      }
+    }
+    const idleTimeoutMs = Math.max(500, Math.min(opts.idleTimeoutMs ?? 60000, (waitTimeoutS * 1000) / 2))
+    const pool = createPool({
+      ...base,
+      connectionLimit: opts.connectionLimit ?? 8,
+      maxIdle: opts.connectionLimit ?? 8,
+      idleTimeout: idleTimeoutMs,
+      queueLimit: opts.queueLimit ?? 1000,
+      waitForConnections: true,
+    })
+    const init = opts.sessionInit ?? []
+    if (init.length > 0) {
+      // Commands queue in order on a connection, so these run before the
+      // statement that caused the connection to be opened.
+      pool.pool.on('connection', (c) => {
+        for (const s of init) c.query(s, () => {})
+      })
+    }
+    return new DbClient(pool, opts, idleTimeoutMs, metrics, logger)
+  }
+
+  /**
+   * Run one statement, retrying network failures on a fresh connection.
+   * Only idempotent statements belong here.
+   */
+  async query<T = RowDataPacket[] | ResultSetHeader>(
+    sql: string,
+    params: Params = [],
+    retry = true,
+  ): Promise<T> {
+    const cls = classify(sql)
+    for (let attempt = 0; ; attempt++) {
+      if (this.closed) throw new StorageUnavailable('client closed')
+      const t0 = performance.now()
+      try {
+        const [result] = await this.pool.query({
+          sql,
+          values: params as unknown[],
+          timeout: this.queryTimeoutMs,
+        })
+        this.metrics.record(cls, performance.now() - t0, true)
+        return result as T
+      } catch (err) {
+        this.metrics.record(cls, performance.now() - t0, false)
+        if (isQueueFull(err)) throw StorageQueueFull.with({ cause: err }, this.queueLimit)
+        if (!isRetryable(err)) throw err
+        if (!retry || attempt >= this.attempts) {
+          throw StorageUnavailable.with({ cause: err, details: errorInfo(err) }, (err as Error).message)
+        }
+        await sleep(backoff(attempt, this.baseDelayMs, this.maxDelayMs))
+      }
+    }
+  }
+
+  /** One round trip, no retry: true when the server answers. */
+  async ping(): Promise<boolean> {
+    try {
+      await this.pool.query({ sql: 'SELECT 1', timeout: Math.min(this.queryTimeoutMs, 5000) })
+      return true
+    } catch {
+      return false
+    }
+  }
+
+  /** A dedicated connection (for the backup tool and tests). Release it. */
+  getConnection(): Promise<PoolConnection> {
+    return this.pool.getConnection()
+  }
+
+  /** Free connections currently held by the pool (for tests of idle reaping). */
+  freeConnections(): number {
+    const p = this.pool.pool as unknown as { _freeConnections?: { length: number } }
+    return p._freeConnections?.length ?? 0
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return
+    this.closed = true
+    if (this.pingTimer) clearInterval(this.pingTimer)
+    await this.pool.end().catch(() => {})
+  }
+
+  private keepAlive(): void {
+    void this.ping().then((ok) => {
+      if (!ok && !this.closed)
+        this.logger.warn({ database: this.database }, 'storage: keep-alive ping failed')
+    })
+  }
+}
+
+export function backoff(attempt: number, base: number, max: number): number {
+  const d = Math.min(max, base * 2 ** attempt)
+  return d / 2 + Math.random() * (d / 2)
+}
+
+function connectionOptions(opts: DbOptions): PoolOptions {
+  const u = new URL(opts.url)
+  if (u.protocol !== 'mysql:' && u.protocol !== 'mariadb:')
+    throw new TypeError(`MYSQL url must start with mysql://: ${opts.url}`)
+  return {
+    host: u.hostname,
+    port: u.port ? Number(u.port) : 3306,
+    user: decodeURIComponent(u.username || 'root'),
+    password: decodeURIComponent(u.password),
+    database: opts.database,
+    charset: 'utf8mb4_unicode_ci',
+    connectTimeout: opts.connectTimeoutMs ?? 5000,
+    enableKeepAlive: true,
+    keepAliveInitialDelay: 10000,
+    supportBigNumbers: true,
+    bigNumberStrings: true,
+    dateStrings: true,
+    // affectedRows must count only rows an upsert really changed (1 insert,
+    // 2 update, 0 when the fence kept the old values): that is how a stale
+    // write is noticed without a second query.
+    flags: ['-FOUND_ROWS'],
+    multipleStatements: false,
+  }
+}

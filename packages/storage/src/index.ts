@@ -1,0 +1,14 @@
+// Public surface of @tessera/storage.
+
+export { DbClient, type DbOptions, type RetryOptions } from './db/db-client.js'
+export type { ClassStats, StatementClass } from './db/query-metrics.js'
+export { classify, QueryMetrics, STATEMENT_CLASSES } from './db/query-metrics.js'
+export type { JournalMode, JournalOptions } from './durability/journal.js'
+export * from './entity/index.js'
+export * from './errors.js'
+export type { StorageLogger } from './logger.js'
+export { silentLogger } from './logger.js'
+export { migrate } from './sql/prepare-schema.js'
+export { createTableSql, databaseName, migrationSql, schemaProblems } from './sql/schema.js'
+export type { FlushResult, StorageOptions, StorageStats } from './storage.js'
+export { Storage } from './storage.js'

@@ -1,0 +1,422 @@
+import { mkdirSync } from 'node:fs'
+import path from 'node:path'
+import type { RowDataPacket } from 'mysql2/promise'
+import { DbClient, type DbOptions } from './db/db-client.js'
+import { type ClassStats, QueryMetrics, type StatementClass } from './db/query-metrics.js'
+import { DumpFile } from './durability/dump-file.js'
+import { ErrorDump } from './durability/error-dump.js'
+import { Journal, type JournalOptions } from './durability/journal.js'
+import type { ChangeSink, Column, Columns, Entity, Row, RowInit, RowState } from './entity/index.js'
+import { EPOCH_COLUMN, encodeValue, ROW_STATE, rowState, VERSION_COLUMN } from './entity/index.js'
+import {
+  StorageBadConfig,
+  StorageBadValue,
+  StorageNotRunning,
+  StorageStaleEpoch,
+  StorageUnavailable,
+} from './errors.js'
+import { BatchWriter, emptyOutcome, mergeOutcome, type WriteOutcome } from './flush/batch-writer.js'
+import { journalPayload, planJournalReplay, takeDirty } from './flush/build-specs.js'
+import { Lane } from './flush/lane.js'
+import { type StorageLogger, silentLogger } from './logger.js'
+import { prepareSchema } from './sql/prepare-schema.js'
+import { databaseName } from './sql/schema.js'
+import { keyInSql, q } from './sql/upsert.js'
+
+export interface StorageOptions {
+  /** mysql://user:pass@host:port of the server. */
+  url: string
+  /** Service name and machine id give the database name `<service>_<machineId>`. */
+  service: string
+  machineId: number | string
+  /** `single` (default) creates database and tables; `cluster` only verifies them. */
+  mode?: 'single' | 'cluster'
+  entities: readonly Entity<Columns>[]
+  /** Journal, dump and error files go to `<dataDir>/<database>/`. */
+  dataDir: string
+  /** Owner epoch written with every row unless load/create says otherwise. Default 0. */
+  epoch?: number
+  /** Periodic flush interval. Default 1000 ms. */
+  flushIntervalMs?: number
+  /** Rows per multi-row upsert. Default 500. */
+  batchRows?: number
+  /** While writes wait in the dump file, how often to check the database is back. Default 1000 ms. */
+  probeIntervalMs?: number
+  journal?: JournalOptions
+  db?: Omit<DbOptions, 'url' | 'database' | 'createDatabase'>
+  logger?: StorageLogger
+  /** Wall clock, for timestamps in dump records. */
+  now?: () => number
+}
+
+export interface FlushResult extends WriteOutcome {
+  /** Batches (statements before any split) sent or dumped. */
+  batches: number
+}
+
+export interface StorageStats {
+  database: string
+  queries: Record<StatementClass, ClassStats>
+  /** Field assignments that marked a column dirty, since start. */
+  dirtyMarks: number
+  /** Rows with unflushed changes now. */
+  dirtyRows: number
+  loadedRows: number
+  flushes: number
+  rowsLanded: number
+  rowsDumped: number
+  rowsErrored: number
+  rowsRejected: number
+  /** Records in the dump file waiting for the database. */
+  dumpPending: number
+}
+
+type State = 'new' | 'starting' | 'running' | 'stopping' | 'stopped'
+
+/**
+ * Persistent rows with dirty tracking (see docs/storage.md). Changes are
+ * journaled as they happen, flushed in batched fenced upserts on an
+ * interval, at unload and at stop; what cannot reach the database goes to
+ * the dump file and is replayed when it answers again.
+ */
+export class Storage implements ChangeSink {
+  readonly database: string
+  readonly dir: string
+  private readonly opts: StorageOptions
+  private readonly logger: StorageLogger
+  private readonly now: () => number
+  private readonly entities = new Map<string, Entity<Columns>>()
+  private readonly metrics = new QueryMetrics()
+  private readonly lane = new Lane()
+  private readonly rows = new Map<string, object>()
+  private readonly loading = new Map<string, Promise<object | undefined>>()
+  private readonly dirty = new Set<RowState>()
+  private readonly journal: Journal
+  private readonly journaling: boolean
+  private db: DbClient | undefined
+  private dump: DumpFile | undefined
+  private errors: ErrorDump | undefined
+  private writer: BatchWriter | undefined
+  private state: State = 'new'
+  private timers: NodeJS.Timeout[] = []
+  private probing = false
+  private flushQueued: Promise<FlushResult> | undefined
+  private counts = { dirtyMarks: 0, flushes: 0, landed: 0, dumped: 0, errored: 0, rejected: 0 }
+
+  constructor(opts: StorageOptions) {
+    this.opts = opts
+    this.logger = opts.logger ?? silentLogger
+    this.now = opts.now ?? Date.now
+    this.database = databaseName(opts.service, opts.machineId)
+    for (const e of opts.entities) {
+      if (this.entities.has(e.table)) throw new StorageBadConfig(`two entities use table ${e.table}`)
+      this.entities.set(e.table, e)
+    }
+    if ((opts.batchRows ?? 500) < 1) throw new StorageBadConfig('batchRows must be >= 1')
+    this.dir = path.join(opts.dataDir, this.database)
+    this.journal = new Journal(this.dir, opts.journal)
+    this.journaling = this.journal.mode !== 'off'
+  }
+
+  /**
+   * Connect, create or verify the schema, replay the dump file and the
+   * journal left by a previous run, then start the flush timer.
+   */
+  async start(): Promise<void> {
+    if (this.state !== 'new') throw new StorageNotRunning(this.state)
+    this.state = 'starting'
+    try {
+      mkdirSync(this.dir, { recursive: true })
+      const single = (this.opts.mode ?? 'single') === 'single'
+      this.db = await DbClient.open(
+        { ...this.opts.db, url: this.opts.url, database: this.database, createDatabase: single },
+        this.metrics,
+        this.logger,
+      )
+      await prepareSchema(this.db, [...this.entities.values()], single, this.logger)
+      this.dump = new DumpFile(path.join(this.dir, 'dump.log'))
+      this.errors = new ErrorDump(path.join(this.dir, 'errors.log'))
+      this.writer = new BatchWriter(this.db, this.dump, this.errors, this.logger, this.now)
+      await this.writer.replayDump()
+      await this.replayJournal()
+      this.journal.open()
+      this.state = 'running'
+      this.every(this.opts.flushIntervalMs ?? 1000, () => this.periodicFlush())
+      this.every(this.opts.probeIntervalMs ?? 1000, () => this.probe())
+    } catch (err) {
+      await this.db?.close()
+      this.journal.close()
+      this.dump?.close()
+      this.state = 'stopped'
+      throw err
+    }
+  }
+
+  /** Track a new row (every column dirty); it is written at the next flush. */
+  create<C extends Columns>(entity: Entity<C>, init: RowInit<C>, opts?: { epoch?: number }): Row<C> {
+    this.assertRunning()
+    this.assertEntity(entity)
+    const row = entity.build(init, opts?.epoch ?? this.opts.epoch ?? 0)
+    const s = row[ROW_STATE]
+    const id = `${entity.table}\u0000${s.key}`
+    if (this.rows.has(id))
+      throw new StorageBadValue(entity.name, entity.primaryKey.join(','), `row ${s.key} is already loaded`)
+    this.rows.set(id, row)
+    s.sink = this
+    this.dirty.add(s)
+    this.counts.dirtyMarks += s.dirtyCount
+    if (this.journaling)
+      this.journal.append(
+        journalPayload(
+          s,
+          s.entity.columnNames.map((_c, i) => i),
+          encodeValue,
+        ),
+      )
+    return row
+  }
+
+  /**
+   * The row with this primary key (a value, or an array for a composite
+   * key), from memory or the database; undefined when it does not exist.
+   * With an epoch > 0, first claims the row for that epoch in one atomic
+   * UPDATE, so writes of any older owner are refused from then on; throws
+   * STORAGE_STALE_EPOCH when a newer owner already holds it.
+   */
+  async load<C extends Columns>(
+    entity: Entity<C>,
+    key: unknown,
+    opts?: { epoch?: number },
+  ): Promise<Row<C> | undefined> {
+    this.assertRunning()
+    this.assertEntity(entity)
+    const keyDb = this.keyToDb(entity, key)
+    const id = `${entity.table}\u0000${encodeValue(keyDb)}`
+    const cached = this.rows.get(id)
+    if (cached) return cached as Row<C>
+    let p = this.loading.get(id)
+    if (!p) {
+      p = this.fetch(entity, keyDb, opts?.epoch ?? this.opts.epoch ?? 0).finally(() =>
+        this.loading.delete(id),
+      )
+      this.loading.set(id, p)
+    }
+    const row = await p
+    if (row && !this.rows.has(id)) {
+      this.rows.set(id, row)
+      rowState(row).sink = this
+    }
+    return (this.rows.get(id) ?? row) as Row<C> | undefined
+  }
+
+  /** Write every dirty row now. */
+  flush(): Promise<FlushResult> {
+    this.assertRunning(true)
+    return this.lane.run(() => this.flushNow())
+  }
+
+  /**
+   * Write this row's pending changes and forget it (a player logging out).
+   * Rejects with the row's error if the database refused it (stale epoch,
+   * SQL error); the change is then in the error dump or superseded.
+   */
+  async unload(row: object): Promise<void> {
+    this.assertRunning()
+    const s = rowState(row)
+    const id = `${s.entity.table}\u0000${s.key}`
+    const out = await this.lane.run(async () => {
+      this.dirty.delete(s)
+      return this.writeStates([s])
+    })
+    if (this.rows.get(id) === row) this.rows.delete(id)
+    s.sink = undefined
+    const bad = out.rejected[0] ?? out.failed[0]
+    if (bad) throw bad.error
+  }
+
+  /** Final flush, then close. Whatever cannot be written stays in the dump file for the next start. */
+  async stop(): Promise<void> {
+    if (this.state !== 'running') return
+    this.state = 'stopping'
+    for (const t of this.timers) clearInterval(t)
+    this.timers = []
+    try {
+      await this.lane.run(async () => {
+        await this.flushNow()
+        if ((this.dump?.pending ?? 0) > 0) await this.writer?.replayDump()
+      })
+    } finally {
+      this.journal.close()
+      // Everything journaled is now in the database or the dump file.
+      if (this.dirty.size === 0) this.journal.removeThrough(Number.MAX_SAFE_INTEGER)
+      this.dump?.close()
+      this.errors?.close()
+      await this.db?.close()
+      this.state = 'stopped'
+    }
+  }
+
+  stats(): StorageStats {
+    return {
+      database: this.database,
+      queries: this.metrics.snapshot(),
+      dirtyMarks: this.counts.dirtyMarks,
+      dirtyRows: this.dirty.size,
+      loadedRows: this.rows.size,
+      flushes: this.counts.flushes,
+      rowsLanded: this.counts.landed,
+      rowsDumped: this.counts.dumped,
+      rowsErrored: this.counts.errored,
+      rowsRejected: this.counts.rejected,
+      dumpPending: this.dump?.pending ?? 0,
+    }
+  }
+
+  /** The pool, for tools and tests that need raw SQL in this database. */
+  get client(): DbClient {
+    if (!this.db) throw new StorageNotRunning(this.state)
+    return this.db
+  }
+
+  /** @internal ChangeSink: a tracked row changed a column. */
+  onChange(s: RowState, col: number): void {
+    this.counts.dirtyMarks++
+    this.dirty.add(s)
+    if (this.journaling) this.journal.append(journalPayload(s, [col], encodeValue))
+  }
+
+  private async flushNow(): Promise<FlushResult> {
+    const sealed = this.journal.rotate()
+    const states = [...this.dirty]
+    this.dirty.clear()
+    const out = await this.writeStates(states)
+    // Every change of the sealed segments is now in the database, the dump
+    // file or the error dump: the journal no longer needs them.
+    this.journal.removeThrough(sealed)
+    this.counts.flushes++
+    return out
+  }
+
+  private async writeStates(states: RowState[]): Promise<FlushResult> {
+    const writer = this.writer as BatchWriter
+    const batches = takeDirty(states, this.opts.batchRows ?? 500)
+    const out: FlushResult = { ...emptyOutcome(), batches: batches.length }
+    for (const b of batches) mergeOutcome(out, await writer.write(b.spec, b.meta))
+    this.counts.landed += out.landed
+    this.counts.dumped += out.dumped
+    this.counts.errored += out.errored
+    this.counts.rejected += out.rejected.length
+    for (const r of out.rejected) {
+      // The row is no longer ours: refuse further changes and drop it, so a
+      // later load reads the current owner's data.
+      r.state.fenced = r.error
+      this.rows.delete(`${r.state.entity.table}\u0000${r.state.key}`)
+      this.logger.error(
+        { err: r.error, entity: r.state.entity.name, key: r.state.key },
+        'storage: write rejected',
+      )
+    }
+    return out
+  }
+
+  private async fetch(entity: Entity<Columns>, keyDb: unknown[], epoch: number): Promise<object | undefined> {
+    const db = this.db as DbClient
+    if ((this.dump?.pending ?? 0) > 0) {
+      // Older writes of this row may be waiting in the dump: reading the
+      // database now could return stale data.
+      const empty = await this.lane.run(() => (this.writer as BatchWriter).replayDump())
+      if (!empty) throw new StorageUnavailable('writes are waiting in the dump file')
+    }
+    const where = keyInSql(entity.primaryKey, [keyDb])
+    if (epoch > 0) {
+      await db.query(
+        `UPDATE ${q(entity.table)} SET ${q(EPOCH_COLUMN)} = ? WHERE ${where.sql} AND ${q(EPOCH_COLUMN)} < ?`,
+        [epoch, ...where.params, epoch],
+      )
+    }
+    const cols = [...entity.columnNames, VERSION_COLUMN, EPOCH_COLUMN].map(q).join(',')
+    const rows = await db.query<RowDataPacket[]>(
+      `SELECT ${cols} FROM ${q(entity.table)} WHERE ${where.sql}`,
+      where.params,
+    )
+    const raw = rows[0]
+    if (!raw) return undefined
+    const rowEpoch = Number(raw[EPOCH_COLUMN])
+    if (rowEpoch > epoch) throw new StorageStaleEpoch(entity.name, encodeValue(keyDb), epoch, rowEpoch)
+    return entity.fromDb(raw, Number(raw[VERSION_COLUMN]), epoch)
+  }
+
+  private async replayJournal(): Promise<void> {
+    const { records, segments, badTailBytes } = this.journal.readAll()
+    if (segments.length === 0) return
+    if (badTailBytes > 0)
+      this.logger.warn({ dir: this.dir, badTailBytes }, 'storage: torn tail in journal ignored')
+    const pks = new Map([...this.entities.values()].map((e) => [e.table, e.primaryKey]))
+    const specs = planJournalReplay(records, pks, this.opts.batchRows ?? 500, (r) =>
+      this.logger.error({ record: r }, 'storage: journal record for an unknown table skipped'),
+    )
+    const out = emptyOutcome()
+    for (const spec of specs) mergeOutcome(out, await (this.writer as BatchWriter).write(spec, undefined))
+    this.journal.removeThrough(Math.max(...segments))
+    this.logger.info(
+      { records: records.length, rows: out.landed, dumped: out.dumped },
+      'storage: journal replayed',
+    )
+  }
+
+  private periodicFlush(): void {
+    if (this.state !== 'running' || this.flushQueued || this.dirty.size === 0) return
+    this.flushQueued = this.flush()
+    this.flushQueued
+      .catch((err: unknown) => this.logger.error({ err }, 'storage: periodic flush failed'))
+      .finally(() => {
+        this.flushQueued = undefined
+      })
+  }
+
+  private probe(): void {
+    if (this.state !== 'running' || this.probing || (this.dump?.pending ?? 0) === 0) return
+    this.probing = true
+    void (async () => {
+      try {
+        if (await this.db?.ping()) await this.lane.run(() => (this.writer as BatchWriter).replayDump())
+      } catch (err) {
+        this.logger.warn({ err }, 'storage: dump replay failed, will retry')
+      } finally {
+        this.probing = false
+      }
+    })()
+  }
+
+  private every(ms: number, fn: () => void): void {
+    const t = setInterval(fn, ms)
+    t.unref()
+    this.timers.push(t)
+  }
+
+  private keyToDb(entity: Entity<Columns>, key: unknown): unknown[] {
+    const values = entity.primaryKey.length === 1 ? [key] : (key as unknown[])
+    if (!Array.isArray(values) || values.length !== entity.primaryKey.length)
+      throw new StorageBadValue(
+        entity.name,
+        entity.primaryKey.join(','),
+        'key does not match the primary key',
+      )
+    return entity.pkIndexes.map((ci, i) => {
+      const c = entity.columnList[ci] as Column
+      const bad = c.check(values[i])
+      if (bad !== undefined) throw new StorageBadValue(entity.name, entity.columnNames[ci] as string, bad)
+      return c.toDb(values[i])
+    })
+  }
+
+  private assertEntity(entity: Entity<Columns>): void {
+    if (this.entities.get(entity.table) !== entity)
+      throw new StorageBadConfig(`entity ${entity.name} is not registered`)
+  }
+
+  private assertRunning(allowStopping = false): void {
+    if (this.state === 'running' || (allowStopping && this.state === 'stopping')) return
+    throw new StorageNotRunning(this.state)
+  }
+}

@@ -1,0 +1,6 @@
+export { runCli } from './cli.js'
+export type { DumpOptions, DumpResult, Progress } from './dump-database.js'
+export { backupFileName, dumpDatabase } from './dump-database.js'
+export type { RestoreOptions, RestoreProgress } from './restore-database.js'
+export { restoreDatabase } from './restore-database.js'
+export { SqlSplitter } from './sql-splitter.js'
