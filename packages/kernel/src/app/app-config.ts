@@ -10,6 +10,13 @@ export const appConfigSchema = z.strictObject({
     .strictObject({
       /** Node name in the cluster (one machine or container). */
       node: z.string().min(1).default('local'),
+      /**
+       * Snowflake machine id (0..1023). In a cluster the center leases it; set
+       * it here for a single node. Without it, `ids` is unavailable.
+       */
+      machineId: z.number().int().min(0).max(1023).optional(),
+      /** Where the process keeps local state (the snowflake high-water mark, journals). */
+      dataDir: z.string().min(1).default('data'),
       /** Grace period for a graceful shutdown before the process exits anyway. */
       shutdownTimeoutMs: z.number().int().positive().default(10_000),
       coreDump: z
@@ -27,6 +34,17 @@ export const appConfigSchema = z.strictObject({
       level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
       pretty: z.union([z.boolean(), z.literal('auto')]).default('auto'),
       file: z.string().optional(),
+    })
+    .prefault({}),
+  calendar: z
+    .strictObject({
+      /** Local hour (0..23) and minute of the daily reset. */
+      resetHour: z.number().int().min(0).max(23).default(5),
+      resetMinute: z.number().int().min(0).max(59).default(0),
+      /** IANA time zone the reset hour is in. */
+      timeZone: z.string().min(1).default('UTC'),
+      /** ISO weekday the game week starts on: 1 = Monday … 7 = Sunday. */
+      weekStart: z.number().int().min(1).max(7).default(1),
     })
     .prefault({}),
   memory: z

@@ -1,11 +1,15 @@
+import path from 'node:path'
 import type { z } from 'zod'
 import { loadConfig } from '../config/index.js'
 import { TesseraError } from '../errors/index.js'
+import { FileSnowflakeStore, Snowflake } from '../id/index.js'
 import { type CreatedLogger, createLogger, type Logger } from '../log/index.js'
 import { MemoryMonitor } from '../memory/index.js'
+import { Calendar, type Clock, systemClock, type TimerHandle, TimerWheel } from '../timer/index.js'
 import type { AppConfig } from './app-config.js'
 import { applyCoreDumpSettings } from './core-dump.js'
-import { Service, type ServiceDefinition } from './service.js'
+import { AppNoMachineId } from './errors.js'
+import { Service, type ServiceDefinition, type SharedFacilities } from './service.js'
 
 export interface ApplicationOptions<C extends AppConfig> {
   /** Process name in logs (e.g. `center`). */
@@ -16,6 +20,8 @@ export interface ApplicationOptions<C extends AppConfig> {
   log?: CreatedLogger
   /** How the process ends after a signal or a fatal error (tests replace it). */
   exit?: (code: number) => void
+  /** Time source for the timer wheel, calendar and ids (tests inject a ManualClock). */
+  clock?: Clock
 }
 
 export type AppState = 'created' | 'starting' | 'running' | 'stopping' | 'stopped' | 'failed'
@@ -29,13 +35,18 @@ export class Application<C extends AppConfig = AppConfig> {
   readonly config: C
   readonly logger: Logger
   readonly memory: MemoryMonitor
+  readonly clock: Clock
+  /** One timer wheel for the whole process, driven by one Node timeout. */
+  readonly timers: TimerWheel
+  readonly calendar: Calendar
   readonly services: Service<C>[] = []
+  private snowflake: Snowflake | undefined
   private readonly log: CreatedLogger
   private readonly exit: (code: number) => void
   private readonly defs: (config: C) => readonly ServiceDefinition[]
   private _state: AppState = 'created'
   private stopping: Promise<void> | undefined
-  private sampler: NodeJS.Timeout | undefined
+  private sampler: TimerHandle | undefined
   private readonly handlers: [string, (...a: unknown[]) => void][] = []
 
   constructor(opts: ApplicationOptions<C>) {
@@ -50,6 +61,42 @@ export class Application<C extends AppConfig = AppConfig> {
       window: opts.config.memory.window,
       leakWarnBytesPerMin: opts.config.memory.leakWarnBytesPerMin,
     })
+    this.clock = opts.clock ?? systemClock
+    // ref: while the application runs, its repeating timers keep the process alive.
+    this.timers = new TimerWheel({
+      clock: this.clock,
+      ref: true,
+      onError: (err) => this.logger.error({ err }, 'timer callback threw'),
+    })
+    const cal = opts.config.calendar
+    this.calendar = new Calendar({
+      wheel: this.timers,
+      clock: this.clock,
+      hour: cal.resetHour,
+      minute: cal.resetMinute,
+      timeZone: cal.timeZone,
+      weekStart: cal.weekStart,
+      onError: (err, event) => this.logger.error({ err, event }, 'calendar listener threw'),
+    })
+  }
+
+  /** Snowflake ids, persisted under `app.dataDir` so a restart never reissues one. */
+  get ids(): Snowflake {
+    if (!this.snowflake) throw new AppNoMachineId(this.name)
+    return this.snowflake
+  }
+
+  private get shared(): SharedFacilities {
+    const app = this
+    return {
+      clock: this.clock,
+      timers: this.timers,
+      calendar: this.calendar,
+      memory: this.memory,
+      get ids() {
+        return app.ids
+      },
+    }
   }
 
   /**
@@ -103,11 +150,23 @@ export class Application<C extends AppConfig = AppConfig> {
     this._state = 'starting'
     const core = applyCoreDumpSettings(this.config.app.coreDump)
     this.logger.info({ coreDumpSoftLimit: core, nodeVersion: process.version }, `${this.name} starting`)
-    // Not unref'd: a running application stays alive until stop() even with no open sockets.
-    this.sampler = setInterval(() => this.memory.sample(), this.config.memory.sampleIntervalMs)
+    const { machineId, dataDir } = this.config.app
+    if (machineId !== undefined) {
+      const file = path.resolve(dataDir, `snowflake-${this.name}-${machineId}.json`)
+      this.snowflake = await Snowflake.open({
+        machineId,
+        clock: this.clock,
+        store: new FileSnowflakeStore(file),
+        onSaveError: (err) => this.logger.error({ err }, 'snowflake mark save failed (retrying)'),
+      })
+      this.logger.info({ machineId, file }, 'snowflake ids ready')
+    }
+    this.timers.start()
+    this.sampler = this.timers.every(this.config.memory.sampleIntervalMs, () => void this.memory.sample())
+    this.calendar.start()
     try {
       for (const def of this.defs(this.config)) {
-        const svc = new Service<C>(def.kind, def.id, this.config, this.logger, def.components)
+        const svc = new Service<C>(def.kind, def.id, this.config, this.logger, def.components, this.shared)
         this.services.push(svc)
         svc.logger.info({ order: svc.host.startOrder() }, `starting ${svc.name}`)
         await svc.host.start()
@@ -137,7 +196,6 @@ export class Application<C extends AppConfig = AppConfig> {
   }
 
   private async closeAll(): Promise<void> {
-    if (this.sampler) clearInterval(this.sampler)
     let first: unknown
     for (const svc of [...this.services].reverse()) {
       try {
@@ -148,6 +206,10 @@ export class Application<C extends AppConfig = AppConfig> {
       }
     }
     await this.memory.cleanup()
+    if (this.sampler !== undefined) this.timers.cancel(this.sampler)
+    this.calendar.stop()
+    this.timers.stop()
+    await this.snowflake?.close()
     if (first) throw first
   }
 

@@ -1,10 +1,26 @@
 import type { ComponentFactory } from '../component/index.js'
 import { ComponentHost } from '../component/index.js'
 import { configComponent } from '../config/index.js'
+import type { Snowflake } from '../id/index.js'
 import type { Logger } from '../log/index.js'
+import type { MemoryMonitor } from '../memory/index.js'
+import type { Calendar, Clock, TimerWheel } from '../timer/index.js'
+
+/** Process-wide facilities the application shares with every service. */
+export interface SharedFacilities {
+  /** The one time source; tests inject a ManualClock. */
+  readonly clock: Clock
+  /** The process's timer wheel (one driver tick for every timer of every service). */
+  readonly timers: TimerWheel
+  /** Game day/week/month/year crossings at the configured reset hour. */
+  readonly calendar: Calendar
+  readonly memory: MemoryMonitor
+  /** Snowflake ids; throws APP_NO_MACHINE_ID when the process has no machine id. */
+  readonly ids: Snowflake
+}
 
 /** What every component of a service can reach through `host.context`. */
-export interface ServiceContext<C = unknown> {
+export interface ServiceContext<C = unknown> extends SharedFacilities {
   readonly kind: string
   readonly serviceId: number
   readonly logger: Logger
@@ -34,10 +50,24 @@ export class Service<C = unknown> {
     config: C,
     parentLogger: Logger,
     components: readonly ComponentFactory[],
+    shared: SharedFacilities,
   ) {
     this.logger = parentLogger.child({ service: kind, serviceId: id })
     this.host = new ComponentHost<ServiceContext<C>>({
-      context: { kind, serviceId: id, logger: this.logger, config },
+      context: {
+        kind,
+        serviceId: id,
+        logger: this.logger,
+        config,
+        clock: shared.clock,
+        timers: shared.timers,
+        calendar: shared.calendar,
+        memory: shared.memory,
+        // A getter: ids exist only once the application has a machine id.
+        get ids() {
+          return shared.ids
+        },
+      },
       onPhase: (e) =>
         this.logger.debug(
           { component: e.component, phase: e.phase, ms: Math.round(e.ms * 10) / 10 },
