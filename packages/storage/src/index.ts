@@ -12,3 +12,10 @@ export { migrate } from './sql/prepare-schema.js'
 export { createTableSql, databaseName, migrationSql, schemaProblems } from './sql/schema.js'
 export type { FlushResult, StorageOptions, StorageStats } from './storage.js'
 export { Storage } from './storage.js'
+export type { StorageConfig, WithStorage } from './storage-component.js'
+export {
+  STORAGE_COMPONENT_ID,
+  StorageComponent,
+  storageComponent,
+  storageConfigSchema,
+} from './storage-component.js'
