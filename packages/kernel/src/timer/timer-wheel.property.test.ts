@@ -99,9 +99,14 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
 
 const REPEAT_RUNS = 6
 
-function run(slotBits: number, ops: Op[]): void {
+interface Layout {
+  level0Bits?: number
+  slotBits?: number
+}
+
+function run(layout: Layout, ops: Op[]): void {
   const clock = new ManualClock()
-  const wheel = new TimerWheel({ clock, slotBits, initialCapacity: 16 })
+  const wheel = new TimerWheel({ clock, ...layout, initialCapacity: 16 })
   const model = new Model()
   const handles: TimerHandle[] = []
   const wheelLog: string[] = []
@@ -180,10 +185,22 @@ function run(slotBits: number, ops: Op[]): void {
 }
 
 describe('TimerWheel against a reference model', () => {
-  for (const slotBits of [1, 2, 3, 8]) {
-    it(`fires the same timers in the same order per tick (slotBits ${slotBits})`, () => {
+  // Uniform small wheels cascade constantly; mixed ones have a level 0 wider
+  // or narrower than the levels above it; {} is the default (4096 + 256s).
+  const layouts: Layout[] = [
+    { slotBits: 1 },
+    { slotBits: 2 },
+    { slotBits: 3 },
+    { slotBits: 8 },
+    { level0Bits: 4, slotBits: 2 },
+    { level0Bits: 1, slotBits: 3 },
+    { level0Bits: 12, slotBits: 1 },
+    {},
+  ]
+  for (const layout of layouts) {
+    it(`fires the same timers in the same order per tick (${JSON.stringify(layout)})`, () => {
       fc.assert(
-        fc.property(fc.array(opArb, { maxLength: 60 }), (ops) => run(slotBits, ops)),
+        fc.property(fc.array(opArb, { maxLength: 60 }), (ops) => run(layout, ops)),
         { numRuns: 150 },
       )
     })

@@ -5,7 +5,9 @@ import { type TimerHandle, TimerWheel } from './timer-wheel.js'
 
 const DAY = 86_400_000
 
-function setup(opts: { tickMs?: number; slotBits?: number; initialCapacity?: number } = {}) {
+function setup(
+  opts: { tickMs?: number; level0Bits?: number; slotBits?: number; initialCapacity?: number } = {},
+) {
   const clock = new ManualClock()
   const errors: unknown[] = []
   const wheel = new TimerWheel({ clock, onError: (e) => errors.push(e), ...opts })
@@ -152,9 +154,35 @@ describe('TimerWheel', () => {
     expect(log).toEqual(['far@1000', 'mid@1000', 'near@1000'])
   })
 
+  it('fires timers due in the same tick in scheduling order with a level 0 wider than the rest', () => {
+    const { wheel, log, step, at } = setup({ level0Bits: 4, slotBits: 2 })
+    wheel.after(1000, at('far'))
+    step(500)
+    wheel.after(500, at('mid'))
+    step(495)
+    wheel.after(5, at('near'))
+    step(5)
+    expect(log).toEqual(['far@1000', 'mid@1000', 'near@1000'])
+  })
+
   it('fires long delays (days, months, years) at the exact tick after cascading down', () => {
     const { wheel, log, step, at } = setup()
-    const delays = [255, 256, 257, 65_535, 65_536, 65_537, DAY, 3 * DAY + 7, 40 * DAY + 1, 400 * DAY + 13]
+    const delays = [
+      255,
+      256,
+      257,
+      4095,
+      4096,
+      4097,
+      65_535,
+      65_536,
+      65_537,
+      2 ** 20 + 1,
+      DAY,
+      3 * DAY + 7,
+      40 * DAY + 1,
+      400 * DAY + 13,
+    ]
     for (const d of delays) wheel.after(d, at(String(d)))
     // Many small steps, then big jumps: both paths must land on exact ticks.
     for (let i = 0; i < 1000; i++) step(97)
@@ -275,6 +303,8 @@ describe('TimerWheel', () => {
     expect(() => wheel.every(10, noop, { firstDelayMs: -5 })).toThrow(TimerBadDelay)
     expect(() => new TimerWheel({ clock: new ManualClock(), tickMs: 0 })).toThrow(TimerBadOptions)
     expect(() => new TimerWheel({ clock: new ManualClock(), slotBits: 13 })).toThrow(TimerBadOptions)
+    expect(() => new TimerWheel({ clock: new ManualClock(), level0Bits: 0 })).toThrow(TimerBadOptions)
+    expect(() => new TimerWheel({ clock: new ManualClock(), level0Bits: 17 })).toThrow(TimerBadOptions)
     expect(wheel.size).toBe(0)
   })
 

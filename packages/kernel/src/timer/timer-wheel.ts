@@ -1,6 +1,6 @@
 import type { Clock } from './clock.js'
 import { TimerBadDelay, TimerBadInterval, TimerBadOptions } from './errors.js'
-import { type TimerCallback, type TimerHandle, TimerSlots } from './timer-slots.js'
+import { type TimerCallback, type TimerHandle, type TimerRunner, TimerSlots } from './timer-slots.js'
 
 export type { TimerCallback, TimerHandle }
 
@@ -9,7 +9,14 @@ export interface TimerWheelOptions {
   clock: Clock
   /** Resolution in ms (default 1). Delays are rounded up to whole ticks. */
   tickMs?: number
-  /** log2 of the slots per level (default 8 = 256 slots); small values exist for tests. */
+  /**
+   * log2 of the slots of level 0, the level timers fire from (default 12 = 4096
+   * ticks, ~4 s at 1 ms; when only `slotBits` is given, the same as it). Timers
+   * due within its span never cascade, which covers most timers a game server
+   * sets; wider costs 16 bytes per slot and a longer bitmap scan when idle.
+   */
+  level0Bits?: number
+  /** log2 of the slots of each upper level (default 8 = 256 slots); small values exist for tests. */
   slotBits?: number
   /** Timer slots to allocate up front (default 1024); the wheel grows by half each time it fills. */
   initialCapacity?: number
@@ -46,7 +53,10 @@ function defaultOnError(err: unknown): void {
  *
  * A timer sits on the lowest level whose higher digits it shares with the
  * current tick; when the current tick enters its digit's range it cascades
- * down, until it fires from level 0.
+ * down, until it fires from level 0. Level 0 is wide by default (4096 ticks)
+ * so the short timers that dominate a server fire without ever cascading:
+ * each cascade walks every timer of a bucket, a cache miss per timer when
+ * there are millions.
  *
  * Guarantees:
  * - a timer never fires before `delayMs` has elapsed on the clock; it fires
@@ -67,15 +77,19 @@ export class TimerWheel {
   private readonly onError: (err: unknown, handle: TimerHandle) => void
   private readonly ref: boolean
   private readonly origin: number
-  private readonly bits: number
-  private readonly mask: number
+  /** Slots of level 0 minus one. */
+  private readonly mask0: number
   private readonly levels: number
-  /** pow[l] = slots^l, as doubles (exact up to 2^53). */
+  /** shift[l]: bit where level l's digit starts (0, level0Bits, level0Bits + slotBits, …). */
+  private readonly shift: Uint8Array
+  /** mask[l]: slots of level l minus one. */
+  private readonly mask: Int32Array
+  /** pow[l] = 2^shift[l], the ticks one slot of level l spans, as doubles (exact up to 2^53); pow[levels] spans the top level. */
   private readonly pow: Float64Array
   /** Level of a timer whose deadline and current tick first differ at bit b (both < 2^31). */
   private readonly levelOfBit: Uint8Array
-  /** Sentinel of bucket (level, slot) is level * stride + slot; stride >= 32 keeps bitmaps word-aligned. */
-  private readonly stride: number
+  /** Sentinel of bucket (level, slot) is base[l] + slot; bases are multiples of 32 so bitmaps stay word-aligned. */
+  private readonly base: Int32Array
   private readonly firingList: number
   private readonly occupied: Uint32Array
   private readonly slots: TimerSlots
@@ -85,6 +99,10 @@ export class TimerWheel {
   /** Duration the driver timeout was created with, so re-arming for the same wait can refresh() it. */
   private driverMs = 0
   private readonly wakeFn = () => this.wake()
+  private readonly runner: TimerRunner = {
+    refile: (slot, due) => this.insert(slot, due),
+    reportError: (err, handle) => this.reportError(err, handle),
+  }
   private running = false
   /** Tick the driver will wake at; -Infinity when not driving (so scheduling never re-arms). */
   private armedTick = Number.NEGATIVE_INFINITY
@@ -92,24 +110,39 @@ export class TimerWheel {
   constructor(opts: TimerWheelOptions) {
     const tickMs = opts.tickMs ?? 1
     const bits = opts.slotBits ?? 8
+    const bits0 = opts.level0Bits ?? (opts.slotBits === undefined ? 12 : bits)
     if (!(tickMs > 0 && Number.isFinite(tickMs))) throw new TimerBadOptions(`tickMs ${tickMs} must be > 0`)
     if (!(Number.isInteger(bits) && bits >= 1 && bits <= 12)) {
       throw new TimerBadOptions(`slotBits ${bits} must be an integer in 1..12`)
+    }
+    if (!(Number.isInteger(bits0) && bits0 >= 1 && bits0 <= 16)) {
+      throw new TimerBadOptions(`level0Bits ${bits0} must be an integer in 1..16`)
     }
     this.clock = opts.clock
     this.tickMs = tickMs
     this.onError = opts.onError ?? defaultOnError
     this.ref = opts.ref ?? false
     this.origin = opts.clock.monotonic()
-    this.bits = bits
-    this.mask = (1 << bits) - 1
-    this.levels = Math.ceil(TICK_BITS / bits)
-    this.pow = new Float64Array(this.levels + 1)
-    for (let l = 0; l <= this.levels; l++) this.pow[l] = 2 ** (bits * l)
+    this.mask0 = (1 << bits0) - 1
+    const levels = 1 + Math.max(0, Math.ceil((TICK_BITS - bits0) / bits))
+    this.levels = levels
+    this.shift = new Uint8Array(levels + 1)
+    this.mask = new Int32Array(levels)
+    this.pow = new Float64Array(levels + 1)
+    this.base = new Int32Array(levels)
+    let sentinels = 0
+    for (let l = 0; l <= levels; l++) {
+      this.shift[l] = l === 0 ? 0 : bits0 + (l - 1) * bits
+      this.pow[l] = 2 ** this.shift[l]!
+      if (l === levels) break
+      const size = l === 0 ? 1 << bits0 : 1 << bits
+      this.mask[l] = size - 1
+      this.base[l] = sentinels
+      sentinels += Math.max(size, 32)
+    }
     this.levelOfBit = new Uint8Array(32)
-    for (let b = 0; b < 32; b++) this.levelOfBit[b] = Math.floor(b / bits)
-    this.stride = Math.max(1 << bits, 32)
-    this.firingList = this.levels * this.stride
+    for (let b = 0; b < 32; b++) this.levelOfBit[b] = b < bits0 ? 0 : 1 + Math.floor((b - bits0) / bits)
+    this.firingList = sentinels
     this.occupied = new Uint32Array((this.firingList >>> 5) + 1)
     this.slots = new TimerSlots(this.firingList + 1, opts.initialCapacity ?? 1024)
   }
@@ -185,7 +218,7 @@ export class TimerWheel {
         }
         this.current = at
         this.cascade(at)
-        fired += this.fire(at & this.mask)
+        fired += this.fire(at & this.mask0)
       }
     } finally {
       this.firing = false
@@ -218,7 +251,7 @@ export class TimerWheel {
     const cur = this.current
     for (let l = 0; l < this.levels; l++) {
       const pl = this.pow[l]!
-      const digit = l === 0 ? cur & this.mask : (cur / pl) & this.mask
+      const digit = l === 0 ? cur & this.mask0 : (cur / pl) & this.mask[l]!
       const s = this.nextOccupied(l, digit + 1)
       if (s >= 0) {
         const block = this.pow[l + 1]!
@@ -255,14 +288,19 @@ export class TimerWheel {
     let digit: number
     if (due < 2147483648) {
       const diff = due ^ cur
-      level = diff <= this.mask ? 0 : this.levelOfBit[31 - Math.clz32(diff)]!
-      digit = (due >>> (level * this.bits)) & this.mask
+      if (diff <= this.mask0) {
+        level = 0
+        digit = due & this.mask0
+      } else {
+        level = this.levelOfBit[31 - Math.clz32(diff)]!
+        digit = (due >>> this.shift[level]!) & this.mask[level]!
+      }
     } else {
       level = 0
       while (Math.floor(due / this.pow[level + 1]!) !== Math.floor(cur / this.pow[level + 1]!)) level++
-      digit = (due / this.pow[level]!) & this.mask
+      digit = (due / this.pow[level]!) & this.mask[level]!
     }
-    const head = level * this.stride + digit
+    const head = this.base[level]! + digit
     this.slots.append(head, slot)
     this.occupied[head >>> 5]! |= 1 << (head & 31)
   }
@@ -285,7 +323,7 @@ export class TimerWheel {
     let top = 0
     while (top + 1 < this.levels && at % this.pow[top + 1]! === 0) top++
     for (let l = top; l >= 1; l--) {
-      if (!this.detach(l * this.stride + ((at / this.pow[l]!) & this.mask))) continue
+      if (!this.detach(this.base[l]! + ((at / this.pow[l]!) & this.mask[l]!))) continue
       const s = this.slots
       const f = this.firingList
       for (let slot = s.shift(f); slot !== f; slot = s.shift(f)) this.insert(slot, s.due(slot, at))
@@ -294,31 +332,7 @@ export class TimerWheel {
 
   private fire(digit: number): number {
     if (!this.detach(digit)) return 0
-    const s = this.slots
-    const f = this.firingList
-    let fired = 0
-    // Shift from the head each time: callbacks may cancel timers still on the list.
-    for (let slot = s.shift(f); slot !== f; slot = s.shift(f)) {
-      const handle = s.handle(slot)
-      const cb = s.callback(slot)
-      const arg = s.arg(slot)
-      const every = s.interval(slot)
-      if (every > 0) {
-        // Re-filed before the callback so it can cancel itself like any other timer.
-        const due = s.due(slot, this.current) + every
-        s.setDue(slot, due, this.current)
-        this.insert(slot, due)
-      } else {
-        s.release(slot)
-      }
-      fired++
-      try {
-        cb(arg, handle)
-      } catch (err) {
-        this.reportError(err, handle)
-      }
-    }
-    return fired
+    return this.slots.runList(this.firingList, this.current, this.runner)
   }
 
   private reportError(err: unknown, handle: TimerHandle): void {
@@ -330,14 +344,15 @@ export class TimerWheel {
   }
 
   private nextOccupied(level: number, from: number): number {
-    if (from > this.mask) return -1
-    const base = (level * this.stride) >>> 5
+    const mask = this.mask[level]!
+    if (from > mask) return -1
+    const base = this.base[level]! >>> 5
     let w = from >>> 5
     let word = this.occupied[base + w]! & (-1 << (from & 31))
     for (;;) {
       if (word !== 0) return (w << 5) + 31 - Math.clz32(word & -word)
       w++
-      if (w << 5 > this.mask) return -1
+      if (w << 5 > mask) return -1
       word = this.occupied[base + w]!
     }
   }
