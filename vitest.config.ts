@@ -11,6 +11,7 @@ export default defineConfig({
       { find: /^@tessera\/kernel$/, replacement: src('./packages/kernel/src/index.ts') },
       { find: /^@tessera\/protocol\/client$/, replacement: src('./packages/protocol/src/client.ts') },
       { find: /^@tessera\/protocol$/, replacement: src('./packages/protocol/src/index.ts') },
+      { find: /^@tessera\/client\/node$/, replacement: src('./packages/client/src/node.ts') },
       { find: /^@tessera\/client$/, replacement: src('./packages/client/src/index.ts') },
       { find: /^@tessera\/storage$/, replacement: src('./packages/storage/src/index.ts') },
       { find: /^@tessera\/storage\/testing$/, replacement: src('./packages/storage/src/testing/index.ts') },

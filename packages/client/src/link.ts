@@ -1,0 +1,100 @@
+import { deflateRaw, inflateRaw } from './compress.js'
+import { encodeFrame, FIRST_GAME_MSG_ID, FrameFlag, HEADER_BYTES } from './frame.js'
+import type { ClientSocket } from './socket.js'
+import type { ClientKeyExchange, WebCipher } from './web-cipher.js'
+
+export type LinkPhase = 'opening' | 'handshake' | 'open' | 'dead'
+
+function aad(flags: number, msgId: number, reqId: number): Uint8Array {
+  return encodeFrame(flags, msgId, reqId, new Uint8Array(0)).subarray(0, HEADER_BYTES)
+}
+
+/**
+ * One socket's worth of state: what the handshake negotiated (compression,
+ * cipher) and the two ordered pipelines. Bodies are transformed
+ * asynchronously (WebCrypto, CompressionStream), so each direction runs
+ * as a promise chain: frames leave and are handled in exactly the order
+ * they were queued, which the cipher's counters and the sequence numbers
+ * both need.
+ */
+export class Link {
+  phase: LinkPhase = 'opening'
+  sock: ClientSocket | null = null
+  keyExchange: ClientKeyExchange | null = null
+  cipher: WebCipher | null = null
+  compressThreshold = 0
+  compress = false
+  handshakeReqId = 0
+  lastRecvAt = Date.now()
+  heartbeatTimer: ReturnType<typeof setInterval> | null = null
+  private outChain: Promise<void> = Promise.resolve()
+  private inChain: Promise<void> = Promise.resolve()
+
+  constructor(
+    readonly gen: number,
+    private readonly maxInflated: number,
+    private readonly onPipelineError: (link: Link, err: unknown) => void,
+  ) {}
+
+  get alive(): boolean {
+    return this.phase !== 'dead'
+  }
+
+  /**
+   * Queue a frame. Control frames (msgId < 1000) always go in clear; game
+   * frames are compressed above the threshold and sealed when a cipher is
+   * set (docs/protocol.md).
+   */
+  write(flags: number, msgId: number, reqId: number, body: Uint8Array): void {
+    this.outChain = this.outChain
+      .then(async () => {
+        if (!this.alive || this.sock === null) return
+        let f = flags
+        let b = body
+        if (msgId >= FIRST_GAME_MSG_ID) {
+          if (this.compress && b.length >= this.compressThreshold && this.compressThreshold > 0) {
+            const packed = await deflateRaw(b)
+            if (packed.length < b.length) {
+              b = packed
+              f |= FrameFlag.COMPRESSED
+            }
+          }
+          if (this.cipher !== null) {
+            f |= FrameFlag.ENCRYPTED
+            b = await this.cipher.seal(aad(f, msgId, reqId), b)
+          }
+        }
+        if (this.alive && this.sock !== null) this.sock.send(encodeFrame(f, msgId, reqId, b))
+      })
+      .catch((err) => this.onPipelineError(this, err))
+  }
+
+  /** Queue an inbound frame's handling after the ones before it. */
+  receive(task: () => Promise<void> | void): void {
+    this.inChain = this.inChain
+      .then(() => (this.alive ? task() : undefined))
+      .catch((err) => this.onPipelineError(this, err))
+  }
+
+  /** Decrypt and inflate a received body according to its flags. */
+  async openBody(flags: number, msgId: number, reqId: number, body: Uint8Array): Promise<Uint8Array> {
+    let b = body
+    if (flags & FrameFlag.ENCRYPTED) {
+      if (this.cipher === null) throw new Error(`encrypted frame (msg id ${msgId}) without a key`)
+      b = await this.cipher.open(aad(flags, msgId, reqId), b)
+    } else if (this.cipher !== null && msgId >= FIRST_GAME_MSG_ID) {
+      throw new Error(`plaintext game frame (msg id ${msgId}) on an encrypted session`)
+    }
+    if (flags & FrameFlag.COMPRESSED) b = await inflateRaw(b, this.maxInflated)
+    return b
+  }
+
+  kill(): void {
+    this.phase = 'dead'
+    if (this.heartbeatTimer !== null) clearInterval(this.heartbeatTimer)
+    this.heartbeatTimer = null
+    const s = this.sock
+    this.sock = null
+    s?.close()
+  }
+}

@@ -1,0 +1,6 @@
+// Node entry of @tessera/client: everything the main entry has, plus the
+// TCP socket adapter (node:net, length-prefixed frames).
+
+export type { TcpSocketOptions } from './adapters/tcp.js'
+export { tcpSocket } from './adapters/tcp.js'
+export * from './index.js'

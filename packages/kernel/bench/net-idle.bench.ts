@@ -1,0 +1,89 @@
+// Memory per idle session: one server process holds N idle client
+// connections (opened by several client processes, each from its own
+// 127.0.0.x source address, since the per-process fd limit is 20,000);
+// after forced GCs we report (server RSS with sessions − RSS before) / N.
+// Cases: our TCP session, our WebSocket session, raw `ws` (baseline) and a
+// raw `net` server (for scale). Sessions are authenticated and idle (no
+// heartbeat traffic), which is what a quiet gateway holds.
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { fmt, report, smoke } from '../../../scripts/bench-lib.js'
+import { forkChild } from './net/child.js'
+
+const here = path.dirname(fileURLToPath(import.meta.url))
+const N = smoke ? 500 : Number(process.env.NET_IDLE_N ?? 18_000)
+const CLIENT_PROCS = smoke ? 1 : 4
+
+interface Result {
+  kase: string
+  sessions: number
+  perSessionBytes: number
+  heapPerSession: number
+}
+
+async function run(kase: string): Promise<Result> {
+  const server = await forkChild(path.join(here, 'net/bench-server.ts'), [kase], 120_000)
+  const port = server.first.port as number
+  const base = await server.ask('base')
+  const kind = kase.endsWith('ws') ? 'ws' : 'tcp'
+  const per = Math.ceil(N / CLIENT_PROCS)
+  const t0 = performance.now()
+  const clients = await Promise.all(
+    Array.from({ length: CLIENT_PROCS }, (_, i) =>
+      forkChild(
+        path.join(here, 'net/idle-clients.ts'),
+        [kind, String(port), String(Math.min(per, N - i * per)), `127.0.0.${i + 2}`],
+        180_000,
+      ),
+    ),
+  )
+  const connected = clients.reduce((n, c) => n + (c.first.connected as number), 0)
+  const connectMs = performance.now() - t0
+  // Let the server finish accepting / upgrading what the clients see as open.
+  let m = await server.ask('measure')
+  for (let i = 0; i < 20 && (m.sessions as number) < connected; i++) {
+    await new Promise((r) => setTimeout(r, 250))
+    m = await server.ask('measure')
+  }
+  const sessions = m.sessions as number
+  console.log(
+    `${kase}: ${connected} connected in ${fmt(connectMs, 0)} ms, ${sessions} sessions on the server`,
+  )
+  await Promise.all(clients.map((c) => c.ask('exit').catch(() => undefined)))
+  await Promise.all(clients.map((c) => c.kill()))
+  await server.kill()
+  return {
+    kase,
+    sessions,
+    perSessionBytes: ((m.rss as number) - (base.rss as number)) / Math.max(1, sessions),
+    heapPerSession: ((m.heapUsed as number) - (base.heapUsed as number)) / Math.max(1, sessions),
+  }
+}
+
+const results: Result[] = []
+const CASES = process.env.NET_IDLE_CASES?.split(',') ?? ['raw-ws', 'session-ws', 'raw-tcp', 'session-tcp']
+for (const k of CASES) results.push(await run(k))
+const kb = (b: number) => fmt(b / 1024, 2)
+const by = (k: string) => results.find((r) => r.kase === k)
+const targets: Record<string, number> = { 'session-tcp': 5, 'session-ws': 7.5 }
+report({
+  title: 'Net idle sessions: server RSS per session after forced GC',
+  columns: ['server', 'sessions', 'RSS KB/session', 'JS heap KB/session', 'vs raw ws', 'target'],
+  rows: results.map((r) => [
+    r.kase,
+    fmt(r.sessions, 0),
+    kb(r.perSessionBytes),
+    kb(r.heapPerSession),
+    by('raw-ws') ? fmt(r.perSessionBytes / by('raw-ws')!.perSessionBytes, 2) : '-',
+    targets[r.kase] ? `≤ ${targets[r.kase]} KB` : '-',
+  ]),
+  notes: [
+    `${fmt(N, 0)} idle connections from ${CLIENT_PROCS} client processes (source addresses 127.0.0.2…), server alone in its process; RSS delta from before the first connection, after 2×4 forced GCs.`,
+    ...Object.entries(targets).flatMap(([k, t]) => {
+      const r = by(k)
+      if (!r) return []
+      const v = r.perSessionBytes / 1024
+      return [`${k}: ${fmt(v, 2)} KB/session (target ≤ ${t} KB)${v <= t ? '' : ' — ABOVE TARGET'}`]
+    }),
+  ],
+})

@@ -1,0 +1,105 @@
+// Child process for the net benchmarks: one server per process so its
+// process.cpuUsage() and RSS are its own. Usage (forked with IPC):
+//   bench-server.ts <case>   case = raw-ws | session-ws | raw-tcp | session-tcp | session-auto
+// Protocol over IPC: it sends {port} once listening; then answers
+//   'start'   → resets the CPU baseline         → {ok}
+//   'stop'    → {cpuMicros, echoed}             (CPU since start)
+//   'measure' → {rss, heapUsed, sessions}       (after forced GCs; idle bench)
+//   'base'    → {rss, heapUsed}                 (baseline before clients connect)
+import { createServer, type Socket } from 'node:net'
+import { WebSocketServer } from 'ws'
+import { Dispatcher, NetServer } from '../../src/net/index.js'
+
+const kase = process.argv[2] ?? ''
+let echoed = 0
+let cpuStart = process.cpuUsage()
+let sessions = (): number => 0
+
+function gcHard(): void {
+  const g = (globalThis as { gc?: () => void }).gc
+  if (g) for (let i = 0; i < 4; i++) g()
+}
+
+/** Raw length-prefixed echo: a lean hand parser, one write per frame (like the session). */
+function rawTcpEcho(socket: Socket): void {
+  socket.setNoDelay(true)
+  let rest: Buffer | null = null
+  socket.on('data', (chunk: Buffer) => {
+    const buf = rest === null ? chunk : Buffer.concat([rest, chunk])
+    let off = 0
+    // Replies to one read leave in one syscall (same as the TCP session).
+    socket.cork()
+    while (buf.length - off >= 4) {
+      const len = buf.readUInt32BE(off)
+      if (buf.length - off - 4 < len) break
+      socket.write(buf.subarray(off, off + 4 + len))
+      echoed++
+      off += 4 + len
+    }
+    socket.uncork()
+    rest = off === buf.length ? null : buf.subarray(off)
+  })
+  socket.on('error', () => {})
+}
+
+async function start(): Promise<number> {
+  if (kase === 'raw-ws') {
+    const wss = new WebSocketServer({ host: '127.0.0.1', port: 0, perMessageDeflate: false })
+    wss.on('connection', (ws) => {
+      ws.on('message', (d: Buffer) => {
+        ws.send(d)
+        echoed++
+      })
+      ws.on('error', () => {})
+    })
+    sessions = () => wss.clients.size
+    await new Promise((r) => wss.once('listening', r))
+    return (wss.address() as { port: number }).port
+  }
+  if (kase === 'raw-tcp') {
+    let n = 0
+    const server = createServer((s) => {
+      n++
+      s.on('close', () => n--)
+      rawTcpEcho(s)
+    })
+    sessions = () => n
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
+    return (server.address() as { port: number }).port
+  }
+  const stack = kase === 'session-ws' ? 'ws' : kase === 'session-auto' ? 'auto' : 'tcp'
+  const d = new Dispatcher({ onOpen: (s) => s.markAuthenticated() }).on(100, (s, f) => {
+    s.reply(f, f.body)
+    echoed++
+  })
+  const server = new NetServer({
+    handler: d,
+    // Rate limiting stays on (its cost is part of the figure) but far above the load.
+    limits: {
+      client: { msgRatePerSec: 10_000_000, msgBurst: 10_000_000, idleTimeoutMs: 0, handshakeTimeoutMs: 0 },
+      acceptRatePerSec: 0,
+    },
+  })
+  sessions = () => server.size
+  const l = await server.listen(`${stack}://127.0.0.1:0`, 'client')
+  return l.address.port
+}
+
+const port = await start()
+process.on('message', async (m: string) => {
+  if (m === 'start') {
+    echoed = 0
+    cpuStart = process.cpuUsage()
+    process.send!({ ok: true })
+  } else if (m === 'stop') {
+    const u = process.cpuUsage(cpuStart)
+    process.send!({ cpuMicros: u.user + u.system, echoed })
+  } else if (m === 'base' || m === 'measure') {
+    gcHard()
+    await new Promise((r) => setTimeout(r, 300))
+    gcHard()
+    const mu = process.memoryUsage()
+    process.send!({ rss: mu.rss, heapUsed: mu.heapUsed, sessions: sessions() })
+  } else if (m === 'exit') process.exit(0)
+})
+process.send!({ port })

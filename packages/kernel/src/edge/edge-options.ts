@@ -1,0 +1,54 @@
+import type { BodyRegistry, CompressionOptions } from '../codec/index.js'
+import type { TesseraError } from '../errors/index.js'
+import type { Version } from '../id/index.js'
+import type { NetLogger } from '../net/index.js'
+import type { Clock } from '../timer/clock.js'
+import type { EdgeSession } from './edge-session.js'
+import type { VerifyToken } from './hmac-token.js'
+
+/** A game message handler: return the response body (requests) or nothing (notifications). */
+export type EdgeHandlerFn<Req = unknown, Res = unknown> = (
+  message: Req,
+  ctx: { session: EdgeSession; reqId: number },
+) => Res | Promise<Res>
+
+export interface EdgeOptions {
+  /** The generated server registry (`createRegistry()` of @tessera/protocol). */
+  registry: BodyRegistry
+  /** SCHEMA_HASH (hex) of the client-visible schema this server speaks. */
+  schemaHash: string
+  /** Login token check (see HmacTokens for the platform's signed tokens). */
+  verifyToken: VerifyToken
+  /** Oldest client version accepted (`'1.2.0'` or a Version). Default: any. */
+  minClientVersion?: Version | string
+  /** Sent in HandshakeOk for the client's logs. */
+  serverVersion?: Version | string
+  /** Offer deflate-raw (threshold, caps) or false. Default on, 512-byte threshold. */
+  compression?: Partial<CompressionOptions> | false
+  /** 'required' refuses clients without it; 'optional' uses it when offered; 'off'. Default 'optional'. */
+  encryption?: 'required' | 'optional' | 'off'
+  /** Key epoch length, ms (>= 1000). Default 10 minutes. */
+  keyRotateMs?: number
+  /** Frames sealed per key epoch before rotating regardless of time (server → client). */
+  maxFramesPerEpoch?: number
+  /** How long a dropped session waits for its client to resume. Default 30 s. */
+  resumeGraceMs?: number
+  /** Bytes of unacknowledged outbound messages a session keeps; past it the session is released. Default 1 MiB. */
+  maxReplayBytes?: number
+  /** Heartbeat period advertised to clients. Default 15 s. */
+  heartbeatMs?: number
+  /** Idle timeout advertised to clients (match the net limits). Default 45 s. */
+  idleTimeoutMs?: number
+  /** Acknowledge client messages every N... (default 16) */
+  ackEvery?: number
+  /** ...or after this delay (default 100 ms). */
+  ackDelayMs?: number
+  /** Client messages waiting for handlers per session before refusing (WIRE_RATE_LIMITED). Default 64. */
+  maxInflight?: number
+  logger?: NetLogger
+  clock?: Clock
+  /** A session started (not on resume). */
+  onSessionStart?(s: EdgeSession): void
+  /** A session was released for good. */
+  onSessionEnd?(s: EdgeSession, reason: TesseraError): void
+}

@@ -1,0 +1,425 @@
+import { MessageCodec } from '../codec/index.js'
+import { TesseraError, toTesseraError } from '../errors/index.js'
+import { newToken, Version, VersionStage } from '../id/index.js'
+import {
+  type Frame,
+  FrameFlag,
+  type NetLogger,
+  NetServerClosing,
+  type Session,
+  type SessionHandler,
+  silentLogger,
+} from '../net/index.js'
+import { type Clock, systemClock } from '../timer/clock.js'
+import {
+  COMPRESSION_DEFLATE_RAW,
+  ControlId,
+  ControlMessages,
+  ENCRYPTION_X25519_AES_256_GCM,
+  type HandshakeMsg,
+  type WireVersion,
+} from './control-messages.js'
+import type { EdgeHandlerFn, EdgeOptions } from './edge-options.js'
+import { type EdgeMessageType, EdgeSession, type EdgeSessionHost } from './edge-session.js'
+import {
+  EdgeBadOptions,
+  EdgeGraceExpired,
+  EdgeHandshakeRequired,
+  EdgeInboundOverflow,
+  EdgeProtocolViolation,
+  EdgeResumeRefused,
+  EdgeSessionReleased,
+} from './errors.js'
+import { checkClient, negotiate, serverKeys, verifyLogin } from './handshake-checks.js'
+import { toVersion, versionToWire } from './version-check.js'
+
+interface Route {
+  type: EdgeMessageType
+  response: EdgeMessageType
+  fn: EdgeHandlerFn
+}
+
+/** Per-connection state kept in `Session.data`. */
+interface Conn {
+  phase: 'handshake' | 'verifying' | 'open'
+  edge: EdgeSession | null
+}
+
+const ANY_VERSION = new Version(0, 0, 0, VersionStage.Alpha)
+
+/**
+ * The server side of client connections: the handshake (version, schema
+ * hash, token, compression and encryption), heartbeats (the net session
+ * answers them), sequenced game messages with acknowledgements, and resume
+ * after a drop. Plug it into a NetServer as its handler (with
+ * {@link edgeControlCodec} as the control codec).
+ */
+export class EdgeServer implements SessionHandler, EdgeSessionHost {
+  readonly control: ControlMessages
+  readonly ackEvery: number
+  readonly ackDelayMs: number
+  readonly maxReplayBytes: number
+  readonly resumeGraceMs: number
+  private readonly opts: EdgeOptions
+  private readonly logger: NetLogger
+  private readonly clock: Clock
+  private readonly codecs: [MessageCodec, MessageCodec]
+  private readonly routes = new Map<number, Route>()
+  private readonly byToken = new Map<string, EdgeSession>()
+  private readonly sessions = new Map<string, EdgeSession>()
+  private readonly schemaHash: string
+  private readonly encryption: 'required' | 'optional' | 'off'
+  private readonly keyRotateMs: number
+  private readonly maxInflight: number
+  private readonly minVersion: Version
+  private readonly serverVersion: WireVersion | undefined
+
+  constructor(opts: EdgeOptions) {
+    this.opts = opts
+    this.control = new ControlMessages(opts.registry)
+    this.logger = opts.logger ?? silentLogger
+    this.clock = opts.clock ?? systemClock
+    this.ackEvery = opts.ackEvery ?? 16
+    this.ackDelayMs = opts.ackDelayMs ?? 100
+    this.maxReplayBytes = opts.maxReplayBytes ?? 1024 * 1024
+    this.resumeGraceMs = opts.resumeGraceMs ?? 30_000
+    this.encryption = opts.encryption ?? 'optional'
+    this.keyRotateMs = opts.keyRotateMs ?? 10 * 60_000
+    this.maxInflight = opts.maxInflight ?? 64
+    if (!/^[0-9a-f]{64}$/.test(opts.schemaHash))
+      throw new EdgeBadOptions(`schemaHash ${opts.schemaHash} is not 64 hex digits`)
+    if (this.keyRotateMs < 1000) throw new EdgeBadOptions(`keyRotateMs ${this.keyRotateMs} < 1000`)
+    this.schemaHash = opts.schemaHash
+    this.minVersion = toVersion(opts.minClientVersion, ANY_VERSION)
+    this.serverVersion =
+      opts.serverVersion === undefined ? undefined : versionToWire(toVersion(opts.serverVersion, ANY_VERSION))
+    const plain = new MessageCodec({ registry: opts.registry, compression: false, refuseServerOnly: true })
+    const packed =
+      opts.compression === false
+        ? plain
+        : new MessageCodec({
+            registry: opts.registry,
+            compression: opts.compression ?? {},
+            refuseServerOnly: true,
+          })
+    this.codecs = [plain, packed]
+  }
+
+  /** Register the handler of a game message; `response` defaults to the request's own type. */
+  route<Req, Res = Req>(
+    type: EdgeMessageType<Req>,
+    fn: EdgeHandlerFn<Req, Res>,
+    response?: EdgeMessageType<Res>,
+  ): this {
+    if (type.msgId <= ControlId.ErrorReply || type.msgId < 1000)
+      throw new EdgeBadOptions(`${type.name} is not a game message`)
+    if (this.routes.has(type.msgId)) throw new EdgeBadOptions(`${type.name} already has a handler`)
+    this.routes.set(type.msgId, {
+      type: type as EdgeMessageType,
+      response: (response ?? type) as EdgeMessageType,
+      fn: fn as EdgeHandlerFn,
+    })
+    return this
+  }
+
+  /** Live and lingering sessions. */
+  get size(): number {
+    return this.sessions.size
+  }
+
+  session(id: string): EdgeSession | undefined {
+    return this.sessions.get(id)
+  }
+
+  list(): EdgeSession[] {
+    return [...this.sessions.values()]
+  }
+
+  codecFor(compress: boolean): MessageCodec {
+    return this.codecs[compress ? 1 : 0]
+  }
+
+  warn(obj: object, msg: string): void {
+    this.logger.warn(obj, msg)
+  }
+
+  // ---- SessionHandler --------------------------------------------------------
+
+  onOpen(net: Session): void {
+    net.data = { phase: 'handshake', edge: null } satisfies Conn
+  }
+
+  onMessage(net: Session, frame: Frame): void {
+    const conn = net.data as Conn
+    if (conn.phase === 'open') {
+      if (conn.edge !== null) this.onGameFrame(net, conn.edge, frame)
+      return
+    }
+    if (
+      conn.phase === 'verifying' ||
+      frame.msgId !== ControlId.Handshake ||
+      frame.reqId === 0 ||
+      frame.flags & FrameFlag.RESPONSE
+    ) {
+      this.refuse(
+        net,
+        frame,
+        new EdgeHandshakeRequired(`first frame must be a Handshake request (got msg id ${frame.msgId})`),
+      )
+      return
+    }
+    conn.phase = 'verifying'
+    let hs: HandshakeMsg
+    try {
+      if (frame.flags & (FrameFlag.COMPRESSED | FrameFlag.ENCRYPTED))
+        throw new Error('Handshake must be sent in clear')
+      hs = this.control.decodeHandshake(frame.body)
+    } catch (err) {
+      this.refuse(
+        net,
+        frame,
+        EdgeHandshakeRequired.with({ cause: err }, `bad Handshake body: ${(err as Error).message}`),
+      )
+      return
+    }
+    const reqId = frame.reqId
+    this.handshake(net, conn, hs, reqId).catch((err) =>
+      this.refuse(net, { msgId: ControlId.Handshake, reqId }, toTesseraError(err)),
+    )
+  }
+
+  onClose(net: Session, reason: TesseraError): void {
+    const conn = net.data as Conn | undefined
+    const s = conn?.edge
+    if (!s || s.net !== net) return
+    s.detach()
+    if (s.state !== 'lingering') return
+    this.logger.debug(
+      { session: s.id, reason: reason.code, graceMs: this.resumeGraceMs },
+      'edge session lingering',
+    )
+    s.lingerTimer = setTimeout(
+      () => this.released(s, new EdgeGraceExpired(this.resumeGraceMs)),
+      this.resumeGraceMs,
+    )
+    s.lingerTimer.unref()
+  }
+
+  // ---- handshake -----------------------------------------------------------
+
+  private async handshake(net: Session, conn: Conn, hs: HandshakeMsg, reqId: number): Promise<void> {
+    checkClient(hs, this.minVersion, this.schemaHash)
+    const { compress, encrypt } = negotiate(hs, this.opts.compression !== false, this.encryption)
+    const userId = await verifyLogin(hs, this.opts.verifyToken)
+    // Keys before any session state changes, so a bad key refuses cleanly.
+    const { cipher, keyPublic, nonce } = serverKeys(hs, encrypt, {
+      rotateMs: this.keyRotateMs,
+      clock: this.clock,
+      ...(this.opts.maxFramesPerEpoch ? { maxFramesPerEpoch: this.opts.maxFramesPerEpoch } : {}),
+    })
+    if (!net.isOpen) return
+
+    let s: EdgeSession
+    let lastReceived = 0
+    if (hs.resume !== undefined) {
+      const old = this.byToken.get(hs.resume.resumeToken)
+      lastReceived = Number(hs.resume.lastReceivedSeq)
+      if (old === undefined || old.state === 'released')
+        throw new EdgeResumeRefused('unknown or expired resume token')
+      if (userId !== null && String(userId) !== String(old.userId))
+        throw new EdgeResumeRefused('token belongs to another user')
+      if (!old.canResumeFrom(lastReceived)) {
+        this.released(old, new EdgeResumeRefused(`messages after ${lastReceived} are no longer held`))
+        throw new EdgeResumeRefused(`messages after ${lastReceived} are no longer held`)
+      }
+      s = old
+      this.byToken.delete(s.resumeToken)
+      const prev = s.net
+      if (prev !== null) {
+        // The old socket may not have noticed it is dead yet: cut it first so
+        // nothing more is read from or written to it.
+        s.detach()
+        ;(prev.data as Conn).edge = null
+        prev.abort(new EdgeResumeRefused('replaced by a resumed connection'))
+      }
+      s.resumeToken = newToken(32)
+    } else {
+      s = new EdgeSession(this, newToken(16), userId!, newToken(32))
+      this.sessions.set(s.id, s)
+    }
+    this.byToken.set(s.resumeToken, s)
+
+    const resumed = hs.resume !== undefined
+    s.attach(net, cipher, compress)
+    conn.edge = s
+    conn.phase = 'open'
+    net.markAuthenticated()
+    const ok = this.control.encodeHandshakeOk({
+      sessionId: s.id,
+      resumeToken: s.resumeToken,
+      resumed,
+      lastReceivedSeq: BigInt(s.inSeq),
+      compression: compress ? COMPRESSION_DEFLATE_RAW : 0,
+      compressThreshold: compress ? this.codecs[1].compression.threshold : 0,
+      encryption: encrypt ? ENCRYPTION_X25519_AES_256_GCM : 0,
+      keyPublic,
+      nonce,
+      keyRotateMs: encrypt ? this.keyRotateMs : 0,
+      heartbeatMs: this.opts.heartbeatMs ?? net.limits.heartbeatIntervalMs,
+      idleTimeoutMs: this.opts.idleTimeoutMs ?? net.limits.idleTimeoutMs,
+      maxFrameBytes: net.limits.maxFrameBytes,
+      serverTimeMs: BigInt(this.clock.now()),
+      serverVersion: this.serverVersion,
+    })
+    net.send(FrameFlag.RESPONSE, ControlId.HandshakeOk, reqId, ok)
+    if (resumed) {
+      const n = s.replayAfter(lastReceived)
+      this.logger.debug({ session: s.id, replayed: n, lastReceived }, 'edge session resumed')
+    } else this.opts.onSessionStart?.(s)
+  }
+
+  /** Answer a failed handshake with an ErrorReply and close the connection. */
+  private refuse(net: Session, req: { msgId: number; reqId: number }, err: TesseraError): void {
+    this.logger.info(
+      { session: net.id, ip: net.remoteIp, code: err.code, message: err.message },
+      'handshake refused',
+    )
+    if (!net.isOpen) return
+    net.send(
+      FrameFlag.RESPONSE | FrameFlag.ERROR | FrameFlag.PRIORITY,
+      req.msgId,
+      req.reqId,
+      this.control.encodeError(err),
+    )
+    net.close(err)
+  }
+
+  // ---- game traffic ----------------------------------------------------------
+
+  private onGameFrame(net: Session, s: EdgeSession, frame: Frame): void {
+    if (s.net !== net) return
+    const id = frame.msgId
+    if (id < 1000) {
+      if (id === ControlId.Ack) {
+        let seq: number
+        try {
+          seq = this.control.decodeAck(frame.body)
+        } catch (err) {
+          this.violation(s, `bad Ack body: ${(err as Error).message}`)
+          return
+        }
+        if (!s.onAck(seq)) this.violation(s, `Ack of ${seq}, a message never sent`)
+      } else if (id === ControlId.Handshake) this.violation(s, 'second Handshake on a session')
+      return
+    }
+    // Counted on arrival, whatever happens next: the client numbers it the same way.
+    s.received()
+    const isRequest = frame.reqId !== 0
+    let bytes: Uint8Array
+    try {
+      bytes = this.codecFor(s.compress).open(frame.flags, id, frame.reqId, frame.body, s.cipher ?? undefined)
+    } catch (err) {
+      const e = toTesseraError(err)
+      if (
+        e.code === 'CODEC_DECRYPT_FAILED' ||
+        e.code === 'CODEC_REPLAY' ||
+        e.code === 'CODEC_PLAINTEXT_REFUSED' ||
+        e.code === 'CODEC_NO_CIPHER'
+      ) {
+        this.violation(s, e.message)
+        return
+      }
+      if (isRequest)
+        s.enqueue(FrameFlag.RESPONSE | FrameFlag.ERROR, id, frame.reqId, this.control.encodeError(e))
+      return
+    }
+    const route = this.routes.get(id)
+    if (route === undefined) {
+      if (isRequest)
+        s.enqueue(
+          FrameFlag.RESPONSE | FrameFlag.ERROR,
+          id,
+          frame.reqId,
+          this.control.encodeError(new TesseraError('NET_UNKNOWN_MESSAGE', `no handler for msg id ${id}`)),
+        )
+      return
+    }
+    if (s.inflight >= this.maxInflight) {
+      if (isRequest)
+        s.enqueue(
+          FrameFlag.RESPONSE | FrameFlag.ERROR,
+          id,
+          frame.reqId,
+          this.control.encodeError(new EdgeInboundOverflow(this.maxInflight)),
+        )
+      return
+    }
+    s.inflight++
+    const reqId = frame.reqId
+    s.chain = s.chain.then(() => this.run(s, route, bytes, reqId))
+  }
+
+  private async run(s: EdgeSession, route: Route, bytes: Uint8Array, reqId: number): Promise<void> {
+    try {
+      let msg: unknown
+      try {
+        msg = route.type.decode(bytes)
+      } catch (err) {
+        throw new TesseraError(
+          'CODEC_BAD_BODY',
+          `cannot decode ${route.type.name}: ${(err as Error).message}`,
+        )
+      }
+      const res = await route.fn(msg, { session: s, reqId })
+      // The response frame carries the response message's id; an error keeps the request's.
+      if (reqId !== 0) s.enqueue(FrameFlag.RESPONSE, route.response.msgId, reqId, route.response.encode(res))
+    } catch (err) {
+      const e = err instanceof TesseraError ? err : null
+      if (e === null)
+        this.logger.error({ session: s.id, msgId: route.type.msgId, err }, 'edge handler failed')
+      if (reqId !== 0)
+        s.enqueue(FrameFlag.RESPONSE | FrameFlag.ERROR, route.type.msgId, reqId, this.control.encodeError(e))
+    } finally {
+      s.inflight--
+    }
+  }
+
+  private violation(s: EdgeSession, what: string): void {
+    const err = new EdgeProtocolViolation(what)
+    this.logger.warn({ session: s.id, message: what }, 'protocol violation; session released')
+    this.released(s, err)
+  }
+
+  // ---- release ---------------------------------------------------------------
+
+  /** Release a session for good: its resume token stops working. Idempotent. */
+  released(s: EdgeSession, reason: TesseraError): void {
+    if (s.state === 'released') return
+    const net = s.net
+    if (net !== null) {
+      ;(net.data as Conn).edge = null
+      s.kickConnection(reason)
+      s.detach()
+    }
+    s.dispose()
+    this.byToken.delete(s.resumeToken)
+    this.sessions.delete(s.id)
+    const quiet = reason.code === 'EDGE_SESSION_RELEASED'
+    if (!quiet)
+      this.logger.info(
+        { session: s.id, reason: reason.code, message: reason.message },
+        'edge session released',
+      )
+    this.opts.onSessionEnd?.(s, reason)
+  }
+
+  /** Release one session now (logout, kick). */
+  release(s: EdgeSession, reason: TesseraError = new EdgeSessionReleased(s.id)): void {
+    this.released(s, reason)
+  }
+
+  /** Release every session (shutdown): connected clients get Kick(KICK_SHUTDOWN). */
+  close(): void {
+    for (const s of [...this.sessions.values()]) this.released(s, new NetServerClosing())
+  }
+}

@@ -1,0 +1,207 @@
+import type { MessageCodec, SessionCipher } from '../codec/index.js'
+import type { TesseraError } from '../errors/index.js'
+import { FrameFlag, SendPolicy, type Session } from '../net/index.js'
+import type { ControlMessages } from './control-messages.js'
+import { ControlId } from './control-messages.js'
+import { EdgeResumeBufferFull } from './errors.js'
+import { ReplayBuffer } from './replay-buffer.js'
+import { kickReasonFor } from './wire-codes.js'
+
+/** A message type as the generated code provides it (structural). */
+export interface EdgeMessageType<T = unknown> {
+  readonly name: string
+  readonly msgId: number
+  encode(message: T): Uint8Array
+  decode(bytes: Uint8Array): T
+}
+
+/** What an edge session needs from its server, passed in once. */
+export interface EdgeSessionHost {
+  readonly control: ControlMessages
+  readonly ackEvery: number
+  readonly ackDelayMs: number
+  readonly maxReplayBytes: number
+  codecFor(compress: boolean): MessageCodec
+  /** The session ended for good (grace expired, buffer overflow, closed). */
+  released(s: EdgeSession, reason: TesseraError): void
+  /** Log a session-level event. */
+  warn(obj: object, msg: string): void
+}
+
+export type EdgeSessionState = 'live' | 'lingering' | 'released'
+
+/**
+ * A client's logical session at the edge. It outlives its connections: when
+ * the socket drops it lingers for the grace period with every game message
+ * the client has not acknowledged; a resume attaches a new connection and
+ * replays them. Game messages (msgId >= 1000) are numbered implicitly, in
+ * the order they are handed to the session, in both directions.
+ */
+export class EdgeSession {
+  readonly id: string
+  readonly userId: bigint | string
+  resumeToken: string
+  state: EdgeSessionState = 'live'
+  /** Current connection, null while lingering. */
+  net: Session | null = null
+  cipher: SessionCipher | null = null
+  compress = false
+  /** Free slot for the application. */
+  data: unknown = undefined
+  /** Game messages received from the client (implicit sequence). */
+  inSeq = 0
+  /** Broadcasts dropped under backpressure (never sequenced). */
+  droppedBroadcasts = 0
+  /** Messages sent again after resumes (metrics, tests). */
+  replayed = 0
+  /** Connections this session has had (1 + resumes). */
+  connections = 0
+  lingerTimer: NodeJS.Timeout | null = null
+  /** Inbound messages waiting for or running in a handler. */
+  inflight = 0
+  /** Serialises handlers: messages of one session are handled in order. */
+  chain: Promise<void> = Promise.resolve()
+
+  private readonly host: EdgeSessionHost
+  private readonly out = new ReplayBuffer()
+  private ackedIn = 0
+  private ackTimer: NodeJS.Timeout | null = null
+
+  constructor(host: EdgeSessionHost, id: string, userId: bigint | string, resumeToken: string) {
+    this.host = host
+    this.id = id
+    this.userId = userId
+    this.resumeToken = resumeToken
+  }
+
+  /** Game messages sent so far (the last sequence number). */
+  get outSeq(): number {
+    return this.out.lastSeq
+  }
+
+  /** Unacknowledged outbound messages held for resume, and their bytes. */
+  get pendingReplay(): { count: number; bytes: number } {
+    return { count: this.out.size, bytes: this.out.bytes }
+  }
+
+  /** Push a message to the client (reqId 0). Droppable pushes are dropped, unsequenced, under backpressure. */
+  push<T>(type: EdgeMessageType<T>, message: T, opts: { droppable?: boolean } = {}): boolean {
+    if (this.state === 'released') return false
+    if (opts.droppable) {
+      const n = this.net
+      if (n === null || n.outboundBytes >= n.limits.outboundSoftBytes) {
+        this.droppedBroadcasts++
+        return false
+      }
+    }
+    this.enqueue(0, type.msgId, 0, type.encode(message))
+    return true
+  }
+
+  /** Sequence, keep for replay and send if connected. Flags: RESPONSE / ERROR as needed. */
+  enqueue(flags: number, msgId: number, reqId: number, body: Uint8Array): void {
+    if (this.state === 'released') return
+    const item = this.out.push(flags, msgId, reqId, body)
+    if (this.out.bytes > this.host.maxReplayBytes) {
+      this.host.released(this, new EdgeResumeBufferFull(this.out.bytes, this.host.maxReplayBytes))
+      return
+    }
+    if (this.net !== null) this.transmit(item.flags, item.msgId, item.reqId, item.body)
+  }
+
+  private transmit(flags: number, msgId: number, reqId: number, body: Uint8Array): void {
+    const n = this.net!
+    const enc = this.host.codecFor(this.compress).seal(msgId, reqId, flags, body, this.cipher ?? undefined)
+    n.send(enc.flags, msgId, reqId, enc.body, SendPolicy.KEEP)
+  }
+
+  /**
+   * Attach a (new) connection. `lastReceived` is what the client says it
+   * got; false when the buffer no longer holds everything after it.
+   */
+  canResumeFrom(lastReceived: number): boolean {
+    return lastReceived <= this.out.lastSeq && lastReceived + 1 >= this.out.firstSeq
+  }
+
+  attach(net: Session, cipher: SessionCipher | null, compress: boolean): void {
+    if (this.lingerTimer !== null) clearTimeout(this.lingerTimer)
+    this.lingerTimer = null
+    this.net = net
+    this.cipher = cipher
+    this.compress = compress
+    this.state = 'live'
+    this.connections++
+  }
+
+  /** After HandshakeOk: send everything the client has not received, in order. */
+  replayAfter(lastReceived: number): number {
+    this.out.ack(lastReceived)
+    const items = this.out.after(lastReceived)
+    for (const it of items) if (this.net !== null) this.transmit(it.flags, it.msgId, it.reqId, it.body)
+    this.replayed += items.length
+    return items.length
+  }
+
+  /** The connection is gone: keep the backlog, forget the keys. */
+  detach(): void {
+    this.net = null
+    this.cipher?.destroy()
+    this.cipher = null
+    if (this.ackTimer !== null) clearTimeout(this.ackTimer)
+    this.ackTimer = null
+    if (this.state === 'live') this.state = 'lingering'
+  }
+
+  /** A cumulative Ack from the client. */
+  onAck(seq: number): boolean {
+    return this.out.ack(seq)
+  }
+
+  /** Count one inbound game message; acknowledges every `ackEvery` or after `ackDelayMs`. */
+  received(): void {
+    this.inSeq++
+    if (this.inSeq - this.ackedIn >= this.host.ackEvery) this.sendAck()
+    else if (this.ackTimer === null) {
+      this.ackTimer = setTimeout(sendAckTick, this.host.ackDelayMs, this)
+      this.ackTimer.unref()
+    }
+  }
+
+  sendAck(): void {
+    if (this.ackTimer !== null) clearTimeout(this.ackTimer)
+    this.ackTimer = null
+    const n = this.net
+    if (n === null || this.ackedIn === this.inSeq) return
+    this.ackedIn = this.inSeq
+    n.send(FrameFlag.PRIORITY, ControlId.Ack, 0, this.host.control.encodeAck(this.inSeq))
+  }
+
+  /** Kick the current connection with a reason (Kick message, then close). */
+  kickConnection(reason: TesseraError): void {
+    const n = this.net
+    if (n === null || !n.isOpen) return
+    n.send(
+      FrameFlag.PRIORITY,
+      ControlId.Kick,
+      0,
+      this.host.control.encodeKick(kickReasonFor(reason.code), reason.message),
+    )
+    n.close(reason)
+  }
+
+  /** @internal the server released the session: drop everything. */
+  dispose(): void {
+    this.state = 'released'
+    if (this.lingerTimer !== null) clearTimeout(this.lingerTimer)
+    if (this.ackTimer !== null) clearTimeout(this.ackTimer)
+    this.lingerTimer = null
+    this.ackTimer = null
+    this.out.clear()
+    this.cipher?.destroy()
+    this.cipher = null
+  }
+}
+
+function sendAckTick(s: EdgeSession): void {
+  s.sendAck()
+}

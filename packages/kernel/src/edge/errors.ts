@@ -1,0 +1,44 @@
+import { defineError } from '../errors/index.js'
+
+// Edge errors: why a client handshake, resume or session ended. Each maps
+// to a WireError the client sees (see wire-codes.ts).
+
+export const EdgeHandshakeRequired = defineError<[string]>(
+  'EDGE_HANDSHAKE_REQUIRED',
+  'handshake required: %s',
+)
+export const EdgeVersionMismatch = defineError<[string, string]>(
+  'EDGE_VERSION_MISMATCH',
+  'client version %s is older than the minimum %s this server accepts; update the client',
+)
+export const EdgeSchemaMismatch = defineError<[string, string]>(
+  'EDGE_SCHEMA_MISMATCH',
+  'client message schema %s differs from the server schema %s; regenerate the client protocol code',
+)
+export const EdgeBadToken = defineError<[string]>('EDGE_BAD_TOKEN', 'login token refused: %s')
+export const EdgeResumeRefused = defineError<[string]>('EDGE_RESUME_REFUSED', 'resume refused: %s')
+export const EdgeNegotiationFailed = defineError<[string]>(
+  'EDGE_NEGOTIATION_FAILED',
+  'negotiation failed: %s',
+)
+export const EdgeResumeBufferFull = defineError<[number, number]>(
+  'EDGE_RESUME_BUFFER_FULL',
+  'unacknowledged outbound messages hold %d bytes > max %d; session released',
+)
+export const EdgeGraceExpired = defineError<[number]>(
+  'EDGE_GRACE_EXPIRED',
+  'client did not resume within %d ms',
+)
+export const EdgeSessionReleased = defineError<[string]>(
+  'EDGE_SESSION_RELEASED',
+  'edge session %s is released',
+)
+export const EdgeProtocolViolation = defineError<[string]>(
+  'EDGE_PROTOCOL_VIOLATION',
+  'protocol violation: %s',
+)
+export const EdgeInboundOverflow = defineError<[number]>(
+  'EDGE_INBOUND_OVERFLOW',
+  'more than %d messages wait for handlers; message refused',
+)
+export const EdgeBadOptions = defineError<[string]>('EDGE_BAD_OPTIONS', 'bad edge options: %s')

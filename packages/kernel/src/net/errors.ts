@@ -1,0 +1,55 @@
+import { defineError } from '../errors/index.js'
+
+// Every NET_ code is also a session close reason (see Session.closeReason), so
+// logs and metrics name the path that released a session.
+
+export const NetBadAddress = defineError<[string, string]>('NET_BAD_ADDRESS', 'bad address %s: %s')
+export const NetUnknownStack = defineError<[string]>('NET_UNKNOWN_STACK', 'no stack registered for %s')
+export const NetStackNotAllowed = defineError<[string, string, string]>(
+  'NET_STACK_NOT_ALLOWED',
+  'session type %s may not use stack %s (allowed: %s)',
+)
+export const NetBadLimits = defineError<[string]>('NET_BAD_LIMITS', 'invalid net limits: %s')
+export const NetBadHeader = defineError<[string]>('NET_BAD_HEADER', 'bad frame header: %s')
+export const NetFrameTooLarge = defineError<[number, number]>(
+  'NET_FRAME_TOO_LARGE',
+  'frame of %d bytes > max %d',
+)
+export const NetFrameTooSmall = defineError<[number]>(
+  'NET_FRAME_TOO_SMALL',
+  'frame of %d bytes < header size',
+)
+export const NetBadMessageType = defineError<[string]>('NET_BAD_MESSAGE_TYPE', 'unexpected message type: %s')
+export const NetHandshakeTimeout = defineError<[number]>(
+  'NET_HANDSHAKE_TIMEOUT',
+  'handshake not completed within %d ms',
+)
+export const NetIdleTimeout = defineError<[number]>('NET_IDLE_TIMEOUT', 'nothing received for %d ms')
+export const NetRateLimited = defineError<[number]>('NET_RATE_LIMITED', 'message rate above %d/s')
+export const NetOutboundOverflow = defineError<[number, number]>(
+  'NET_OUTBOUND_OVERFLOW',
+  'outbound backlog %d bytes > hard cap %d',
+)
+export const NetUnknownMessage = defineError<[number]>('NET_UNKNOWN_MESSAGE', 'unknown message id %d')
+export const NetTooManyErrors = defineError<[number]>(
+  'NET_TOO_MANY_ERRORS',
+  'session sent %d bad messages; closing',
+)
+export const NetKicked = defineError<[string]>('NET_KICKED', 'kicked: %s')
+export const NetPeerClosed = defineError<[]>('NET_PEER_CLOSED', 'peer closed the connection')
+export const NetSocketError = defineError<[string]>('NET_SOCKET_ERROR', 'socket error: %s')
+/** Reason of a local close() that gave none. */
+export const NetSessionClosed = defineError<[number]>('NET_SESSION_CLOSED', 'session %d closed by this side')
+export const NetServerClosing = defineError<[]>('NET_SERVER_CLOSING', 'server is shutting down')
+export const NetConnectFailed = defineError<[string, string]>(
+  'NET_CONNECT_FAILED',
+  'connect to %s failed: %s',
+)
+export const NetBadIpRule = defineError<[string]>(
+  'NET_BAD_IP_RULE',
+  'bad IP rule %s (want an address or CIDR)',
+)
+export const NetDuplicateHandler = defineError<[number]>(
+  'NET_DUPLICATE_HANDLER',
+  'message id %d already has a handler',
+)

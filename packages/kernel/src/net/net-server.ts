@@ -1,0 +1,238 @@
+import type { TesseraError } from '../errors/index.js'
+import { type Clock, systemClock } from '../timer/clock.js'
+import { AcceptLimiter } from './accept-limiter.js'
+import { formatAddress } from './address.js'
+import { type ControlCodec, minimalControlCodec } from './control.js'
+import { type NetCounters, newCounters } from './counters.js'
+import { resolveEndpoint } from './endpoints.js'
+import { NetHandshakeTimeout, NetIdleTimeout, NetServerClosing } from './errors.js'
+import type { HttpRoutes } from './http/routes.js'
+import { IpFilter, type IpRules } from './ip-filter.js'
+import { type NetLimits, type NetLimitsInput, resolveNetLimits, type SessionType } from './limits.js'
+import { type NetLogger, silentLogger } from './logger.js'
+import { Session, type SessionHandler, type SessionHost } from './session.js'
+import type { Acceptor, Connection, Listener } from './stack.js'
+import { defaultStacks, getStack, type StackRegistry } from './stacks.js'
+
+export interface NetServerOptions {
+  handler: SessionHandler
+  /** Overrides over {@link defaultNetLimits}, or an already resolved object. */
+  limits?: NetLimitsInput
+  logger?: NetLogger
+  clock?: Clock
+  stacks?: StackRegistry
+  control?: ControlCodec
+  ipRules?: IpRules
+  /** Run the deadline sweep on a timer (default true; tests drive {@link NetServer.sweep} by hand). */
+  autoSweep?: boolean
+}
+
+/**
+ * Owns the sessions of one process: listens and connects through stacks,
+ * admits sockets (IP lists, accept rate), enforces deadlines on a sweep, and
+ * kicks by id or owner. Implements the Acceptor the stacks call and the
+ * SessionHost the sessions call.
+ */
+export class NetServer implements Acceptor, SessionHost {
+  readonly limits: Readonly<NetLimits>
+  readonly logger: NetLogger
+  readonly clock: Clock
+  readonly control: ControlCodec
+  readonly handler: SessionHandler
+  readonly counters: NetCounters = newCounters()
+  readonly writeHighWaterBytes: number
+  readonly closeGraceMs: number
+  private readonly stacks: StackRegistry
+  private readonly ipFilter: IpFilter
+  private readonly acceptLimiter: AcceptLimiter
+  private readonly sessions = new Map<number, Session>()
+  private readonly listeners = new Set<Listener>()
+  private nextId = 1
+  private sweepTimer: NodeJS.Timeout | null = null
+  private closing = false
+
+  constructor(opts: NetServerOptions) {
+    this.limits = resolveNetLimits(opts.limits)
+    this.logger = opts.logger ?? silentLogger
+    this.clock = opts.clock ?? systemClock
+    this.control = opts.control ?? minimalControlCodec
+    this.handler = opts.handler
+    this.stacks = opts.stacks ?? defaultStacks()
+    this.ipFilter = new IpFilter(opts.ipRules)
+    const l = this.limits
+    this.writeHighWaterBytes = l.writeHighWaterBytes
+    this.closeGraceMs = l.closeGraceMs
+    this.acceptLimiter = new AcceptLimiter(l.acceptRatePerSec, l.acceptBurst, l.acceptTrackedIps, this.clock)
+    this.logger.info({ netLimits: l, stacks: [...this.stacks.keys()] }, 'net limits')
+    if (opts.autoSweep !== false) {
+      this.sweepTimer = setInterval(sweepTick, l.sweepIntervalMs, this)
+      this.sweepTimer.unref()
+    }
+  }
+
+  get size(): number {
+    return this.sessions.size
+  }
+
+  get(id: number): Session | undefined {
+    return this.sessions.get(id)
+  }
+
+  /** Live sessions (a snapshot array). */
+  list(): Session[] {
+    return [...this.sessions.values()]
+  }
+
+  /** Listen on `stack://host:port[/path]` for sessions of `type`; the combination is checked first. */
+  async listen(address: string, type: SessionType, opts: { routes?: HttpRoutes } = {}): Promise<Listener> {
+    const ep = resolveEndpoint({ address, type }, this.limits, this.stacks)
+    const listener = await getStack(this.stacks, ep.address.stack).listen(
+      { address: ep.address, type, routes: opts.routes },
+      this,
+    )
+    this.listeners.add(listener)
+    this.logger.info({ address: formatAddress(listener.address), type }, 'listening')
+    return {
+      address: listener.address,
+      close: () => {
+        this.listeners.delete(listener)
+        return listener.close()
+      },
+    }
+  }
+
+  /** Connect out; the returned session heartbeats on its own. */
+  async connect(
+    address: string,
+    type: SessionType,
+    opts: { localAddress?: string; timeoutMs?: number } = {},
+  ): Promise<Session> {
+    const ep = resolveEndpoint({ address, type }, this.limits, this.stacks)
+    const conn = await getStack(this.stacks, ep.address.stack).connect({
+      address: ep.address,
+      maxFrameBytes: this.limits[type].preAuthMaxFrameBytes,
+      localAddress: opts.localAddress,
+      timeoutMs: opts.timeoutMs ?? this.limits.upgradeTimeoutMs,
+    })
+    return this.open(conn, type, true)
+  }
+
+  /** @internal Acceptor: IP lists then accept rate, before a byte is read. */
+  admit(ip: string): boolean {
+    if (this.closing || !this.ipFilter.allows(ip) || !this.acceptLimiter.admit(ip)) {
+      this.counters.refused++
+      this.logger.debug({ ip }, 'connection refused')
+      return false
+    }
+    return true
+  }
+
+  /** @internal Acceptor. */
+  accept(conn: Connection, type: SessionType): void {
+    this.open(conn, type, false)
+  }
+
+  private open(conn: Connection, type: SessionType, initiator: boolean): Session {
+    const s = new Session(this, this.nextId++, type, conn, this.limits[type], initiator)
+    this.counters.accepted++
+    if (s.isOpen) {
+      this.sessions.set(s.id, s)
+      try {
+        this.handler.onOpen?.(s)
+      } catch (err) {
+        this.logger.error({ err, session: s.id }, 'onOpen failed')
+        s.abort(NetServerClosing.with({ cause: err }))
+      }
+    }
+    return s
+  }
+
+  /** @internal SessionHost: the one place a session is released. */
+  released(s: Session, reason: TesseraError): void {
+    this.sessions.delete(s.id)
+    this.counters.released++
+    const line = { session: s.id, type: s.type, ip: s.remoteIp, stack: s.conn.stack, reason: reason.code }
+    const level = releaseLevel(reason)
+    if (level === 'debug') this.logger.debug(line, 'session released')
+    else this.logger[level]({ ...line, message: reason.message, details: reason.details }, 'session released')
+    try {
+      this.handler.onClose?.(s, reason)
+    } catch (err) {
+      this.logger.error({ err, session: s.id }, 'onClose failed')
+    }
+  }
+
+  /** Replace the IP lists (one immutable snapshot swap); optionally kick live sessions they now refuse. */
+  setIpRules(rules: IpRules, opts: { kickExisting?: boolean } = {}): number {
+    this.ipFilter.replace(rules)
+    this.logger.info({ rules }, 'ip rules replaced')
+    if (!opts.kickExisting) return 0
+    const ids: number[] = []
+    for (const s of this.sessions.values()) if (!this.ipFilter.allows(s.remoteIp)) ids.push(s.id)
+    return this.kick(ids, 'ip denied')
+  }
+
+  get ipRules(): Readonly<IpRules> {
+    return this.ipFilter.rules
+  }
+
+  /** Kick sessions by id; returns how many were open. */
+  kick(ids: Iterable<number>, reason: string): number {
+    let n = 0
+    for (const id of ids) {
+      const s = this.sessions.get(id)
+      if (s?.isOpen) {
+        s.kick(reason)
+        n++
+      }
+    }
+    return n
+  }
+
+  /** Kick every session owned by a worker. */
+  kickOwner(ownerId: number, reason: string): number {
+    const ids: number[] = []
+    for (const s of this.sessions.values()) if (s.ownerId === ownerId) ids.push(s.id)
+    return this.kick(ids, reason)
+  }
+
+  /** Enforce handshake deadline, idle timeout and outbound heartbeats. Runs every sweepIntervalMs. */
+  sweep(): void {
+    const now = this.clock.monotonic()
+    for (const s of this.sessions.values()) {
+      if (!s.isOpen) continue
+      const l = s.limits
+      if (!s.authenticated && l.handshakeTimeoutMs > 0 && now - s.createdAt >= l.handshakeTimeoutMs) {
+        s.abort(new NetHandshakeTimeout(l.handshakeTimeoutMs))
+      } else if (l.idleTimeoutMs > 0 && now - s.lastRecvAt >= l.idleTimeoutMs) {
+        s.abort(new NetIdleTimeout(l.idleTimeoutMs))
+      } else if (s.initiator && l.heartbeatIntervalMs > 0 && now - s.lastSendAt >= l.heartbeatIntervalMs) {
+        s.sendHeartbeat()
+      }
+    }
+    this.acceptLimiter.sweep()
+  }
+
+  /** Stop listening, close every session (NET_SERVER_CLOSING) and wait for their release. */
+  async close(): Promise<void> {
+    this.closing = true
+    if (this.sweepTimer !== null) clearInterval(this.sweepTimer)
+    this.sweepTimer = null
+    const ls = [...this.listeners]
+    this.listeners.clear()
+    const reason = new NetServerClosing()
+    await Promise.all([...ls.map((l) => l.close()), ...this.list().map((s) => s.close(reason))])
+  }
+}
+
+/** Ordinary goodbyes are debug, decisions of ours info; anything the peer did wrong (or a broken socket) warn. */
+function releaseLevel(reason: TesseraError): 'debug' | 'info' | 'warn' {
+  if (reason.code === 'NET_PEER_CLOSED') return reason.details?.midFrame === true ? 'warn' : 'debug'
+  if (reason.code === 'NET_SERVER_CLOSING' || reason.code === 'NET_SESSION_CLOSED') return 'debug'
+  if (reason.code === 'NET_KICKED') return 'info'
+  return 'warn'
+}
+
+function sweepTick(server: NetServer): void {
+  server.sweep()
+}

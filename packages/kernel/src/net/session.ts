@@ -1,0 +1,395 @@
+import { type TesseraError, toTesseraError } from '../errors/index.js'
+import type { Clock } from '../timer/clock.js'
+import type { ControlCodec } from './control.js'
+import { EMPTY_BODY } from './control.js'
+import type { NetCounters } from './counters.js'
+import {
+  NetFrameTooLarge,
+  NetKicked,
+  NetOutboundOverflow,
+  NetPeerClosed,
+  NetRateLimited,
+  NetSessionClosed,
+  NetTooManyErrors,
+  NetUnknownMessage,
+} from './errors.js'
+import { decodeFrame, encodeFrame, type Frame, FrameFlag, type FrameHeader } from './frame-header.js'
+import type { SessionLimits, SessionType } from './limits.js'
+import type { NetLogger } from './logger.js'
+import { OutboundLanes } from './outbound-lanes.js'
+import { SendPolicy } from './send-policy.js'
+import type { Connection, ConnectionSink } from './stack.js'
+import { TokenBucket } from './token-bucket.js'
+
+/** What the application plugs into sessions: one object for all of them. */
+export interface SessionHandler {
+  /** A session was accepted or connected (not yet authenticated). */
+  onOpen?(session: Session): void
+  /**
+   * One inbound message (heartbeats excluded). Return a promise to have the
+   * session wait for it before dispatching the next one (ordered per
+   * session; waiting messages form the bounded inbound queue). Throw
+   * NET_UNKNOWN_MESSAGE (or any error) to answer with an error reply.
+   */
+  onMessage(session: Session, frame: Frame): void | Promise<void>
+  /** The session was released; called exactly once per session. */
+  onClose?(session: Session, reason: TesseraError): void
+}
+
+/** Server-wide pieces a session needs, passed in once (the NetServer implements it). */
+export interface SessionHost {
+  readonly handler: SessionHandler
+  readonly logger: NetLogger
+  readonly clock: Clock
+  readonly control: ControlCodec
+  readonly writeHighWaterBytes: number
+  readonly closeGraceMs: number
+  readonly counters: NetCounters
+  /** Called once when a session is released. */
+  released(session: Session, reason: TesseraError): void
+}
+
+const OPEN = 0
+const CLOSING = 1
+const CLOSED = 2
+
+const resolved = Promise.resolve()
+
+/**
+ * One peer connection, whatever its stack. Lean on purpose (tens of
+ * thousands per process): queues, rate bucket and close promise are
+ * allocated only when first needed, and no closures are created per session.
+ *
+ * Outbound frames that are not control (PRIORITY) are numbered in
+ * {@link outSeq}; resume (the lead's follow-up) keeps frames by that number.
+ */
+export class Session implements ConnectionSink {
+  readonly id: number
+  readonly type: SessionType
+  readonly conn: Connection
+  readonly limits: Readonly<SessionLimits>
+  /** True when this side connected out (it sends heartbeats). */
+  readonly initiator: boolean
+  /** Worker / owner the session belongs to (kick by owner). */
+  ownerId = 0
+  /** Free slot for the application (user binding, resume token...). */
+  data: unknown = undefined
+  authenticated = false
+  /** Monotonic ms of creation, last inbound frame and last outbound frame (tracked on the connecting side only). */
+  readonly createdAt: number
+  lastRecvAt: number
+  lastSendAt: number
+  /** Sequence number of the last non-control frame sent (1-based). */
+  outSeq = 0
+  droppedBroadcasts = 0
+  droppedInbound = 0
+  badMessages = 0
+  /** Why the session closed (first reason wins); null while open. */
+  closeReason: TesseraError | null = null
+
+  private readonly host: SessionHost
+  private state = OPEN
+  private bucket: TokenBucket | null = null
+  private lanes: OutboundLanes | null = null
+  private inbound: Frame[] | null = null
+  private busy = false
+  private paused = false
+  private closedPromise: Promise<void> | null = null
+  private resolveClosed: (() => void) | null = null
+  private graceTimer: NodeJS.Timeout | null = null
+
+  constructor(
+    host: SessionHost,
+    id: number,
+    type: SessionType,
+    conn: Connection,
+    limits: Readonly<SessionLimits>,
+    initiator: boolean,
+  ) {
+    this.host = host
+    this.id = id
+    this.type = type
+    this.conn = conn
+    this.limits = limits
+    this.initiator = initiator
+    const now = host.clock.monotonic()
+    this.createdAt = now
+    this.lastRecvAt = now
+    this.lastSendAt = now
+    conn.setMaxFrameBytes(limits.preAuthMaxFrameBytes)
+    conn.bind(this)
+  }
+
+  get remoteIp(): string {
+    return this.conn.remoteIp
+  }
+
+  get isOpen(): boolean {
+    return this.state === OPEN
+  }
+
+  /** Bytes waiting to go out: in the transport plus in the session lanes. */
+  get outboundBytes(): number {
+    return this.conn.bufferedBytes() + (this.lanes?.bytes ?? 0)
+  }
+
+  /** Handshake and token check passed: lift the pre-auth frame cap and the handshake deadline. */
+  markAuthenticated(): void {
+    if (this.authenticated) return
+    this.authenticated = true
+    this.conn.setMaxFrameBytes(this.limits.maxFrameBytes)
+  }
+
+  // ---- outbound ------------------------------------------------------------
+
+  /** Send a frame. Returns false when it was dropped or the session is closed. */
+  send(
+    flags: number,
+    msgId: number,
+    reqId: number,
+    body: Uint8Array,
+    policy: SendPolicy = SendPolicy.KEEP,
+  ): boolean {
+    if (this.state !== OPEN) {
+      this.host.counters.writesAfterClose++
+      return false
+    }
+    const conn = this.conn
+    const frame = encodeFrame(conn.prefixBytes, flags, msgId, reqId, body)
+    const lanes = this.lanes
+    const inSocket = conn.bufferedBytes()
+    const backlog = inSocket + (lanes === null ? 0 : lanes.bytes)
+    if (policy === SendPolicy.DROPPABLE && backlog >= this.limits.outboundSoftBytes) {
+      this.droppedBroadcasts++
+      this.host.counters.droppedBroadcasts++
+      return false
+    }
+    if (backlog + frame.length > this.limits.outboundHardBytes) {
+      this.host.counters.outboundOverflows++
+      this.abort(new NetOutboundOverflow(backlog + frame.length, this.limits.outboundHardBytes))
+      return false
+    }
+    if ((flags & FrameFlag.PRIORITY) === 0) this.outSeq++
+    // Only a connecting side heartbeats on send silence: spare the clock read otherwise.
+    if (this.initiator) this.lastSendAt = this.host.clock.monotonic()
+    if ((lanes === null || lanes.count === 0) && inSocket < this.host.writeHighWaterBytes) conn.write(frame)
+    else {
+      if (this.lanes === null) this.lanes = new OutboundLanes()
+      this.lanes.push(frame, (flags & FrameFlag.PRIORITY) !== 0)
+    }
+    return true
+  }
+
+  /** A push (reqId 0). */
+  push(msgId: number, body: Uint8Array, policy: SendPolicy = SendPolicy.KEEP): boolean {
+    return this.send(0, msgId, 0, body, policy)
+  }
+
+  /** Answer a request: same msgId and reqId, RESPONSE flag. Never dropped. */
+  reply(req: FrameHeader, body: Uint8Array, flags = 0): boolean {
+    return this.send(flags | FrameFlag.RESPONSE, req.msgId, req.reqId, body)
+  }
+
+  /** Answer a request with an error (RESPONSE | ERROR, body from the control codec). */
+  replyError(req: FrameHeader, err: TesseraError): boolean {
+    return this.send(
+      FrameFlag.RESPONSE | FrameFlag.ERROR,
+      req.msgId,
+      req.reqId,
+      this.host.control.encodeError(err.code, err.message),
+    )
+  }
+
+  /** A control message on the priority lane: overtakes queued traffic, never dropped. */
+  sendControl(msgId: number, body: Uint8Array, flags = 0): boolean {
+    return this.send(flags | FrameFlag.PRIORITY, msgId, 0, body)
+  }
+
+  sendHeartbeat(): boolean {
+    return this.sendControl(this.host.control.heartbeatId, EMPTY_BODY)
+  }
+
+  /** Tell the peer why (priority lane), then close gracefully. */
+  kick(reason: string): Promise<void> {
+    if (this.state === OPEN) {
+      const err = new NetKicked(reason)
+      this.sendControl(this.host.control.kickId, this.host.control.encodeKick(err.code, reason))
+      return this.close(err)
+    }
+    return this.whenClosed()
+  }
+
+  /** @internal transport drained: move waiting frames, priority lane first. */
+  onDrain(): void {
+    const lanes = this.lanes
+    if (lanes === null || lanes.count === 0) return
+    const conn = this.conn
+    const high = this.host.writeHighWaterBytes
+    while (lanes.count > 0 && conn.bufferedBytes() < high) conn.write(lanes.shift()!)
+  }
+
+  // ---- inbound -------------------------------------------------------------
+
+  /** @internal one frame from the connection. */
+  onFrame(buf: Buffer, start: number, end: number): void {
+    if (this.state !== OPEN) return
+    const max = this.authenticated ? this.limits.maxFrameBytes : this.limits.preAuthMaxFrameBytes
+    if (end - start > max) {
+      this.abort(new NetFrameTooLarge(end - start, max))
+      return
+    }
+    let frame: Frame
+    try {
+      frame = decodeFrame(buf, start, end)
+    } catch (err) {
+      // A bad header means the stream is not ours (garbage): no resync possible.
+      this.host.counters.badMessages++
+      this.abort(toTesseraError(err))
+      return
+    }
+    const host = this.host
+    const now = host.clock.monotonic()
+    this.lastRecvAt = now
+    const l = this.limits
+    if (l.msgRatePerSec > 0) {
+      if (this.bucket === null) this.bucket = new TokenBucket(l.msgBurst, now)
+      if (!this.bucket.take(l.msgRatePerSec, l.msgBurst, now)) {
+        host.counters.rateLimited++
+        this.abort(new NetRateLimited(l.msgRatePerSec))
+        return
+      }
+    }
+    if (frame.msgId === host.control.heartbeatId) {
+      if ((frame.flags & FrameFlag.RESPONSE) === 0)
+        this.send(FrameFlag.RESPONSE | FrameFlag.PRIORITY, frame.msgId, frame.reqId, EMPTY_BODY)
+      return
+    }
+    if (this.busy) this.enqueue(frame)
+    else this.dispatch(frame)
+  }
+
+  private enqueue(frame: Frame): void {
+    if (this.inbound === null) this.inbound = []
+    const q = this.inbound
+    const max = this.limits.inboundQueueMax
+    if (q.length >= max && this.limits.dropInboundOverflow) {
+      this.droppedInbound++
+      this.host.counters.droppedInbound++
+      return
+    }
+    q.push(frame)
+    if (q.length >= max && !this.paused) {
+      this.paused = true
+      this.conn.pause()
+    }
+  }
+
+  private dispatch(frame: Frame): void {
+    let r: void | Promise<void>
+    try {
+      r = this.host.handler.onMessage(this, frame)
+    } catch (err) {
+      this.failed(frame, err)
+      return
+    }
+    if (r !== undefined && typeof r.then === 'function') {
+      this.busy = true
+      r.then(
+        () => this.settled(),
+        (err: unknown) => {
+          this.failed(frame, err)
+          this.settled()
+        },
+      )
+    }
+  }
+
+  /** An async handler finished: run queued messages until one goes async again. */
+  private settled(): void {
+    this.busy = false
+    const q = this.inbound
+    while (q !== null && q.length > 0 && !this.busy && this.state === OPEN) this.dispatch(q.shift()!)
+    if (this.paused && (q === null || q.length <= this.limits.inboundQueueMax >> 1)) {
+      this.paused = false
+      this.conn.resume()
+    }
+  }
+
+  private failed(frame: Frame, err: unknown): void {
+    const e = toTesseraError(err)
+    if (NetUnknownMessage.is(e)) {
+      this.badMessages++
+      this.host.counters.badMessages++
+      this.host.logger.warn(
+        { session: this.id, ip: this.remoteIp, msgId: frame.msgId, code: e.code },
+        'unknown message id',
+      )
+    } else {
+      this.host.logger.error({ session: this.id, msgId: frame.msgId, err: e }, 'message handler failed')
+    }
+    this.replyError(frame, e)
+    if (this.badMessages > this.limits.maxBadMessages) this.abort(new NetTooManyErrors(this.badMessages))
+  }
+
+  // ---- close ---------------------------------------------------------------
+
+  /**
+   * Close gracefully: queued frames are flushed, then the transport ends;
+   * after `closeGraceMs` it is destroyed. Idempotent: every call returns the
+   * same promise, resolved once the session is released.
+   */
+  close(reason?: TesseraError): Promise<void> {
+    if (this.state !== OPEN) return this.whenClosed()
+    this.state = CLOSING
+    this.closeReason = reason ?? new NetSessionClosed(this.id)
+    const lanes = this.lanes
+    if (lanes !== null) while (lanes.count > 0) this.conn.write(lanes.shift()!)
+    this.conn.end()
+    if (this.state === CLOSING) {
+      this.graceTimer = setTimeout(destroyAfterGrace, this.host.closeGraceMs, this)
+      this.graceTimer.unref()
+    }
+    return this.whenClosed()
+  }
+
+  /** Close now, dropping anything queued. Idempotent like {@link close}. */
+  abort(reason: TesseraError): Promise<void> {
+    if (this.state === CLOSED) return this.whenClosed()
+    this.state = CLOSING
+    if (this.closeReason === null) this.closeReason = reason
+    this.conn.destroy(reason)
+    return this.whenClosed()
+  }
+
+  /** Resolves once the session has been released. */
+  whenClosed(): Promise<void> {
+    if (this.closedPromise === null) {
+      if (this.state === CLOSED) this.closedPromise = resolved
+      else this.closedPromise = new Promise((res) => (this.resolveClosed = res))
+    }
+    return this.closedPromise
+  }
+
+  /** @internal the transport closed: the single release point. */
+  onClose(err: TesseraError | null): void {
+    if (this.state === CLOSED) return
+    this.state = CLOSED
+    if (this.graceTimer !== null) clearTimeout(this.graceTimer)
+    this.graceTimer = null
+    this.lanes = null
+    this.inbound = null
+    this.bucket = null
+    const reason = this.closeReason ?? err ?? new NetPeerClosed()
+    this.closeReason = reason
+    try {
+      this.host.released(this, reason)
+    } finally {
+      this.resolveClosed?.()
+      this.resolveClosed = null
+    }
+  }
+}
+
+function destroyAfterGrace(s: Session): void {
+  s.conn.destroy()
+}

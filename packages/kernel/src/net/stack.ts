@@ -1,0 +1,83 @@
+import type { TesseraError } from '../errors/index.js'
+import type { NetAddress } from './address.js'
+import type { HttpRoutes } from './http/routes.js'
+import type { NetLimits, SessionType } from './limits.js'
+import type { NetLogger } from './logger.js'
+
+/**
+ * What a connection reports to its owner (the session). Methods, not
+ * callbacks, so a session object is its own sink and costs no closures.
+ */
+export interface ConnectionSink {
+  /**
+   * One whole frame (header + body, no stack prefix) at `buf[start, end)`.
+   * Passed as a range so a frame inside a read chunk costs no view object;
+   * the body view made from it must be copied to outlive the call.
+   */
+  onFrame(buf: Buffer, start: number, end: number): void
+  /** The transport's write buffer drained. */
+  onDrain(): void
+  /** The transport is closed; called exactly once. `err` says why when it was not a clean close. */
+  onClose(err: TesseraError | null): void
+}
+
+/** One transport connection turned into frames. Every stack implements this and nothing more. */
+export interface Connection {
+  readonly stack: string
+  readonly remoteIp: string
+  readonly remotePort: number
+  /** Bytes the stack needs before the header of an outbound frame (TCP: 4 for the length). */
+  readonly prefixBytes: number
+  /** Attach the sink; reading starts here. */
+  bind(sink: ConnectionSink): void
+  /** Largest inbound frame accepted from now on, checked before the body is allocated. */
+  setMaxFrameBytes(n: number): void
+  /** Write one frame whose first `prefixBytes` are reserved for the stack to fill. */
+  write(frame: Buffer): void
+  /** Bytes accepted by write() and not yet handed to the kernel. */
+  bufferedBytes(): number
+  pause(): void
+  resume(): void
+  /** Flush what is buffered, then close. */
+  end(): void
+  /** Close now, dropping buffered bytes; `err` becomes the reason given to onClose. */
+  destroy(err?: TesseraError): void
+}
+
+/** The side of the server a stack talks to while listening. */
+export interface Acceptor {
+  readonly limits: Readonly<NetLimits>
+  readonly logger: NetLogger
+  /** Called on every inbound socket before a byte is read; false = refuse (IP lists, accept rate). */
+  admit(ip: string): boolean
+  /** Hand over a new connection; must bind it synchronously. */
+  accept(conn: Connection, type: SessionType): void
+}
+
+export interface ListenOptions {
+  address: NetAddress
+  type: SessionType
+  /** HTTP routes (http and auto stacks). */
+  routes?: HttpRoutes
+}
+
+export interface Listener {
+  /** The bound address (port filled in when 0 was asked). */
+  readonly address: NetAddress
+  /** Stop accepting; live connections are left to their sessions. */
+  close(): Promise<void>
+}
+
+export interface ConnectOptions {
+  address: NetAddress
+  maxFrameBytes: number
+  localAddress?: string
+  timeoutMs: number
+}
+
+/** A protocol stack: one per URL scheme. Adding one touches no session code. */
+export interface Stack {
+  readonly name: string
+  listen(opts: ListenOptions, acceptor: Acceptor): Promise<Listener>
+  connect(opts: ConnectOptions): Promise<Connection>
+}

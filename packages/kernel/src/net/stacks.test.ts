@@ -1,0 +1,145 @@
+import { request } from 'node:http'
+import { connect } from 'node:net'
+import { afterEach, describe, expect, it } from 'vitest'
+import { type EchoApp, echoApp, MSG_ECHO, RawTcpClient, RawWsClient, sleep } from './fixtures/net-fixtures.js'
+import { FrameFlag } from './frame-header.js'
+import type { Session } from './session.js'
+
+let app: EchoApp
+afterEach(async () => {
+  await app?.server.close()
+})
+
+function httpGet(port: number, path: string): Promise<{ status: number; body: string }> {
+  return new Promise((res, rej) => {
+    request({ host: '127.0.0.1', port, path }, (r) => {
+      let body = ''
+      r.on('data', (c) => (body += c))
+      r.on('end', () => res({ status: r.statusCode ?? 0, body }))
+    })
+      .on('error', rej)
+      .end()
+  })
+}
+
+describe('stacks', () => {
+  it('binary TCP: echoes, then releases the session once when the peer leaves', async () => {
+    app = echoApp()
+    const l = await app.server.listen('tcp://127.0.0.1:0', 'client')
+    const c = await RawTcpClient.open(l.address.port)
+    expect(await c.echo(7, 'hi')).toBe('hi')
+    const f = c.frames[0]!
+    expect([f.flags, f.msgId, f.reqId]).toEqual([FrameFlag.RESPONSE, MSG_ECHO, 7])
+    c.close()
+    await app.sessions[0]!.whenClosed()
+    expect(app.closes.get(app.sessions[0]!.id)).toBe(1)
+    expect(app.server.size).toBe(0)
+  })
+
+  it('WebSocket: one binary message per frame, on the address path only', async () => {
+    app = echoApp()
+    const l = await app.server.listen('ws://127.0.0.1:0/game', 'client')
+    const c = await RawWsClient.open(`ws://127.0.0.1:${l.address.port}/game`)
+    expect(await c.echo(1, 'ws')).toBe('ws')
+    await expect(RawWsClient.open(`ws://127.0.0.1:${l.address.port}/other`)).rejects.toThrow(/404/)
+    expect((await httpGet(l.address.port, '/game')).status).toBe(404)
+    c.close()
+  })
+
+  it('HTTP: routes and WebSocket upgrade on one port', async () => {
+    app = echoApp()
+    const l = await app.server.listen('http://127.0.0.1:0', 'admin', {
+      routes: {
+        'GET /metrics': (_req, res) => {
+          res.end('sessions 1')
+        },
+        'GET /boom': () => {
+          throw new Error('route bug')
+        },
+      },
+    })
+    const port = l.address.port
+    expect(await httpGet(port, '/metrics?x=1')).toEqual({ status: 200, body: 'sessions 1' })
+    expect((await httpGet(port, '/nope')).status).toBe(404)
+    expect((await httpGet(port, '/boom')).status).toBe(500)
+    const c = await RawWsClient.open(`ws://127.0.0.1:${port}/ws`)
+    expect(await c.echo(2, 'admin')).toBe('admin')
+    expect(app.sessions[0]!.type).toBe('admin')
+    expect(app.sessions[0]!.conn.stack).toBe('http')
+    c.close()
+  })
+
+  it('auto: binary TCP, WebSocket and HTTP on the same port, told apart by the first byte', async () => {
+    app = echoApp()
+    const l = await app.server.listen('auto://127.0.0.1:0', 'client', {
+      routes: { 'GET /health': (_q, r) => void r.end('up') },
+    })
+    const port = l.address.port
+    const tcp = await RawTcpClient.open(port)
+    const ws = await RawWsClient.open(`ws://127.0.0.1:${port}/ws`)
+    expect(await tcp.echo(1, 'binary')).toBe('binary')
+    expect(await ws.echo(2, 'web')).toBe('web')
+    expect(await httpGet(port, '/health')).toEqual({ status: 200, body: 'up' })
+    expect(app.sessions.map((s) => s.conn.stack)).toEqual(['auto', 'auto'])
+    // A TCP client whose first frame arrives one byte at a time is still detected as binary.
+    const slow = connect({ port, host: '127.0.0.1' })
+    await new Promise((r) => slow.once('connect', r))
+    const bytes = Buffer.concat([
+      Buffer.from([0, 0, 0, 12]),
+      Buffer.from([0, 0, 0, 0, 0, 100, 0, 0, 0, 9, 0x68, 0x69]),
+    ])
+    const got: Buffer[] = []
+    slow.on('data', (d) => got.push(d))
+    for (const b of bytes) {
+      slow.write(Buffer.from([b]))
+      await sleep(2)
+    }
+    await tcp.until(() => Buffer.concat(got).length >= 16)
+    expect(Buffer.concat(got).subarray(14).toString()).toBe('hi')
+    slow.destroy()
+    tcp.close()
+    ws.close()
+  })
+
+  it('closing a listener stops accepting at once and leaves live sessions serving', async () => {
+    app = echoApp()
+    for (const stack of ['tcp', 'auto', 'ws']) {
+      const l = await app.server.listen(`${stack}://127.0.0.1:0`, 'client')
+      const port = l.address.port
+      const c =
+        stack === 'ws' ? await RawWsClient.open(`ws://127.0.0.1:${port}`) : await RawTcpClient.open(port)
+      const keepAlive = connect({ port, host: '127.0.0.1' })
+      keepAlive.on('error', () => {})
+      if (stack !== 'tcp') keepAlive.write('GET /x HTTP/1.1\r\nHost: x\r\n\r\n')
+      await sleep(20)
+      const t0 = Date.now()
+      await l.close()
+      expect(Date.now() - t0).toBeLessThan(500)
+      await expect(RawTcpClient.open(port)).rejects.toThrow(/ECONNREFUSED/)
+      expect(await c.echo(3, stack)).toBe(stack)
+      c.close()
+      keepAlive.destroy()
+    }
+  })
+
+  it('connect: an outbound session over each stack reaches the listener', async () => {
+    app = echoApp({ limits: { client: { stacks: ['tcp', 'ws', 'http', 'auto'] } } })
+    for (const stack of ['tcp', 'ws', 'http', 'auto']) {
+      const l = await app.server.listen(`${stack}://127.0.0.1:0`, 'client')
+      const out: Session = await app.server.connect(`${stack}://127.0.0.1:${l.address.port}`, 'client')
+      expect(out.initiator).toBe(true)
+      expect(out.send(0, MSG_ECHO, 50, Buffer.from(stack))).toBe(true)
+      for (let i = 0; i < 200 && !app.responses.some((r) => r.session === out.id); i++) await sleep(5)
+      expect(app.responses.find((r) => r.session === out.id)).toEqual({
+        session: out.id,
+        reqId: 50,
+        body: stack,
+      })
+      const inbound = app.sessions.find((s) => s !== out && s.conn.stack === stack && !s.initiator)
+      expect(inbound?.isOpen).toBe(true)
+      await out.close()
+      await inbound!.whenClosed()
+      await l.close()
+    }
+  })
+})

@@ -1,0 +1,140 @@
+import type { Socket } from 'node:net'
+import type { WebSocket } from 'ws'
+import type { TesseraError } from '../../errors/index.js'
+import { normalizeIp } from '../address.js'
+import { NetBadMessageType, NetFrameTooLarge, NetPeerClosed, NetSocketError } from '../errors.js'
+import type { Connection, ConnectionSink } from '../stack.js'
+
+const kConn = Symbol('tessera.wsConnection')
+type TaggedWs = WebSocket & { [kConn]?: WsConnection }
+type TaggedSocket = Socket & { [kConn]?: WsConnection }
+
+/** ws keeps the per-socket payload cap on its receiver; we lower it until authentication. */
+interface WsInternals {
+  _receiver?: { _maxPayload?: number }
+}
+
+/**
+ * One WebSocket binary message = one frame. Listeners are shared functions
+ * (no closures per connection); `ws` itself checks the payload length
+ * against the receiver's max before buffering.
+ */
+export class WsConnection implements Connection {
+  readonly stack: string
+  readonly remoteIp: string
+  readonly remotePort: number
+  readonly ws: WebSocket
+  private readonly socket: Socket
+  private sink: ConnectionSink | null = null
+  private error: TesseraError | null = null
+  private closed = false
+
+  constructor(ws: WebSocket, socket: Socket, stack: string) {
+    this.ws = ws
+    this.socket = socket
+    this.stack = stack
+    this.remoteIp = normalizeIp(socket.remoteAddress ?? '')
+    this.remotePort = socket.remotePort ?? 0
+    ;(ws as TaggedWs)[kConn] = this
+    ;(socket as TaggedSocket)[kConn] = this
+    ws.on('error', onError)
+    ws.on('close', onClose)
+  }
+
+  get prefixBytes(): number {
+    return 0
+  }
+
+  bind(sink: ConnectionSink): void {
+    this.sink = sink
+    this.ws.on('message', onMessage)
+    this.socket.on('drain', onDrain)
+  }
+
+  setMaxFrameBytes(n: number): void {
+    const r = (this.ws as unknown as WsInternals)._receiver
+    if (r && typeof r._maxPayload === 'number') r._maxPayload = n
+  }
+
+  write(frame: Buffer): void {
+    if (this.closed || this.ws.readyState !== 1) return
+    this.ws.send(frame)
+  }
+
+  bufferedBytes(): number {
+    return this.ws.bufferedAmount
+  }
+
+  pause(): void {
+    this.ws.pause()
+  }
+
+  resume(): void {
+    this.ws.resume()
+  }
+
+  end(): void {
+    if (!this.closed) this.ws.close(1000)
+  }
+
+  destroy(err?: TesseraError): void {
+    if (err && this.error === null) this.error = err
+    this.ws.terminate()
+  }
+
+  /** @internal */
+  handleMessage(data: Buffer, isBinary: boolean): void {
+    if (this.closed) return
+    if (!isBinary) {
+      this.destroy(new NetBadMessageType('text message on a binary protocol'))
+      return
+    }
+    this.sink?.onFrame(data, 0, data.length)
+  }
+
+  /** @internal */
+  handleDrain(): void {
+    this.sink?.onDrain()
+  }
+
+  /** @internal */
+  handleError(err: Error & { code?: string }): void {
+    if (this.error !== null) return
+    this.error =
+      err.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH'
+        ? NetFrameTooLarge.with({ cause: err }, -1, this.maxPayload())
+        : NetSocketError.with({ cause: err }, err.code ?? err.message)
+  }
+
+  /** @internal */
+  handleClose(code: number): void {
+    if (this.closed) return
+    this.closed = true
+    const err =
+      this.error ??
+      (code === 1000 || code === 1001 ? null : NetPeerClosed.with({ details: { wsCode: code } }))
+    const sink = this.sink
+    this.sink = null
+    sink?.onClose(err)
+  }
+
+  private maxPayload(): number {
+    return (this.ws as unknown as WsInternals)._receiver?._maxPayload ?? -1
+  }
+}
+
+function onMessage(this: TaggedWs, data: Buffer, isBinary: boolean): void {
+  this[kConn]!.handleMessage(data, isBinary)
+}
+
+function onDrain(this: TaggedSocket): void {
+  this[kConn]?.handleDrain()
+}
+
+function onError(this: TaggedWs, err: Error): void {
+  this[kConn]!.handleError(err)
+}
+
+function onClose(this: TaggedWs, code: number): void {
+  this[kConn]!.handleClose(code)
+}
