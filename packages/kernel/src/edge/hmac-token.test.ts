@@ -22,6 +22,17 @@ describe('HmacTokens', () => {
       expect(() => a.verify(g)).toThrow(/login token refused/)
   })
 
+  it('refuses every other spelling of the MAC, including its last character', () => {
+    const t = new HmacTokens({ secret })
+    const good = t.sign('7', 60_000)
+    const last = good.at(-1)!
+    // Each of these differs from the canonical MAC text; some decode to the same bytes.
+    for (const ch of 'AEIMQUYcgkosw048') {
+      if (ch === last) continue
+      expect(() => t.verify(good.slice(0, -1) + ch)).toThrow(/bad signature/)
+    }
+  })
+
   it('refuses an expired token', () => {
     const clock = new ManualClock()
     const t = new HmacTokens({ secret, clock })

@@ -39,8 +39,10 @@ export class HmacTokens {
     const parts = token.split('.')
     if (parts.length !== 3 || parts[0] !== 'v1') throw new EdgeBadToken('malformed token')
     const payload = parts[1]!
-    const want = Buffer.from(this.mac(payload), 'base64url')
-    const got = Buffer.from(parts[2]!, 'base64url')
+    // Compare the encoded text, not decoded bytes: base64url's last character
+    // has unused bits, so decoding would accept more than one spelling.
+    const want = Buffer.from(this.mac(payload), 'latin1')
+    const got = Buffer.from(parts[2]!, 'latin1')
     if (got.length !== want.length || !timingSafeEqual(got, want)) throw new EdgeBadToken('bad signature')
     let body: { u?: unknown; e?: unknown }
     try {
