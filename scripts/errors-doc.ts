@@ -13,9 +13,11 @@ export async function collectCodes(): Promise<Map<string, { template: string }>>
   const others: Record<string, () => Promise<unknown>> = {
     protocol: () => import('@tessera/protocol'),
     storage: () => import('@tessera/storage'),
+    '../services/center/src/errors': () => import('../services/center/src/errors.js'),
   }
   for (const [dir, load] of Object.entries(others)) {
-    if (existsSync(fileURLToPath(new URL(`../packages/${dir}/src/index.ts`, import.meta.url)))) await load()
+    const file = dir.startsWith('..') ? `${dir}.ts` : `../packages/${dir}/src/index.ts`
+    if (existsSync(fileURLToPath(new URL(file, import.meta.url)))) await load()
   }
   return kernel.errorRegistry
 }

@@ -1,6 +1,7 @@
 // Public surface of @tessera/kernel: one line per concern folder; other
 // packages import only from here.
 export * from './app/index.js'
+export * from './cluster/index.js'
 export * from './codec/index.js'
 export * from './component/index.js'
 export * from './config/index.js'
@@ -9,5 +10,6 @@ export * from './errors/index.js'
 export * from './id/index.js'
 export * from './log/index.js'
 export * from './memory/index.js'
+export * from './metrics/index.js'
 export * from './net/index.js'
 export * from './timer/index.js'

@@ -3,5 +3,6 @@
 // Browsers and mini games import `@tessera/protocol/client` instead, which
 // leaves server-only messages out.
 
+export { clusterWire } from './cluster-wire.js'
 export * from './generated/index.js'
 export * from './runtime/index.js'

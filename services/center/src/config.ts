@@ -8,8 +8,28 @@ export const centerConfigSchema = appConfigSchema.extend({
       serviceId: z.number().int().min(1).default(1),
       /** How often the status line is logged. */
       statusIntervalMs: z.number().int().positive().default(5000),
+      /** Cluster link address services and the machine-id tool connect to. */
+      listen: z.string().default('tcp://127.0.0.1:3800'),
+      /** Admin endpoint: /metrics, /admin/state, /admin/cluster. Empty = none. */
+      admin: z.string().default('http://127.0.0.1:3809'),
+      /** Shared cluster secret (set it through TESSERA_CENTER__SECRET, not the file). */
+      secret: z.string().min(16),
+      /** MySQL server for machine-id leases and ownership epochs. */
+      mysqlUrl: z.string().default('mysql://root@127.0.0.1:3306'),
+      database: z.string().default('tessera_center'),
+      /** A machine id unused (not renewed) this long may go to another node. */
+      leaseMs: z
+        .number()
+        .int()
+        .positive()
+        .default(24 * 3600 * 1000),
+      /** Ids handed out: 0..machineIds-1. */
+      machineIds: z.number().int().min(1).max(1024).default(1024),
+      heartbeatMs: z.number().int().positive().default(1000),
+      /** A service silent this long is dropped from the registry. */
+      heartbeatTimeoutMs: z.number().int().positive().default(5000),
     })
-    .prefault({}),
+    .prefault({ secret: '' }),
 })
 
 export type CenterConfig = z.output<typeof centerConfigSchema>

@@ -1,0 +1,142 @@
+import { toTesseraError } from '../errors/index.js'
+import { type NetLogger, silentLogger } from '../net/index.js'
+import type { ServiceProxy } from './service-proxy.js'
+import type { ClusterWire, ServiceInfoMsg, StartupGoMsg } from './wire.js'
+
+export interface CenterClientOptions {
+  proxy: ServiceProxy
+  wire: ClusterWire
+  /** The center's cluster address, `tcp://host:port`. */
+  centerAddress: string
+  /** This service as it registers (read again at every registration, so load and state stay current). */
+  info: () => ServiceInfoMsg
+  /** Until the center says otherwise. Default 1000 ms. */
+  heartbeatMs?: number
+  logger?: NetLogger
+  /** The center said every dependency is ready. */
+  onStartupGo?: (msg: StartupGoMsg) => void
+}
+
+/** Service id the center's fixed channel is kept under (a service id no service may take). */
+export const CENTER_CHANNEL_ID = 0xffffffff
+
+/**
+ * A service's side of the registry: register, heartbeat, apply membership
+ * pushes. When the center is away the cached membership stays as it was and
+ * the heartbeat keeps knocking; when it answers again (or says it does not
+ * know us) the service registers again.
+ */
+export class CenterClient {
+  private readonly proxy: ServiceProxy
+  private readonly wire: ClusterWire
+  private readonly logger: NetLogger
+  private heartbeatMs: number
+  private timer: NodeJS.Timeout | null = null
+  private registered = false
+  private busy = false
+  private stopped = false
+  /** Registrations that succeeded (the first, then one per center return). */
+  registrations = 0
+
+  constructor(private readonly opts: CenterClientOptions) {
+    this.proxy = opts.proxy
+    this.wire = opts.wire
+    this.logger = opts.logger ?? silentLogger
+    this.heartbeatMs = opts.heartbeatMs ?? 1000
+    this.proxy.addFixedPeer(CENTER_CHANNEL_ID, 'center', opts.centerAddress)
+    this.proxy.on(this.wire.membershipUpdate, (u) => this.proxy.membership.apply(u))
+    this.proxy.on(this.wire.startupGo, (m) => this.opts.onStartupGo?.(m))
+  }
+
+  get isRegistered(): boolean {
+    return this.registered
+  }
+
+  /** Register once (rejects when the center cannot be reached), then heartbeat on a timer. */
+  async start(): Promise<void> {
+    await this.register()
+    this.schedule()
+  }
+
+  /** Send a heartbeat now (also used to report a state change at once). */
+  async beat(): Promise<void> {
+    if (this.busy || this.stopped) return
+    this.busy = true
+    try {
+      if (!this.registered) {
+        await this.register()
+        return
+      }
+      const s = this.opts.info()
+      const res = await this.proxy.request(
+        CENTER_CHANNEL_ID,
+        this.wire.serviceHeartbeat,
+        { serviceId: s.serviceId, load: s.load, state: s.state },
+        this.wire.serviceHeartbeatOk,
+        { timeoutMs: this.heartbeatMs * 2 },
+      )
+      if (!res.known) {
+        this.logger.info({}, 'center: it does not know us (restarted?), registering again')
+        this.registered = false
+        await this.register()
+      }
+    } catch (err) {
+      if (this.registered) {
+        const e = toTesseraError(err)
+        this.logger.warn(
+          { code: e.code, reason: e.message },
+          'center: unreachable, keeping the cached membership',
+        )
+      }
+      this.registered = false
+    } finally {
+      this.busy = false
+    }
+  }
+
+  /** Tell the center we leave (best effort, bounded) and stop heartbeating. */
+  async stop(): Promise<void> {
+    this.stopped = true
+    if (this.timer) clearTimeout(this.timer)
+    this.timer = null
+    if (!this.registered) return
+    const id = this.opts.info().serviceId
+    await this.proxy
+      .request(
+        CENTER_CHANNEL_ID,
+        this.wire.unregisterService,
+        { serviceId: id },
+        this.wire.unregisterServiceOk,
+        {
+          timeoutMs: 1000,
+        },
+      )
+      .catch(() => {})
+    this.registered = false
+  }
+
+  private async register(): Promise<void> {
+    const res = await this.proxy.request(
+      CENTER_CHANNEL_ID,
+      this.wire.registerService,
+      { service: this.opts.info() },
+      this.wire.registerServiceOk,
+      { timeoutMs: Math.max(2000, this.heartbeatMs * 2) },
+    )
+    if (res.heartbeatMs > 0) this.heartbeatMs = res.heartbeatMs
+    // A center still collecting re-registrations knows less than we do: add, never drop.
+    if (res.complete) this.proxy.membership.apply({ up: res.members, down: [], full: true })
+    else this.proxy.membership.merge(res.members)
+    this.registered = true
+    this.registrations++
+    this.logger.info({ members: res.members.length, complete: res.complete }, 'center: registered')
+  }
+
+  private schedule(): void {
+    if (this.stopped) return
+    this.timer = setTimeout(() => {
+      void this.beat().finally(() => this.schedule())
+    }, this.heartbeatMs)
+    this.timer.unref()
+  }
+}

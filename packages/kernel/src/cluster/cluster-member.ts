@@ -1,0 +1,112 @@
+import type { NetLimitsInput, NetLogger } from '../net/index.js'
+import { CenterClient } from './center-client.js'
+import type { PeerIdentity } from './link-auth.js'
+import { ServiceProxy } from './service-proxy.js'
+import { TcpClusterTransport } from './tcp-transport.js'
+import { type ClusterWire, type ServiceInfoMsg, type ServiceState, ServiceStates } from './wire.js'
+
+export interface ClusterMemberOptions {
+  identity: PeerIdentity
+  secret: string
+  wire: ClusterWire
+  /** Cluster listen address, `tcp://host:port` (port 0 = any). */
+  listen: string
+  /** The center's cluster address. */
+  center: string
+  /** Client-facing addresses to advertise besides the cluster one (`ws://...`). */
+  advertise?: string[]
+  machineId?: number
+  /** Kinds that must be READY before this service starts (the center decides). */
+  dependsOn?: string[]
+  logger?: NetLogger
+  limits?: NetLimitsInput
+  timeoutMs?: number
+}
+
+/**
+ * One service in the cluster: its transport, ServiceProxy and center client,
+ * joined in one call. What the Application needs for start-up orchestration:
+ *
+ * ```ts
+ * const m = await ClusterMember.join(opts)      // registers as PREPARING
+ * await service.host.prepare()                  // init
+ * await m.startupGo()                           // dependencies are READY
+ * await m.setState(ServiceStates.STARTING)
+ * await service.host.startPhases()              // willStartup, startup, ready
+ * await m.setState(ServiceStates.READY)         // now open client ports
+ * ```
+ */
+export class ClusterMember {
+  readonly proxy: ServiceProxy
+  readonly client: CenterClient
+  readonly info: ServiceInfoMsg
+  private go: Promise<void>
+  private resolveGo!: () => void
+
+  private constructor(proxy: ServiceProxy, client: CenterClient, info: ServiceInfoMsg) {
+    this.proxy = proxy
+    this.client = client
+    this.info = info
+    this.go = new Promise((r) => (this.resolveGo = r))
+  }
+
+  static async join(o: ClusterMemberOptions): Promise<ClusterMember> {
+    const transport = new TcpClusterTransport({
+      identity: o.identity,
+      secret: o.secret,
+      wire: o.wire,
+      logger: o.logger,
+      limits: o.limits,
+    })
+    const proxy = new ServiceProxy({ transport, logger: o.logger, timeoutMs: o.timeoutMs })
+    try {
+      const address = await proxy.listen(o.listen)
+      const info: ServiceInfoMsg = {
+        ...o.identity,
+        addresses: [address, ...(o.advertise ?? [])],
+        load: 0,
+        machineId: o.machineId ?? 0,
+        dependsOn: o.dependsOn ?? [],
+        state: ServiceStates.PREPARING,
+        startedAtMs: BigInt(Date.now()),
+      }
+      let member: ClusterMember | undefined
+      const client = new CenterClient({
+        proxy,
+        wire: o.wire,
+        centerAddress: o.center,
+        info: () => info,
+        logger: o.logger,
+        onStartupGo: () => member?.resolveGo(),
+      })
+      member = new ClusterMember(proxy, client, info)
+      await client.start()
+      return member
+    } catch (err) {
+      await proxy.close()
+      throw err
+    }
+  }
+
+  /** Resolves once the center says every dependency is READY. */
+  startupGo(): Promise<void> {
+    return this.go
+  }
+
+  /** Report a new state to the center now (not only at the next heartbeat). */
+  async setState(state: ServiceState): Promise<void> {
+    this.info.state = state
+    await this.client.beat()
+  }
+
+  set load(n: number) {
+    this.info.load = n
+  }
+
+  /** Drain first: DRAINING is pushed to peers, then unregister and close the links. */
+  async leave(): Promise<void> {
+    await this.setState(ServiceStates.DRAINING).catch(() => {})
+    await this.client.stop()
+    await this.proxy.close()
+  }
+}

@@ -1,0 +1,44 @@
+import type { NetLogger } from '../net/index.js'
+import { CENTER_CHANNEL_ID } from './center-client.js'
+import { ServiceProxy } from './service-proxy.js'
+import { TcpClusterTransport } from './tcp-transport.js'
+import type { ClusterWire, MachineIdLeaseOkMsg } from './wire.js'
+
+export interface LeaseMachineIdOptions {
+  /** `tcp://host:port` or `host:port`. */
+  center: string
+  secret: string
+  wire: ClusterWire
+  node: string
+  kind: string
+  timeoutMs?: number
+  logger?: NetLogger
+}
+
+/**
+ * Ask the center for the 10-bit machine id of (node, kind) over a short-lived
+ * authenticated link; the same pair always gets its own id back. Used by
+ * Application start-up and by the machine-id tool.
+ */
+export async function leaseMachineId(opts: LeaseMachineIdOptions): Promise<MachineIdLeaseOkMsg> {
+  const transport = new TcpClusterTransport({
+    identity: { kind: 'machine-id', serviceId: 0, node: opts.node },
+    secret: opts.secret,
+    wire: opts.wire,
+    logger: opts.logger,
+    dialTimeoutMs: opts.timeoutMs ?? 5000,
+  })
+  const proxy = new ServiceProxy({ transport, logger: opts.logger, timeoutMs: opts.timeoutMs ?? 5000 })
+  try {
+    const address = opts.center.includes('://') ? opts.center : `tcp://${opts.center}`
+    proxy.addFixedPeer(CENTER_CHANNEL_ID, 'center', address)
+    return await proxy.request(
+      CENTER_CHANNEL_ID,
+      opts.wire.machineIdLease,
+      { node: opts.node, kind: opts.kind },
+      opts.wire.machineIdLeaseOk,
+    )
+  } finally {
+    await proxy.close()
+  }
+}

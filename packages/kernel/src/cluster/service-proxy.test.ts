@@ -1,0 +1,200 @@
+import { Echo } from '@tessera/protocol'
+import { afterEach, describe, expect, it } from 'vitest'
+import { TesseraError } from '../errors/index.js'
+import { clusterWire } from './fixtures/cluster-wire.js'
+import { meshOf, startNode, type TestNode } from './fixtures/nodes.js'
+import { TcpClusterTransport } from './tcp-transport.js'
+
+const nodes: TestNode[] = []
+async function node(
+  kind: string,
+  serviceId: number,
+  opts: Parameters<typeof startNode>[1] = {},
+): Promise<TestNode> {
+  const n = await startNode({ kind, serviceId, node: 'n1' }, opts)
+  nodes.push(n)
+  return n
+}
+afterEach(async () => {
+  for (const n of nodes.splice(0)) await n.proxy.close()
+})
+
+const echo = (text: string) => Echo.create({ text })
+const until = async (cond: () => boolean, ms = 3000): Promise<void> => {
+  const end = Date.now() + ms
+  while (!cond()) {
+    if (Date.now() > end) throw new Error('condition not met in time')
+    await new Promise((r) => setTimeout(r, 10))
+  }
+}
+
+describe('ServiceProxy', () => {
+  it('answers requests routed by service id and round-robins service id 0 over a kind', async () => {
+    const gw = await node('gateway', 1)
+    const a = await node('logic', 10)
+    const b = await node('logic', 11)
+    for (const n of [a, b])
+      n.proxy.handle(Echo, Echo, (m, link) =>
+        echo(`${m.text}@${n.info.serviceId} from ${link.peer.serviceId}`),
+      )
+    meshOf([gw, a, b])
+    expect((await gw.proxy.request(10, Echo, echo('hi'), Echo)).text).toBe('hi@10 from 1')
+    expect((await gw.proxy.request({ kind: 'logic', id: 11 }, Echo, echo('hi'), Echo)).text).toBe(
+      'hi@11 from 1',
+    )
+    const seen = new Set<string>()
+    for (let i = 0; i < 4; i++)
+      seen.add((await gw.proxy.request({ kind: 'logic' }, Echo, echo('x'), Echo)).text)
+    expect([...seen].sort()).toEqual(['x@10 from 1', 'x@11 from 1'])
+  })
+
+  it('delivers notifications in order and broadcasts to every service of a kind', async () => {
+    const gw = await node('gateway', 1)
+    const a = await node('logic', 10)
+    const b = await node('logic', 11)
+    const got: Record<number, number[]> = { 10: [], 11: [] }
+    for (const n of [a, b]) n.proxy.on(Echo, (m) => got[n.info.serviceId]!.push(m.seq))
+    meshOf([gw, a, b])
+    for (let i = 1; i <= 500; i++) gw.proxy.notify(10, Echo, Echo.create({ seq: i }))
+    expect(gw.proxy.broadcast('logic', Echo, Echo.create({ seq: 9999 }))).toBe(2)
+    await until(() => got[10]!.length === 501 && got[11]!.length === 1)
+    expect(got[10]!.slice(0, 500)).toEqual(Array.from({ length: 500 }, (_, i) => i + 1))
+    expect(got[11]).toEqual([9999])
+  })
+
+  it('returns a remote error with its own code, and CLUSTER_NO_HANDLER for an unhandled request', async () => {
+    const gw = await node('gateway', 1)
+    const a = await node('logic', 10)
+    a.proxy.handle(Echo, Echo, () => {
+      throw new TesseraError('PROFILE_NICKNAME_TAKEN', 'taken')
+    })
+    const c = await node('chat', 20)
+    meshOf([gw, a, c])
+    await expect(gw.proxy.request(10, Echo, echo('x'), Echo)).rejects.toMatchObject({
+      code: 'PROFILE_NICKNAME_TAKEN',
+      message: 'taken',
+    })
+    await expect(gw.proxy.request(20, Echo, echo('x'), Echo)).rejects.toMatchObject({
+      code: 'CLUSTER_NO_HANDLER',
+    })
+  })
+
+  it('fails at once for an unknown service id or an empty kind', async () => {
+    const gw = await node('gateway', 1)
+    meshOf([gw])
+    await expect(gw.proxy.request(99, Echo, echo('x'), Echo)).rejects.toMatchObject({
+      code: 'CLUSTER_UNKNOWN_SERVICE',
+    })
+    await expect(gw.proxy.request({ kind: 'logic' }, Echo, echo('x'), Echo)).rejects.toMatchObject({
+      code: 'CLUSTER_NO_SERVICE',
+    })
+    expect(() => gw.proxy.notify({ kind: 'logic' }, Echo, echo('x'))).toThrow(/no live service of kind logic/)
+  })
+
+  it('times out a request whose handler never answers', async () => {
+    const gw = await node('gateway', 1)
+    const a = await node('logic', 10)
+    a.proxy.handle(Echo, Echo, () => new Promise<Echo>(() => {}))
+    meshOf([gw, a])
+    await expect(gw.proxy.request(10, Echo, echo('x'), Echo, { timeoutMs: 150 })).rejects.toMatchObject({
+      code: 'CLUSTER_TIMEOUT',
+    })
+    expect(gw.proxy.stats.timeouts).toBe(1)
+  })
+
+  it('fails pending requests at once when the peer goes away, and when the center drops it', async () => {
+    const gw = await node('gateway', 1)
+    const a = await node('logic', 10)
+    const b = await node('logic', 11)
+    for (const n of [a, b]) n.proxy.handle(Echo, Echo, () => new Promise<Echo>(() => {}))
+    meshOf([gw, a, b])
+    // Settled promises (caught now) so a rejection before the assertion is not "unhandled".
+    const p1 = gw.proxy.request(10, Echo, echo('x'), Echo, { timeoutMs: 10_000 }).catch((e: unknown) => e)
+    const p2 = gw.proxy.request(11, Echo, echo('x'), Echo, { timeoutMs: 10_000 }).catch((e: unknown) => e)
+    await until(() => a.proxy.stats.messagesReceived === 1 && b.proxy.stats.messagesReceived === 1)
+    // Their timeouts are 10 s: the codes show they failed on the event, not on a timer.
+    await a.proxy.close()
+    expect(await p1).toMatchObject({ code: 'CLUSTER_LINK_LOST' })
+    gw.proxy.membership.drop(11)
+    expect(await p2).toMatchObject({ code: 'CLUSTER_PEER_GONE' })
+    await expect(gw.proxy.request(11, Echo, echo('x'), Echo)).rejects.toMatchObject({
+      code: 'CLUSTER_UNKNOWN_SERVICE',
+    })
+  })
+
+  it('redials with backoff and delivers notifications queued while the peer was down', async () => {
+    const gw = await node('gateway', 1, { proxy: { backoff: { baseMs: 50, maxMs: 200 } } })
+    const a = await node('logic', 10)
+    const port = Number(a.info.addresses[0]!.split(':').pop())
+    const got: number[] = []
+    a.proxy.on(Echo, (m) => got.push(m.seq))
+    meshOf([gw, a])
+    gw.proxy.notify(10, Echo, Echo.create({ seq: 1 }))
+    await until(() => got.length === 1)
+    await a.proxy.close()
+    nodes.splice(nodes.indexOf(a), 1)
+    await until(() => !(gw.proxy.state().channels as { up: boolean }[])[0]!.up)
+    // While it is down: requests fail fast, notifications wait.
+    await expect(gw.proxy.request(10, Echo, echo('x'), Echo)).rejects.toMatchObject({
+      code: 'CLUSTER_UNREACHABLE',
+    })
+    gw.proxy.notify(10, Echo, Echo.create({ seq: 2 }))
+    gw.proxy.notify(10, Echo, Echo.create({ seq: 3 }))
+    await new Promise((r) => setTimeout(r, 300))
+    const a2 = await node('logic', 10, { port })
+    const got2: number[] = []
+    a2.proxy.handle(Echo, Echo, (m) => {
+      got2.push(m.seq)
+      return m
+    })
+    await until(() => got2.length === 2, 5000)
+    expect(got2).toEqual([2, 3])
+    got2.length = 0
+    expect((await gw.proxy.request(10, Echo, echo('back'), Echo)).text).toBe('back')
+    expect(gw.proxy.stats.dialFailures).toBeGreaterThan(0)
+  })
+})
+
+describe('TcpClusterTransport authentication', () => {
+  it('refuses a peer without the cluster secret, both ways, and logs it', async () => {
+    const good = await node('logic', 10)
+    good.proxy.handle(Echo, Echo, (m) => m)
+    const bad = await node('gateway', 66, { secret: 'not-the-cluster-secret!' })
+    meshOf([good, bad])
+    // The impostor dials: the acceptor checks its proof and refuses.
+    await expect(bad.proxy.request(10, Echo, echo('x'), Echo)).rejects.toMatchObject({
+      code: 'CLUSTER_AUTH_FAILED',
+    })
+    // A member dials the impostor: the impostor cannot prove the secret.
+    await expect(good.proxy.request(66, Echo, echo('x'), Echo)).rejects.toMatchObject({
+      code: 'CLUSTER_AUTH_FAILED',
+    })
+    await until(() => good.logger.lines.some((l) => l.msg === 'cluster: peer refused'))
+    const line = good.logger.lines.find((l) => l.msg === 'cluster: peer refused')!
+    expect(line.obj).toMatchObject({ ip: '127.0.0.1', code: 'CLUSTER_AUTH_FAILED' })
+    expect(good.proxy.stats.messagesReceived).toBe(0)
+  })
+
+  it('refuses a raw service session that sends a message before the handshake', async () => {
+    const good = await node('logic', 10)
+    good.proxy.on(Echo, () => {
+      throw new Error('must not be called')
+    })
+    const raw = new TcpClusterTransport({
+      identity: { kind: 'x', serviceId: 5, node: 'evil' },
+      secret: 'whatever-secret-1234',
+      wire: clusterWire,
+    })
+    try {
+      const s = await raw.net.connect(good.info.addresses[0]!, 'service')
+      s.data = { phase: 'ok' }
+      s.send(0, Echo.msgId, 0, Echo.encode(echo('sneak')))
+      await s.whenClosed()
+      expect(s.closeReason).not.toBeNull()
+      await until(() => good.logger.lines.some((l) => l.msg === 'cluster: peer refused'))
+      expect(good.proxy.stats.messagesReceived).toBe(0)
+    } finally {
+      await raw.close()
+    }
+  })
+})

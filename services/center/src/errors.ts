@@ -1,0 +1,13 @@
+import { defineError } from '@tessera/kernel'
+
+export const CenterMachineIdsExhausted = defineError<[number, string, string]>(
+  'CENTER_MACHINE_IDS_EXHAUSTED',
+  'all %d machine ids are leased; none free for %s/%s (wait for a lease to expire or raise the pool)',
+)
+export const CenterBadLease = defineError<[string]>('CENTER_BAD_LEASE', 'bad machine-id request: %s')
+export const CenterDuplicateService = defineError<[number, string, string]>(
+  'CENTER_DUPLICATE_SERVICE',
+  'service id %d is already held by %s; refused %s',
+)
+export const CenterBadRegistration = defineError<[string]>('CENTER_BAD_REGISTRATION', 'bad registration: %s')
+export const CenterNoDatabase = defineError<[string]>('CENTER_NO_DATABASE', 'center database unavailable: %s')

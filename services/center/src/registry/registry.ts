@@ -1,0 +1,191 @@
+import type { Logger } from '@tessera/kernel'
+import {
+  type ClusterWire,
+  type Link,
+  type MembershipUpdateMsg,
+  type ServiceInfoMsg,
+  type ServiceProxy,
+  type ServiceState,
+  ServiceStates,
+} from '@tessera/kernel'
+import { CenterBadRegistration, CenterDuplicateService } from '../errors.js'
+
+export interface RegistryOptions {
+  proxy: ServiceProxy
+  wire: ClusterWire
+  logger: Logger
+  /** Monotonic ms. */
+  now: () => number
+  heartbeatMs: number
+  /** A service silent this long is dropped. */
+  heartbeatTimeoutMs: number
+}
+
+interface Entry {
+  info: ServiceInfoMsg
+  link: Link
+  deadline: number
+}
+
+/**
+ * Live services by heartbeat. Registration, heartbeats and leaves arrive as
+ * requests on each service's own link, and membership changes are pushed back
+ * on those links. The registry is soft state: after a restart it is rebuilt
+ * from re-registrations, and until one heartbeat timeout has passed it calls
+ * its view incomplete so services add what it sends and drop nothing.
+ * Start-up orchestration lives here too: a PREPARING service gets StartupGo
+ * once a READY service exists for each kind it depends on.
+ */
+export class Registry {
+  private readonly entries = new Map<number, Entry>()
+  private readonly startedAt: number
+  private settled = false
+  private readonly go = new Set<number>()
+
+  constructor(private readonly o: RegistryOptions) {
+    this.startedAt = o.now()
+    const { proxy, wire } = o
+    proxy.handle(wire.registerService, wire.registerServiceOk, (m, link) => this.register(m.service, link))
+    proxy.handle(wire.serviceHeartbeat, wire.serviceHeartbeatOk, (m, link) => ({
+      known: this.heartbeat(m.serviceId, m.load, m.state, link),
+    }))
+    proxy.handle(wire.unregisterService, wire.unregisterServiceOk, (m, link) => {
+      const e = this.entries.get(m.serviceId)
+      if (e && e.link.peer.serviceId === link.peer.serviceId) this.drop([m.serviceId], 'unregistered')
+      return {}
+    })
+    proxy.addLinkDownListener((link) => {
+      // A closed link is a strong hint (kill -9 resets it at once): give the
+      // service one heartbeat interval to come back on a new link.
+      for (const e of this.entries.values()) {
+        if (e.link === link) e.deadline = Math.min(e.deadline, this.o.now() + this.o.heartbeatMs)
+      }
+    })
+  }
+
+  get complete(): boolean {
+    return this.settled
+  }
+
+  /** The link a registered service talks to the center on (for pushes). */
+  linkOf(serviceId: number): Link | undefined {
+    const e = this.entries.get(serviceId)
+    return e?.link.isOpen ? e.link : undefined
+  }
+
+  list(): ServiceInfoMsg[] {
+    return [...this.entries.values()].map((e) => e.info).sort((a, b) => a.serviceId - b.serviceId)
+  }
+
+  register(info: ServiceInfoMsg | undefined, link: Link) {
+    if (!info || info.serviceId <= 0 || !info.kind)
+      throw new CenterBadRegistration('service id and kind are required')
+    if (info.serviceId !== link.peer.serviceId || info.kind !== link.peer.kind)
+      throw new CenterBadRegistration(
+        `registers ${info.kind}#${info.serviceId} over a link authenticated as ${link.peer.kind}#${link.peer.serviceId}`,
+      )
+    const old = this.entries.get(info.serviceId)
+    if (
+      old &&
+      old.link !== link &&
+      old.link.isOpen &&
+      (old.info.kind !== info.kind || old.info.node !== info.node)
+    ) {
+      throw new CenterDuplicateService(
+        info.serviceId,
+        `${old.info.kind}@${old.info.node}`,
+        `${info.kind}@${info.node}`,
+      )
+    }
+    const copy = { ...info }
+    this.entries.set(info.serviceId, { info: copy, link, deadline: this.o.now() + this.o.heartbeatTimeoutMs })
+    this.o.logger.info(
+      {
+        service: `${info.kind}#${info.serviceId}`,
+        node: info.node,
+        addresses: info.addresses,
+        state: info.state,
+        again: !!old,
+      },
+      'center: service registered',
+    )
+    this.push({ up: [copy], down: [], full: false }, info.serviceId)
+    this.orchestrate()
+    return {
+      members: this.list(),
+      complete: this.settled,
+      heartbeatMs: this.o.heartbeatMs,
+      heartbeatTimeoutMs: this.o.heartbeatTimeoutMs,
+    }
+  }
+
+  /** False when the service is unknown (it must register again). */
+  heartbeat(serviceId: number, load: number, state: ServiceState, link: Link): boolean {
+    const e = this.entries.get(serviceId)
+    if (!e || link.peer.serviceId !== serviceId) return false
+    e.deadline = this.o.now() + this.o.heartbeatTimeoutMs
+    e.link = link
+    const changed = e.info.state !== state || e.info.load !== load
+    e.info.load = load
+    if (e.info.state !== state) {
+      this.o.logger.info(
+        { service: `${e.info.kind}#${serviceId}`, from: e.info.state, to: state },
+        'center: service state',
+      )
+      e.info.state = state
+      this.push({ up: [e.info], down: [], full: false })
+      this.orchestrate()
+    } else if (changed) this.push({ up: [e.info], down: [], full: false }, serviceId)
+    return true
+  }
+
+  /** Drop silent services; end the settling window after a restart. Called on a timer. */
+  sweep(): void {
+    const now = this.o.now()
+    const gone: number[] = []
+    for (const [id, e] of this.entries) if (now >= e.deadline) gone.push(id)
+    if (gone.length > 0) this.drop(gone, 'heartbeat timeout')
+    if (!this.settled && now - this.startedAt >= this.o.heartbeatTimeoutMs) {
+      this.settled = true
+      this.o.logger.info({ services: this.entries.size }, 'center: registry complete (settling window over)')
+      this.push({ up: this.list(), down: [], full: true })
+    }
+  }
+
+  private drop(ids: number[], why: string): void {
+    for (const id of ids) {
+      const e = this.entries.get(id)
+      if (!e) continue
+      this.entries.delete(id)
+      this.go.delete(id)
+      this.o.logger.warn(
+        { service: `${e.info.kind}#${id}`, node: e.info.node, why },
+        'center: service dropped',
+      )
+    }
+    this.push({ up: [], down: ids, full: false })
+  }
+
+  private push(u: MembershipUpdateMsg, except?: number): void {
+    for (const [id, e] of this.entries) {
+      if (id === except || !e.link.isOpen) continue
+      this.o.proxy.sendOn(e.link, this.o.wire.membershipUpdate, u)
+    }
+  }
+
+  /** Send StartupGo to every PREPARING service whose dependencies all have a READY service. */
+  private orchestrate(): void {
+    const ready = new Set<string>()
+    for (const e of this.entries.values()) if (e.info.state === ServiceStates.READY) ready.add(e.info.kind)
+    for (const [id, e] of this.entries) {
+      if (e.info.state !== ServiceStates.PREPARING || this.go.has(id)) continue
+      if (!e.info.dependsOn.every((k) => ready.has(k))) continue
+      this.go.add(id)
+      this.o.logger.info(
+        { service: `${e.info.kind}#${id}`, dependsOn: e.info.dependsOn },
+        'center: dependencies ready, starting service',
+      )
+      this.o.proxy.sendOn(e.link, this.o.wire.startupGo, { readyKinds: [...ready].sort() })
+    }
+  }
+}
