@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # The one command that sets up a fresh machine and runs the platform locally:
-#   ./scripts/run.sh            (Ctrl-C to stop)
-# Extra arguments are passed to the service as --key value configuration.
+#   ./scripts/run.sh            (Ctrl-C stops everything)
+# It installs everything (scripts/setup.sh), builds, then starts a private
+# MariaDB instance, the center and two logic services that lease machine ids,
+# register, and message each other (scripts/local-cluster.mjs). Set MYSQL_URL
+# to use an existing MySQL/MariaDB server instead of the private instance.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 pnpm build >/dev/null
-echo "[run] starting center (Ctrl-C stops it gracefully)"
-cd services/center
-exec node dist/main.js --config config/local.json "$@"
+exec node scripts/local-cluster.mjs "$@"

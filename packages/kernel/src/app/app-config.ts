@@ -36,6 +36,35 @@ export const appConfigSchema = z.strictObject({
       file: z.string().optional(),
     })
     .prefault({}),
+  cluster: z
+    .strictObject({
+      /**
+       * The center's cluster address (`host:port` or `tcp://host:port`). Set,
+       * the application leases its machine id from the center (unless
+       * app.machineId is given), registers each service and starts them when
+       * the center says their dependencies are ready. Unset: a single node.
+       */
+      center: z.string().optional(),
+      /** Shared cluster secret (TESSERA_CLUSTER__SECRET); links without it are refused. */
+      secret: z.string().min(16).optional(),
+      /** Where this process's services accept links from other services. */
+      listen: z.string().default('tcp://127.0.0.1:0'),
+      /** Service kinds that must be READY before these services start. */
+      dependsOn: z.array(z.string().min(1)).default([]),
+      /** Per request, ms. */
+      requestTimeoutMs: z.number().int().positive().default(5000),
+    })
+    .prefault({})
+    .refine((c) => c.center === undefined || c.secret !== undefined, {
+      message: 'cluster.secret is required when cluster.center is set',
+      path: ['secret'],
+    }),
+  admin: z
+    .strictObject({
+      /** `http://host:port` for /metrics, /admin/state and /healthz (port 0 = any). Unset: none. */
+      listen: z.string().optional(),
+    })
+    .prefault({}),
   calendar: z
     .strictObject({
       /** Local hour (0..23) and minute of the daily reset. */

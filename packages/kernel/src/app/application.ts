@@ -1,14 +1,16 @@
 import path from 'node:path'
 import type { z } from 'zod'
+import { ClusterMember, type ClusterWire, leaseMachineId, ServiceStates } from '../cluster/index.js'
 import { loadConfig } from '../config/index.js'
 import { TesseraError } from '../errors/index.js'
 import { FileSnowflakeStore, Snowflake } from '../id/index.js'
 import { type CreatedLogger, createLogger, type Logger } from '../log/index.js'
 import { MemoryMonitor } from '../memory/index.js'
+import { type AdminServer, createAppMetrics, type Metrics, startAdminServer } from '../metrics/index.js'
 import { Calendar, type Clock, systemClock, type TimerHandle, TimerWheel } from '../timer/index.js'
 import type { AppConfig } from './app-config.js'
 import { applyCoreDumpSettings } from './core-dump.js'
-import { AppNoMachineId } from './errors.js'
+import { AppNoClusterWire, AppNoMachineId } from './errors.js'
 import { Service, type ServiceDefinition, type SharedFacilities } from './service.js'
 
 export interface ApplicationOptions<C extends AppConfig> {
@@ -22,6 +24,8 @@ export interface ApplicationOptions<C extends AppConfig> {
   exit?: (code: number) => void
   /** Time source for the timer wheel, calendar and ids (tests inject a ManualClock). */
   clock?: Clock
+  /** The cluster codecs (`clusterWire` from @tessera/protocol); needed when cluster.center is set. */
+  wire?: ClusterWire
 }
 
 export type AppState = 'created' | 'starting' | 'running' | 'stopping' | 'stopped' | 'failed'
@@ -39,8 +43,12 @@ export class Application<C extends AppConfig = AppConfig> {
   /** One timer wheel for the whole process, driven by one Node timeout. */
   readonly timers: TimerWheel
   readonly calendar: Calendar
+  readonly metrics: Metrics
   readonly services: Service<C>[] = []
   private snowflake: Snowflake | undefined
+  private admin: AdminServer | undefined
+  private readonly wire: ClusterWire | undefined
+  private machineId: number | undefined
   private readonly log: CreatedLogger
   private readonly exit: (code: number) => void
   private readonly defs: (config: C) => readonly ServiceDefinition[]
@@ -62,6 +70,8 @@ export class Application<C extends AppConfig = AppConfig> {
       leakWarnBytesPerMin: opts.config.memory.leakWarnBytesPerMin,
     })
     this.clock = opts.clock ?? systemClock
+    this.wire = opts.wire
+    this.metrics = createAppMetrics({ app: this.name, node: opts.config.app.node, memory: this.memory })
     // ref: while the application runs, its repeating timers keep the process alive.
     this.timers = new TimerWheel({
       clock: this.clock,
@@ -93,6 +103,7 @@ export class Application<C extends AppConfig = AppConfig> {
       timers: this.timers,
       calendar: this.calendar,
       memory: this.memory,
+      metrics: this.metrics,
       get ids() {
         return app.ids
       },
@@ -108,6 +119,7 @@ export class Application<C extends AppConfig = AppConfig> {
     name: string
     schema: S
     services: (config: z.output<S>) => readonly ServiceDefinition[]
+    wire?: ClusterWire
     argv?: readonly string[]
     env?: Readonly<Record<string, string | undefined>>
     defaultFile?: string
@@ -129,6 +141,7 @@ export class Application<C extends AppConfig = AppConfig> {
       name: opts.name,
       config: loaded.value,
       services: opts.services,
+      wire: opts.wire,
     })
     app.logger.info({ sources: loaded.sources }, 'configuration loaded')
     app.installProcessHandlers()
@@ -150,7 +163,26 @@ export class Application<C extends AppConfig = AppConfig> {
     this._state = 'starting'
     const core = applyCoreDumpSettings(this.config.app.coreDump)
     this.logger.info({ coreDumpSoftLimit: core, nodeVersion: process.version }, `${this.name} starting`)
-    const { machineId, dataDir } = this.config.app
+    const { dataDir } = this.config.app
+    const cluster = this.config.cluster
+    let machineId = this.config.app.machineId
+    if (cluster.center !== undefined) {
+      if (!this.wire) throw new AppNoClusterWire(this.name)
+      if (machineId === undefined) {
+        // The center leases machine ids; a returning (node, kind) gets its own back.
+        const lease = await leaseMachineId({
+          center: cluster.center,
+          secret: cluster.secret!,
+          wire: this.wire,
+          node: this.config.app.node,
+          kind: this.name,
+          logger: this.logger,
+        })
+        machineId = lease.machineId
+        this.logger.info({ machineId, returning: lease.returning }, 'machine id leased from the center')
+      }
+    }
+    this.machineId = machineId
     if (machineId !== undefined) {
       const file = path.resolve(dataDir, `snowflake-${this.name}-${machineId}.json`)
       this.snowflake = await Snowflake.open({
@@ -165,11 +197,21 @@ export class Application<C extends AppConfig = AppConfig> {
     this.sampler = this.timers.every(this.config.memory.sampleIntervalMs, () => void this.memory.sample())
     this.calendar.start()
     try {
+      if (this.config.admin.listen) {
+        this.admin = await startAdminServer({
+          address: this.config.admin.listen,
+          metrics: this.metrics,
+          logger: this.logger,
+          state: () => this.adminState(),
+        })
+        this.logger.info({ address: this.admin.address }, 'admin endpoint listening')
+      }
       for (const def of this.defs(this.config)) {
         const svc = new Service<C>(def.kind, def.id, this.config, this.logger, def.components, this.shared)
         this.services.push(svc)
         svc.logger.info({ order: svc.host.startOrder() }, `starting ${svc.name}`)
-        await svc.host.start()
+        if (cluster.center !== undefined) await this.startInCluster(svc)
+        else await svc.host.start()
         svc.logger.info(`${svc.name} ready`)
       }
     } catch (err) {
@@ -179,6 +221,51 @@ export class Application<C extends AppConfig = AppConfig> {
     }
     this._state = 'running'
     this.logger.info({ services: this.services.map((s) => s.name) }, `${this.name} running`)
+  }
+
+  /**
+   * Join the cluster, run init, wait until the center says the declared
+   * dependencies are READY, then run the remaining phases and report READY.
+   */
+  private async startInCluster(svc: Service<C>): Promise<void> {
+    const cluster = this.config.cluster
+    svc.member = await ClusterMember.join({
+      identity: { kind: svc.kind, serviceId: svc.id, node: this.config.app.node },
+      secret: cluster.secret!,
+      wire: this.wire!,
+      listen: cluster.listen,
+      center: cluster.center!.includes('://') ? cluster.center! : `tcp://${cluster.center}`,
+      machineId: this.machineId,
+      dependsOn: cluster.dependsOn,
+      logger: svc.logger,
+      timeoutMs: cluster.requestTimeoutMs,
+    })
+    svc.logger.info({ address: svc.member.info.addresses[0] }, 'registered with the center')
+    await svc.host.prepare()
+    if (cluster.dependsOn.length)
+      svc.logger.info({ dependsOn: cluster.dependsOn }, 'waiting for the center to say go')
+    await svc.member.startupGo()
+    await svc.member.setState(ServiceStates.STARTING)
+    await svc.host.startPhases()
+    await svc.member.setState(ServiceStates.READY)
+  }
+
+  /** What GET /admin/state answers. */
+  adminState(): unknown {
+    return {
+      app: this.name,
+      node: this.config.app.node,
+      pid: process.pid,
+      state: this._state,
+      machineId: this.machineId ?? null,
+      services: this.services.map((s) => ({
+        kind: s.kind,
+        id: s.id,
+        state: s.host.state,
+        addresses: s.member?.info.addresses ?? [],
+      })),
+      memory: this.memory.snapshot(),
+    }
   }
 
   /** Graceful stop: services close in reverse, then cleaners run, then logs flush. Idempotent. */
@@ -199,12 +286,18 @@ export class Application<C extends AppConfig = AppConfig> {
     let first: unknown
     for (const svc of [...this.services].reverse()) {
       try {
+        // Drain: peers see DRAINING (no new work routed here) before the components close.
+        await svc.member?.setState(ServiceStates.DRAINING).catch(() => {})
         await svc.host.stop()
       } catch (err) {
         first ??= err
         svc.logger.error({ err }, `${svc.name} did not close cleanly`)
       }
+      await svc.member
+        ?.leave()
+        .catch((err: unknown) => svc.logger.warn({ err }, `${svc.name} left the cluster uncleanly`))
     }
+    await this.admin?.close()
     await this.memory.cleanup()
     if (this.sampler !== undefined) this.timers.cancel(this.sampler)
     this.calendar.stop()

@@ -4,3 +4,11 @@ export const AppNoMachineId = defineError<[string]>(
   'APP_NO_MACHINE_ID',
   '%s has no machine id: set app.machineId (single node) or let the center lease one',
 )
+export const AppNotClustered = defineError<[string]>(
+  'APP_NOT_CLUSTERED',
+  '%s is not in a cluster: set cluster.center and cluster.secret to message other services',
+)
+export const AppNoClusterWire = defineError<[string]>(
+  'APP_NO_CLUSTER_WIRE',
+  '%s has cluster.center set but was built without the cluster codecs (pass `wire: clusterWire` from @tessera/protocol)',
+)

@@ -1,10 +1,13 @@
+import type { ClusterMember, ServiceProxy } from '../cluster/index.js'
 import type { ComponentFactory } from '../component/index.js'
 import { ComponentHost } from '../component/index.js'
 import { configComponent } from '../config/index.js'
 import type { Snowflake } from '../id/index.js'
 import type { Logger } from '../log/index.js'
 import type { MemoryMonitor } from '../memory/index.js'
+import type { Metrics } from '../metrics/index.js'
 import type { Calendar, Clock, TimerWheel } from '../timer/index.js'
+import { AppNotClustered } from './errors.js'
 
 /** Process-wide facilities the application shares with every service. */
 export interface SharedFacilities {
@@ -15,6 +18,8 @@ export interface SharedFacilities {
   /** Game day/week/month/year crossings at the configured reset hour. */
   readonly calendar: Calendar
   readonly memory: MemoryMonitor
+  /** The process's Prometheus registry (served on admin.listen). */
+  readonly metrics: Metrics
   /** Snowflake ids; throws APP_NO_MACHINE_ID when the process has no machine id. */
   readonly ids: Snowflake
 }
@@ -25,6 +30,8 @@ export interface ServiceContext<C = unknown> extends SharedFacilities {
   readonly serviceId: number
   readonly logger: Logger
   readonly config: C
+  /** Messages to other services; throws APP_NOT_CLUSTERED on a single node (no cluster.center). */
+  readonly proxy: ServiceProxy
 }
 
 export interface ServiceDefinition {
@@ -43,6 +50,8 @@ export interface ServiceDefinition {
 export class Service<C = unknown> {
   readonly host: ComponentHost<ServiceContext<C>>
   readonly logger: Logger
+  /** Set when the service joined a cluster (the application does it before starting it). */
+  member: ClusterMember | undefined
 
   constructor(
     readonly kind: string,
@@ -53,6 +62,7 @@ export class Service<C = unknown> {
     shared: SharedFacilities,
   ) {
     this.logger = parentLogger.child({ service: kind, serviceId: id })
+    const svc = this
     this.host = new ComponentHost<ServiceContext<C>>({
       context: {
         kind,
@@ -63,9 +73,15 @@ export class Service<C = unknown> {
         timers: shared.timers,
         calendar: shared.calendar,
         memory: shared.memory,
-        // A getter: ids exist only once the application has a machine id.
+        metrics: shared.metrics,
+        // Getters: ids exist once the application has a machine id, the proxy
+        // once the service has joined the cluster.
         get ids() {
           return shared.ids
+        },
+        get proxy(): ServiceProxy {
+          if (!svc.member) throw new AppNotClustered(`${kind}#${id}`)
+          return svc.member.proxy
         },
       },
       onPhase: (e) =>

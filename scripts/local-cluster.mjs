@@ -1,0 +1,210 @@
+#!/usr/bin/env node
+// Starts a local Tessera cluster: a private MariaDB instance, the center and
+// two logic services that register, get machine ids, and message each other.
+// Shows the cluster as the center sees it, then runs until Ctrl-C.
+//
+//   node scripts/local-cluster.mjs            (after pnpm build; scripts/run.sh does both)
+//   node scripts/local-cluster.mjs --source   (run the TypeScript sources through tsx)
+//   node scripts/local-cluster.mjs --smoke    (start, check messages flow, stop cleanly, exit 0)
+//
+// MYSQL_URL points it at an existing server instead of a private instance.
+import { spawn, spawnSync } from 'node:child_process'
+import { randomBytes } from 'node:crypto'
+import { mkdirSync } from 'node:fs'
+import net from 'node:net'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
+const args = process.argv.slice(2)
+const source = args.includes('--source')
+const smoke = args.includes('--smoke')
+const dirArg = args.indexOf('--dir')
+const stateDir = path.resolve(dirArg >= 0 ? args[dirArg + 1] : path.join(root, '.tmp/local-cluster'))
+const children = []
+let mariadbDir
+
+function say(msg) {
+  process.stdout.write(`\x1b[1;34m[cluster]\x1b[0m ${msg}\n`)
+}
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer()
+    s.on('error', reject)
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address()
+      s.close(() => resolve(port))
+    })
+  })
+}
+
+/** Compact one JSON log line for a terminal: time, process, message and a few fields. */
+function show(name, line) {
+  let o
+  try {
+    o = JSON.parse(line)
+  } catch {
+    process.stdout.write(`[${name}] ${line}\n`)
+    return
+  }
+  const { level, time, msg, pid, app, node, service, serviceId, hostname, ...rest } = o
+  const lvl = level >= 50 ? '\x1b[31mERROR\x1b[0m ' : level >= 40 ? '\x1b[33mWARN\x1b[0m ' : ''
+  const extra = Object.keys(rest).length ? ` ${JSON.stringify(rest).slice(0, 240)}` : ''
+  process.stdout.write(`${String(time).slice(11, 23)} [${name}] ${lvl}${msg}${extra}\n`)
+}
+
+function start(name, service, extraArgs) {
+  const entry = source ? `services/${service}/src/main.ts` : `services/${service}/dist/main.js`
+  const nodeArgs = source ? ['--conditions=tessera-source', '--import', 'tsx', entry] : [entry]
+  const child = spawn(
+    process.execPath,
+    [...nodeArgs, '--config', `services/${service}/config/local.json`, '--log.pretty', 'false', ...extraArgs],
+    { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] },
+  )
+  const proc = {
+    name,
+    child,
+    lines: [],
+    exited: new Promise((r) => child.on('exit', (code, signal) => r({ code, signal }))),
+  }
+  let buf = ''
+  child.stdout.setEncoding('utf8').on('data', (c) => {
+    buf += c
+    for (let i = buf.indexOf('\n'); i >= 0; i = buf.indexOf('\n')) {
+      const line = buf.slice(0, i)
+      buf = buf.slice(i + 1)
+      proc.lines.push(line)
+      show(name, line)
+    }
+  })
+  child.stderr.setEncoding('utf8').on('data', (c) => process.stderr.write(`[${name}] ${c}`))
+  children.push(proc)
+  return proc
+}
+
+async function until(what, fn, timeoutMs = 60_000) {
+  const end = Date.now() + timeoutMs
+  for (;;) {
+    const v = await fn().catch(() => undefined)
+    if (v) return v
+    for (const c of children)
+      if (c.child.exitCode !== null) throw new Error(`${c.name} exited while waiting for ${what}`)
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`)
+    await new Promise((r) => setTimeout(r, 200))
+  }
+}
+
+async function getJson(url) {
+  const res = await fetch(url)
+  if (!res.ok) return undefined
+  return res.json()
+}
+
+async function stopAll() {
+  for (const c of [...children].reverse()) if (c.child.exitCode === null) c.child.kill('SIGTERM')
+  const results = await Promise.all(children.map((c) => c.exited.then((r) => ({ name: c.name, ...r }))))
+  if (mariadbDir)
+    spawnSync('bash', ['scripts/mariadb/mariadb.sh', 'stop', mariadbDir], { cwd: root, stdio: 'inherit' })
+  return results
+}
+
+async function main() {
+  mkdirSync(stateDir, { recursive: true })
+  let mysqlUrl = process.env.MYSQL_URL
+  if (!mysqlUrl) {
+    mariadbDir = path.join(stateDir, 'mariadb')
+    say(`starting a private MariaDB in ${mariadbDir}`)
+    const r = spawnSync('bash', ['scripts/mariadb/mariadb.sh', 'start', mariadbDir, '0'], {
+      cwd: root,
+      encoding: 'utf8',
+    })
+    if (r.status !== 0) throw new Error(`MariaDB did not start: ${r.stderr}`)
+    mysqlUrl = r.stdout.trim().split('\n').at(-1)
+  }
+  say(`MySQL: ${mysqlUrl}`)
+  const secret = randomBytes(24).toString('hex')
+  const [centerPort, adminPort] = [await freePort(), await freePort()]
+  const centerAddr = `127.0.0.1:${centerPort}`
+  const centerAdmin = `http://127.0.0.1:${adminPort}`
+
+  start('center', 'center', [
+    '--center.listen',
+    `tcp://${centerAddr}`,
+    '--center.admin',
+    centerAdmin,
+    '--center.mysqlUrl',
+    mysqlUrl,
+    '--center.secret',
+    secret,
+    '--app.dataDir',
+    path.join(stateDir, 'center'),
+  ])
+  await until('the center', () => fetch(`${centerAdmin}/healthz`).then((r) => r.ok))
+  say(`center up: cluster links on ${centerAddr}, admin on ${centerAdmin}`)
+
+  for (const [i, node] of [
+    [1, 'node-a'],
+    [2, 'node-b'],
+  ]) {
+    start(`logic#${i}`, 'logic', [
+      '--cluster.center',
+      centerAddr,
+      '--cluster.secret',
+      secret,
+      '--logic.serviceId',
+      String(i),
+      '--logic.peerPingMs',
+      '1000',
+      '--app.node',
+      node,
+      '--app.dataDir',
+      path.join(stateDir, `logic-${i}`),
+      '--admin.listen',
+      'http://127.0.0.1:0',
+    ])
+  }
+  const view = await until('both logic services READY', async () => {
+    const v = await getJson(`${centerAdmin}/admin/cluster`)
+    const ready = (v?.services ?? []).filter((s) => s.kind === 'logic' && s.state === 3)
+    return ready.length === 2 ? v : undefined
+  })
+  say('cluster as the center sees it (GET /admin/cluster):')
+  for (const s of view.services) {
+    const state = ['UNSPECIFIED', 'PREPARING', 'STARTING', 'READY', 'DRAINING'][s.state] ?? s.state
+    say(
+      `  ${s.kind}#${s.serviceId} on ${s.node}: machine id ${s.machineId}, ${state}, links ${s.addresses.join(' ')}`,
+    )
+  }
+  for (const m of view.machineIds ?? []) say(`  machine id ${m.machineId} leased to ${m.node}/${m.kind}`)
+
+  const answered = (c) => c.lines.some((l) => l.includes('peer-ping: answered'))
+  await until('messages between the logic services', async () =>
+    children.filter((c) => c.name.startsWith('logic')).every(answered),
+  )
+  say('logic#1 and logic#2 are exchanging messages through the ServiceProxy')
+
+  if (smoke) {
+    const results = await stopAll()
+    const bad = results.filter((r) => r.code !== 0)
+    for (const r of results) say(`${r.name} exited with ${r.code ?? r.signal}`)
+    if (bad.length) throw new Error(`unclean exit: ${bad.map((r) => r.name).join(', ')}`)
+    say('smoke run passed')
+    return
+  }
+  say(
+    `running; metrics at ${centerAdmin}/metrics, cluster at ${centerAdmin}/admin/cluster. Ctrl-C stops everything.`,
+  )
+  await new Promise((resolve) => {
+    process.once('SIGINT', resolve)
+    process.once('SIGTERM', resolve)
+  })
+  say('stopping')
+  await stopAll()
+}
+
+main().catch(async (err) => {
+  process.stderr.write(`[cluster] ${err.stack ?? err}\n`)
+  await stopAll().catch(() => {})
+  process.exit(1)
+})

@@ -1,0 +1,11 @@
+import { Application } from '@tessera/kernel'
+import { clusterWire } from '@tessera/protocol'
+import { logicConfigSchema } from './config.js'
+import { components } from './generated/components.js'
+
+await Application.main({
+  name: 'logic',
+  schema: logicConfigSchema,
+  wire: clusterWire,
+  services: (cfg) => [{ kind: 'logic', id: cfg.logic.serviceId, components }],
+})
