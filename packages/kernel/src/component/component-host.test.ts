@@ -126,7 +126,7 @@ describe('ComponentHost', () => {
 
   it('lets components find each other by type id once created', async () => {
     const host = new ComponentHost()
-    class Store implements Component {
+    class Store {
       value = 42
     }
     let seen = 0
