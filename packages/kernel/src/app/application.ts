@@ -286,8 +286,13 @@ export class Application<C extends AppConfig = AppConfig> {
     let first: unknown
     for (const svc of [...this.services].reverse()) {
       try {
-        // Drain: peers see DRAINING (no new work routed here) before the components close.
-        await svc.member?.setState(ServiceStates.DRAINING).catch(() => {})
+        // Drain: peers see DRAINING (round-robin routes no new work here) and
+        // requests being handled are answered before the components close.
+        if (svc.member) {
+          await svc.member.setState(ServiceStates.DRAINING).catch(() => {})
+          const idle = await svc.member.proxy.drain(this.config.app.shutdownTimeoutMs / 2)
+          if (!idle) svc.logger.warn({ inflight: svc.member.proxy.inflightRequests }, 'drain timed out')
+        }
         await svc.host.stop()
       } catch (err) {
         first ??= err

@@ -1,4 +1,4 @@
-import type { MembershipUpdateMsg, ServiceInfoMsg } from './wire.js'
+import { type MembershipUpdateMsg, type ServiceInfoMsg, ServiceStates } from './wire.js'
 
 export interface MembershipChange {
   up: ServiceInfoMsg[]
@@ -33,10 +33,18 @@ export class Membership {
     return [...this.byId.values()].sort((a, b) => a.serviceId - b.serviceId)
   }
 
-  /** Round-robin over the services of a kind (service id 0 = any of the kind). */
+  /**
+   * Round-robin over the services of a kind (service id 0 = any of the kind).
+   * READY services are preferred; a DRAINING service never gets new work this
+   * way (it is finishing what it has); services still starting are used only
+   * when none of the kind is READY.
+   */
   pick(kind: string): ServiceInfoMsg | undefined {
-    const list = this.byKind.get(kind)
-    if (list === undefined || list.length === 0) return undefined
+    const all = this.byKind.get(kind)
+    if (all === undefined || all.length === 0) return undefined
+    let list = all.filter((s) => s.state === ServiceStates.READY)
+    if (list.length === 0) list = all.filter((s) => s.state !== ServiceStates.DRAINING)
+    if (list.length === 0) return undefined
     const i = (this.cursor.get(kind) ?? 0) % list.length
     this.cursor.set(kind, i + 1)
     return list[i]

@@ -4,6 +4,7 @@ import { TesseraError } from '../errors/index.js'
 import { clusterWire } from './fixtures/cluster-wire.js'
 import { meshOf, startNode, type TestNode } from './fixtures/nodes.js'
 import { TcpClusterTransport } from './tcp-transport.js'
+import { ServiceStates } from './wire.js'
 
 const nodes: TestNode[] = []
 async function node(
@@ -46,6 +47,37 @@ describe('ServiceProxy', () => {
     for (let i = 0; i < 4; i++)
       seen.add((await gw.proxy.request({ kind: 'logic' }, Echo, echo('x'), Echo)).text)
     expect([...seen].sort()).toEqual(['x@10 from 1', 'x@11 from 1'])
+  })
+
+  it('round-robin skips a DRAINING service, and drain() waits for requests being handled', async () => {
+    const gw = await node('gateway', 1)
+    const a = await node('logic', 10)
+    const b = await node('logic', 11)
+    let release!: () => void
+    const gate = new Promise<void>((r) => {
+      release = r
+    })
+    for (const n of [a, b])
+      n.proxy.handle(Echo, Echo, async (m) => {
+        if (m.text === 'slow') await gate
+        return echo(`${m.text}@${n.info.serviceId}`)
+      })
+    meshOf([gw, a, b])
+    // a is handling a slow request when it starts draining.
+    const slow = gw.proxy.request(10, Echo, echo('slow'), Echo)
+    await until(() => a.proxy.inflightRequests === 1)
+    const draining = { ...a.info, state: ServiceStates.DRAINING }
+    gw.proxy.membership.merge([draining])
+    const seen = new Set<string>()
+    for (let i = 0; i < 4; i++)
+      seen.add((await gw.proxy.request({ kind: 'logic' }, Echo, echo('rr'), Echo)).text)
+    expect([...seen]).toEqual(['rr@11'])
+    expect(await a.proxy.drain(20)).toBe(false)
+    const drained = a.proxy.drain(5000)
+    release()
+    expect(await drained).toBe(true)
+    expect((await slow).text).toBe('slow@10')
+    expect(a.proxy.inflightRequests).toBe(0)
   })
 
   it('delivers notifications in order and broadcasts to every service of a kind', async () => {

@@ -98,6 +98,9 @@ export class ServiceProxy implements LinkHandler {
   private readonly downListeners: ((link: Link, reason: TesseraError) => void)[] = []
   private nextReqId = 0
   private closed = false
+  /** Inbound requests whose handler has not answered yet (what a drain waits for). */
+  private inflight = 0
+  private idleWaiters: (() => void)[] = []
 
   constructor(opts: ServiceProxyOptions) {
     this.transport = opts.transport
@@ -239,6 +242,31 @@ export class ServiceProxy implements LinkHandler {
     }
   }
 
+  /** Inbound requests being handled right now. */
+  get inflightRequests(): number {
+    return this.inflight
+  }
+
+  /**
+   * Wait until every inbound request being handled has been answered (the
+   * drain step of a graceful stop). Resolves true when idle, false if
+   * `timeoutMs` passed first.
+   */
+  drain(timeoutMs: number): Promise<boolean> {
+    if (this.inflight === 0) return Promise.resolve(true)
+    return new Promise<boolean>((resolve) => {
+      const done = () => {
+        clearTimeout(timer)
+        resolve(true)
+      }
+      const timer = setTimeout(() => {
+        this.idleWaiters = this.idleWaiters.filter((w) => w !== done)
+        resolve(false)
+      }, timeoutMs)
+      this.idleWaiters.push(done)
+    })
+  }
+
   async close(): Promise<void> {
     if (this.closed) return
     this.closed = true
@@ -337,10 +365,15 @@ export class ServiceProxy implements LinkHandler {
       return
     }
     if (out instanceof Promise) {
-      out.then(
-        (v) => this.reply(link, res, reqId, v),
-        (err: unknown) => this.replyError(link, { msgId, reqId }, err),
-      )
+      this.inflight++
+      out
+        .then(
+          (v) => this.reply(link, res, reqId, v),
+          (err: unknown) => this.replyError(link, { msgId, reqId }, err),
+        )
+        .finally(() => {
+          if (--this.inflight === 0) for (const w of this.idleWaiters.splice(0)) w()
+        })
     } else this.reply(link, res, reqId, out)
   }
 
