@@ -183,6 +183,19 @@ async function main() {
     children.filter((c) => c.name.startsWith('logic')).every(answered),
   )
   say('logic#1 and logic#2 are exchanging messages through the ServiceProxy')
+  const logic1 = children.find((c) => c.name === 'logic#1')
+  const adminLine = logic1.lines.map((l) => JSON.parse(l)).find((o) => o.msg === 'admin endpoint listening')
+  const metrics = await (await fetch(`${adminLine.address}/metrics`)).text()
+  const pings = metrics
+    .split('\n')
+    .find((l) => l.startsWith('logic_peer_pings_total{') && l.includes('result="ok"'))
+  const sent = metrics
+    .split('\n')
+    .find((l) => l.startsWith('tessera_cluster_messages{') && l.includes('counter="requestsSent"'))
+  if (!pings || !sent) throw new Error('logic#1 metrics lack the cluster message figures')
+  say(
+    `logic#1 metrics (${adminLine.address}/metrics): ${pings.replace(/\{.*\}/, '')}, ${sent.replace(/\{.*\}/, '{requestsSent}')}`,
+  )
 
   if (smoke) {
     const results = await stopAll()

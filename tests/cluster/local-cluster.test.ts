@@ -35,6 +35,9 @@ describe('the local cluster behind scripts/run.sh', () => {
       expect(out).toMatch(/logic#2 on node-b: machine id \d+, READY/)
       expect(out).toMatch(/\[logic#1\] peer-ping: answered .*logic#2 got: ping/)
       expect(out).toMatch(/\[logic#2\] peer-ping: answered .*logic#1 got: ping/)
+      expect(out).toMatch(
+        /logic#1 metrics \(http:\/\/127\.0\.0\.1:\d+\/metrics\): logic_peer_pings_total [1-9]/,
+      )
       for (const name of ['center', 'logic#1', 'logic#2']) expect(out).toContain(`${name} exited with 0`)
     } finally {
       rmSync(dir, { recursive: true, force: true })

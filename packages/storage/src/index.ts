@@ -19,3 +19,4 @@ export {
   storageComponent,
   storageConfigSchema,
 } from './storage-component.js'
+export { registerStorageMetrics } from './storage-metrics.js'

@@ -59,6 +59,12 @@ describe('storage component', () => {
       exit: () => {},
     })
     await app.start()
+    // The storage's figures are in the application's metrics.
+    const text = await app.metrics.text()
+    expect(text).toMatch(
+      new RegExp(`tessera_storage_rows\\{[^}]*database="${db.name}"[^}]*figure="dirtyMarks"[^}]*\\} [1-9]`),
+    )
+    expect(text).toContain('tessera_storage_statements{')
     await app.stop()
     const rows = await sql<{ id: string; gold: number }[]>(
       withDatabase(db.url, db.name),

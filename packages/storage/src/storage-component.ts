@@ -4,6 +4,7 @@ import { z } from 'zod'
 import type { Columns, Entity } from './entity/index.js'
 import { StorageBadConfig } from './errors.js'
 import { Storage } from './storage.js'
+import { registerStorageMetrics } from './storage-metrics.js'
 
 /** The `storage` section of a service's configuration. */
 export const storageConfigSchema = z.strictObject({
@@ -36,6 +37,7 @@ export const STORAGE_COMPONENT_ID = 1000
  */
 export class StorageComponent {
   private _storage: Storage | undefined
+  private unregister: (() => void) | undefined
 
   constructor(
     private readonly ctx: ServiceContext<WithStorage>,
@@ -64,6 +66,7 @@ export class StorageComponent {
       journal: config.storage.journal,
       logger: logger.child({ component: 'storage' }),
     })
+    this.unregister = registerStorageMetrics(this.ctx.metrics, this._storage)
   }
 
   async willStartup(): Promise<void> {
@@ -77,6 +80,7 @@ export class StorageComponent {
 
   async close(): Promise<void> {
     await this.storage.stop()
+    this.unregister?.()
   }
 }
 

@@ -72,6 +72,21 @@ export class Application<C extends AppConfig = AppConfig> {
     this.clock = opts.clock ?? systemClock
     this.wire = opts.wire
     this.metrics = createAppMetrics({ app: this.name, node: opts.config.app.node, memory: this.memory })
+    const services = this.services
+    // Message rates between services, read from each ServiceProxy at scrape time.
+    this.metrics.gauge<'service' | 'counter'>({
+      name: 'tessera_cluster_messages',
+      help: 'ServiceProxy counters since start per service (requests, responses, failures, timeouts, notifications, ...) and inbound requests in flight',
+      labelNames: ['service', 'counter'],
+      collect() {
+        for (const svc of services) {
+          if (!svc.member) continue
+          const p = svc.member.proxy
+          for (const [counter, v] of Object.entries(p.stats)) this.set({ service: svc.name, counter }, v)
+          this.set({ service: svc.name, counter: 'inflightRequests' }, p.inflightRequests)
+        }
+      },
+    })
     // ref: while the application runs, its repeating timers keep the process alive.
     this.timers = new TimerWheel({
       clock: this.clock,
