@@ -10,6 +10,7 @@ import {
   type Session,
   type SessionHandler,
   silentLogger,
+  textControlCodec,
 } from '../net/index.js'
 import type { Clock } from '../timer/clock.js'
 import { ClusterAuthFailed, ClusterUnreachable } from './errors.js'
@@ -35,12 +36,7 @@ export interface TcpClusterTransportOptions {
  * Error bodies use the net layer's `code\nmessage` form, which keeps the
  * remote error code for the caller.
  */
-export const clusterControlCodec: ControlCodec = {
-  heartbeatId: 3,
-  kickId: 5,
-  encodeKick: (code, message) => Buffer.from(`${code}\n${message}`, 'utf8'),
-  encodeError: (code, message) => Buffer.from(`${code}\n${message}`, 'utf8'),
-}
+export const clusterControlCodec: ControlCodec = textControlCodec
 
 class TcpLink implements Link {
   constructor(

@@ -1,10 +1,10 @@
 /**
- * Bodies of the control messages the net layer itself sends. The wire
- * schema of control messages belongs to proto/ (generated code); the lead
- * wires a codec built on it through this interface. Until then
- * {@link minimalControlCodec} encodes `code\nmessage` as UTF-8, which is
- * enough for the heartbeat (empty body) and for tests to read a kick or an
- * error reason.
+ * Bodies of the control messages the net layer itself sends (heartbeat
+ * replies, kicks, error replies). Client connections use the edge's codec
+ * over the generated protobuf control messages (`edgeControlCodec`); links
+ * between Tessera services, and servers without an edge, use
+ * {@link textControlCodec}: the same message ids, with a `code\nmessage`
+ * UTF-8 body that both ends decode with {@link decodeMinimalReason}.
  */
 export interface ControlCodec {
   /** Message id of the heartbeat; a request is answered with an empty RESPONSE on the priority lane. */
@@ -21,9 +21,10 @@ export const EMPTY_BODY: Uint8Array = EMPTY
 
 const utf8 = (code: string, message: string): Uint8Array => Buffer.from(`${code}\n${message}`, 'utf8')
 
-export const minimalControlCodec: ControlCodec = {
-  heartbeatId: 1,
-  kickId: 2,
+export const textControlCodec: ControlCodec = {
+  // The protocol's ids (proto/tessera/control.proto): Heartbeat 3, Kick 5.
+  heartbeatId: 3,
+  kickId: 5,
   encodeKick: utf8,
   encodeError: utf8,
 }

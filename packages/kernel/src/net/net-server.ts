@@ -2,7 +2,7 @@ import type { TesseraError } from '../errors/index.js'
 import { type Clock, systemClock } from '../timer/clock.js'
 import { AcceptLimiter } from './accept-limiter.js'
 import { formatAddress } from './address.js'
-import { type ControlCodec, minimalControlCodec } from './control.js'
+import { type ControlCodec, textControlCodec } from './control.js'
 import { type NetCounters, newCounters } from './counters.js'
 import { resolveEndpoint } from './endpoints.js'
 import { NetHandshakeTimeout, NetIdleTimeout, NetServerClosing } from './errors.js'
@@ -55,7 +55,7 @@ export class NetServer implements Acceptor, SessionHost {
     this.limits = resolveNetLimits(opts.limits)
     this.logger = opts.logger ?? silentLogger
     this.clock = opts.clock ?? systemClock
-    this.control = opts.control ?? minimalControlCodec
+    this.control = opts.control ?? textControlCodec
     this.handler = opts.handler
     this.stacks = opts.stacks ?? defaultStacks()
     this.ipFilter = new IpFilter(opts.ipRules)

@@ -66,9 +66,9 @@ describe('Session deadlines', () => {
       limits: { client: { idleTimeoutMs: 5000, handshakeTimeoutMs: 0 } },
     })
     const c = await RawTcpClient.open(port)
-    c.send(0, 1, 33, '')
+    c.send(0, 3, 33, '')
     await c.until(() => c.frames.length === 1)
-    expect(c.frames[0]).toMatchObject({ flags: FrameFlag.RESPONSE | FrameFlag.PRIORITY, msgId: 1, reqId: 33 })
+    expect(c.frames[0]).toMatchObject({ flags: FrameFlag.RESPONSE | FrameFlag.PRIORITY, msgId: 3, reqId: 33 })
     clock.advance(4000)
     c.send(0, 1, 34, '')
     await c.until(() => c.frames.length === 2)
@@ -260,7 +260,7 @@ describe('Control lane', () => {
     expect(app.server.kick([app.sessions[0]!.id, 999], 'maintenance')).toBe(1)
     expect(app.server.kickOwner(7, 'worker moved')).toBe(2)
     await Promise.all([cs[0]!.closedPromise, cs[2]!.closedPromise, cs[3]!.closedPromise])
-    expect(cs[0]!.frames[0]).toMatchObject({ msgId: 2, flags: FrameFlag.PRIORITY })
+    expect(cs[0]!.frames[0]).toMatchObject({ msgId: 5, flags: FrameFlag.PRIORITY })
     expect(decodeMinimalReason(cs[0]!.frames[0]!.body)).toEqual({
       code: 'NET_KICKED',
       message: 'maintenance',

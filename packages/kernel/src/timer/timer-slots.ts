@@ -31,17 +31,19 @@ const CHUNK_MASK = CHUNK - 1
 type Chunk = unknown[]
 
 /**
- * A timer's handle: a plain number (slot index + generation), so scheduling
+ * A timer's handle: a plain number (slot index + generation, or for a direct
+ * level-0 timer a negative position + chunk generation), so scheduling
  * allocates no handle object; cancel with `wheel.cancel(handle)`. A handle
  * whose timer has fired or been cancelled never matches a later timer that
- * reuses the slot (until the slot's 26-bit generation wraps, 67M reuses later).
+ * reuses the slot or position (until its 26-bit generation wraps, 67M reuses
+ * later).
  */
 export type TimerHandle = number & { readonly __timerHandle: unique symbol }
 
 /** Called with the argument given at scheduling time and the timer's own handle. */
 export type TimerCallback<A = undefined> = (arg: A, handle: TimerHandle) => void
 
-/** What {@link TimerSlots.runList} needs from its wheel. */
+/** What firing a timer needs from its wheel. */
 export interface TimerRunner {
   /** File repeating timer `slot` (already given its next deadline `due`) into its bucket. */
   refile(slot: number, due: number): void
@@ -49,10 +51,13 @@ export interface TimerRunner {
 }
 
 /**
- * Storage of a TimerWheel: records, callbacks and arguments indexed by slot,
- * circular doubly-linked lists through NEXT/PREV (slots below `firstSlot` are
- * the lists' sentinels), a free list threaded through NEXT, and a generation
- * per slot so stale handles never match a reused slot. Not a public API.
+ * Records of the timers a TimerWheel cannot store inline in a level-0 bucket
+ * (repeating timers and those due beyond level 0's span): records, callbacks
+ * and arguments indexed by slot, circular doubly-linked lists through
+ * NEXT/PREV for the upper levels' buckets (slots below `firstSlot` are the
+ * lists' sentinels), or in PREV the position in a level-0 bucket (see
+ * {@link setPos}), a free list threaded through NEXT, and a generation per
+ * slot so stale handles never match a reused slot. Not a public API.
  */
 export class TimerSlots {
   private rec: Int32Array
@@ -146,11 +151,12 @@ export class TimerSlots {
 
   /** The slot of a live timer named by `handle`, or -1. */
   live(handle: number): number {
-    const slot = handle % SLOT_SPACE
+    // Division by a power of two and floor are exact; `%` on doubles would be a slow fmod call.
+    const gen = Math.floor(handle / SLOT_SPACE)
+    const slot = handle - gen * SLOT_SPACE
     if (!(slot >= this.firstSlot && slot < this.highWater) || (slot | 0) !== slot) return -1
     const b = slot << 2
-    if (this.rec[b + PREV] === FREE || (this.rec[b + META]! & GEN_MASK) * SLOT_SPACE + slot !== handle)
-      return -1
+    if (this.rec[b + PREV] === FREE || (this.rec[b + META]! & GEN_MASK) !== gen) return -1
     return slot
   }
 
@@ -193,57 +199,46 @@ export class TimerSlots {
     this.count--
   }
 
+  /** Record that `slot` sits at position `pos` of a level-0 bucket (see TimerBuckets). */
+  setPos(slot: number, pos: number): void {
+    this.rec[(slot << 2) + PREV] = -2 - pos
+  }
+
+  /** Position of live `slot` in a level-0 bucket, or -1 if it is on a list. */
+  posOf(slot: number): number {
+    const p = this.rec[(slot << 2) + PREV]!
+    return p <= -2 ? -2 - p : -1
+  }
+
   /**
-   * Run the timers of list `head` in order, taking each off the list first:
-   * one-shot timers are released, repeating ones get their next deadline and
-   * are handed to `runner.refile` before their callback runs (so a callback
-   * can cancel its own timer like any other). Callbacks may cancel or add
-   * timers, even ones still on the list: each step re-reads the list head.
-   * One loop over the records, without per-field calls: at a million timers
-   * each record is a cache miss, and the work between misses is what is left.
+   * Fire timer `slot`, already taken out of its bucket: a one-shot timer is
+   * released, a repeating one gets its next deadline and is handed to
+   * `runner.refile` before its callback runs (so a callback can cancel its
+   * own timer like any other).
    */
-  runList(head: number, current: number, runner: TimerRunner): number {
-    const hb = head << 2
-    let fired = 0
-    for (;;) {
-      // Re-read every step: a callback may have grown the records.
-      const rec = this.rec
-      const slot = rec[hb + NEXT]!
-      if (slot === head) return fired
-      const b = slot << 2
-      const after = rec[b + NEXT]!
-      rec[hb + NEXT] = after
-      rec[(after << 2) + PREV] = head
-      const meta = rec[b + META]!
-      const gen = meta & GEN_MASK
-      const handle = (gen * SLOT_SPACE + slot) as TimerHandle
-      const chunk = this.callbacks[slot >>> CHUNK_BITS]!
-      const i = slot & CHUNK_MASK
-      const cb = chunk[i] as TimerCallback<unknown>
-      const args = this.args[slot >>> CHUNK_BITS]
-      let arg: unknown
-      if (args !== undefined) arg = args[i]
-      if ((meta & REPEAT) !== 0) {
-        const due = this.due(slot, current) + this.intervals.get(slot)!
-        this.setDue(slot, due, current)
-        runner.refile(slot, due)
-      } else {
-        // release(), inlined.
-        if ((meta & LONG) !== 0) this.longDue.delete(slot)
-        rec[b + META] = (gen + 1) & GEN_MASK
-        rec[b + PREV] = FREE
-        rec[b + NEXT] = this.freeHead
-        this.freeHead = slot
-        chunk[i] = undefined
-        if (args !== undefined) args[i] = undefined
-        this.count--
-      }
-      fired++
-      try {
-        cb(arg, handle)
-      } catch (err) {
-        runner.reportError(err, handle)
-      }
+  fire(slot: number, current: number, runner: TimerRunner): void {
+    const rec = this.rec
+    const b = slot << 2
+    const meta = rec[b + META]!
+    const gen = meta & GEN_MASK
+    const handle = (gen * SLOT_SPACE + slot) as TimerHandle
+    const chunk = this.callbacks[slot >>> CHUNK_BITS]!
+    const i = slot & CHUNK_MASK
+    const cb = chunk[i] as TimerCallback<unknown>
+    const args = this.args[slot >>> CHUNK_BITS]
+    let arg: unknown
+    if (args !== undefined) arg = args[i]
+    if ((meta & REPEAT) !== 0) {
+      const due = this.due(slot, current) + this.intervals.get(slot)!
+      this.setDue(slot, due, current)
+      runner.refile(slot, due)
+    } else {
+      this.release(slot)
+    }
+    try {
+      cb(arg, handle)
+    } catch (err) {
+      runner.reportError(err, handle)
     }
   }
 

@@ -1,5 +1,6 @@
 import type { Clock } from './clock.js'
 import { TimerBadDelay, TimerBadInterval, TimerBadOptions } from './errors.js'
+import { TimerBuckets } from './timer-buckets.js'
 import { type TimerCallback, type TimerHandle, type TimerRunner, TimerSlots } from './timer-slots.js'
 
 export type { TimerCallback, TimerHandle }
@@ -13,7 +14,7 @@ export interface TimerWheelOptions {
    * log2 of the slots of level 0, the level timers fire from (default 12 = 4096
    * ticks, ~4 s at 1 ms; when only `slotBits` is given, the same as it). Timers
    * due within its span never cascade, which covers most timers a game server
-   * sets; wider costs 16 bytes per slot and a longer bitmap scan when idle.
+   * sets; wider costs 20 bytes per slot and a longer bitmap scan when idle.
    */
   level0Bits?: number
   /** log2 of the slots of each upper level (default 8 = 256 slots); small values exist for tests. */
@@ -45,10 +46,14 @@ function defaultOnError(err: unknown): void {
 /**
  * Hierarchical timing wheel (Varghese & Lauck, with absolute deadlines).
  *
- * Timers live in {@link TimerSlots}: one 16-byte record per timer in a shared
- * Int32Array, linked into one circular list per bucket, with a free list and a
- * generation per slot. Add and cancel are O(1); a per-level occupancy bitmap
- * lets {@link advance} jump over empty stretches, so idle time and long clock
+ * Level 0's buckets ({@link TimerBuckets}) are lists of chunks of inline
+ * entries, so firing reads memory sequentially. A one-shot timer due within
+ * level 0's span lives only there: its callback inline, its handle its
+ * position. Other timers (repeating, or due later) have a 16-byte record in
+ * {@link TimerSlots}, linked into one circular list per upper-level bucket,
+ * and enter level 0 as a reference to their record. Add and cancel are O(1)
+ * (cancel writes a tombstone in level 0); a per-level occupancy bitmap lets
+ * {@link advance} jump over empty stretches, so idle time and long clock
  * jumps cost nothing per tick.
  *
  * A timer sits on the lowest level whose higher digits it shares with the
@@ -88,11 +93,19 @@ export class TimerWheel {
   private readonly pow: Float64Array
   /** Level of a timer whose deadline and current tick first differ at bit b (both < 2^31). */
   private readonly levelOfBit: Uint8Array
-  /** Sentinel of bucket (level, slot) is base[l] + slot; bases are multiples of 32 so bitmaps stay word-aligned. */
+  /**
+   * Sentinel of upper-level bucket (level ≥ 1, slot) is base[l] + slot; bases
+   * are multiples of 32 so bitmaps stay word-aligned. Level 0 has no
+   * sentinels: its buckets are {@link TimerBuckets}.
+   */
   private readonly base: Int32Array
   private readonly firingList: number
+  /** Occupancy bitmap of the upper levels' buckets, indexed by sentinel. */
   private readonly occupied: Uint32Array
+  /** Occupancy bitmap of level 0, indexed by digit. */
+  private readonly occupied0: Uint32Array
   private readonly slots: TimerSlots
+  private readonly buckets: TimerBuckets
   private current = 0
   private firing = false
   private driver: NodeJS.Timeout | undefined
@@ -137,6 +150,7 @@ export class TimerWheel {
       if (l === levels) break
       const size = l === 0 ? 1 << bits0 : 1 << bits
       this.mask[l] = size - 1
+      if (l === 0) continue
       this.base[l] = sentinels
       sentinels += Math.max(size, 32)
     }
@@ -144,12 +158,14 @@ export class TimerWheel {
     for (let b = 0; b < 32; b++) this.levelOfBit[b] = b < bits0 ? 0 : 1 + Math.floor((b - bits0) / bits)
     this.firingList = sentinels
     this.occupied = new Uint32Array((this.firingList >>> 5) + 1)
+    this.occupied0 = new Uint32Array(Math.max(1, (1 << bits0) >>> 5))
     this.slots = new TimerSlots(this.firingList + 1, opts.initialCapacity ?? 1024)
+    this.buckets = new TimerBuckets(1 << bits0)
   }
 
   /** Number of scheduled (not yet fired or cancelled) timers. */
   get size(): number {
-    return this.slots.count
+    return this.slots.count + this.buckets.count
   }
 
   /** Milliseconds of wheel time processed so far (ticks × tickMs since construction). */
@@ -177,21 +193,32 @@ export class TimerWheel {
 
   /** Cancel a pending timer. Returns false if it already fired, was cancelled, or the handle is stale. */
   cancel(handle: TimerHandle): boolean {
+    if (handle < 0) {
+      const pos = this.buckets.find(handle)
+      if (pos < 0) return false
+      this.tombstone(pos)
+      return true
+    }
     const slot = this.slots.live(handle)
     if (slot < 0) return false
-    this.unlink(slot)
+    const pos = this.slots.posOf(slot)
+    if (pos >= 0) this.tombstone(pos)
+    else this.unlink(slot)
     this.slots.release(slot)
     return true
   }
 
   /** Whether `handle` names a timer that is still scheduled. */
   isActive(handle: TimerHandle): boolean {
-    return this.slots.live(handle) >= 0
+    return handle < 0 ? this.buckets.find(handle) >= 0 : this.slots.live(handle) >= 0
   }
 
   /** Cancel every timer. */
   clear(): void {
     const s = this.slots
+    this.buckets.clear(s)
+    this.occupied0.fill(0)
+    // What is left lives on the upper levels' lists.
     for (let slot = s.firstSlot; slot < s.highWater; slot++) {
       if (s.isLive(slot)) {
         this.unlink(slot)
@@ -271,7 +298,16 @@ export class TimerWheel {
     // From the clock, not the tick being processed: a callback run late (the
     // wheel catching up after a stall) still gets its full delay.
     let due = Math.ceil((this.clock.monotonic() - this.origin + delayMs) / this.tickMs)
-    if (due <= this.current) due = this.current + 1
+    const cur = this.current
+    if (due <= cur) due = cur + 1
+    if (intervalTicks === 0 && (due < 2147483648 ? (due ^ cur) <= this.mask0 : this.sameBlock(due, cur))) {
+      // The common case: a one-shot timer due within level 0, stored inline.
+      const digit = due & this.mask0
+      const handle = this.buckets.addDirect(digit, cb, arg)
+      this.occupied0[digit >>> 5]! |= 1 << (digit & 31)
+      if (due < this.armedTick) this.arm(due)
+      return handle
+    }
     const s = this.slots
     const slot = s.allocate(cb, arg)
     if (intervalTicks > 0) s.setRepeat(slot, intervalTicks)
@@ -300,9 +336,26 @@ export class TimerWheel {
       while (Math.floor(due / this.pow[level + 1]!) !== Math.floor(cur / this.pow[level + 1]!)) level++
       digit = (due / this.pow[level]!) & this.mask[level]!
     }
+    if (level === 0) {
+      this.slots.setPos(slot, this.buckets.addSlot(digit, slot))
+      this.occupied0[digit >>> 5]! |= 1 << (digit & 31)
+      return
+    }
     const head = this.base[level]! + digit
     this.slots.append(head, slot)
     this.occupied[head >>> 5]! |= 1 << (head & 31)
+  }
+
+  /** Whether ticks `a` and `b` fall in the same span of level 0 (for ticks beyond 2^31). */
+  private sameBlock(a: number, b: number): boolean {
+    const p = this.pow[1]!
+    return Math.floor(a / p) === Math.floor(b / p)
+  }
+
+  /** Cancel the level-0 entry at `pos`, clearing its bucket's bit if that emptied it. */
+  private tombstone(pos: number): void {
+    const emptied = this.buckets.cancelAt(pos)
+    if (emptied >= 0) this.occupied0[emptied >>> 5]! &= ~(1 << (emptied & 31))
   }
 
   private unlink(slot: number): void {
@@ -331,8 +384,8 @@ export class TimerWheel {
   }
 
   private fire(digit: number): number {
-    if (!this.detach(digit)) return 0
-    return this.slots.runList(this.firingList, this.current, this.runner)
+    this.occupied0[digit >>> 5]! &= ~(1 << (digit & 31))
+    return this.buckets.run(digit, this.current, this.slots, this.runner)
   }
 
   private reportError(err: unknown, handle: TimerHandle): void {
@@ -346,14 +399,15 @@ export class TimerWheel {
   private nextOccupied(level: number, from: number): number {
     const mask = this.mask[level]!
     if (from > mask) return -1
+    const bits = level === 0 ? this.occupied0 : this.occupied
     const base = this.base[level]! >>> 5
     let w = from >>> 5
-    let word = this.occupied[base + w]! & (-1 << (from & 31))
+    let word = bits[base + w]! & (-1 << (from & 31))
     for (;;) {
       if (word !== 0) return (w << 5) + 31 - Math.clz32(word & -word)
       w++
       if (w << 5 > mask) return -1
-      word = this.occupied[base + w]!
+      word = bits[base + w]!
     }
   }
 
