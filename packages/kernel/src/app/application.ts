@@ -7,7 +7,14 @@ import { FileSnowflakeStore, Snowflake } from '../id/index.js'
 import { type CreatedLogger, createLogger, type Logger } from '../log/index.js'
 import { MemoryMonitor } from '../memory/index.js'
 import { type AdminServer, createAppMetrics, type Metrics, startAdminServer } from '../metrics/index.js'
-import { Calendar, type Clock, systemClock, type TimerHandle, TimerWheel } from '../timer/index.js'
+import {
+  Calendar,
+  type Clock,
+  systemClock,
+  type TimerHandle,
+  TimerWheel,
+  TurnCachedClock,
+} from '../timer/index.js'
 import type { AppConfig } from './app-config.js'
 import { applyCoreDumpSettings } from './core-dump.js'
 import { AppNoClusterWire, AppNoMachineId } from './errors.js'
@@ -89,7 +96,10 @@ export class Application<C extends AppConfig = AppConfig> {
     })
     // ref: while the application runs, its repeating timers keep the process alive.
     this.timers = new TimerWheel({
-      clock: this.clock,
+      // On the real clock, read time once per turn, as Node's own timers do
+      // (a delay counts from the current turn's time): it saves a clock read
+      // per timer added. An injected clock (tests) is used as it is.
+      clock: this.clock === systemClock ? new TurnCachedClock(systemClock) : this.clock,
       ref: true,
       onError: (err) => this.logger.error({ err }, 'timer callback threw'),
     })
