@@ -192,9 +192,13 @@ async function main() {
   const sent = metrics
     .split('\n')
     .find((l) => l.startsWith('tessera_cluster_messages{') && l.includes('counter="requestsSent"'))
-  if (!pings || !sent) throw new Error('logic#1 metrics lack the cluster message figures')
+  const sessions = metrics
+    .split('\n')
+    .find((l) => l.startsWith('tessera_net_sessions{') && l.includes('type="service"'))
+  if (!pings || !sent || !sessions)
+    throw new Error('logic#1 metrics lack the cluster session and message figures')
   say(
-    `logic#1 metrics (${adminLine.address}/metrics): ${pings.replace(/\{.*\}/, '')}, ${sent.replace(/\{.*\}/, '{requestsSent}')}`,
+    `logic#1 metrics (${adminLine.address}/metrics): ${pings.replace(/\{.*\}/, '')}, ${sent.replace(/\{.*\}/, '{requestsSent}')}, ${sessions.replace(/\{.*\}/, '{service sessions}')}`,
   )
 
   if (smoke) {

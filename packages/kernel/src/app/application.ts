@@ -6,7 +6,13 @@ import { TesseraError } from '../errors/index.js'
 import { FileSnowflakeStore, Snowflake } from '../id/index.js'
 import { type CreatedLogger, createLogger, type Logger } from '../log/index.js'
 import { MemoryMonitor } from '../memory/index.js'
-import { type AdminServer, createAppMetrics, type Metrics, startAdminServer } from '../metrics/index.js'
+import {
+  type AdminServer,
+  createAppMetrics,
+  type Metrics,
+  registerNetMetrics,
+  startAdminServer,
+} from '../metrics/index.js'
 import {
   Calendar,
   type Clock,
@@ -265,6 +271,7 @@ export class Application<C extends AppConfig = AppConfig> {
       logger: svc.logger,
       timeoutMs: cluster.requestTimeoutMs,
     })
+    registerNetMetrics(this.metrics, svc.member.net, `cluster:${svc.name}`)
     svc.logger.info({ address: svc.member.info.addresses[0] }, 'registered with the center')
     await svc.host.prepare()
     if (cluster.dependsOn.length)

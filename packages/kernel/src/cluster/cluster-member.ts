@@ -1,4 +1,4 @@
-import type { NetLimitsInput, NetLogger } from '../net/index.js'
+import type { NetLimitsInput, NetLogger, NetServer } from '../net/index.js'
 import { CenterClient } from './center-client.js'
 import type { PeerIdentity } from './link-auth.js'
 import { ServiceProxy } from './service-proxy.js'
@@ -40,11 +40,14 @@ export class ClusterMember {
   readonly proxy: ServiceProxy
   readonly client: CenterClient
   readonly info: ServiceInfoMsg
+  /** The server carrying this service's cluster links (for session metrics). */
+  readonly net: NetServer
   private go: Promise<void>
   private resolveGo!: () => void
 
-  private constructor(proxy: ServiceProxy, client: CenterClient, info: ServiceInfoMsg) {
+  private constructor(proxy: ServiceProxy, client: CenterClient, info: ServiceInfoMsg, net: NetServer) {
     this.proxy = proxy
+    this.net = net
     this.client = client
     this.info = info
     this.go = new Promise((r) => (this.resolveGo = r))
@@ -79,7 +82,7 @@ export class ClusterMember {
         logger: o.logger,
         onStartupGo: () => member?.resolveGo(),
       })
-      member = new ClusterMember(proxy, client, info)
+      member = new ClusterMember(proxy, client, info, transport.net)
       await client.start()
       return member
     } catch (err) {
