@@ -1,24 +1,24 @@
-import { BaseComponent, type ComponentFactory, type ServiceContext } from '@tessera/kernel'
+import { BaseComponent, type ComponentFactory, type ServiceContext, type TimerHandle } from '@tessera/kernel'
 import type { CenterConfig } from '../config.js'
 
 /** Logs a periodic status line (uptime, memory) so an operator sees the process is alive. */
 export class StatusReporter extends BaseComponent<ServiceContext<CenterConfig>> {
-  private timer: NodeJS.Timeout | undefined
+  private timer: TimerHandle | undefined
   private readonly startedAt = Date.now()
 
   ready(): void {
-    const { logger, config } = this.host.context
-    this.timer = setInterval(() => {
-      const m = process.memoryUsage()
+    const { logger, config, timers, memory } = this.host.context
+    this.timer = timers.every(config.center.statusIntervalMs, () => {
+      const m = memory.snapshot().process
       logger.info(
         { uptimeS: Math.round((Date.now() - this.startedAt) / 1000), rss: m.rss, heapUsed: m.heapUsed },
         'status',
       )
-    }, config.center.statusIntervalMs).unref()
+    })
   }
 
   close(): void {
-    if (this.timer) clearInterval(this.timer)
+    if (this.timer !== undefined) this.host.context.timers.cancel(this.timer)
   }
 }
 
