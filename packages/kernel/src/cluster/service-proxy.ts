@@ -7,7 +7,6 @@ import {
   ClusterClosed,
   ClusterLinkLost,
   ClusterNoAddress,
-  ClusterNoHandler,
   ClusterNoService,
   ClusterPeerGone,
   ClusterTimeout,
@@ -15,6 +14,7 @@ import {
   ClusterUnreachable,
   ClusterWrongPeer,
 } from './errors.js'
+import { InboundDispatch } from './inbound-dispatch.js'
 import { Membership } from './membership.js'
 import type { ClusterTransport, Link, LinkHandler } from './transport.js'
 import type { ServiceInfoMsg, WireType } from './wire.js'
@@ -60,12 +60,6 @@ interface Pending {
   timeoutMs: number
 }
 
-interface Handler {
-  type: WireType<unknown>
-  res: WireType<unknown> | null
-  fn: (msg: unknown, link: Link) => unknown
-}
-
 /**
  * Service-to-service messaging: request/response with timeouts,
  * notifications and broadcasts, routed by service id (0 = round-robin over a
@@ -93,18 +87,16 @@ export class ServiceProxy implements LinkHandler {
   private readonly maxBacklog: number
   private readonly channels = new Map<number, Channel>()
   private readonly pending = new Map<number, Pending>()
-  private readonly handlers = new Map<number, Handler>()
+  private readonly inboundDispatch: InboundDispatch
   private readonly inbound = new Set<Link>()
   private readonly downListeners: ((link: Link, reason: TesseraError) => void)[] = []
   private nextReqId = 0
   private closed = false
-  /** Inbound requests whose handler has not answered yet (what a drain waits for). */
-  private inflight = 0
-  private idleWaiters: (() => void)[] = []
 
   constructor(opts: ServiceProxyOptions) {
     this.transport = opts.transport
     this.logger = opts.logger ?? silentLogger
+    this.inboundDispatch = new InboundDispatch(this.logger)
     this.membership = opts.membership ?? new Membership()
     this.timeoutMs = opts.timeoutMs ?? 5000
     this.backoff = { baseMs: 100, maxMs: 5000, ...opts.backoff }
@@ -141,12 +133,18 @@ export class ServiceProxy implements LinkHandler {
 
   /** Handle requests of `req`, answering with `res`. A thrown error goes back to the caller with its code. */
   handle<Q, R>(req: WireType<Q>, res: WireType<R>, fn: (msg: Q, link: Link) => R | Promise<R>): this {
-    return this.addHandler(req, res, fn as Handler['fn'])
+    this.inboundDispatch.add(
+      req as WireType<unknown>,
+      res as WireType<unknown>,
+      fn as (m: unknown, l: Link) => unknown,
+    )
+    return this
   }
 
   /** Handle notifications (and broadcasts) of `type`. */
   on<T>(type: WireType<T>, fn: (msg: T, link: Link) => void): this {
-    return this.addHandler(type, null, fn as Handler['fn'])
+    this.inboundDispatch.add(type as WireType<unknown>, null, fn as (m: unknown, l: Link) => unknown)
+    return this
   }
 
   /** Called after any link (inbound or outbound) closed. */
@@ -244,7 +242,7 @@ export class ServiceProxy implements LinkHandler {
 
   /** Inbound requests being handled right now. */
   get inflightRequests(): number {
-    return this.inflight
+    return this.inboundDispatch.inflightRequests
   }
 
   /**
@@ -253,18 +251,7 @@ export class ServiceProxy implements LinkHandler {
    * `timeoutMs` passed first.
    */
   drain(timeoutMs: number): Promise<boolean> {
-    if (this.inflight === 0) return Promise.resolve(true)
-    return new Promise<boolean>((resolve) => {
-      const done = () => {
-        clearTimeout(timer)
-        resolve(true)
-      }
-      const timer = setTimeout(() => {
-        this.idleWaiters = this.idleWaiters.filter((w) => w !== done)
-        resolve(false)
-      }, timeoutMs)
-      this.idleWaiters.push(done)
-    })
+    return this.inboundDispatch.drain(timeoutMs)
   }
 
   async close(): Promise<void> {
@@ -326,88 +313,10 @@ export class ServiceProxy implements LinkHandler {
       return
     }
     this.stats.messagesReceived++
-    const h = this.handlers.get(frame.msgId)
-    if (h === undefined) {
-      const err = new ClusterNoHandler(frame.msgId)
-      if (frame.reqId !== 0) this.replyError(link, frame, err)
-      else
-        this.logger.warn({ peer: link.peer, msgId: frame.msgId }, 'cluster: notification without a handler')
-      return
-    }
-    let msg: unknown
-    try {
-      msg = h.type.decode(frame.body)
-    } catch (err) {
-      const e = ClusterBadBody.with({ cause: err }, h.type.name, (err as Error).message)
-      if (frame.reqId !== 0) this.replyError(link, frame, e)
-      else this.logger.warn({ peer: link.peer, err: e }, 'cluster: bad notification body')
-      return
-    }
-    if (h.res === null || frame.reqId === 0) {
-      try {
-        h.fn(msg, link)
-      } catch (err) {
-        this.logger.error(
-          { peer: link.peer, msgId: frame.msgId, err },
-          'cluster: notification handler failed',
-        )
-      }
-      return
-    }
-    const res = h.res
-    const reqId = frame.reqId
-    const msgId = frame.msgId
-    let out: unknown
-    try {
-      out = h.fn(msg, link)
-    } catch (err) {
-      this.replyError(link, { msgId, reqId }, err)
-      return
-    }
-    if (out instanceof Promise) {
-      this.inflight++
-      out
-        .then(
-          (v) => this.reply(link, res, reqId, v),
-          (err: unknown) => this.replyError(link, { msgId, reqId }, err),
-        )
-        .finally(() => {
-          if (--this.inflight === 0) for (const w of this.idleWaiters.splice(0)) w()
-        })
-    } else this.reply(link, res, reqId, out)
+    this.inboundDispatch.dispatch(link, frame)
   }
 
   // ---- internals -----------------------------------------------------------
-
-  private addHandler(type: WireType<unknown>, res: WireType<unknown> | null, fn: Handler['fn']): this {
-    if (this.handlers.has(type.msgId))
-      throw new Error(`cluster: ${type.name} (${type.msgId}) already has a handler`)
-    this.handlers.set(type.msgId, { type, res, fn })
-    return this
-  }
-
-  private reply(link: Link, res: WireType<unknown>, reqId: number, v: unknown): void {
-    let body: Uint8Array
-    try {
-      body = res.encode(v)
-    } catch (err) {
-      this.replyError(link, { msgId: res.msgId, reqId }, err)
-      return
-    }
-    link.send(FrameFlag.RESPONSE, res.msgId, reqId, body)
-  }
-
-  private replyError(link: Link, req: { msgId: number; reqId: number }, err: unknown): void {
-    const e = toTesseraError(err)
-    if (!(err instanceof TesseraError))
-      this.logger.error({ peer: link.peer, msgId: req.msgId, err }, 'cluster: request handler failed')
-    link.send(
-      FrameFlag.RESPONSE | FrameFlag.ERROR,
-      req.msgId,
-      req.reqId,
-      Buffer.from(`${e.code}\n${e.message}`, 'utf8'),
-    )
-  }
 
   private route(target: Target): Channel {
     if (this.closed) throw new ClusterClosed()

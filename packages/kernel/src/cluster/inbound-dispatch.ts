@@ -1,0 +1,130 @@
+import { TesseraError, toTesseraError } from '../errors/index.js'
+import { type Frame, FrameFlag, type NetLogger } from '../net/index.js'
+import { ClusterBadBody, ClusterNoHandler } from './errors.js'
+import type { Link } from './transport.js'
+import type { WireType } from './wire.js'
+
+interface Handler {
+  type: WireType<unknown>
+  res: WireType<unknown> | null
+  fn: (msg: unknown, link: Link) => unknown
+}
+
+/**
+ * The receiving half of a ServiceProxy: the handler table, dispatch of
+ * requests and notifications, replies (a thrown error goes back with its
+ * code as `code\nmessage`), and the count of requests being handled that a
+ * graceful stop drains.
+ */
+export class InboundDispatch {
+  private readonly handlers = new Map<number, Handler>()
+  private inflight = 0
+  private idleWaiters: (() => void)[] = []
+
+  constructor(private readonly logger: NetLogger) {}
+
+  /** Register the handler of one message type; `res` null for notifications. */
+  add(type: WireType<unknown>, res: WireType<unknown> | null, fn: Handler['fn']): void {
+    if (this.handlers.has(type.msgId))
+      throw new Error(`cluster: ${type.name} (${type.msgId}) already has a handler`)
+    this.handlers.set(type.msgId, { type, res, fn })
+  }
+
+  /** Inbound requests whose handler has not answered yet. */
+  get inflightRequests(): number {
+    return this.inflight
+  }
+
+  /** Resolves true once no request is being handled, false if `timeoutMs` passed first. */
+  drain(timeoutMs: number): Promise<boolean> {
+    if (this.inflight === 0) return Promise.resolve(true)
+    return new Promise<boolean>((resolve) => {
+      const done = () => {
+        clearTimeout(timer)
+        resolve(true)
+      }
+      const timer = setTimeout(() => {
+        this.idleWaiters = this.idleWaiters.filter((w) => w !== done)
+        resolve(false)
+      }, timeoutMs)
+      this.idleWaiters.push(done)
+    })
+  }
+
+  /** Dispatch a request (reqId ≠ 0) or notification frame that arrived on `link`. */
+  dispatch(link: Link, frame: Frame): void {
+    const h = this.handlers.get(frame.msgId)
+    if (h === undefined) {
+      const err = new ClusterNoHandler(frame.msgId)
+      if (frame.reqId !== 0) this.replyError(link, frame, err)
+      else
+        this.logger.warn({ peer: link.peer, msgId: frame.msgId }, 'cluster: notification without a handler')
+      return
+    }
+    let msg: unknown
+    try {
+      msg = h.type.decode(frame.body)
+    } catch (err) {
+      const e = ClusterBadBody.with({ cause: err }, h.type.name, (err as Error).message)
+      if (frame.reqId !== 0) this.replyError(link, frame, e)
+      else this.logger.warn({ peer: link.peer, err: e }, 'cluster: bad notification body')
+      return
+    }
+    if (h.res === null || frame.reqId === 0) {
+      try {
+        h.fn(msg, link)
+      } catch (err) {
+        this.logger.error(
+          { peer: link.peer, msgId: frame.msgId, err },
+          'cluster: notification handler failed',
+        )
+      }
+      return
+    }
+    const res = h.res
+    const req = { msgId: frame.msgId, reqId: frame.reqId }
+    let out: unknown
+    try {
+      out = h.fn(msg, link)
+    } catch (err) {
+      this.replyError(link, req, err)
+      return
+    }
+    if (!(out instanceof Promise)) {
+      this.reply(link, res, req.reqId, out)
+      return
+    }
+    this.inflight++
+    out
+      .then(
+        (v) => this.reply(link, res, req.reqId, v),
+        (err: unknown) => this.replyError(link, req, err),
+      )
+      .finally(() => {
+        if (--this.inflight === 0) for (const w of this.idleWaiters.splice(0)) w()
+      })
+  }
+
+  private reply(link: Link, res: WireType<unknown>, reqId: number, v: unknown): void {
+    let body: Uint8Array
+    try {
+      body = res.encode(v)
+    } catch (err) {
+      this.replyError(link, { msgId: res.msgId, reqId }, err)
+      return
+    }
+    link.send(FrameFlag.RESPONSE, res.msgId, reqId, body)
+  }
+
+  private replyError(link: Link, req: { msgId: number; reqId: number }, err: unknown): void {
+    const e = toTesseraError(err)
+    if (!(err instanceof TesseraError))
+      this.logger.error({ peer: link.peer, msgId: req.msgId, err }, 'cluster: request handler failed')
+    link.send(
+      FrameFlag.RESPONSE | FrameFlag.ERROR,
+      req.msgId,
+      req.reqId,
+      Buffer.from(`${e.code}\n${e.message}`, 'utf8'),
+    )
+  }
+}
