@@ -3,6 +3,7 @@ import {
   Compression,
   Encryption,
   ErrorReply,
+  Goodbye,
   Handshake,
   HandshakeOk,
   Heartbeat,
@@ -18,6 +19,9 @@ import { decodeFrame, FIRST_GAME_MSG_ID, FrameFlag } from './frame.js'
 import { prepareHandshake } from './handshake.js'
 import { Link } from './link.js'
 import { Outbox } from './outbox.js'
+
+/** How long close() waits for the server to close after Goodbye before closing itself. */
+const GOODBYE_WAIT_MS = 1000
 
 interface Pending {
   resolve(v: unknown): void
@@ -140,9 +144,23 @@ export class TesseraClient {
     this.sendGame(type, message, 0)
   }
 
-  /** Close for good: pending requests fail with CLIENT_CLOSED (the server keeps the session until its grace period ends). */
-  async close(): Promise<void> {
+  /**
+   * Close for good: pending requests fail with CLIENT_CLOSED and the client
+   * does not reconnect. On an open connection it first tells the server
+   * (Goodbye), which then releases the session at once instead of keeping it
+   * for the resume grace period; resolves once the server has closed the
+   * socket (at most about a second). Without an open connection the server
+   * keeps the session until its grace period ends.
+   */
+  async close(reason = 'client closed'): Promise<void> {
+    if (this.stateValue === 'closed') return
+    const link = this.link
+    if (link === null || link.phase !== 'open') return this.shutdown(null)
+    // Detach the link first so shutdown() does not cut it before the Goodbye leaves.
+    this.link = null
+    const sent = link.farewell(Goodbye.msgId, Goodbye.encode({ reason }), GOODBYE_WAIT_MS)
     this.shutdown(null)
+    await sent
   }
 
   // ---- sending -------------------------------------------------------------
@@ -210,6 +228,7 @@ export class TesseraClient {
         },
         onClose: (reason) => {
           clearTimeout(deadline)
+          link.socketClosed()
           this.linkFailed(link, reason)
         },
       })

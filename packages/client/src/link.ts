@@ -29,6 +29,7 @@ export class Link {
   heartbeatTimer: ReturnType<typeof setInterval> | null = null
   private outChain: Promise<void> = Promise.resolve()
   private inChain: Promise<void> = Promise.resolve()
+  private onSocketClosed: (() => void) | null = null
 
   constructor(
     readonly gen: number,
@@ -90,11 +91,45 @@ export class Link {
   }
 
   kill(): void {
+    this.stop()?.close()
+  }
+
+  /**
+   * Close after one last control frame (reqId 0, in clear). The link is
+   * dead at once (nothing else is sent or handled), but the socket stays up
+   * until the peer closes it or `waitMs` passes: closing it locally right
+   * after the write could lose the frame (a TCP reset discards it). Best
+   * effort: resolves either way.
+   */
+  farewell(msgId: number, body: Uint8Array, waitMs: number): Promise<void> {
+    const s = this.stop()
+    if (s === null) return Promise.resolve()
+    const frame = encodeFrame(0, msgId, 0, body)
+    return new Promise((resolve) => {
+      const finish = (): void => {
+        clearTimeout(timer)
+        this.onSocketClosed = null
+        s.close()
+        resolve()
+      }
+      const timer = setTimeout(finish, waitMs)
+      this.onSocketClosed = finish
+      // After whatever is mid-write, so the frame stream stays whole.
+      this.outChain = this.outChain.then(() => s.send(frame)).catch(finish)
+    })
+  }
+
+  /** The socket reported its close (it fires once per socket). */
+  socketClosed(): void {
+    this.onSocketClosed?.()
+  }
+
+  private stop(): ClientSocket | null {
     this.phase = 'dead'
     if (this.heartbeatTimer !== null) clearInterval(this.heartbeatTimer)
     this.heartbeatTimer = null
     const s = this.sock
     this.sock = null
-    s?.close()
+    return s
   }
 }

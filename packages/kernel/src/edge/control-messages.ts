@@ -53,6 +53,7 @@ export const ControlId = {
   Ack: 4,
   Kick: 5,
   ErrorReply: 6,
+  Goodbye: 7,
 } as const
 
 export const COMPRESSION_DEFLATE_RAW = 1
@@ -64,6 +65,7 @@ export class ControlMessages {
   private readonly handshakeOk: BodyType
   private readonly ack: BodyType
   private readonly kick: BodyType
+  private readonly goodbye: BodyType
   readonly errorReply: BodyType
 
   constructor(registry: BodyRegistry) {
@@ -76,6 +78,7 @@ export class ControlMessages {
     this.handshakeOk = need(ControlId.HandshakeOk, 'tessera.HandshakeOk')
     this.ack = need(ControlId.Ack, 'tessera.Ack')
     this.kick = need(ControlId.Kick, 'tessera.Kick')
+    this.goodbye = need(ControlId.Goodbye, 'tessera.Goodbye')
     this.errorReply = registry.errorReply
   }
 
@@ -97,6 +100,10 @@ export class ControlMessages {
 
   encodeKick(reason: number, message: string): Uint8Array {
     return this.kick.encode({ reason, message })
+  }
+
+  decodeGoodbye(body: Uint8Array): string {
+    return (this.goodbye.decode(body) as { reason: string }).reason
   }
 
   encodeError(err: TesseraError | null): Uint8Array {

@@ -23,6 +23,7 @@ import type { EdgeHandlerFn, EdgeOptions } from './edge-options.js'
 import { type EdgeMessageType, EdgeSession, type EdgeSessionHost } from './edge-session.js'
 import {
   EdgeBadOptions,
+  EdgeClientGoodbye,
   EdgeGraceExpired,
   EdgeHandshakeRequired,
   EdgeInboundOverflow,
@@ -309,7 +310,8 @@ export class EdgeServer implements SessionHandler, EdgeSessionHost {
           return
         }
         if (!s.onAck(seq)) this.violation(s, `Ack of ${seq}, a message never sent`)
-      } else if (id === ControlId.Handshake) this.violation(s, 'second Handshake on a session')
+      } else if (id === ControlId.Goodbye) this.goodbye(net, s, frame.body)
+      else if (id === ControlId.Handshake) this.violation(s, 'second Handshake on a session')
       return
     }
     // Counted on arrival, whatever happens next: the client numbers it the same way.
@@ -382,6 +384,29 @@ export class EdgeServer implements SessionHandler, EdgeSessionHost {
     } finally {
       s.inflight--
     }
+  }
+
+  /**
+   * The client is leaving for good: release the session now rather than
+   * letting it linger for the grace period nobody will use. No Kick: the
+   * connection is just closed once what is already queued is flushed.
+   */
+  private goodbye(net: Session, s: EdgeSession, body: Uint8Array): void {
+    let why: string
+    try {
+      why = this.control.decodeGoodbye(body)
+    } catch (err) {
+      this.violation(s, `bad Goodbye body: ${(err as Error).message}`)
+      return
+    }
+    // Clipped: the text is the client's and only goes to the log.
+    const reason = new EdgeClientGoodbye(
+      why.length > 200 ? `${why.slice(0, 200)}…` : why || 'no reason given',
+    )
+    ;(net.data as Conn).edge = null
+    s.detach()
+    net.close(reason)
+    this.released(s, reason)
   }
 
   private violation(s: EdgeSession, what: string): void {

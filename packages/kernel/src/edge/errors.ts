@@ -33,6 +33,10 @@ export const EdgeSessionReleased = defineError<[string]>(
   'EDGE_SESSION_RELEASED',
   'edge session %s is released',
 )
+export const EdgeClientGoodbye = defineError<[string]>(
+  'EDGE_CLIENT_GOODBYE',
+  'client closed the session (Goodbye): %s',
+)
 export const EdgeProtocolViolation = defineError<[string]>(
   'EDGE_PROTOCOL_VIOLATION',
   'protocol violation: %s',

@@ -8,6 +8,7 @@ export const MsgId = {
   Ack: 4,
   Kick: 5,
   ErrorReply: 6,
+  Goodbye: 7,
   LinkHello: 200,
   LinkChallenge: 201,
   LinkAuth: 202,

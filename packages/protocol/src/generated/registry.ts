@@ -5,7 +5,7 @@ import { ChatPush, ChatSend, ChatSendRes } from './game/chat.js'
 import { Echo } from './game/echo.js'
 import { ProfileChanged, ProfileGet, ProfileGetRes, ProfileSet, ProfileSetRes } from './game/profile.js'
 import { LinkAuth, LinkAuthOk, LinkChallenge, LinkHello, MachineIdLease, MachineIdLeaseOk, MembershipUpdate, OwnershipClaim, OwnershipClaimOk, OwnershipRelease, OwnershipReleaseOk, OwnershipRevoked, RegisterService, RegisterServiceOk, ServiceHeartbeat, ServiceHeartbeatOk, StartupGo, UnregisterService, UnregisterServiceOk } from './tessera/cluster.js'
-import { Ack, ErrorReply, Handshake, HandshakeOk, Heartbeat, Kick } from './tessera/control.js'
+import { Ack, ErrorReply, Goodbye, Handshake, HandshakeOk, Heartbeat, Kick } from './tessera/control.js'
 
 /** Message type by wire id, for typed send/receive helpers. */
 export interface MessageMap {
@@ -15,6 +15,7 @@ export interface MessageMap {
   4: Ack
   5: Kick
   6: ErrorReply
+  7: Goodbye
   200: LinkHello
   201: LinkChallenge
   202: LinkAuth
@@ -53,6 +54,7 @@ export const messageTypes: readonly MessageType[] = [
   Ack,
   Kick,
   ErrorReply,
+  Goodbye,
   LinkHello,
   LinkChallenge,
   LinkAuth,

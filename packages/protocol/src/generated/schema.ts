@@ -4,7 +4,7 @@
  * SHA-256 (hex) of the canonical client-visible schema (server-only messages
  * left out). Sent in Handshake.schema_hash; a mismatch is WIRE_SCHEMA_MISMATCH.
  */
-export const SCHEMA_HASH = 'dba97872c8f98037f4fdaef64e4526ec88fa304de0e5da016a9583e92c1c01c8'
+export const SCHEMA_HASH = '940aed888c9068ff76584c0a9b2e3c4190ca1825bbf2ca0d3d768eddb107910c'
 
 /** SHA-256 (hex) of the whole schema, server-only messages included (service-to-service handshakes). */
-export const FULL_SCHEMA_HASH = '8647acbdbde54e5c3b13a7be04af6899dd0d231c921fea24aa31aba641500f1f'
+export const FULL_SCHEMA_HASH = '495710987372414b7f0451451a43c46814f6711416149cf53baf3be039fcecf8'

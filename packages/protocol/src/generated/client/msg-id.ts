@@ -8,6 +8,7 @@ export const MsgId = {
   Ack: 4,
   Kick: 5,
   ErrorReply: 6,
+  Goodbye: 7,
   Echo: 1000,
   ProfileGet: 1010,
   ProfileGetRes: 1011,

@@ -4,7 +4,7 @@ import { MessageRegistry, type MessageType } from '../../runtime/index.js'
 import { ChatPush, ChatSend, ChatSendRes } from './game/chat.js'
 import { Echo } from './game/echo.js'
 import { ProfileGet, ProfileGetRes, ProfileSet, ProfileSetRes } from './game/profile.js'
-import { Ack, ErrorReply, Handshake, HandshakeOk, Heartbeat, Kick } from './tessera/control.js'
+import { Ack, ErrorReply, Goodbye, Handshake, HandshakeOk, Heartbeat, Kick } from './tessera/control.js'
 
 /** Message type by wire id, for typed send/receive helpers. */
 export interface MessageMap {
@@ -14,6 +14,7 @@ export interface MessageMap {
   4: Ack
   5: Kick
   6: ErrorReply
+  7: Goodbye
   1000: Echo
   1010: ProfileGet
   1011: ProfileGetRes
@@ -32,6 +33,7 @@ export const messageTypes: readonly MessageType[] = [
   Ack,
   Kick,
   ErrorReply,
+  Goodbye,
   Echo,
   ProfileGet,
   ProfileGetRes,

@@ -4,4 +4,4 @@
  * SHA-256 (hex) of the canonical client-visible schema (server-only messages
  * left out). Sent in Handshake.schema_hash; a mismatch is WIRE_SCHEMA_MISMATCH.
  */
-export const SCHEMA_HASH = 'dba97872c8f98037f4fdaef64e4526ec88fa304de0e5da016a9583e92c1c01c8'
+export const SCHEMA_HASH = '940aed888c9068ff76584c0a9b2e3c4190ca1825bbf2ca0d3d768eddb107910c'

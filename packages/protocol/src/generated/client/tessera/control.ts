@@ -188,6 +188,55 @@ export const ErrorReply: MessageType<ErrorReply> = {
 }
 
 /**
+ * Client -> server notification (reqId 0, in clear) just before a deliberate
+ * close: the server releases the session at once instead of keeping it for
+ * the resume grace period, and refuses its resume token from then on.
+ */
+export interface Goodbye {
+  /** Free-form detail for logs ("user logged out", "app closed"). */
+  reason: string
+}
+
+export function writeGoodbye(m: Goodbye, w: Writer, depth: number): void {
+  if (depth > MAX_DEPTH) throw tooDeep()
+  if (m.reason) { w.uint32(10); w.string(m.reason) }
+}
+
+export function readGoodbye(r: Reader, end: number, depth: number): Goodbye {
+  if (depth > MAX_DEPTH) throw tooDeep()
+  const m: Goodbye = { reason: '' }
+  while (r.pos < end) {
+    const t = r.tag()
+    switch (t) {
+      case 10: m.reason = r.string(); break
+      default: skipField(r, t, depth)
+    }
+  }
+  checkEnd(r, end)
+  return m
+}
+
+export const Goodbye: MessageType<Goodbye> = {
+  name: 'tessera.Goodbye',
+  msgId: 7,
+  noLogReq: false,
+  noLogRes: false,
+  serverOnly: false,
+  create: (init) => ({ reason: '', ...init }),
+  encode(m) {
+    const w = newWriter()
+    writeGoodbye(m, w, 0)
+    return w.finish()
+  },
+  decode(bytes) {
+    const r = newReader(bytes)
+    return readGoodbye(r, r.len, 0)
+  },
+  write: writeGoodbye,
+  read: readGoodbye,
+}
+
+/**
  * First frame a client sends (request, reqId != 0). Answered by HandshakeOk
  * or by an ERROR frame carrying ErrorReply.
  */
