@@ -63,9 +63,9 @@ export async function runMigrate(
   try {
     if (args['dry-run']) {
       const live = toLiveColumns(await db.query(LIVE_COLUMNS_SQL, [database]))
-      const todo = migrationSql(entities, live)
-      for (const s of todo) out(`would run: ${s}`)
-      return todo
+      const pending = migrationSql(entities, live)
+      for (const s of pending) out(`would run: ${s}`)
+      return pending
     }
     const done = await migrate(db, entities)
     for (const s of done) out(`ran: ${s}`)
