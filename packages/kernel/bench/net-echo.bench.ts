@@ -8,7 +8,9 @@
 // Cases: raw `ws` echo (baseline) vs our WebSocket session echo, raw
 // length-prefixed `net` echo (baseline) vs our binary TCP session echo. The
 // session cases decode the header, dispatch by message id, encode a response
-// frame and send it, with rate limiting and backpressure accounting on.
+// frame and send it, with rate limiting and backpressure accounting on; the
+// -pb cases also decode the body as a protobuf game.Echo and encode the reply
+// (what a game handler does).
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { fmt, report, smoke } from '../../../scripts/bench-lib.js'
@@ -33,7 +35,7 @@ interface Result {
 async function run(kase: string): Promise<Result> {
   const child = await forkChild(path.join(here, 'net/bench-server.ts'), [kase])
   const port = child.first.port as number
-  const load: Load = kase.endsWith('ws')
+  const load: Load = kase.includes('-ws')
     ? await wsLoad(port, CLIENTS, IN_FLIGHT, PAYLOAD)
     : await tcpLoad(port, CLIENTS, IN_FLIGHT, PAYLOAD)
   await new Promise((r) => setTimeout(r, WARMUP_MS))
@@ -51,7 +53,9 @@ async function run(kase: string): Promise<Result> {
 
 const pairs: [string, string, number][] = [
   ['raw-ws', 'session-ws', 1.3],
+  ['raw-ws', 'session-ws-pb', 1.3],
   ['raw-tcp', 'session-tcp', 1.5],
+  ['raw-tcp', 'session-tcp-pb', 1.5],
 ]
 const rows: (string | number)[][] = []
 const notes: string[] = []

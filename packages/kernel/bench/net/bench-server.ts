@@ -1,6 +1,7 @@
 // Child process for the net benchmarks: one server per process so its
 // process.cpuUsage() and RSS are its own. Usage (forked with IPC):
 //   bench-server.ts <case>   case = raw-ws | session-ws | raw-tcp | session-tcp | session-auto
+//                            | session-ws-pb | session-tcp-pb (body decoded and re-encoded as game.Echo)
 // Protocol over IPC: it sends {port} once listening; then answers
 //   'start'   → resets the CPU baseline         → {ok}
 //   'stop'    → {cpuMicros, echoed}             (CPU since start)
@@ -8,6 +9,7 @@
 //   'base'    → {rss, heapUsed}                 (baseline before clients connect)
 import { createServer, type Socket } from 'node:net'
 import { WebSocketServer } from 'ws'
+import { Echo } from '../../../protocol/src/index.js'
 import { Dispatcher, NetServer } from '../../src/net/index.js'
 
 const kase = process.argv[2] ?? ''
@@ -67,9 +69,11 @@ async function start(): Promise<number> {
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
     return (server.address() as { port: number }).port
   }
-  const stack = kase === 'session-ws' ? 'ws' : kase === 'session-auto' ? 'auto' : 'tcp'
+  const stack = kase.startsWith('session-ws') ? 'ws' : kase === 'session-auto' ? 'auto' : 'tcp'
+  const protobuf = kase.endsWith('-pb')
   const d = new Dispatcher({ onOpen: (s) => s.markAuthenticated() }).on(100, (s, f) => {
-    s.reply(f, f.body)
+    // -pb cases: decode the protobuf body and encode the reply, as a game handler does.
+    s.reply(f, protobuf ? Echo.encode(Echo.decode(f.body)) : f.body)
     echoed++
   })
   const server = new NetServer({

@@ -15,6 +15,13 @@ function frame(payload: number): Buffer {
   const f = Buffer.alloc(10 + payload, 0x61)
   f[0] = 0
   f[1] = 0
+  // The body is a valid protobuf game.Echo (field 2 `payload`, length-
+  // delimited) so the *-pb server cases can decode it; raw servers and the
+  // opaque session cases only echo the bytes.
+  if (payload >= 2 && payload - 2 < 128) {
+    f[10] = 0x12
+    f[11] = payload - 2
+  }
   f.writeUInt32BE(100, 2)
   f.writeUInt32BE(1, 6)
   return f
