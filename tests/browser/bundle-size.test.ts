@@ -8,7 +8,7 @@ describe('browser bundle of the SDK', () => {
     const js = await bundleForBrowser(sdkOnlyEntry)
     const gz = gzipSync(js).length
     console.info(
-      `@tessera/client browser bundle (SDK + generated client protocol + protobufjs/minimal): ${js.length} B minified, ${gz} B gzip`,
+      `@tessera/client browser bundle (SDK + generated client protocol + its wire runtime): ${js.length} B minified, ${gz} B gzip`,
     )
     expect(js).not.toMatch(/node:(net|crypto|zlib)/)
     // Server-only messages stay out of client code.

@@ -165,9 +165,9 @@ report({
   rows,
   notes: [
     `${fmt(N, 0)} encode+decode round trips per case, best of ${ROUNDS} rounds, one thread, GC forced between rounds.`,
-    'Ours: straight-line code from tools/proto-gen over protobufjs Reader/Writer; int64 as bigint, bytes copied out of the input.',
+    'Ours: straight-line code from tools/proto-gen over our own Reader/Writer (src/runtime); int64 as bigint, bytes copied out of the input.',
     'Reflection: protobufjs Type.encode/decode with int64 as Long; JSON: ids as decimal strings, bytes as base64.',
-    'time vs ours > 1× means slower than ours. Where reflection wins (Echo), the gap is what ours does on purpose:',
+    'time vs ours > 1× means slower than ours. Echo is the closest case because ours does extra work on purpose:',
     'it copies bytes fields out of the input (reflection returns views into it) and builds bigints (reflection, Long objects).',
   ],
 })

@@ -1,5 +1,5 @@
-// Runtime the generated code builds on; no dependency beyond protobufjs so
-// the client SDK can bundle it.
+// Runtime the generated code builds on: our own wire Reader/Writer, no
+// dependencies, so the client SDK bundles it as is.
 
 export { MessageRegistry } from './message-registry.js'
 export type { MessageType } from './message-type.js'

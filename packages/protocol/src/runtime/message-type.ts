@@ -19,7 +19,7 @@ export interface MessageType<T = unknown> {
   /** A message with every field at its default, overridden by `init`. */
   create(init?: Partial<T>): T
   encode(message: T): Uint8Array
-  /** Throws {@link ProtoWireError} (or protobufjs's RangeError) on a malformed body. */
+  /** Throws {@link ProtoWireError} on a malformed body. */
   decode(bytes: Uint8Array): T
   write(message: T, w: Writer, depth: number): void
   read(r: Reader, end: number, depth: number): T

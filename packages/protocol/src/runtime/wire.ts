@@ -1,11 +1,15 @@
-// Wire helpers the generated codecs call. protobufjs's Reader and Writer do
-// the bulk of the work; these add what it lacks for us: 64-bit integers as
-// bigint (never a JS number, see docs/protocol.md), a nesting-depth cap and
-// a strict unknown-field skipper.
-import pb from 'protobufjs/minimal.js'
+// Wire helpers the generated codecs call, over our own Reader and Writer
+// (reader.ts, writer.ts: protobufjs's method names, none of its overhead).
+// These add 64-bit integers as bigint (never a JS number, see
+// docs/protocol.md), a nesting-depth cap and a strict unknown-field skipper.
+import { copyOut } from './copy-out.js'
+import { Reader } from './reader.js'
+import { ProtoWireError } from './wire-error.js'
+import { takeWriter, type Writer } from './writer.js'
 
-export type Reader = pb.Reader
-export type Writer = pb.Writer
+export { Reader } from './reader.js'
+export { ProtoWireError } from './wire-error.js'
+export { Writer } from './writer.js'
 
 /**
  * Deepest message nesting a decoder accepts (protoc's own limit is 100).
@@ -13,17 +17,13 @@ export type Writer = pb.Writer
  */
 export const MAX_DEPTH = 64
 
-/** Thrown by generated decoders and encoders; the kernel codec maps it to a CODEC_ error. */
-export class ProtoWireError extends Error {
-  override readonly name = 'ProtoWireError'
-}
-
 export function newReader(bytes: Uint8Array): Reader {
-  return pb.Reader.create(bytes)
+  return new Reader(bytes)
 }
 
+/** A reset writer, reused across top-level encodes: see takeWriter(). */
 export function newWriter(): Writer {
-  return pb.Writer.create()
+  return takeWriter()
 }
 
 export function tooDeep(): ProtoWireError {
@@ -65,8 +65,14 @@ export const EMPTY_BYTES: Uint8Array = new Uint8Array(0)
 
 /** Bytes are copied out so a decoded message never aliases a pooled input buffer. */
 export function readBytes(r: Reader): Uint8Array {
-  const view = r.bytes()
-  return view.length === 0 ? EMPTY_BYTES : new Uint8Array(view)
+  const n = r.size()
+  if (n === 0) return EMPTY_BYTES
+  const start = r.pos
+  if (start + n > r.len)
+    throw new ProtoWireError(`bytes of length ${n} at offset ${start} run past the input`)
+  r.pos = start + n
+  // A plain Uint8Array even when the input is a Node Buffer.
+  return copyOut(r.buf, start, n)
 }
 
 // ---- 64-bit integers as bigint -------------------------------------------
@@ -164,35 +170,61 @@ export function readSfixed64(r: Reader): bigint {
   return readFixed64Halves(r, SIGNED)
 }
 
-/** A Long-like pair protobufjs's writer accepts for values past 2^53. */
-function longLike(u: bigint): { low: number; high: number; unsigned: boolean } {
-  return { low: Number(u & 0xffffffffn) | 0, high: Number(u >> 32n) | 0, unsigned: false }
-}
-
+// ---- writing: a bigint as two unsigned 32-bit halves ----------------------
 // Values within ±2^53 (every snowflake for the next ~140 years, every
 // timestamp) take the number path: no bigint arithmetic, no allocation.
 
+// The halves go through a typed array: storing a number past 2^30 in a
+// module-level `let` would allocate a heap number on every write.
+const halves = new Uint32Array(2)
+
+/** Two's-complement halves of `v` into halves[0] (low) and halves[1] (high). */
+function split(v: bigint): void {
+  if (v <= SAFE && v >= -SAFE) {
+    const n = Number(v)
+    if (n >= 0) {
+      const lo = n >>> 0
+      halves[0] = lo
+      halves[1] = (n - lo) / TWO_32
+    } else {
+      const a = -n
+      const l = a >>> 0
+      const h = (a - l) / TWO_32
+      const lo = (~l + 1) >>> 0
+      halves[0] = lo
+      halves[1] = ~h + (lo === 0 ? 1 : 0)
+    }
+    return
+  }
+  const u = BigInt.asUintN(64, v)
+  halves[0] = Number(u & 0xffffffffn)
+  halves[1] = Number(u >> 32n)
+}
+
 export function writeInt64(w: Writer, v: bigint): void {
-  if (v <= SAFE && v >= -SAFE) w.int64(Number(v))
-  else w.int64(longLike(BigInt.asUintN(64, v)) as unknown as number)
+  split(v)
+  w.varint64(halves[0]!, halves[1]!)
 }
 
 export function writeUint64(w: Writer, v: bigint): void {
-  if (v <= SAFE && v >= 0n) w.uint64(Number(v))
-  else w.uint64(longLike(BigInt.asUintN(64, v)) as unknown as number)
+  split(v)
+  w.varint64(halves[0]!, halves[1]!)
 }
 
 export function writeSint64(w: Writer, v: bigint): void {
-  if (v <= SAFE && v >= -SAFE) w.sint64(Number(v))
-  else w.sint64(longLike(BigInt.asUintN(64, v)) as unknown as number)
+  split(v)
+  const lo = halves[0]!
+  const hi = halves[1]!
+  const mask = hi >> 31
+  w.varint64(((lo << 1) ^ mask) >>> 0, (((hi << 1) | (lo >>> 31)) ^ mask) >>> 0)
 }
 
 export function writeFixed64(w: Writer, v: bigint): void {
-  if (v <= SAFE && v >= 0n) w.fixed64(Number(v))
-  else w.fixed64(longLike(BigInt.asUintN(64, v)) as unknown as number)
+  split(v)
+  w.fixed64(halves[0]!, halves[1]!)
 }
 
 export function writeSfixed64(w: Writer, v: bigint): void {
-  if (v <= SAFE && v >= -SAFE) w.sfixed64(Number(v))
-  else w.sfixed64(longLike(BigInt.asUintN(64, v)) as unknown as number)
+  split(v)
+  w.fixed64(halves[0]!, halves[1]!)
 }
