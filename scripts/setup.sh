@@ -6,7 +6,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 PNPM_VERSION=10.34.9
-APT_PACKAGES=(mariadb-server mariadb-client protobuf-compiler chromium)
+# libprotobuf-dev: descriptor.proto, which protoc needs to read our custom options.
+APT_PACKAGES=(mariadb-server mariadb-client protobuf-compiler libprotobuf-dev chromium)
 
 log() { printf '\033[1;34m[setup]\033[0m %s\n' "$*"; }
 

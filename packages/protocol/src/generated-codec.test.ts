@@ -3,6 +3,7 @@ import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import pb from 'protobufjs'
 import { describe, expect, it } from 'vitest'
+import { goldenCases } from './fixtures/golden-cases.js'
 import {
   ChatPush,
   ChatSegment,
@@ -179,5 +180,28 @@ describe('generated codecs', () => {
     expect(() => ChatPush.decode(Buffer.from('0a05776f72', 'hex'))).toThrow() // length 5, 3 bytes present
     expect(() => ChatPush.decode(Buffer.from('00', 'hex'))).toThrow(/field number 0/)
     expect(() => ChatPush.decode(Buffer.from('0c', 'hex'))).toThrow(/end-group/)
+  })
+
+  it('decodeRange and encodeScratch agree with decode and encode for every golden message', () => {
+    for (const c of goldenCases) {
+      const bytes = c.type.encode(c.message)
+      // A scratch encode yields the same bytes, in place.
+      const w = c.type.encodeScratch(c.message)
+      expect(hex(w.buf.subarray(0, w.pos)), c.name).toBe(hex(bytes))
+      w.release()
+      // The body inside a larger chunk, as frames lie in a socket read.
+      const chunk = Buffer.concat([Buffer.from([0xde, 0xad, 0xbe]), bytes, Buffer.from([0x0a, 0x7f])])
+      const plain = new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.length)
+      for (const buf of [chunk, plain]) {
+        const m = c.type.decodeRange(buf, 3, 3 + bytes.length)
+        expect(hex(c.type.encode(m)), c.name).toBe(hex(bytes))
+      }
+    }
+  })
+
+  it('decodeRange refuses a range cut inside a field even when the buffer continues', () => {
+    const bytes = ChatPush.encode(ChatPush.create({ channel: 'world', text: 'hello', messageId: 5n }))
+    const chunk = Buffer.concat([bytes, Buffer.alloc(32, 0x61)])
+    expect(() => ChatPush.decodeRange(chunk, 0, 3)).toThrow(ProtoWireError)
   })
 })

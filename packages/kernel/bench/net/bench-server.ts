@@ -1,12 +1,13 @@
 // Child process for the net benchmarks: one server per process so its
 // process.cpuUsage() and RSS are its own. Usage (forked with IPC):
-//   bench-server.ts <case>   case = raw-ws | session-ws | raw-tcp | session-tcp | session-auto
+//   bench-server.ts <case>   case = raw-ws | session-ws | raw-tcp | raw-tcp-batched | session-tcp | session-auto
 //                            | session-ws-pb | session-tcp-pb (body decoded and re-encoded as game.Echo)
 // Protocol over IPC: it sends {port} once listening; then answers
 //   'start'   → resets the CPU baseline         → {ok}
 //   'stop'    → {cpuMicros, echoed}             (CPU since start)
 //   'measure' → {rss, heapUsed, sessions}       (after forced GCs; idle bench)
 //   'base'    → {rss, heapUsed}                 (baseline before clients connect)
+import { readFileSync } from 'node:fs'
 import { createServer, type Socket } from 'node:net'
 import { WebSocketServer } from 'ws'
 import { Echo } from '../../../protocol/src/index.js'
@@ -15,6 +16,20 @@ import { Dispatcher, NetServer } from '../../src/net/index.js'
 const kase = process.argv[2] ?? ''
 let echoed = 0
 let cpuStart = process.cpuUsage()
+let ioStart = syscalls()
+
+/** read/write syscalls of this process so far (Linux /proc; zeros elsewhere). */
+function syscalls(): { reads: number; writes: number } {
+  try {
+    const t = readFileSync('/proc/self/io', 'utf8')
+    return {
+      reads: Number(/syscr: (\d+)/.exec(t)?.[1] ?? 0),
+      writes: Number(/syscw: (\d+)/.exec(t)?.[1] ?? 0),
+    }
+  } catch {
+    return { reads: 0, writes: 0 }
+  }
+}
 let sessions = (): number => 0
 
 function gcHard(): void {
@@ -44,6 +59,27 @@ function rawTcpEcho(socket: Socket): void {
   socket.on('error', () => {})
 }
 
+/** Raw echo that copies the replies to one read into one buffer: one write per read, no per-frame Buffer. */
+function rawTcpBatchedEcho(socket: Socket): void {
+  socket.setNoDelay(true)
+  let rest: Buffer | null = null
+  socket.on('data', (chunk: Buffer) => {
+    const buf = rest === null ? chunk : Buffer.concat([rest, chunk])
+    let off = 0
+    while (buf.length - off >= 4) {
+      const len = buf.readUInt32BE(off)
+      if (buf.length - off - 4 < len) break
+      off += 4 + len
+      echoed++
+    }
+    // The whole frames of this read, copied out (the chunk is the kernel's; a
+    // server that answers builds its own bytes) and written at once.
+    if (off > 0) socket.write(Buffer.from(buf.subarray(0, off)))
+    rest = off === buf.length ? null : buf.subarray(off)
+  })
+  socket.on('error', () => {})
+}
+
 async function start(): Promise<number> {
   if (kase === 'raw-ws') {
     const wss = new WebSocketServer({ host: '127.0.0.1', port: 0, perMessageDeflate: false })
@@ -58,12 +94,13 @@ async function start(): Promise<number> {
     await new Promise((r) => wss.once('listening', r))
     return (wss.address() as { port: number }).port
   }
-  if (kase === 'raw-tcp') {
+  if (kase === 'raw-tcp' || kase === 'raw-tcp-batched') {
     let n = 0
+    const echo = kase === 'raw-tcp' ? rawTcpEcho : rawTcpBatchedEcho
     const server = createServer((s) => {
       n++
       s.on('close', () => n--)
-      rawTcpEcho(s)
+      echo(s)
     })
     sessions = () => n
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
@@ -72,8 +109,11 @@ async function start(): Promise<number> {
   const stack = kase.startsWith('session-ws') ? 'ws' : kase === 'session-auto' ? 'auto' : 'tcp'
   const protobuf = kase.endsWith('-pb')
   const d = new Dispatcher({ onOpen: (s) => s.markAuthenticated() }).on(100, (s, f) => {
-    // -pb cases: decode the protobuf body and encode the reply, as a game handler does.
-    s.reply(f, protobuf ? Echo.encode(Echo.decode(f.body)) : f.body)
+    // -pb cases: decode the protobuf body and encode the reply, as a game handler
+    // does with the session's typed API (decoded in place, encoded straight
+    // into the outbound frame).
+    if (protobuf) s.replyMessage(f, Echo, f.decode(Echo))
+    else s.reply(f, f.body)
     echoed++
   })
   const server = new NetServer({
@@ -94,10 +134,18 @@ process.on('message', async (m: string) => {
   if (m === 'start') {
     echoed = 0
     cpuStart = process.cpuUsage()
+    ioStart = syscalls()
     process.send!({ ok: true })
   } else if (m === 'stop') {
     const u = process.cpuUsage(cpuStart)
-    process.send!({ cpuMicros: u.user + u.system, echoed })
+    const io = syscalls()
+    process.send!({
+      cpuMicros: u.user + u.system,
+      userMicros: u.user,
+      echoed,
+      reads: io.reads - ioStart.reads,
+      writes: io.writes - ioStart.writes,
+    })
   } else if (m === 'base' || m === 'measure') {
     gcHard()
     await new Promise((r) => setTimeout(r, 300))

@@ -1,5 +1,6 @@
 // Fork a bench child with the same loader flags as this process and talk to it over IPC.
-import { type ChildProcess, fork } from 'node:child_process'
+import { type ChildProcess, fork, spawnSync } from 'node:child_process'
+import os from 'node:os'
 
 export interface Child {
   proc: ChildProcess
@@ -49,4 +50,17 @@ export function forkChild(script: string, args: string[], timeoutMs = 60_000): P
       })
     },
   }))
+}
+
+/**
+ * Pin a process (every thread) to one CPU with taskset, so the server and
+ * the load generator never share a core: on a 2-core machine the scheduler
+ * otherwise moves them around and each move costs the server cache misses
+ * that show up as CPU per message. Returns false (and pins nothing) when
+ * taskset is missing or the machine has fewer than 2 CPUs.
+ */
+export function pinToCpu(pid: number, cpu: number): boolean {
+  if (os.availableParallelism() < 2) return false
+  const r = spawnSync('taskset', ['-a', '-p', '-c', String(cpu), String(pid)], { stdio: 'ignore' })
+  return r.status === 0
 }

@@ -1,8 +1,8 @@
 import { NetDuplicateHandler, NetUnknownMessage } from './errors.js'
-import type { Frame } from './frame-header.js'
+import type { InboundFrame } from './frame-header.js'
 import type { Session, SessionHandler } from './session.js'
 
-export type MessageHandlerFn = (session: Session, frame: Frame) => void | Promise<void>
+export type MessageHandlerFn = (session: Session, frame: InboundFrame) => void | Promise<void>
 
 /**
  * Routes inbound frames to handlers by message id. An id with no handler
@@ -24,7 +24,7 @@ export class Dispatcher implements SessionHandler {
     this.hooks.onOpen?.(session)
   }
 
-  onMessage(session: Session, frame: Frame): void | Promise<void> {
+  onMessage(session: Session, frame: InboundFrame): void | Promise<void> {
     const fn = this.handlers.get(frame.msgId)
     if (fn === undefined) throw new NetUnknownMessage(frame.msgId)
     return fn(session, frame)

@@ -31,6 +31,63 @@ export interface Frame extends FrameHeader {
 }
 
 /**
+ * What a session needs of a message type to decode a frame's body in place
+ * and to encode a message straight into an outbound frame. The generated
+ * `MessageType` of @tessera/protocol fits it (structural, so the kernel does
+ * not import the protocol package).
+ */
+export interface FrameMessageType<T> {
+  /** Wire id, used by {@link Session.pushMessage}. */
+  readonly msgId: number
+  decodeRange(buf: Uint8Array, start: number, end: number): T
+  /** Encoded bytes in `buf[0, pos)` of a scratch buffer, valid until `release()`. */
+  encodeScratch(message: T): ScratchBytes
+}
+
+export interface ScratchBytes {
+  readonly buf: Uint8Array
+  readonly pos: number
+  release(): void
+}
+
+/**
+ * An inbound frame as the net layer hands it out: header fields plus where
+ * the body lies in the read chunk. The `body` view is made only when asked
+ * for (a view costs about as much as the rest of the frame's bookkeeping);
+ * {@link InboundFrame.decode} reads the body in place without one.
+ */
+export class InboundFrame implements Frame {
+  private view: Uint8Array | null = null
+
+  constructor(
+    readonly flags: number,
+    readonly msgId: number,
+    readonly reqId: number,
+    /** The bytes the frame lies in (valid during the call that delivered it). */
+    readonly buf: Uint8Array,
+    readonly bodyStart: number,
+    readonly bodyEnd: number,
+  ) {}
+
+  /** The body as a view into the read chunk: copy it to keep it past the call. */
+  get body(): Uint8Array {
+    let v = this.view
+    if (v === null) {
+      const b = this.buf
+      // A plain Uint8Array view: constructing it directly skips Buffer.subarray()'s species lookup.
+      v = new Uint8Array(b.buffer, b.byteOffset + this.bodyStart, this.bodyEnd - this.bodyStart)
+      this.view = v
+    }
+    return v
+  }
+
+  /** Decode the body as `type` (throws its wire error on a malformed body). */
+  decode<T>(type: Pick<FrameMessageType<T>, 'decodeRange'>): T {
+    return type.decodeRange(this.buf, this.bodyStart, this.bodyEnd)
+  }
+}
+
+/**
  * Write the 10-byte header at `offset`:
  * byte 0 flags, byte 1 reserved (0), bytes 2-5 msgId u32 BE, bytes 6-9 reqId u32 BE.
  */
@@ -74,18 +131,19 @@ export function encodeFrame(
   msgId: number,
   reqId: number,
   body: Uint8Array,
+  bodyLength = body.length,
 ): Buffer {
-  const out = Buffer.allocUnsafe(prefix + HEADER_BYTES + body.length)
+  const out = Buffer.allocUnsafe(prefix + HEADER_BYTES + bodyLength)
   writeHeader(out, prefix, flags, msgId, reqId)
-  out.set(body, prefix + HEADER_BYTES)
+  out.set(bodyLength === body.length ? body : body.subarray(0, bodyLength), prefix + HEADER_BYTES)
   return out
 }
 
 /**
- * Decode the frame at `buf[start, end)` (no stack prefix): header fields plus a body view.
+ * Decode the frame at `buf[start, end)` (no stack prefix): header fields plus where the body lies.
  * Throws NET_BAD_HEADER on a short frame, reserved bits or msgId 0.
  */
-export function decodeFrame(buf: Uint8Array, start = 0, end = buf.length): Frame {
+export function decodeFrame(buf: Uint8Array, start = 0, end = buf.length): InboundFrame {
   if (end - start < HEADER_BYTES)
     throw new NetBadHeader(`frame of ${end - start} bytes is shorter than the header`)
   const flags = buf[start]!
@@ -97,5 +155,5 @@ export function decodeFrame(buf: Uint8Array, start = 0, end = buf.length): Frame
   if (msgId === 0) throw new NetBadHeader('msgId 0')
   const reqId =
     ((buf[start + 6]! << 24) | (buf[start + 7]! << 16) | (buf[start + 8]! << 8) | buf[start + 9]!) >>> 0
-  return { flags, msgId, reqId, body: buf.subarray(start + HEADER_BYTES, end) }
+  return new InboundFrame(flags, msgId, reqId, buf, start + HEADER_BYTES, end)
 }

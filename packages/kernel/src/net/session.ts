@@ -13,7 +13,15 @@ import {
   NetTooManyErrors,
   NetUnknownMessage,
 } from './errors.js'
-import { decodeFrame, encodeFrame, type Frame, FrameFlag, type FrameHeader } from './frame-header.js'
+import {
+  decodeFrame,
+  encodeFrame,
+  FrameFlag,
+  type FrameHeader,
+  type FrameMessageType,
+  HEADER_BYTES,
+  type InboundFrame,
+} from './frame-header.js'
 import type { SessionLimits, SessionType } from './limits.js'
 import type { NetLogger } from './logger.js'
 import { OutboundLanes } from './outbound-lanes.js'
@@ -31,7 +39,7 @@ export interface SessionHandler {
    * session; waiting messages form the bounded inbound queue). Throw
    * NET_UNKNOWN_MESSAGE (or any error) to answer with an error reply.
    */
-  onMessage(session: Session, frame: Frame): void | Promise<void>
+  onMessage(session: Session, frame: InboundFrame): void | Promise<void>
   /** The session was released; called exactly once per session. */
   onClose?(session: Session, reason: TesseraError): void
 }
@@ -91,7 +99,7 @@ export class Session implements ConnectionSink {
   private state = OPEN
   private bucket: TokenBucket | null = null
   private lanes: OutboundLanes | null = null
-  private inbound: Frame[] | null = null
+  private inbound: InboundFrame[] | null = null
   private busy = false
   private paused = false
   private closedPromise: Promise<void> | null = null
@@ -150,12 +158,55 @@ export class Session implements ConnectionSink {
     body: Uint8Array,
     policy: SendPolicy = SendPolicy.KEEP,
   ): boolean {
+    return this.sendBytes(flags, msgId, reqId, body, body.length, policy)
+  }
+
+  /**
+   * Encode `message` as `type` straight into the outbound frame: the body
+   * bytes go from the encoder's scratch buffer into the frame, with no body
+   * array allocated in between (what {@link send} with `type.encode()` costs).
+   */
+  sendMessage<T>(
+    flags: number,
+    msgId: number,
+    reqId: number,
+    type: FrameMessageType<T>,
+    message: T,
+    policy: SendPolicy = SendPolicy.KEEP,
+  ): boolean {
+    const scratch = type.encodeScratch(message)
+    try {
+      return this.sendBytes(flags, msgId, reqId, scratch.buf, scratch.pos, policy)
+    } finally {
+      scratch.release()
+    }
+  }
+
+  /** A typed push: `type.msgId`, reqId 0 (see {@link sendMessage}). */
+  pushMessage<T>(type: FrameMessageType<T>, message: T, policy: SendPolicy = SendPolicy.KEEP): boolean {
+    return this.sendMessage(0, type.msgId, 0, type, message, policy)
+  }
+
+  /** A typed answer to a request: same msgId and reqId, RESPONSE flag (see {@link sendMessage}). */
+  replyMessage<T>(req: FrameHeader, type: FrameMessageType<T>, message: T, flags = 0): boolean {
+    return this.sendMessage(flags | FrameFlag.RESPONSE, req.msgId, req.reqId, type, message)
+  }
+
+  /** Send a frame whose body is `body[0, length)`. */
+  private sendBytes(
+    flags: number,
+    msgId: number,
+    reqId: number,
+    body: Uint8Array,
+    length: number,
+    policy: number,
+  ): boolean {
     if (this.state !== OPEN) {
       this.host.counters.writesAfterClose++
       return false
     }
     const conn = this.conn
-    const frame = encodeFrame(conn.prefixBytes, flags, msgId, reqId, body)
+    const size = conn.prefixBytes + HEADER_BYTES + length
     const lanes = this.lanes
     const inSocket = conn.bufferedBytes()
     const backlog = inSocket + (lanes === null ? 0 : lanes.bytes)
@@ -164,18 +215,22 @@ export class Session implements ConnectionSink {
       this.host.counters.droppedBroadcasts++
       return false
     }
-    if (backlog + frame.length > this.limits.outboundHardBytes) {
+    if (backlog + size > this.limits.outboundHardBytes) {
       this.host.counters.outboundOverflows++
-      this.abort(new NetOutboundOverflow(backlog + frame.length, this.limits.outboundHardBytes))
+      this.abort(new NetOutboundOverflow(backlog + size, this.limits.outboundHardBytes))
       return false
     }
     if ((flags & FrameFlag.PRIORITY) === 0) this.outSeq++
     // Only a connecting side heartbeats on send silence: spare the clock read otherwise.
     if (this.initiator) this.lastSendAt = this.host.clock.monotonic()
-    if ((lanes === null || lanes.count === 0) && inSocket < this.host.writeHighWaterBytes) conn.write(frame)
+    if ((lanes === null || lanes.count === 0) && inSocket < this.host.writeHighWaterBytes)
+      conn.writeFrame(flags, msgId, reqId, body, length)
     else {
       if (this.lanes === null) this.lanes = new OutboundLanes()
-      this.lanes.push(frame, (flags & FrameFlag.PRIORITY) !== 0)
+      this.lanes.push(
+        encodeFrame(conn.prefixBytes, flags, msgId, reqId, body, length),
+        (flags & FrameFlag.PRIORITY) !== 0,
+      )
     }
     return true
   }
@@ -231,14 +286,14 @@ export class Session implements ConnectionSink {
   // ---- inbound -------------------------------------------------------------
 
   /** @internal one frame from the connection. */
-  onFrame(buf: Buffer, start: number, end: number): void {
+  onFrame(buf: Uint8Array, start: number, end: number): void {
     if (this.state !== OPEN) return
     const max = this.authenticated ? this.limits.maxFrameBytes : this.limits.preAuthMaxFrameBytes
     if (end - start > max) {
       this.abort(new NetFrameTooLarge(end - start, max))
       return
     }
-    let frame: Frame
+    let frame: InboundFrame
     try {
       frame = decodeFrame(buf, start, end)
     } catch (err) {
@@ -268,7 +323,7 @@ export class Session implements ConnectionSink {
     else this.dispatch(frame)
   }
 
-  private enqueue(frame: Frame): void {
+  private enqueue(frame: InboundFrame): void {
     if (this.inbound === null) this.inbound = []
     const q = this.inbound
     const max = this.limits.inboundQueueMax
@@ -284,7 +339,7 @@ export class Session implements ConnectionSink {
     }
   }
 
-  private dispatch(frame: Frame): void {
+  private dispatch(frame: InboundFrame): void {
     let r: void | Promise<void>
     try {
       r = this.host.handler.onMessage(this, frame)
@@ -315,7 +370,7 @@ export class Session implements ConnectionSink {
     }
   }
 
-  private failed(frame: Frame, err: unknown): void {
+  private failed(frame: InboundFrame, err: unknown): void {
     const e = toTesseraError(err)
     if (NetUnknownMessage.is(e)) {
       this.badMessages++

@@ -14,7 +14,7 @@ export interface ConnectionSink {
    * Passed as a range so a frame inside a read chunk costs no view object;
    * the body view made from it must be copied to outlive the call.
    */
-  onFrame(buf: Buffer, start: number, end: number): void
+  onFrame(buf: Uint8Array, start: number, end: number): void
   /** The transport's write buffer drained. */
   onDrain(): void
   /** The transport is closed; called exactly once. `err` says why when it was not a clean close. */
@@ -32,9 +32,14 @@ export interface Connection {
   bind(sink: ConnectionSink): void
   /** Largest inbound frame accepted from now on, checked before the body is allocated. */
   setMaxFrameBytes(n: number): void
-  /** Write one frame whose first `prefixBytes` are reserved for the stack to fill. */
+  /** Write one encoded frame whose first `prefixBytes` are reserved for the stack to fill. */
   write(frame: Buffer): void
-  /** Bytes accepted by write() and not yet handed to the kernel. */
+  /**
+   * Encode and write one frame, its body `body[0, bodyLength)`. The stack may encode it straight into a
+   * shared output buffer (TCP batches the replies to one read into one write).
+   */
+  writeFrame(flags: number, msgId: number, reqId: number, body: Uint8Array, bodyLength: number): void
+  /** Bytes accepted by write()/writeFrame() and not yet handed to the kernel. */
   bufferedBytes(): number
   pause(): void
   resume(): void

@@ -8,6 +8,13 @@
 
 /** V8's on-heap typed array limit (V8_TYPED_ARRAY_MAX_SIZE_IN_HEAP). */
 const ON_HEAP_MAX = 64
+/**
+ * Up to this many bytes a plain loop beats slice(); above it slice()'s
+ * memcpy wins (a 30-byte copy: ~95 ns by loop, ~60 ns by slice() on these
+ * machines). slice() is only taken on a plain Uint8Array: a Node Buffer's
+ * species would make the copy a Buffer, and its slow construction eats the gain.
+ */
+const LOOP_MAX = 16
 const SLAB_SIZE = 8 * 1024
 /** Larger copies get their own buffer: a slab would waste too much. */
 const SLAB_MAX = SLAB_SIZE / 4
@@ -18,6 +25,7 @@ let slabUsed = 0
 /** A copy of src[start, start + n) that never aliases `src`. */
 export function copyOut(src: Uint8Array, start: number, n: number): Uint8Array {
   if (n <= ON_HEAP_MAX) {
+    if (n > LOOP_MAX && src.constructor === Uint8Array) return src.slice(start, start + n)
     const out = new Uint8Array(n)
     for (let i = 0; i < n; i++) out[i] = src[start + i]!
     return out

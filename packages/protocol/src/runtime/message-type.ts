@@ -21,6 +21,15 @@ export interface MessageType<T = unknown> {
   encode(message: T): Uint8Array
   /** Throws {@link ProtoWireError} on a malformed body. */
   decode(bytes: Uint8Array): T
+  /** Decode the body at `buf[start, end)` without making a view of it (a frame inside a socket chunk). */
+  decodeRange(buf: Uint8Array, start: number, end: number): T
+  /**
+   * Encode into a reused scratch writer and return it: the bytes are
+   * `buf[0, pos)`, valid until `release()`, which the caller must call once
+   * done with them (sessions copy them straight into the outbound frame,
+   * saving the body array {@link encode} allocates).
+   */
+  encodeScratch(message: T): Writer
   write(message: T, w: Writer, depth: number): void
   read(r: Reader, end: number, depth: number): T
 }

@@ -75,11 +75,18 @@ function truncated(r: Reader, need: number): ProtoWireError {
 }
 
 export class Reader {
-  pos = 0
+  pos: number
+  /** End offset of the input (exclusive): `buf.length`, or the end of the range being read. */
   readonly len: number
 
-  constructor(readonly buf: Uint8Array) {
-    this.len = buf.length
+  /** Read `buf[start, end)`: a whole body, or a frame's body inside a socket chunk (no view made). */
+  constructor(
+    readonly buf: Uint8Array,
+    start = 0,
+    end = buf.length,
+  ) {
+    this.pos = start
+    this.len = end
   }
 
   /** A varint as uint32; longer varints (a negative int32 takes 10 bytes) keep their low 32 bits. */

@@ -112,6 +112,17 @@ describe('wire Writer', () => {
     expect(hex(c.uint32(3).finish())).toBe('03')
     expect(() => new Writer().ldelim()).toThrow()
   })
+
+  it('release() hands the writer back without a copy; the next encode starts empty', () => {
+    const a = newWriter()
+    a.uint32(300).string('x')
+    expect(hex(a.buf.subarray(0, a.pos))).toBe('ac020178')
+    a.release()
+    const b = newWriter()
+    expect(b).toBe(a)
+    expect(b.pos).toBe(0)
+    expect(hex(b.uint32(1).finish())).toBe('01')
+  })
 })
 
 describe('wire Reader', () => {
@@ -160,16 +171,33 @@ describe('wire Reader', () => {
     )
   })
 
-  it('copies bytes out: the result never aliases the input', () => {
-    for (const n of [0, 5, 64, 65, 500, 5000]) {
+  it('copies bytes out: the result never aliases the input, and is a plain Uint8Array', () => {
+    for (const n of [0, 5, 16, 17, 64, 65, 500, 5000]) {
       const w = new Writer()
       w.bytes(new Uint8Array(n).fill(9))
-      const input = w.finish()
-      const got = readBytes(newReader(input))
-      input.fill(1)
-      expect(got.length).toBe(n)
-      expect(got.every((b) => b === 9)).toBe(true)
+      const plain = w.finish()
+      // The same bytes as a Node Buffer and as a plain array: both copy paths.
+      for (const input of [plain, Buffer.from(plain)]) {
+        const got = readBytes(newReader(input))
+        expect(got.constructor).toBe(Uint8Array)
+        input.fill(1)
+        expect(got.length).toBe(n)
+        expect(got.every((b) => b === 9)).toBe(true)
+      }
     }
+  })
+
+  it('reads a range of a larger buffer: starts at its start, stops at its end', () => {
+    const w = new Writer()
+    w.uint32(150).string('abc')
+    const body = w.finish()
+    const buf = new Uint8Array([0xff, 0xff, ...body, 0x05, 0x61])
+    const r = newReader(buf, 2, 2 + body.length)
+    expect(r.uint32()).toBe(150)
+    expect(r.string()).toBe('abc')
+    expect(r.pos).toBe(r.len)
+    // A length that fits the buffer but not the range is truncation.
+    expect(() => newReader(buf, 2 + body.length - 1, 2 + body.length).string()).toThrow(ProtoWireError)
   })
 
   it('throws ProtoWireError on truncated input, never reads past the end', () => {

@@ -17,8 +17,8 @@ export { Writer } from './writer.js'
  */
 export const MAX_DEPTH = 64
 
-export function newReader(bytes: Uint8Array): Reader {
-  return new Reader(bytes)
+export function newReader(bytes: Uint8Array, start?: number, end?: number): Reader {
+  return new Reader(bytes, start, end)
 }
 
 /** A reset writer, reused across top-level encodes: see takeWriter(). */

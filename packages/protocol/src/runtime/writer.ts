@@ -16,8 +16,8 @@ const SHORT_STRING = 42
 
 const utf8Encoder = new TextEncoder()
 
-/** Up to this many bytes a plain loop copies faster than TypedArray.set(). */
-const COPY_LOOP_MAX = 128
+/** Up to this many bytes a plain loop copies faster than TypedArray.set() (~2 ns a byte vs ~25 ns a call here). */
+const COPY_LOOP_MAX = 16
 
 /** A spare writer larger than this is dropped rather than kept for reuse. */
 const MAX_SPARE_SIZE = 64 * 1024
@@ -255,6 +255,16 @@ export class Writer {
     this.uint32(n)
     this.pos = end
     return this
+  }
+
+  /**
+   * Hand the writer back for reuse without copying its bytes out: for a
+   * caller that consumed `buf[0, pos)` in place (a session copying them
+   * straight into an outbound frame). Never use the writer afterwards.
+   */
+  release(): void {
+    this.reset()
+    if (this.buf.length <= MAX_SPARE_SIZE) spare = this
   }
 
   /** A copy of exactly the bytes written. Ends this writer's use: it goes back for reuse by takeWriter(). */

@@ -6,12 +6,12 @@ import { LengthPrefixParser } from './length-prefix-parser.js'
 
 class Collect extends LengthPrefixParser {
   frames: Buffer[] = []
-  chunks: Buffer[] = []
-  protected emitFrame(buf: Buffer, start: number, end: number): void {
-    this.frames.push(buf.subarray(start, end))
+  chunks: Uint8Array[] = []
+  protected emitFrame(buf: Uint8Array, start: number, end: number): void {
+    this.frames.push(Buffer.from(buf.subarray(start, end)))
     this.chunks.push(buf)
   }
-  feed(chunks: Buffer[]): TesseraError | null {
+  feed(chunks: Uint8Array[]): TesseraError | null {
     for (const c of chunks) {
       const e = this.push(c)
       if (e) return e

@@ -19,7 +19,7 @@ export abstract class LengthPrefixParser {
   protected halted = false
   private lenBytes = 0
   private len = 0
-  private body: Buffer | null = null
+  private body: Uint8Array | null = null
   private fill = 0
 
   constructor(maxFrameBytes: number) {
@@ -27,22 +27,26 @@ export abstract class LengthPrefixParser {
   }
 
   /** A whole frame at `buf[start, end)` (a read chunk, or its own buffer when it spanned chunks). */
-  protected abstract emitFrame(buf: Buffer, start: number, end: number): void
+  protected abstract emitFrame(buf: Uint8Array, start: number, end: number): void
 
   /** True while a frame has been started but not finished (peer vanishing now is mid-frame). */
   get midFrame(): boolean {
     return this.lenBytes > 0
   }
 
-  /** Feed a chunk. Returns the error to close with, or null. */
-  push(chunk: Buffer): TesseraError | null {
+  /**
+   * Feed a chunk. Returns the error to close with, or null. Frames are handed
+   * out as ranges of the chunk as given: a plain Uint8Array chunk (what the
+   * TCP connection passes) lets the decoders take their fast paths.
+   */
+  push(chunk: Uint8Array): TesseraError | null {
     const n = chunk.length
     let off = 0
     while (off < n && !this.halted) {
       const body = this.body
       if (body !== null) {
         const take = Math.min(this.len - this.fill, n - off)
-        chunk.copy(body, this.fill, off, off + take)
+        body.set(chunk.subarray(off, off + take), this.fill)
         this.fill += take
         off += take
         if (this.fill === this.len) {
@@ -52,7 +56,8 @@ export abstract class LengthPrefixParser {
         continue
       }
       if (this.lenBytes === 0 && n - off >= 4) {
-        this.len = chunk.readUInt32BE(off)
+        this.len =
+          ((chunk[off]! << 24) | (chunk[off + 1]! << 16) | (chunk[off + 2]! << 8) | chunk[off + 3]!) >>> 0
         this.lenBytes = 4
         off += 4
       } else {
@@ -70,9 +75,9 @@ export abstract class LengthPrefixParser {
         this.reset()
         this.emitFrame(chunk, start, off)
       } else {
-        const b = Buffer.allocUnsafe(len)
+        const b = new Uint8Array(len)
         const take = n - off
-        chunk.copy(b, 0, off, n)
+        b.set(chunk.subarray(off, n))
         this.body = b
         this.fill = take
         off = n

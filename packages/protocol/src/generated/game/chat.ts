@@ -62,6 +62,14 @@ export const ChatPush: MessageType<ChatPush> = {
     const r = newReader(bytes)
     return readChatPush(r, r.len, 0)
   },
+  decodeRange(buf, start, end) {
+    return readChatPush(newReader(buf, start, end), end, 0)
+  },
+  encodeScratch(m) {
+    const w = newWriter()
+    writeChatPush(m, w, 0)
+    return w
+  },
   write: writeChatPush,
   read: readChatPush,
 }
@@ -119,6 +127,14 @@ export const ChatSegment: MessageType<ChatSegment> = {
     const r = newReader(bytes)
     return readChatSegment(r, r.len, 0)
   },
+  decodeRange(buf, start, end) {
+    return readChatSegment(newReader(buf, start, end), end, 0)
+  },
+  encodeScratch(m) {
+    const w = newWriter()
+    writeChatSegment(m, w, 0)
+    return w
+  },
   write: writeChatSegment,
   read: readChatSegment,
 }
@@ -169,6 +185,14 @@ export const ChatSend: MessageType<ChatSend> = {
     const r = newReader(bytes)
     return readChatSend(r, r.len, 0)
   },
+  decodeRange(buf, start, end) {
+    return readChatSend(newReader(buf, start, end), end, 0)
+  },
+  encodeScratch(m) {
+    const w = newWriter()
+    writeChatSend(m, w, 0)
+    return w
+  },
   write: writeChatSend,
   read: readChatSend,
 }
@@ -212,6 +236,14 @@ export const ChatSendRes: MessageType<ChatSendRes> = {
   decode(bytes) {
     const r = newReader(bytes)
     return readChatSendRes(r, r.len, 0)
+  },
+  decodeRange(buf, start, end) {
+    return readChatSendRes(newReader(buf, start, end), end, 0)
+  },
+  encodeScratch(m) {
+    const w = newWriter()
+    writeChatSendRes(m, w, 0)
+    return w
   },
   write: writeChatSendRes,
   read: readChatSendRes,

@@ -83,6 +83,14 @@ export const Profile: MessageType<Profile> = {
     const r = newReader(bytes)
     return readProfile(r, r.len, 0)
   },
+  decodeRange(buf, start, end) {
+    return readProfile(newReader(buf, start, end), end, 0)
+  },
+  encodeScratch(m) {
+    const w = newWriter()
+    writeProfile(m, w, 0)
+    return w
+  },
   write: writeProfile,
   read: readProfile,
 }
@@ -137,6 +145,14 @@ export const ProfileChanged: MessageType<ProfileChanged> = {
     const r = newReader(bytes)
     return readProfileChanged(r, r.len, 0)
   },
+  decodeRange(buf, start, end) {
+    return readProfileChanged(newReader(buf, start, end), end, 0)
+  },
+  encodeScratch(m) {
+    const w = newWriter()
+    writeProfileChanged(m, w, 0)
+    return w
+  },
   write: writeProfileChanged,
   read: readProfileChanged,
 }
@@ -181,6 +197,14 @@ export const ProfileGet: MessageType<ProfileGet> = {
     const r = newReader(bytes)
     return readProfileGet(r, r.len, 0)
   },
+  decodeRange(buf, start, end) {
+    return readProfileGet(newReader(buf, start, end), end, 0)
+  },
+  encodeScratch(m) {
+    const w = newWriter()
+    writeProfileGet(m, w, 0)
+    return w
+  },
   write: writeProfileGet,
   read: readProfileGet,
 }
@@ -223,6 +247,14 @@ export const ProfileGetRes: MessageType<ProfileGetRes> = {
   decode(bytes) {
     const r = newReader(bytes)
     return readProfileGetRes(r, r.len, 0)
+  },
+  decodeRange(buf, start, end) {
+    return readProfileGetRes(newReader(buf, start, end), end, 0)
+  },
+  encodeScratch(m) {
+    const w = newWriter()
+    writeProfileGetRes(m, w, 0)
+    return w
   },
   write: writeProfileGetRes,
   read: readProfileGetRes,
@@ -273,6 +305,14 @@ export const ProfileSet: MessageType<ProfileSet> = {
     const r = newReader(bytes)
     return readProfileSet(r, r.len, 0)
   },
+  decodeRange(buf, start, end) {
+    return readProfileSet(newReader(buf, start, end), end, 0)
+  },
+  encodeScratch(m) {
+    const w = newWriter()
+    writeProfileSet(m, w, 0)
+    return w
+  },
   write: writeProfileSet,
   read: readProfileSet,
 }
@@ -315,6 +355,14 @@ export const ProfileSetRes: MessageType<ProfileSetRes> = {
   decode(bytes) {
     const r = newReader(bytes)
     return readProfileSetRes(r, r.len, 0)
+  },
+  decodeRange(buf, start, end) {
+    return readProfileSetRes(newReader(buf, start, end), end, 0)
+  },
+  encodeScratch(m) {
+    const w = newWriter()
+    writeProfileSetRes(m, w, 0)
+    return w
   },
   write: writeProfileSetRes,
   read: readProfileSetRes,

@@ -57,6 +57,14 @@ export const LinkAuth: MessageType<LinkAuth> = {
     const r = newReader(bytes)
     return readLinkAuth(r, r.len, 0)
   },
+  decodeRange(buf, start, end) {
+    return readLinkAuth(newReader(buf, start, end), end, 0)
+  },
+  encodeScratch(m) {
+    const w = newWriter()
+    writeLinkAuth(m, w, 0)
+    return w
+  },
   write: writeLinkAuth,
   read: readLinkAuth,
 }
@@ -96,6 +104,14 @@ export const LinkAuthOk: MessageType<LinkAuthOk> = {
   decode(bytes) {
     const r = newReader(bytes)
     return readLinkAuthOk(r, r.len, 0)
+  },
+  decodeRange(buf, start, end) {
+    return readLinkAuthOk(newReader(buf, start, end), end, 0)
+  },
+  encodeScratch(m) {
+    const w = newWriter()
+    writeLinkAuthOk(m, w, 0)
+    return w
   },
   write: writeLinkAuthOk,
   read: readLinkAuthOk,
@@ -156,6 +172,14 @@ export const LinkChallenge: MessageType<LinkChallenge> = {
     const r = newReader(bytes)
     return readLinkChallenge(r, r.len, 0)
   },
+  decodeRange(buf, start, end) {
+    return readLinkChallenge(newReader(buf, start, end), end, 0)
+  },
+  encodeScratch(m) {
+    const w = newWriter()
+    writeLinkChallenge(m, w, 0)
+    return w
+  },
   write: writeLinkChallenge,
   read: readLinkChallenge,
 }
@@ -212,6 +236,14 @@ export const LinkHello: MessageType<LinkHello> = {
     const r = newReader(bytes)
     return readLinkHello(r, r.len, 0)
   },
+  decodeRange(buf, start, end) {
+    return readLinkHello(newReader(buf, start, end), end, 0)
+  },
+  encodeScratch(m) {
+    const w = newWriter()
+    writeLinkHello(m, w, 0)
+    return w
+  },
   write: writeLinkHello,
   read: readLinkHello,
 }
@@ -261,6 +293,14 @@ export const MachineIdLease: MessageType<MachineIdLease> = {
   decode(bytes) {
     const r = newReader(bytes)
     return readMachineIdLease(r, r.len, 0)
+  },
+  decodeRange(buf, start, end) {
+    return readMachineIdLease(newReader(buf, start, end), end, 0)
+  },
+  encodeScratch(m) {
+    const w = newWriter()
+    writeMachineIdLease(m, w, 0)
+    return w
   },
   write: writeMachineIdLease,
   read: readMachineIdLease,
@@ -312,6 +352,14 @@ export const MachineIdLeaseOk: MessageType<MachineIdLeaseOk> = {
   decode(bytes) {
     const r = newReader(bytes)
     return readMachineIdLeaseOk(r, r.len, 0)
+  },
+  decodeRange(buf, start, end) {
+    return readMachineIdLeaseOk(newReader(buf, start, end), end, 0)
+  },
+  encodeScratch(m) {
+    const w = newWriter()
+    writeMachineIdLeaseOk(m, w, 0)
+    return w
   },
   write: writeMachineIdLeaseOk,
   read: readMachineIdLeaseOk,
@@ -373,6 +421,14 @@ export const MembershipUpdate: MessageType<MembershipUpdate> = {
     const r = newReader(bytes)
     return readMembershipUpdate(r, r.len, 0)
   },
+  decodeRange(buf, start, end) {
+    return readMembershipUpdate(newReader(buf, start, end), end, 0)
+  },
+  encodeScratch(m) {
+    const w = newWriter()
+    writeMembershipUpdate(m, w, 0)
+    return w
+  },
   write: writeMembershipUpdate,
   read: readMembershipUpdate,
 }
@@ -423,6 +479,14 @@ export const OwnershipClaim: MessageType<OwnershipClaim> = {
     const r = newReader(bytes)
     return readOwnershipClaim(r, r.len, 0)
   },
+  decodeRange(buf, start, end) {
+    return readOwnershipClaim(newReader(buf, start, end), end, 0)
+  },
+  encodeScratch(m) {
+    const w = newWriter()
+    writeOwnershipClaim(m, w, 0)
+    return w
+  },
   write: writeOwnershipClaim,
   read: readOwnershipClaim,
 }
@@ -469,6 +533,14 @@ export const OwnershipClaimOk: MessageType<OwnershipClaimOk> = {
   decode(bytes) {
     const r = newReader(bytes)
     return readOwnershipClaimOk(r, r.len, 0)
+  },
+  decodeRange(buf, start, end) {
+    return readOwnershipClaimOk(newReader(buf, start, end), end, 0)
+  },
+  encodeScratch(m) {
+    const w = newWriter()
+    writeOwnershipClaimOk(m, w, 0)
+    return w
   },
   write: writeOwnershipClaimOk,
   read: readOwnershipClaimOk,
@@ -520,6 +592,14 @@ export const OwnershipRelease: MessageType<OwnershipRelease> = {
     const r = newReader(bytes)
     return readOwnershipRelease(r, r.len, 0)
   },
+  decodeRange(buf, start, end) {
+    return readOwnershipRelease(newReader(buf, start, end), end, 0)
+  },
+  encodeScratch(m) {
+    const w = newWriter()
+    writeOwnershipRelease(m, w, 0)
+    return w
+  },
   write: writeOwnershipRelease,
   read: readOwnershipRelease,
 }
@@ -563,6 +643,14 @@ export const OwnershipReleaseOk: MessageType<OwnershipReleaseOk> = {
   decode(bytes) {
     const r = newReader(bytes)
     return readOwnershipReleaseOk(r, r.len, 0)
+  },
+  decodeRange(buf, start, end) {
+    return readOwnershipReleaseOk(newReader(buf, start, end), end, 0)
+  },
+  encodeScratch(m) {
+    const w = newWriter()
+    writeOwnershipReleaseOk(m, w, 0)
+    return w
   },
   write: writeOwnershipReleaseOk,
   read: readOwnershipReleaseOk,
@@ -617,6 +705,14 @@ export const OwnershipRevoked: MessageType<OwnershipRevoked> = {
     const r = newReader(bytes)
     return readOwnershipRevoked(r, r.len, 0)
   },
+  decodeRange(buf, start, end) {
+    return readOwnershipRevoked(newReader(buf, start, end), end, 0)
+  },
+  encodeScratch(m) {
+    const w = newWriter()
+    writeOwnershipRevoked(m, w, 0)
+    return w
+  },
   write: writeOwnershipRevoked,
   read: readOwnershipRevoked,
 }
@@ -660,6 +756,14 @@ export const RegisterService: MessageType<RegisterService> = {
   decode(bytes) {
     const r = newReader(bytes)
     return readRegisterService(r, r.len, 0)
+  },
+  decodeRange(buf, start, end) {
+    return readRegisterService(newReader(buf, start, end), end, 0)
+  },
+  encodeScratch(m) {
+    const w = newWriter()
+    writeRegisterService(m, w, 0)
+    return w
   },
   write: writeRegisterService,
   read: readRegisterService,
@@ -718,6 +822,14 @@ export const RegisterServiceOk: MessageType<RegisterServiceOk> = {
     const r = newReader(bytes)
     return readRegisterServiceOk(r, r.len, 0)
   },
+  decodeRange(buf, start, end) {
+    return readRegisterServiceOk(newReader(buf, start, end), end, 0)
+  },
+  encodeScratch(m) {
+    const w = newWriter()
+    writeRegisterServiceOk(m, w, 0)
+    return w
+  },
   write: writeRegisterServiceOk,
   read: readRegisterServiceOk,
 }
@@ -768,6 +880,14 @@ export const ServiceHeartbeat: MessageType<ServiceHeartbeat> = {
     const r = newReader(bytes)
     return readServiceHeartbeat(r, r.len, 0)
   },
+  decodeRange(buf, start, end) {
+    return readServiceHeartbeat(newReader(buf, start, end), end, 0)
+  },
+  encodeScratch(m) {
+    const w = newWriter()
+    writeServiceHeartbeat(m, w, 0)
+    return w
+  },
   write: writeServiceHeartbeat,
   read: readServiceHeartbeat,
 }
@@ -814,6 +934,14 @@ export const ServiceHeartbeatOk: MessageType<ServiceHeartbeatOk> = {
   decode(bytes) {
     const r = newReader(bytes)
     return readServiceHeartbeatOk(r, r.len, 0)
+  },
+  decodeRange(buf, start, end) {
+    return readServiceHeartbeatOk(newReader(buf, start, end), end, 0)
+  },
+  encodeScratch(m) {
+    const w = newWriter()
+    writeServiceHeartbeatOk(m, w, 0)
+    return w
   },
   write: writeServiceHeartbeatOk,
   read: readServiceHeartbeatOk,
@@ -893,6 +1021,14 @@ export const ServiceInfo: MessageType<ServiceInfo> = {
     const r = newReader(bytes)
     return readServiceInfo(r, r.len, 0)
   },
+  decodeRange(buf, start, end) {
+    return readServiceInfo(newReader(buf, start, end), end, 0)
+  },
+  encodeScratch(m) {
+    const w = newWriter()
+    writeServiceInfo(m, w, 0)
+    return w
+  },
   write: writeServiceInfo,
   read: readServiceInfo,
 }
@@ -938,6 +1074,14 @@ export const StartupGo: MessageType<StartupGo> = {
     const r = newReader(bytes)
     return readStartupGo(r, r.len, 0)
   },
+  decodeRange(buf, start, end) {
+    return readStartupGo(newReader(buf, start, end), end, 0)
+  },
+  encodeScratch(m) {
+    const w = newWriter()
+    writeStartupGo(m, w, 0)
+    return w
+  },
   write: writeStartupGo,
   read: readStartupGo,
 }
@@ -982,6 +1126,14 @@ export const UnregisterService: MessageType<UnregisterService> = {
     const r = newReader(bytes)
     return readUnregisterService(r, r.len, 0)
   },
+  decodeRange(buf, start, end) {
+    return readUnregisterService(newReader(buf, start, end), end, 0)
+  },
+  encodeScratch(m) {
+    const w = newWriter()
+    writeUnregisterService(m, w, 0)
+    return w
+  },
   write: writeUnregisterService,
   read: readUnregisterService,
 }
@@ -1020,6 +1172,14 @@ export const UnregisterServiceOk: MessageType<UnregisterServiceOk> = {
   decode(bytes) {
     const r = newReader(bytes)
     return readUnregisterServiceOk(r, r.len, 0)
+  },
+  decodeRange(buf, start, end) {
+    return readUnregisterServiceOk(newReader(buf, start, end), end, 0)
+  },
+  encodeScratch(m) {
+    const w = newWriter()
+    writeUnregisterServiceOk(m, w, 0)
+    return w
   },
   write: writeUnregisterServiceOk,
   read: readUnregisterServiceOk,

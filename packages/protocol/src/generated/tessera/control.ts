@@ -126,6 +126,14 @@ export const Ack: MessageType<Ack> = {
     const r = newReader(bytes)
     return readAck(r, r.len, 0)
   },
+  decodeRange(buf, start, end) {
+    return readAck(newReader(buf, start, end), end, 0)
+  },
+  encodeScratch(m) {
+    const w = newWriter()
+    writeAck(m, w, 0)
+    return w
+  },
   write: writeAck,
   read: readAck,
 }
@@ -183,6 +191,14 @@ export const ErrorReply: MessageType<ErrorReply> = {
     const r = newReader(bytes)
     return readErrorReply(r, r.len, 0)
   },
+  decodeRange(buf, start, end) {
+    return readErrorReply(newReader(buf, start, end), end, 0)
+  },
+  encodeScratch(m) {
+    const w = newWriter()
+    writeErrorReply(m, w, 0)
+    return w
+  },
   write: writeErrorReply,
   read: readErrorReply,
 }
@@ -231,6 +247,14 @@ export const Goodbye: MessageType<Goodbye> = {
   decode(bytes) {
     const r = newReader(bytes)
     return readGoodbye(r, r.len, 0)
+  },
+  decodeRange(buf, start, end) {
+    return readGoodbye(newReader(buf, start, end), end, 0)
+  },
+  encodeScratch(m) {
+    const w = newWriter()
+    writeGoodbye(m, w, 0)
+    return w
   },
   write: writeGoodbye,
   read: readGoodbye,
@@ -321,6 +345,14 @@ export const Handshake: MessageType<Handshake> = {
   decode(bytes) {
     const r = newReader(bytes)
     return readHandshake(r, r.len, 0)
+  },
+  decodeRange(buf, start, end) {
+    return readHandshake(newReader(buf, start, end), end, 0)
+  },
+  encodeScratch(m) {
+    const w = newWriter()
+    writeHandshake(m, w, 0)
+    return w
   },
   write: writeHandshake,
   read: readHandshake,
@@ -417,6 +449,14 @@ export const HandshakeOk: MessageType<HandshakeOk> = {
     const r = newReader(bytes)
     return readHandshakeOk(r, r.len, 0)
   },
+  decodeRange(buf, start, end) {
+    return readHandshakeOk(newReader(buf, start, end), end, 0)
+  },
+  encodeScratch(m) {
+    const w = newWriter()
+    writeHandshakeOk(m, w, 0)
+    return w
+  },
   write: writeHandshakeOk,
   read: readHandshakeOk,
 }
@@ -464,6 +504,14 @@ export const Heartbeat: MessageType<Heartbeat> = {
   decode(bytes) {
     const r = newReader(bytes)
     return readHeartbeat(r, r.len, 0)
+  },
+  decodeRange(buf, start, end) {
+    return readHeartbeat(newReader(buf, start, end), end, 0)
+  },
+  encodeScratch(m) {
+    const w = newWriter()
+    writeHeartbeat(m, w, 0)
+    return w
   },
   write: writeHeartbeat,
   read: readHeartbeat,
@@ -513,6 +561,14 @@ export const Kick: MessageType<Kick> = {
     const r = newReader(bytes)
     return readKick(r, r.len, 0)
   },
+  decodeRange(buf, start, end) {
+    return readKick(newReader(buf, start, end), end, 0)
+  },
+  encodeScratch(m) {
+    const w = newWriter()
+    writeKick(m, w, 0)
+    return w
+  },
   write: writeKick,
   read: readKick,
 }
@@ -561,6 +617,14 @@ export const Resume: MessageType<Resume> = {
   decode(bytes) {
     const r = newReader(bytes)
     return readResume(r, r.len, 0)
+  },
+  decodeRange(buf, start, end) {
+    return readResume(newReader(buf, start, end), end, 0)
+  },
+  encodeScratch(m) {
+    const w = newWriter()
+    writeResume(m, w, 0)
+    return w
   },
   write: writeResume,
   read: readResume,
@@ -617,6 +681,14 @@ export const Version: MessageType<Version> = {
   decode(bytes) {
     const r = newReader(bytes)
     return readVersion(r, r.len, 0)
+  },
+  decodeRange(buf, start, end) {
+    return readVersion(newReader(buf, start, end), end, 0)
+  },
+  encodeScratch(m) {
+    const w = newWriter()
+    writeVersion(m, w, 0)
+    return w
   },
   write: writeVersion,
   read: readVersion,

@@ -53,6 +53,14 @@ export const Echo: MessageType<Echo> = {
     const r = newReader(bytes)
     return readEcho(r, r.len, 0)
   },
+  decodeRange(buf, start, end) {
+    return readEcho(newReader(buf, start, end), end, 0)
+  },
+  encodeScratch(m) {
+    const w = newWriter()
+    writeEcho(m, w, 0)
+    return w
+  },
   write: writeEcho,
   read: readEcho,
 }

@@ -83,6 +83,14 @@ export const Profile: MessageType<Profile> = {
     const r = newReader(bytes)
     return readProfile(r, r.len, 0)
   },
+  decodeRange(buf, start, end) {
+    return readProfile(newReader(buf, start, end), end, 0)
+  },
+  encodeScratch(m) {
+    const w = newWriter()
+    writeProfile(m, w, 0)
+    return w
+  },
   write: writeProfile,
   read: readProfile,
 }
@@ -127,6 +135,14 @@ export const ProfileGet: MessageType<ProfileGet> = {
     const r = newReader(bytes)
     return readProfileGet(r, r.len, 0)
   },
+  decodeRange(buf, start, end) {
+    return readProfileGet(newReader(buf, start, end), end, 0)
+  },
+  encodeScratch(m) {
+    const w = newWriter()
+    writeProfileGet(m, w, 0)
+    return w
+  },
   write: writeProfileGet,
   read: readProfileGet,
 }
@@ -169,6 +185,14 @@ export const ProfileGetRes: MessageType<ProfileGetRes> = {
   decode(bytes) {
     const r = newReader(bytes)
     return readProfileGetRes(r, r.len, 0)
+  },
+  decodeRange(buf, start, end) {
+    return readProfileGetRes(newReader(buf, start, end), end, 0)
+  },
+  encodeScratch(m) {
+    const w = newWriter()
+    writeProfileGetRes(m, w, 0)
+    return w
   },
   write: writeProfileGetRes,
   read: readProfileGetRes,
@@ -219,6 +243,14 @@ export const ProfileSet: MessageType<ProfileSet> = {
     const r = newReader(bytes)
     return readProfileSet(r, r.len, 0)
   },
+  decodeRange(buf, start, end) {
+    return readProfileSet(newReader(buf, start, end), end, 0)
+  },
+  encodeScratch(m) {
+    const w = newWriter()
+    writeProfileSet(m, w, 0)
+    return w
+  },
   write: writeProfileSet,
   read: readProfileSet,
 }
@@ -261,6 +293,14 @@ export const ProfileSetRes: MessageType<ProfileSetRes> = {
   decode(bytes) {
     const r = newReader(bytes)
     return readProfileSetRes(r, r.len, 0)
+  },
+  decodeRange(buf, start, end) {
+    return readProfileSetRes(newReader(buf, start, end), end, 0)
+  },
+  encodeScratch(m) {
+    const w = newWriter()
+    writeProfileSetRes(m, w, 0)
+    return w
   },
   write: writeProfileSetRes,
   read: readProfileSetRes,
