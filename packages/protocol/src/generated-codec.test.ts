@@ -13,6 +13,7 @@ import {
   MAX_DEPTH,
   Profile,
   ProfileSet,
+  ProfileSetRes,
   ProtoWireError,
   VersionStage,
 } from './index.js'
@@ -203,5 +204,29 @@ describe('generated codecs', () => {
     const bytes = ChatPush.encode(ChatPush.create({ channel: 'world', text: 'hello', messageId: 5n }))
     const chunk = Buffer.concat([bytes, Buffer.alloc(32, 0x61)])
     expect(() => ChatPush.decodeRange(chunk, 0, 3)).toThrow(ProtoWireError)
+  })
+
+  it('encodeInto writes the same bytes into a caller buffer, and says -1 when they do not fit', () => {
+    for (const c of goldenCases) {
+      const bytes = c.type.encode(c.message)
+      // Room to spare: the writer reserves worst-case sizes (5-byte varints, 3 bytes a UTF-16 unit).
+      const target = new Uint8Array(7 + bytes.length * 3 + 16).fill(0xee)
+      const end = c.type.encodeInto(c.message, target, 7)
+      expect(end, c.name).toBe(7 + bytes.length)
+      expect(hex(target.subarray(7, end)), c.name).toBe(hex(bytes))
+      expect(target[6]).toBe(0xee)
+      // Too small for sure: refused, and the next encode (scratch or not) is unaffected.
+      if (bytes.length > 0) {
+        expect(c.type.encodeInto(c.message, new Uint8Array(3 + bytes.length - 1), 3), c.name).toBe(-1)
+        expect(hex(c.type.encode(c.message)), c.name).toBe(hex(bytes))
+      }
+    }
+    // A nested body of 128+ bytes shifts within the caller's buffer on ldelim().
+    const big = ProfileSetRes.create({ profile: profile() })
+    for (let i = 0; i < 40; i++) big.profile!.iconIds.push(1_000_000 + i)
+    const want = ProfileSetRes.encode(big)
+    const t = new Uint8Array(1 + want.length * 3)
+    expect(ProfileSetRes.encodeInto(big, t, 1)).toBe(want.length + 1)
+    expect(hex(t.subarray(1, 1 + want.length))).toBe(hex(want))
   })
 })

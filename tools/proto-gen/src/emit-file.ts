@@ -103,6 +103,9 @@ function emitMessage(m: MessageModel, nameOf: NameOf): string[] {
     `    write${n}(m, w, 0)`,
     '    return w',
     '  },',
+    '  encodeInto(m, target, offset) {',
+    `    return encodeInto(write${n}, m, target, offset)`,
+    '  },',
     `  write: write${n},`,
     `  read: read${n},`,
     '}',
@@ -126,7 +129,15 @@ export function emitFile(
   if (messages.length === 0 && enums.length === 0) return null
   const self = outPath(protoFile)
 
-  const runtime = new Set(['checkEnd', 'MAX_DEPTH', 'newReader', 'newWriter', 'skipField', 'tooDeep'])
+  const runtime = new Set([
+    'checkEnd',
+    'encodeInto',
+    'MAX_DEPTH',
+    'newReader',
+    'newWriter',
+    'skipField',
+    'tooDeep',
+  ])
   const foreign = new Map<string, Set<string>>()
   for (const m of messages)
     for (const f of m.fields) {

@@ -45,6 +45,12 @@ export interface EdgeOptions {
   ackDelayMs?: number
   /** Client messages waiting for handlers per session before refusing (WIRE_RATE_LIMITED). Default 64. */
   maxInflight?: number
+  /**
+   * How long a handler may take, ms. Past it the client gets WIRE_TIMEOUT
+   * (EDGE_HANDLER_TIMEOUT), the session goes on with its next message and the
+   * late result is dropped (logged). 0 = wait forever. Default 10 s.
+   */
+  handlerTimeoutMs?: number
   logger?: NetLogger
   clock?: Clock
   /** A session started (not on resume). */

@@ -1,5 +1,5 @@
 import { MessageCodec } from '../codec/index.js'
-import { TesseraError, toTesseraError } from '../errors/index.js'
+import { type TesseraError, toTesseraError } from '../errors/index.js'
 import { newToken, Version, VersionStage } from '../id/index.js'
 import {
   type Frame,
@@ -19,6 +19,7 @@ import {
   type HandshakeMsg,
   type WireVersion,
 } from './control-messages.js'
+import { EdgeHandlers } from './edge-handlers.js'
 import type { EdgeHandlerFn, EdgeOptions } from './edge-options.js'
 import { type EdgeMessageType, EdgeSession, type EdgeSessionHost } from './edge-session.js'
 import {
@@ -26,19 +27,12 @@ import {
   EdgeClientGoodbye,
   EdgeGraceExpired,
   EdgeHandshakeRequired,
-  EdgeInboundOverflow,
   EdgeProtocolViolation,
   EdgeResumeRefused,
   EdgeSessionReleased,
 } from './errors.js'
 import { checkClient, negotiate, serverKeys, verifyLogin } from './handshake-checks.js'
 import { toVersion, versionToWire } from './version-check.js'
-
-interface Route {
-  type: EdgeMessageType
-  response: EdgeMessageType
-  fn: EdgeHandlerFn
-}
 
 /** Per-connection state kept in `Session.data`. */
 interface Conn {
@@ -65,13 +59,12 @@ export class EdgeServer implements SessionHandler, EdgeSessionHost {
   private readonly logger: NetLogger
   private readonly clock: Clock
   private readonly codecs: [MessageCodec, MessageCodec]
-  private readonly routes = new Map<number, Route>()
+  private readonly handlers: EdgeHandlers
   private readonly byToken = new Map<string, EdgeSession>()
   private readonly sessions = new Map<string, EdgeSession>()
   private readonly schemaHash: string
   private readonly encryption: 'required' | 'optional' | 'off'
   private readonly keyRotateMs: number
-  private readonly maxInflight: number
   private readonly minVersion: Version
   private readonly serverVersion: WireVersion | undefined
 
@@ -86,7 +79,9 @@ export class EdgeServer implements SessionHandler, EdgeSessionHost {
     this.resumeGraceMs = opts.resumeGraceMs ?? 30_000
     this.encryption = opts.encryption ?? 'optional'
     this.keyRotateMs = opts.keyRotateMs ?? 10 * 60_000
-    this.maxInflight = opts.maxInflight ?? 64
+    const handlerTimeoutMs = opts.handlerTimeoutMs ?? 10_000
+    if (!(handlerTimeoutMs >= 0)) throw new EdgeBadOptions(`handlerTimeoutMs ${handlerTimeoutMs} < 0`)
+    this.handlers = new EdgeHandlers(this.control, this.logger, opts.maxInflight ?? 64, handlerTimeoutMs)
     if (!/^[0-9a-f]{64}$/.test(opts.schemaHash))
       throw new EdgeBadOptions(`schemaHash ${opts.schemaHash} is not 64 hex digits`)
     if (this.keyRotateMs < 1000) throw new EdgeBadOptions(`keyRotateMs ${this.keyRotateMs} < 1000`)
@@ -112,14 +107,7 @@ export class EdgeServer implements SessionHandler, EdgeSessionHost {
     fn: EdgeHandlerFn<Req, Res>,
     response?: EdgeMessageType<Res>,
   ): this {
-    if (type.msgId <= ControlId.ErrorReply || type.msgId < 1000)
-      throw new EdgeBadOptions(`${type.name} is not a game message`)
-    if (this.routes.has(type.msgId)) throw new EdgeBadOptions(`${type.name} already has a handler`)
-    this.routes.set(type.msgId, {
-      type: type as EdgeMessageType,
-      response: (response ?? type) as EdgeMessageType,
-      fn: fn as EdgeHandlerFn,
-    })
+    this.handlers.route(type, fn, response)
     return this
   }
 
@@ -335,55 +323,7 @@ export class EdgeServer implements SessionHandler, EdgeSessionHost {
         s.enqueue(FrameFlag.RESPONSE | FrameFlag.ERROR, id, frame.reqId, this.control.encodeError(e))
       return
     }
-    const route = this.routes.get(id)
-    if (route === undefined) {
-      if (isRequest)
-        s.enqueue(
-          FrameFlag.RESPONSE | FrameFlag.ERROR,
-          id,
-          frame.reqId,
-          this.control.encodeError(new TesseraError('NET_UNKNOWN_MESSAGE', `no handler for msg id ${id}`)),
-        )
-      return
-    }
-    if (s.inflight >= this.maxInflight) {
-      if (isRequest)
-        s.enqueue(
-          FrameFlag.RESPONSE | FrameFlag.ERROR,
-          id,
-          frame.reqId,
-          this.control.encodeError(new EdgeInboundOverflow(this.maxInflight)),
-        )
-      return
-    }
-    s.inflight++
-    const reqId = frame.reqId
-    s.chain = s.chain.then(() => this.run(s, route, bytes, reqId))
-  }
-
-  private async run(s: EdgeSession, route: Route, bytes: Uint8Array, reqId: number): Promise<void> {
-    try {
-      let msg: unknown
-      try {
-        msg = route.type.decode(bytes)
-      } catch (err) {
-        throw new TesseraError(
-          'CODEC_BAD_BODY',
-          `cannot decode ${route.type.name}: ${(err as Error).message}`,
-        )
-      }
-      const res = await route.fn(msg, { session: s, reqId })
-      // The response frame carries the response message's id; an error keeps the request's.
-      if (reqId !== 0) s.enqueue(FrameFlag.RESPONSE, route.response.msgId, reqId, route.response.encode(res))
-    } catch (err) {
-      const e = err instanceof TesseraError ? err : null
-      if (e === null)
-        this.logger.error({ session: s.id, msgId: route.type.msgId, err }, 'edge handler failed')
-      if (reqId !== 0)
-        s.enqueue(FrameFlag.RESPONSE | FrameFlag.ERROR, route.type.msgId, reqId, this.control.encodeError(e))
-    } finally {
-      s.inflight--
-    }
+    this.handlers.handle(s, id, frame.reqId, bytes)
   }
 
   /**

@@ -45,4 +45,8 @@ export const EdgeInboundOverflow = defineError<[number]>(
   'EDGE_INBOUND_OVERFLOW',
   'more than %d messages wait for handlers; message refused',
 )
+export const EdgeHandlerTimeout = defineError<[string, number]>(
+  'EDGE_HANDLER_TIMEOUT',
+  'the handler of %s did not finish within %d ms; the session moved on to its next message',
+)
 export const EdgeBadOptions = defineError<[string]>('EDGE_BAD_OPTIONS', 'bad edge options: %s')

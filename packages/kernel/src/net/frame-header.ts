@@ -42,6 +42,8 @@ export interface FrameMessageType<T> {
   decodeRange(buf: Uint8Array, start: number, end: number): T
   /** Encoded bytes in `buf[0, pos)` of a scratch buffer, valid until `release()`. */
   encodeScratch(message: T): ScratchBytes
+  /** Encode into `target` from `offset`; the end offset, or -1 when it does not fit. */
+  encodeInto(message: T, target: Uint8Array, offset: number): number
 }
 
 export interface ScratchBytes {

@@ -174,6 +174,26 @@ export class Session implements ConnectionSink {
     message: T,
     policy: SendPolicy = SendPolicy.KEEP,
   ): boolean {
+    const conn = this.conn
+    const lanes = this.lanes
+    if (conn.writeMessage !== undefined && this.state === OPEN && (lanes === null || lanes.count === 0)) {
+      // Straight into the stack's outbound buffer when nothing waits and the
+      // frame cannot break a limit: the hard cap is checked against the
+      // largest frame the stack would take this way.
+      const backlog = conn.bufferedBytes()
+      const room = this.limits.outboundHardBytes - backlog
+      if (
+        backlog < this.host.writeHighWaterBytes &&
+        room > 0 &&
+        (policy !== SendPolicy.DROPPABLE || backlog < this.limits.outboundSoftBytes)
+      ) {
+        const n = conn.writeMessage(flags, msgId, reqId, type, message, room)
+        if (n >= 0) {
+          this.sent(flags)
+          return true
+        }
+      }
+    }
     const scratch = type.encodeScratch(message)
     try {
       return this.sendBytes(flags, msgId, reqId, scratch.buf, scratch.pos, policy)
@@ -220,9 +240,7 @@ export class Session implements ConnectionSink {
       this.abort(new NetOutboundOverflow(backlog + size, this.limits.outboundHardBytes))
       return false
     }
-    if ((flags & FrameFlag.PRIORITY) === 0) this.outSeq++
-    // Only a connecting side heartbeats on send silence: spare the clock read otherwise.
-    if (this.initiator) this.lastSendAt = this.host.clock.monotonic()
+    this.sent(flags)
     if ((lanes === null || lanes.count === 0) && inSocket < this.host.writeHighWaterBytes)
       conn.writeFrame(flags, msgId, reqId, body, length)
     else {
@@ -233,6 +251,13 @@ export class Session implements ConnectionSink {
       )
     }
     return true
+  }
+
+  /** Bookkeeping of a frame handed to the stack or the lanes. */
+  private sent(flags: number): void {
+    if ((flags & FrameFlag.PRIORITY) === 0) this.outSeq++
+    // Only a connecting side heartbeats on send silence: spare the clock read otherwise.
+    if (this.initiator) this.lastSendAt = this.host.clock.monotonic()
   }
 
   /** A push (reqId 0). */

@@ -1,5 +1,6 @@
 import type { TesseraError } from '../errors/index.js'
 import type { NetAddress } from './address.js'
+import type { FrameMessageType } from './frame-header.js'
 import type { HttpRoutes } from './http/routes.js'
 import type { NetLimits, SessionType } from './limits.js'
 import type { NetLogger } from './logger.js'
@@ -39,6 +40,20 @@ export interface Connection {
    * shared output buffer (TCP batches the replies to one read into one write).
    */
   writeFrame(flags: number, msgId: number, reqId: number, body: Uint8Array, bodyLength: number): void
+  /**
+   * Optional: encode `message` straight into the stack's outbound buffer as
+   * one frame of at most `maxBytes` (prefix included). Returns the frame's
+   * size, or -1 when the stack cannot do it now (the caller then encodes the
+   * body itself and calls {@link writeFrame}). TCP does it while batching a read.
+   */
+  writeMessage?<T>(
+    flags: number,
+    msgId: number,
+    reqId: number,
+    type: FrameMessageType<T>,
+    message: T,
+    maxBytes: number,
+  ): number
   /** Bytes accepted by write()/writeFrame() and not yet handed to the kernel. */
   bufferedBytes(): number
   pause(): void

@@ -5,6 +5,7 @@ import { RawTcpClient, RawWsClient, rawFrame, sleep, tcpFrame } from './fixtures
 import { FrameFlag, InboundFrame } from './frame-header.js'
 import { NetServer, type NetServerOptions } from './net-server.js'
 import type { Session } from './session.js'
+import { SLAB_FRAME_MAX } from './tcp/out-slab.js'
 
 // Session.replyMessage / pushMessage / sendMessage encode straight into the
 // outbound frame; InboundFrame.decode reads the body in place. The bytes on
@@ -103,6 +104,58 @@ describe('typed session messages', () => {
     expect(last.reqId).toBe(0)
     expect(Buffer.from(last.body).equals(Buffer.from(Echo.encode(m)))).toBe(true)
     c.close()
+  })
+})
+
+describe('typed messages written straight into the TCP batch', () => {
+  it('fills and renews the slab across many replies of one read, and falls back for big ones', async () => {
+    const sessions: Session[] = []
+    const d = new Dispatcher({ onOpen: (s) => sessions.push(s) }).on(ECHO, (s, f) => {
+      const m = f.decode(Echo)
+      // seq 1000+: a reply too big for the slab path (encoded on the side instead).
+      const payload = m.seq >= 1000 ? new Uint8Array(SLAB_FRAME_MAX + 100).fill(3) : m.payload
+      s.replyMessage(f, Echo, { ...m, payload })
+    })
+    server = new NetServer({ handler: d, limits: { client: { msgRatePerSec: 0, maxFrameBytes: 1 << 20 } } })
+    const port = (await server.listen('tcp://127.0.0.1:0', 'client')).address.port
+    const c = await RawTcpClient.open(port)
+    const n = 300
+    const body = (i: number) =>
+      Echo.encode(Echo.create({ seq: i === 150 ? 1000 : i, payload: new Uint8Array(900).fill(i & 0xff) }))
+    c.write(Buffer.concat(Array.from({ length: n }, (_, i) => tcpFrame(0, ECHO, i + 1, body(i)))))
+    await c.until(() => c.frames.length === n, 10_000)
+    expect(c.frames.length).toBe(n)
+    for (let i = 0; i < n; i++) {
+      const f = c.frames[i]!
+      expect(f.reqId).toBe(i + 1)
+      const m = Echo.decode(f.body)
+      if (i === 150) {
+        expect(m.payload.length).toBe(SLAB_FRAME_MAX + 100)
+        expect(m.payload.every((b) => b === 3)).toBe(true)
+      } else {
+        expect(m.seq).toBe(i)
+        expect(m.payload.length).toBe(900)
+        expect(m.payload.every((b) => b === (i & 0xff))).toBe(true)
+      }
+    }
+    c.close()
+  })
+
+  it('a typed reply past the hard outbound cap closes the session with NET_OUTBOUND_OVERFLOW', async () => {
+    const sessions: Session[] = []
+    const d = new Dispatcher({ onOpen: (s) => sessions.push(s) }).on(ECHO, (s, f) => {
+      s.replyMessage(f, Echo, Echo.create({ payload: new Uint8Array(30_000) }))
+    })
+    server = new NetServer({
+      handler: d,
+      limits: { client: { msgRatePerSec: 0, outboundSoftBytes: 8192, outboundHardBytes: 20_000 } },
+    })
+    const port = (await server.listen('tcp://127.0.0.1:0', 'client')).address.port
+    const c = await RawTcpClient.open(port)
+    c.send(0, ECHO, 1, req(1))
+    await c.closedPromise
+    expect(c.frames).toEqual([])
+    expect(sessions[0]!.closeReason?.code).toBe('NET_OUTBOUND_OVERFLOW')
   })
 })
 

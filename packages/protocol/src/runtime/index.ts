@@ -26,3 +26,4 @@ export {
   writeSint64,
   writeUint64,
 } from './wire.js'
+export { encodeInto } from './writer.js'

@@ -30,6 +30,13 @@ export interface MessageType<T = unknown> {
    * saving the body array {@link encode} allocates).
    */
   encodeScratch(message: T): Writer
+  /**
+   * Encode straight into `target` from `offset` on (an outbound frame being
+   * built). Returns the end offset, or -1 when the message may not fit in
+   * `target` (the writer reserves worst-case room: 5 bytes a varint, 3 a
+   * UTF-16 unit); then nothing usable was produced: encode another way.
+   */
+  encodeInto(message: T, target: Uint8Array, offset: number): number
   write(message: T, w: Writer, depth: number): void
   read(r: Reader, end: number, depth: number): T
 }

@@ -16,6 +16,17 @@ const SHORT_STRING = 42
 
 const utf8Encoder = new TextEncoder()
 
+// Scratch for floats: the value written in, its little-endian bytes copied
+// out (a DataView per writer would cost an allocation per external target).
+const f64 = new Float64Array(1)
+const f32 = new Float32Array(1)
+const f64b = new Uint8Array(f64.buffer)
+const f32b = new Uint8Array(f32.buffer)
+const LE = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1
+
+/** Thrown by a writer over an external target that ran out of room (see {@link Writer.over}). */
+export const WRITER_OVERFLOW: unique symbol = Symbol('tessera.writerOverflow')
+
 /** Up to this many bytes a plain loop copies faster than TypedArray.set() (~2 ns a byte vs ~25 ns a call here). */
 const COPY_LOOP_MAX = 16
 
@@ -49,11 +60,11 @@ export class Writer {
   /** Start offsets of open fork()s (the reserved length byte), `depth` of them in use. */
   private readonly forks: number[] = []
   private depth = 0
-  private dv: DataView
+  /** True while writing into a caller's buffer, which must not be replaced: running out throws {@link WRITER_OVERFLOW}. */
+  private external = false
 
   constructor(size = INITIAL_SIZE) {
     this.buf = new Uint8Array(size)
-    this.dv = new DataView(this.buf.buffer)
   }
 
   /** Forget everything written: the next write starts at offset 0. */
@@ -64,13 +75,27 @@ export class Writer {
     return this
   }
 
+  /**
+   * Point this writer at `target` from `offset` on (the caller's buffer,
+   * e.g. an outbound frame). Writing past `target.length` throws
+   * {@link WRITER_OVERFLOW} instead of growing; what was written stays in
+   * `target[offset, pos)`.
+   */
+  over(target: Uint8Array, offset: number): this {
+    this.buf = target
+    this.pos = offset
+    this.depth = 0
+    this.external = true
+    return this
+  }
+
   private grow(need: number): void {
+    if (this.external) throw WRITER_OVERFLOW
     let size = this.buf.length * 2
     while (size < this.pos + need) size *= 2
     const next = new Uint8Array(size)
     next.set(this.buf.subarray(0, this.pos))
     this.buf = next
-    this.dv = new DataView(next.buffer)
   }
 
   uint32(value: number): this {
@@ -124,15 +149,23 @@ export class Writer {
 
   float(value: number): this {
     if (this.pos + 4 > this.buf.length) this.grow(4)
-    this.dv.setFloat32(this.pos, value, true)
-    this.pos += 4
+    f32[0] = value
+    const buf = this.buf
+    const pos = this.pos
+    if (LE) for (let i = 0; i < 4; i++) buf[pos + i] = f32b[i]!
+    else for (let i = 0; i < 4; i++) buf[pos + i] = f32b[3 - i]!
+    this.pos = pos + 4
     return this
   }
 
   double(value: number): this {
     if (this.pos + 8 > this.buf.length) this.grow(8)
-    this.dv.setFloat64(this.pos, value, true)
-    this.pos += 8
+    f64[0] = value
+    const buf = this.buf
+    const pos = this.pos
+    if (LE) for (let i = 0; i < 8; i++) buf[pos + i] = f64b[i]!
+    else for (let i = 0; i < 8; i++) buf[pos + i] = f64b[7 - i]!
+    this.pos = pos + 8
     return this
   }
 
@@ -275,3 +308,31 @@ export class Writer {
     return out
   }
 }
+
+/** The writer external encodes use: one per process, encodes being synchronous. */
+const externalWriter = new Writer(0)
+
+/**
+ * Run `write` with a writer over `target[offset…]`. Returns the end offset,
+ * or -1 when the message did not fit (nothing else is touched; the bytes
+ * written into `target` before running out are garbage to the caller).
+ */
+export function encodeInto<T>(
+  write: (m: T, w: Writer, depth: number) => void,
+  message: T,
+  target: Uint8Array,
+  offset: number,
+): number {
+  const w = externalWriter.over(target, offset)
+  try {
+    write(message, w, 0)
+    return w.pos
+  } catch (err) {
+    if (err === WRITER_OVERFLOW) return -1
+    throw err
+  } finally {
+    w.buf = EMPTY
+  }
+}
+
+const EMPTY = new Uint8Array(0)

@@ -12,12 +12,15 @@ export const SLAB_FRAME_MAX = SLAB_BYTES / 4
 
 export class OutSlab {
   buf: Buffer = Buffer.allocUnsafeSlow(SLAB_BYTES)
+  /** `buf.buffer`, kept: reading `.buffer` is a slow runtime call, made once per slab instead of per write. */
+  ab: ArrayBuffer = this.buf.buffer as ArrayBuffer
   /** First free byte. */
   pos = 0
 
   /** Leave the bytes before `pos` to the writes holding them and start a fresh slab. */
   renew(): void {
     this.buf = Buffer.allocUnsafeSlow(SLAB_BYTES)
+    this.ab = this.buf.buffer as ArrayBuffer
     this.pos = 0
   }
 

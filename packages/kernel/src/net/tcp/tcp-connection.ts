@@ -2,7 +2,7 @@ import type { Socket } from 'node:net'
 import type { TesseraError } from '../../errors/index.js'
 import { normalizeIp } from '../address.js'
 import { NetPeerClosed, NetSocketError } from '../errors.js'
-import { encodeFrame, HEADER_BYTES, writeHeader } from '../frame-header.js'
+import { encodeFrame, type FrameMessageType, HEADER_BYTES, writeHeader } from '../frame-header.js'
 import type { Connection, ConnectionSink } from '../stack.js'
 import { LengthPrefixParser } from './length-prefix-parser.js'
 import { outSlab, SLAB_FRAME_MAX } from './out-slab.js'
@@ -106,6 +106,38 @@ export class TcpConnection extends LengthPrefixParser implements Connection {
     slab.pos = at + n
   }
 
+  writeMessage<T>(
+    flags: number,
+    msgId: number,
+    reqId: number,
+    type: FrameMessageType<T>,
+    message: T,
+    maxBytes: number,
+  ): number {
+    if (batching !== this || this.closed || this.halted) return -1
+    const slab = outSlab
+    if (slab.pos + 4 + HEADER_BYTES + 64 > slab.buf.length) {
+      // Not even a small message would fit: start the next slab.
+      this.flushBatch()
+      slab.renew()
+      this.batchFrom = 0
+    }
+    const at = slab.pos
+    const buf = slab.buf
+    // Encoded up to the slab's end; a frame past the caller's cap or the slab
+    // frame limit is abandoned (slab.pos unmoved: its bytes are overwritten later).
+    const end = type.encodeInto(message, buf, at + 4 + HEADER_BYTES)
+    if (end < 0 || end - at > maxBytes || end - at > SLAB_FRAME_MAX) return -1
+    const len = end - at - 4
+    buf[at] = len >>> 24
+    buf[at + 1] = (len >>> 16) & 0xff
+    buf[at + 2] = (len >>> 8) & 0xff
+    buf[at + 3] = len & 0xff
+    writeHeader(buf, at + 4, flags, msgId, reqId)
+    slab.pos = end
+    return end - at
+  }
+
   bufferedBytes(): number {
     const w = this.socket.writableLength
     return batching === this ? w + outSlab.pos - this.batchFrom : w
@@ -130,8 +162,7 @@ export class TcpConnection extends LengthPrefixParser implements Connection {
     const slab = outSlab
     if (slab.pos > this.batchFrom) {
       // A plain view: cheaper to make than Buffer.subarray(), and write() takes any Uint8Array.
-      const b = slab.buf
-      this.socket.write(new Uint8Array(b.buffer, b.byteOffset + this.batchFrom, slab.pos - this.batchFrom))
+      this.socket.write(new Uint8Array(slab.ab, this.batchFrom, slab.pos - this.batchFrom))
       slab.seal()
     }
     this.batchFrom = slab.pos

@@ -1,0 +1,56 @@
+import { TesseraClientError } from '@tessera/client'
+import { ChatSend, ChatSendRes, Echo, WireError } from '@tessera/protocol'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { MemoryLogger } from '../../packages/kernel/src/net/index.js'
+import { clientFor, type Transport, until } from '../support/clients.js'
+import { startTestServer, type TestServer } from '../support/edge-server.js'
+
+// The edge gives every handler `handlerTimeoutMs`: a handler that hangs
+// costs its client a WIRE_TIMEOUT answer, not the rest of the session.
+
+let srv: TestServer
+const logger = new MemoryLogger()
+
+beforeAll(async () => {
+  srv = await startTestServer({ handlerTimeoutMs: 150, logger })
+})
+afterAll(() => srv.close())
+
+describe.each<Transport>(['tcp', 'ws'])('edge handler deadline over %s', (transport) => {
+  it('answers a handler past its deadline with WIRE_TIMEOUT and serves the next message', async () => {
+    const c = clientFor(srv, transport)
+    await c.connect()
+    const t0 = Date.now()
+    const err = await c.request(Echo, { text: 'sleep:600' }, { timeoutMs: 5000 }).then(
+      () => null,
+      (e: unknown) => e,
+    )
+    expect(err).toBeInstanceOf(TesseraClientError)
+    expect((err as TesseraClientError).wireCode).toBe(WireError.WIRE_TIMEOUT)
+    expect((err as TesseraClientError).code).toBe('WIRE_TIMEOUT')
+    // The server's deadline answered, well before the handler (600 ms) or the client (5 s).
+    expect(Date.now() - t0).toBeLessThan(550)
+    expect((await c.request(Echo, { text: 'next' })).text).toBe('next')
+    // The late handler finishes: its result is dropped (logged), nothing else reaches the client.
+    await until(
+      () => logger.lines.some((l) => l.msg?.includes('after its timeout') === true),
+      2000,
+      'late-result log',
+    )
+    expect((await c.request(Echo, { text: 'still fine' })).text).toBe('still fine')
+    await c.close()
+  })
+
+  it('keeps messages in order: one behind a slow async handler waits for it, even when its own handler is synchronous', async () => {
+    const c = clientFor(srv, transport)
+    await c.connect()
+    const done: string[] = []
+    const slow = c.request(Echo, { text: 'sleep:60' }).then(() => done.push('slow echo'))
+    const fast = c
+      .request(ChatSend, { channel: 'c', text: '0 0' }, { response: ChatSendRes })
+      .then(() => done.push('sync chat'))
+    await Promise.all([slow, fast])
+    expect(done).toEqual(['slow echo', 'sync chat'])
+    await c.close()
+  })
+})
