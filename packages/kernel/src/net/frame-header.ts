@@ -75,9 +75,10 @@ export class InboundFrame implements Frame {
   get body(): Uint8Array {
     let v = this.view
     if (v === null) {
-      const b = this.buf
-      // A plain Uint8Array view: constructing it directly skips Buffer.subarray()'s species lookup.
-      v = new Uint8Array(b.buffer, b.byteOffset + this.bodyStart, this.bodyEnd - this.bodyStart)
+      // subarray(), not new Uint8Array(buf.buffer, …): reading `.buffer` is a
+      // runtime call. The chunks the stacks hand over are plain Uint8Arrays,
+      // so the view is one too.
+      v = this.buf.subarray(this.bodyStart, this.bodyEnd)
       this.view = v
     }
     return v
