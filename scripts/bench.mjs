@@ -10,6 +10,7 @@
 //
 // Usage: pnpm bench [filter...]   (filters match the file path)
 //        pnpm bench --no-write    (do not touch docs/benchmarks.md)
+//        pnpm bench --render      (rewrite docs/benchmarks.md from docs/bench-results.json, run nothing)
 import { spawnSync } from 'node:child_process'
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
@@ -20,6 +21,7 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 const args = process.argv.slice(2)
 const noWrite = args.includes('--no-write')
 const smoke = args.includes('--smoke')
+const renderOnly = args.includes('--render')
 const filters = args.filter((a) => !a.startsWith('--'))
 
 function findBenches() {
@@ -39,7 +41,7 @@ function findBenches() {
 }
 
 const results = []
-for (const file of findBenches()) {
+for (const file of renderOnly ? [] : findBenches()) {
   const rel = path.relative(root, file)
   console.log(`\n### ${rel}`)
   const r = spawnSync(
@@ -71,7 +73,7 @@ function table(t) {
 
 // Results are kept per bench file in docs/bench-results.json so a filtered
 // run (`pnpm bench timer`) refreshes only its own sections of the doc.
-if (!noWrite && !smoke && results.length) {
+if (!noWrite && !smoke && (results.length || renderOnly)) {
   const store = path.join(root, 'docs/bench-results.json')
   const all = existsSync(store) ? JSON.parse(readFileSync(store, 'utf8')) : {}
   const cpu = os.cpus()[0]?.model ?? 'unknown cpu'

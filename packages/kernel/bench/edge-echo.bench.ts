@@ -145,7 +145,7 @@ report({
   notes: [
     `${CLIENTS} clients × ${IN_FLIGHT} in flight × ${PAYLOAD}-byte payload, ${WINDOW_MS} ms window after ${WARMUP_MS} ms warm-up, best of ${ROUNDS} alternating rounds; server in its own process, load generator (this process) shared.`,
     'raw-ws / raw-tcp: the net echo bench baselines — a bare `ws` server echoing each message, a hand-written length-prefixed `net` echo; frames are a 10-byte header + 32 bytes.',
-    'edge-*: NetServer + EdgeServer as in production (header decode, rate limiting, idle deadline, implicit sequencing, replay buffer with Ack trimming, Ack every 16 client frames, Echo decoded, handed to an async handler chain, re-encoded), compression off; the Echo body is 34 bytes (protobuf payload field). Handshake (HMAC token, schema hash) once per client, before the window.',
+    'edge-*: NetServer + EdgeServer as in production (header decode, rate limiting, idle deadline, implicit sequencing, replay buffer with Ack trimming, Ack every 16 client frames, Echo decoded, run by its handler (at once when the session has nothing queued), re-encoded), compression off; the Echo body is 34 bytes (protobuf payload field). Handshake (HMAC token, schema hash) once per client, before the window.',
     'edge-ws-aes: the same with X25519 + AES-256-GCM negotiated: every request opened and every response sealed (+25 bytes per frame).',
     'Acks sent / max unacked: client Acks during the window, and the largest number of unacknowledged server messages any session held at its end (bounded ⇒ the replay buffer is trimmed).',
     ...notes,
