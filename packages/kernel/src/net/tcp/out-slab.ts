@@ -3,10 +3,13 @@
 // ONE contiguous buffer in one socket.write, instead of one Buffer, one
 // stream write and one iovec per frame. Like Node's own Buffer pool, bytes
 // handed to a write are never reused: when the slab is full a new one is
-// allocated and the old one lives until its last write completes.
+// allocated and the old one lives until its last write completes. A socket
+// that stops reading thus keeps at most the one slab of its first unfinished
+// write alive (later batches to a backed-up socket are copied out, see
+// TcpConnection), as Node's 8 KiB pool does for plain writes.
 
-/** Slab size. Big enough that a full read's replies (typically < 4 KiB) rarely straddle two slabs. */
-export const SLAB_BYTES = 64 * 1024
+/** Slab size: a read's replies (typically < 4 KiB) rarely straddle two, and a stuck socket pins little. */
+export const SLAB_BYTES = 16 * 1024
 /** Frames larger than this skip the slab (they would waste most of it). */
 export const SLAB_FRAME_MAX = SLAB_BYTES / 4
 

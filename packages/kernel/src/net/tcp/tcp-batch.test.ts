@@ -30,11 +30,13 @@ interface Harness {
   sessions: Session[]
   /** socket.write calls of each session's socket, by session id. */
   writes: Map<number, number>
+  /** Every chunk written: the socket's backlog before the call, and the ArrayBuffer size behind the chunk. */
+  chunks: { backlog: number; arrayBytes: number }[]
   measured: number[]
 }
 
-async function start(): Promise<Harness> {
-  const h: Harness = { port: 0, sessions: [], writes: new Map(), measured: [] }
+async function start(outboundHardBytes = 2 * 1024 * 1024): Promise<Harness> {
+  const h: Harness = { port: 0, sessions: [], writes: new Map(), chunks: [], measured: [] }
   const d = new Dispatcher({
     onOpen: (s) => {
       s.markAuthenticated()
@@ -45,6 +47,8 @@ async function start(): Promise<Harness> {
       h.writes.set(s.id, 0)
       sock.write = ((...a: Parameters<Socket['write']>) => {
         h.writes.set(s.id, h.writes.get(s.id)! + 1)
+        const chunk = a[0] as Uint8Array
+        h.chunks.push({ backlog: sock.writableLength, arrayBytes: chunk.buffer.byteLength })
         return orig(...a)
       }) as Socket['write']
     },
@@ -71,7 +75,7 @@ async function start(): Promise<Harness> {
     s.reply(f, Buffer.alloc(100))
     h.measured.push(s.outboundBytes - before)
   })
-  server = new NetServer({ handler: d, limits: { client: { msgRatePerSec: 0 } } })
+  server = new NetServer({ handler: d, limits: { client: { msgRatePerSec: 0, outboundHardBytes } } })
   h.port = (await server.listen('tcp://127.0.0.1:0', 'client')).address.port
   return h
 }
@@ -162,6 +166,28 @@ describe('TCP reply batching', () => {
     expect(h.sessions[0]!.push(ECHO, Buffer.from('timer push'))).toBe(true)
     await c.until(() => c.frames.length === 1)
     expect(text(c.frames[0]!.body)).toBe('timer push')
+    c.close()
+  })
+
+  it('copies a batch out of the shared slab when the socket is backed up, so a stuck peer pins no slab', async () => {
+    const h = await start(64 * 1024 * 1024)
+    const c = await RawTcpClient.open(h.port)
+    c.socket.pause()
+    const body = 'z'.repeat(3000)
+    const rounds = 60
+    for (let r = 0; r < rounds; r++) {
+      c.write(Buffer.concat(Array.from({ length: 50 }, (_, i) => tcpFrame(0, ECHO, r * 50 + i + 1, body))))
+      await sleep(2)
+    }
+    while (h.sessions[0]!.outboundBytes < 1024 * 1024) await sleep(5)
+    const backedUp = h.chunks.filter((x) => x.backlog > 0)
+    expect(backedUp.length).toBeGreaterThan(0)
+    // Written while the socket waited: never a view of a shared slab.
+    for (const x of backedUp) expect(x.arrayBytes).not.toBe(SLAB_BYTES)
+    c.socket.resume()
+    await c.until(() => c.frames.length === rounds * 50, 20_000)
+    expect(c.frames.map((f) => f.reqId)).toEqual(Array.from({ length: rounds * 50 }, (_, i) => i + 1))
+    expect(c.frames.every((f) => f.body.length === 3000)).toBe(true)
     c.close()
   })
 })

@@ -161,8 +161,17 @@ export class TcpConnection extends LengthPrefixParser implements Connection {
   private flushBatch(): void {
     const slab = outSlab
     if (slab.pos > this.batchFrom) {
-      // A plain view: cheaper to make than Buffer.subarray(), and write() takes any Uint8Array.
-      this.socket.write(new Uint8Array(slab.ab, this.batchFrom, slab.pos - this.batchFrom))
+      const n = slab.pos - this.batchFrom
+      if (this.socket.writableLength === 0) {
+        // Usually written at once: a plain view (cheaper than Buffer.subarray(); write() takes any Uint8Array).
+        this.socket.write(new Uint8Array(slab.ab, this.batchFrom, n))
+      } else {
+        // The socket is backed up: the bytes would wait, so they get their own
+        // buffer rather than keep the shared slab alive.
+        const own = Buffer.allocUnsafeSlow(n)
+        own.set(new Uint8Array(slab.ab, this.batchFrom, n))
+        this.socket.write(own)
+      }
       slab.seal()
     }
     this.batchFrom = slab.pos
