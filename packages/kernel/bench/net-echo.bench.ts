@@ -132,7 +132,7 @@ report({
   rows,
   notes: [
     `${CLIENTS} clients × ${IN_FLIGHT} in flight × ${PAYLOAD}-byte payload (+10-byte header); ${ROUNDS} rounds per pair, each a ${WINDOW_MS} ms window of the baseline and one of ours back to back (order alternating; ${WARMUP_MS} ms settle after connecting, ${FIRST_WARMUP_MS} ms the first time); servers in their own processes${pinned ? ' pinned to CPU 1, the load generator to CPU 0 (taskset)' : ''}. CPU and msg/s columns are medians over the rounds.`,
-    'Run to run, the medians move with the neighbours on these shared 2-core VMs: on 2026-12-01 the same code measured session-tcp-pb vs raw-tcp at 1.16 on a quiet machine and 1.25–1.6 beside other load. `pnpm bench net-instructions` gives a repeatable figure (instructions per message) for judging a change.',
+    'Run to run, the medians move with the neighbours on these shared 2-core VMs: across runs on 2026-12-01 the same code measured session-tcp-pb at 1.07–1.6× raw-tcp and 1.29–1.88× raw-tcp-batched (single rounds from 0.9 to 2.6). `pnpm bench net-instructions` gives a repeatable figure (instructions per message) for judging a change.',
     'raw-tcp: a hand-written length-prefixed `net` echo, one socket.write per frame inside cork/uncork (the plain way). raw-tcp-batched: the same echo copying the replies to one read into one buffer and one write, as our TCP session does; the stricter baseline.',
     ...notes,
   ],
