@@ -104,7 +104,8 @@ export class EdgeHandlers {
       s.inflight--
       return undefined
     }
-    if (!(res instanceof Promise)) {
+    // Any thenable counts as async, as `await` would treat it.
+    if (typeof (res as PromiseLike<unknown> | null | undefined)?.then !== 'function') {
       this.answer(s, route, reqId, res)
       s.inflight--
       return undefined
@@ -136,7 +137,7 @@ export class EdgeHandlers {
             }, ms)
           : null
       timer?.unref()
-      res.then(
+      ;(res as PromiseLike<unknown>).then(
         (v: unknown) => {
           if (finish()) this.answer(s, route, reqId, v)
           else this.late(s, route, null)

@@ -1,3 +1,4 @@
+import { f32, f32b, f64, f64b, LE } from './float-scratch.js'
 import { ProtoWireError } from './wire-error.js'
 
 // Protobuf wire reader over one Uint8Array: the method names and semantics
@@ -9,14 +10,6 @@ const utf8Decoder = new TextDecoder('utf-8', { ignoreBOM: true })
 
 /** Up to this many bytes a manual UTF-8 loop beats a TextDecoder call. */
 const SHORT_STRING_MAX = 48
-
-// Scratch for floats: the wire's little-endian bytes copied in, the value
-// read out. A big-endian host (none we ship to) reads through a DataView.
-const f64 = new Float64Array(1)
-const f32 = new Float32Array(1)
-const f64b = new Uint8Array(f64.buffer)
-const f32b = new Uint8Array(f32.buffer)
-const LE = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1
 
 /**
  * Well-formed UTF-8 decoded by hand; at the first ill-formed sequence the

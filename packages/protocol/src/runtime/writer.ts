@@ -1,4 +1,5 @@
 import { copyOut } from './copy-out.js'
+import { f32, f32b, f64, f64b, LE } from './float-scratch.js'
 
 // Protobuf wire writer: the protobufjs Writer methods the generated encoders
 // call, writing straight into one growable byte array instead of building a
@@ -15,14 +16,6 @@ const MAX_UTF8_PER_UNIT = 3
 const SHORT_STRING = 42
 
 const utf8Encoder = new TextEncoder()
-
-// Scratch for floats: the value written in, its little-endian bytes copied
-// out (a DataView per writer would cost an allocation per external target).
-const f64 = new Float64Array(1)
-const f32 = new Float32Array(1)
-const f64b = new Uint8Array(f64.buffer)
-const f32b = new Uint8Array(f32.buffer)
-const LE = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1
 
 /** Thrown by a writer over an external target that ran out of room (see {@link Writer.over}). */
 export const WRITER_OVERFLOW: unique symbol = Symbol('tessera.writerOverflow')
@@ -150,22 +143,22 @@ export class Writer {
   float(value: number): this {
     if (this.pos + 4 > this.buf.length) this.grow(4)
     f32[0] = value
-    const buf = this.buf
-    const pos = this.pos
-    if (LE) for (let i = 0; i < 4; i++) buf[pos + i] = f32b[i]!
-    else for (let i = 0; i < 4; i++) buf[pos + i] = f32b[3 - i]!
-    this.pos = pos + 4
-    return this
+    return this.putLE(f32b, 4)
   }
 
   double(value: number): this {
     if (this.pos + 8 > this.buf.length) this.grow(8)
     f64[0] = value
+    return this.putLE(f64b, 8)
+  }
+
+  /** The `n` bytes of a float scratch, in wire (little-endian) order; room already checked. */
+  private putLE(bytes: Uint8Array, n: number): this {
     const buf = this.buf
     const pos = this.pos
-    if (LE) for (let i = 0; i < 8; i++) buf[pos + i] = f64b[i]!
-    else for (let i = 0; i < 8; i++) buf[pos + i] = f64b[7 - i]!
-    this.pos = pos + 8
+    if (LE) for (let i = 0; i < n; i++) buf[pos + i] = bytes[i]!
+    else for (let i = 0; i < n; i++) buf[pos + i] = bytes[n - 1 - i]!
+    this.pos = pos + n
     return this
   }
 

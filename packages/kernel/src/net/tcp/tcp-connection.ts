@@ -85,21 +85,10 @@ export class TcpConnection extends LengthPrefixParser implements Connection {
       return
     }
     const slab = outSlab
-    if (slab.pos + n > slab.buf.length) {
-      this.flushBatch()
-      if (slab.pos + n > slab.buf.length) {
-        slab.renew()
-        this.batchFrom = 0
-      }
-    }
+    this.makeRoom(n)
     const buf = slab.buf
     const at = slab.pos
-    const len = n - 4
-    buf[at] = len >>> 24
-    buf[at + 1] = (len >>> 16) & 0xff
-    buf[at + 2] = (len >>> 8) & 0xff
-    buf[at + 3] = len & 0xff
-    writeHeader(buf, at + 4, flags, msgId, reqId)
+    writeHead(buf, at, n, flags, msgId, reqId)
     const b = at + 4 + HEADER_BYTES
     if (bodyLength <= COPY_LOOP_MAX) for (let i = 0; i < bodyLength; i++) buf[b + i] = body[i]!
     else buf.set(bodyLength === body.length ? body : body.subarray(0, bodyLength), b)
@@ -116,24 +105,15 @@ export class TcpConnection extends LengthPrefixParser implements Connection {
   ): number {
     if (batching !== this || this.closed || this.halted) return -1
     const slab = outSlab
-    if (slab.pos + 4 + HEADER_BYTES + 64 > slab.buf.length) {
-      // Not even a small message would fit: start the next slab.
-      this.flushBatch()
-      slab.renew()
-      this.batchFrom = 0
-    }
+    // Room for at least a small message; a bigger one that does not fit falls back.
+    this.makeRoom(4 + HEADER_BYTES + 64)
     const at = slab.pos
     const buf = slab.buf
     // Encoded up to the slab's end; a frame past the caller's cap or the slab
     // frame limit is abandoned (slab.pos unmoved: its bytes are overwritten later).
     const end = type.encodeInto(message, buf, at + 4 + HEADER_BYTES)
     if (end < 0 || end - at > maxBytes || end - at > SLAB_FRAME_MAX) return -1
-    const len = end - at - 4
-    buf[at] = len >>> 24
-    buf[at + 1] = (len >>> 16) & 0xff
-    buf[at + 2] = (len >>> 8) & 0xff
-    buf[at + 3] = len & 0xff
-    writeHeader(buf, at + 4, flags, msgId, reqId)
+    writeHead(buf, at, end - at, flags, msgId, reqId)
     slab.pos = end
     return end - at
   }
@@ -155,6 +135,17 @@ export class TcpConnection extends LengthPrefixParser implements Connection {
     if (this.closed || this.halted) outSlab.pos = this.batchFrom
     else this.flushBatch()
     batching = null
+  }
+
+  /** Make `n` free bytes at the slab's end: flush this batch and start a new slab if they are not there. */
+  private makeRoom(n: number): void {
+    const slab = outSlab
+    if (slab.pos + n <= slab.buf.length) return
+    this.flushBatch()
+    if (slab.pos + n > slab.buf.length) {
+      slab.renew()
+      this.batchFrom = 0
+    }
   }
 
   /** Hand the frames batched so far to the socket, in one write. */
@@ -222,6 +213,23 @@ export class TcpConnection extends LengthPrefixParser implements Connection {
   recordError(err: TesseraError): void {
     if (this.error === null) this.error = err
   }
+}
+
+/** The 4-byte length prefix and the frame header of a frame of `size` bytes (prefix included) at `at`. */
+function writeHead(
+  buf: Uint8Array,
+  at: number,
+  size: number,
+  flags: number,
+  msgId: number,
+  reqId: number,
+): void {
+  const len = size - 4
+  buf[at] = len >>> 24
+  buf[at + 1] = (len >>> 16) & 0xff
+  buf[at + 2] = (len >>> 8) & 0xff
+  buf[at + 3] = len & 0xff
+  writeHeader(buf, at + 4, flags, msgId, reqId)
 }
 
 function onData(this: Tagged, chunk: Buffer): void {
