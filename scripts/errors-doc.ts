@@ -13,6 +13,7 @@ export async function collectCodes(): Promise<Map<string, { template: string; cl
   const others: Record<string, () => Promise<unknown>> = {
     protocol: () => import('@tessera/protocol'),
     storage: () => import('@tessera/storage'),
+    // biome-ignore lint/style/noRestrictedImports: a service has no library entry; loading its errors module registers its codes
     '../services/center/src/errors': () => import('../services/center/src/errors.js'),
   }
   for (const [dir, load] of Object.entries(others)) {
