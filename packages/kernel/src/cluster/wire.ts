@@ -78,11 +78,14 @@ export interface UnregisterServiceMsg {
 export interface MachineIdLeaseMsg {
   node: string
   kind: string
+  slot: number
+  holder: string
 }
 export interface MachineIdLeaseOkMsg {
   machineId: number
   leaseUntilMs: bigint
   returning: boolean
+  holderUntilMs: bigint
 }
 export interface OwnershipClaimMsg {
   key: string
