@@ -6,16 +6,11 @@ import os from 'node:os'
 import path from 'node:path'
 import { CENTER_CHANNEL_ID } from '@tessera/kernel'
 import { clusterWire } from '@tessera/protocol'
-import { col, defineEntity, Storage, StorageStaleEpoch } from '@tessera/storage'
+import { Storage, StorageStaleEpoch } from '@tessera/storage'
 import { sql, testDatabase, withDatabase } from '@tessera/storage/testing'
 import { afterEach, describe, expect, it } from 'vitest'
-import type { CenterNode } from './center-node.js'
-import { startCenter, startService, type TestService, until } from './fixtures/harness.js'
-
-const Player = defineEntity('player', {
-  columns: { id: col.bigint({ unsigned: true }), gold: col.int() },
-  primaryKey: ['id'],
-})
+import { type CenterHandle, startCenter, startService, type TestService, until } from './fixtures/harness.js'
+import { Player } from './fixtures/player-entity.js'
 
 const cleanups: (() => Promise<void> | void)[] = []
 afterEach(async () => {
@@ -33,7 +28,7 @@ function claim(s: TestService, key: string) {
 
 describe('two logic services claim the same player', () => {
   it('leaves exactly one owner, and the other one’s writes are refused', async () => {
-    const center: CenterNode = await startCenter()
+    const center: CenterHandle = await startCenter()
     cleanups.push(() => center.close())
     const db = await testDatabase('own')
     cleanups.push(() => db.drop())

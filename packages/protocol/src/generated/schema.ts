@@ -3,4 +3,4 @@
 export { SCHEMA_HASH } from './client/schema.js'
 
 /** SHA-256 (hex) of the whole schema, server-only messages included (service-to-service handshakes). */
-export const FULL_SCHEMA_HASH = '495710987372414b7f0451451a43c46814f6711416149cf53baf3be039fcecf8'
+export const FULL_SCHEMA_HASH = '9ec028ec50efeaa88c8839ddf0ecba3820b00ac15c787933de77f75ab60b6bbc'
