@@ -5,9 +5,12 @@ import { DbClient, type DbOptions } from './db/db-client.js'
 import { type ClassStats, QueryMetrics, type StatementClass } from './db/query-metrics.js'
 import { DumpFile } from './durability/dump-file.js'
 import { ErrorDump } from './durability/error-dump.js'
-import { Journal, type JournalOptions } from './durability/journal.js'
+import { Journal, type JournalOptions, type JournalSize } from './durability/journal.js'
+import { JournalFold, journalRecord } from './durability/journal-record.js'
+import { Quarantine, type QuarantineEntry } from './durability/quarantine.js'
+import { readFrames } from './durability/record-reader.js'
 import type { ChangeSink, Column, Columns, Entity, Row, RowInit, RowState } from './entity/index.js'
-import { EPOCH_COLUMN, encodeValue, ROW_STATE, rowState, VERSION_COLUMN } from './entity/index.js'
+import { EPOCH_COLUMN, encodeKey, ROW_STATE, rowId, rowState, VERSION_COLUMN } from './entity/index.js'
 import {
   StorageBadConfig,
   StorageBadValue,
@@ -16,12 +19,14 @@ import {
   StorageUnavailable,
 } from './errors.js'
 import { BatchWriter, emptyOutcome, mergeOutcome, type WriteOutcome } from './flush/batch-writer.js'
-import { journalPayload, planJournalReplay, takeDirty } from './flush/build-specs.js'
 import { Lane } from './flush/lane.js'
+import { takeDirty } from './flush/take-dirty.js'
 import { type StorageLogger, silentLogger } from './logger.js'
+import { ownScheduler, type Scheduler, type TimerHandle } from './scheduler.js'
 import { prepareSchema } from './sql/prepare-schema.js'
 import { databaseName } from './sql/schema.js'
 import { keyInSql, q } from './sql/upsert.js'
+import type { StorageAlert } from './storage-alert.js'
 
 export interface StorageOptions {
   /** mysql://user:pass@host:port of the server. */
@@ -47,6 +52,14 @@ export interface StorageOptions {
   logger?: StorageLogger
   /** Wall clock, for timestamps in dump records. */
   now?: () => number
+  /**
+   * Timer wheel for the flush, probe and journal sync timers (a service
+   * passes its `ctx.timers`; a test, a wheel on a ManualClock). Default: a
+   * wheel of its own on the system clock.
+   */
+  timers?: Scheduler
+  /** Told of every {@link StorageAlert} (also logged). */
+  onAlert?: (alert: StorageAlert) => void
 }
 
 export interface FlushResult extends WriteOutcome {
@@ -69,6 +82,12 @@ export interface StorageStats {
   rowsRejected: number
   /** Records in the dump file waiting for the database. */
   dumpPending: number
+  /** Journal segments on disk, their bytes and the records written to them since start. */
+  journalBytes: number
+  journalRecords: number
+  journalSegments: number
+  /** Unreadable ranges of journal or dump files moved to the quarantine since start. */
+  quarantined: number
 }
 
 type State = 'new' | 'starting' | 'running' | 'stopping' | 'stopped'
@@ -93,12 +112,15 @@ export class Storage implements ChangeSink {
   private readonly dirty = new Set<RowState>()
   private readonly journal: Journal
   private readonly journaling: boolean
+  private readonly quarantine: Quarantine
+  private readonly timers: Scheduler
+  private readonly stopTimers: () => void
   private db: DbClient | undefined
   private dump: DumpFile | undefined
   private errors: ErrorDump | undefined
   private writer: BatchWriter | undefined
   private state: State = 'new'
-  private timers: NodeJS.Timeout[] = []
+  private handles: TimerHandle[] = []
   private probing = false
   private flushQueued: Promise<FlushResult> | undefined
   private counts = { dirtyMarks: 0, flushes: 0, landed: 0, dumped: 0, errored: 0, rejected: 0 }
@@ -113,9 +135,32 @@ export class Storage implements ChangeSink {
       this.entities.set(e.table, e)
     }
     if ((opts.batchRows ?? 500) < 1) throw new StorageBadConfig('batchRows must be >= 1')
+    const journal = {
+      mode: opts.journal?.mode ?? 'write',
+      syncIntervalMs: opts.journal?.syncIntervalMs ?? 100,
+      segmentRecords: opts.journal?.segmentRecords ?? 65_536,
+      alertBytes: opts.journal?.alertBytes ?? 64 * 1024 * 1024,
+    }
+    if (!['always', 'write', 'interval', 'off'].includes(journal.mode))
+      throw new StorageBadConfig(`journal mode ${journal.mode}`)
+    if (!(journal.syncIntervalMs > 0))
+      throw new StorageBadConfig(`journal syncIntervalMs ${journal.syncIntervalMs}`)
+    if (!(journal.segmentRecords >= 1))
+      throw new StorageBadConfig(`journal segmentRecords ${journal.segmentRecords}`)
     this.dir = path.join(opts.dataDir, this.database)
-    this.journal = new Journal(this.dir, opts.journal)
+    if (opts.timers) {
+      this.timers = opts.timers
+      this.stopTimers = () => {}
+    } else {
+      const own = ownScheduler()
+      this.timers = own.timers
+      this.stopTimers = own.stop
+    }
+    this.journal = new Journal(this.dir, journal, this.timers, (firing, size) =>
+      this.journalAlert(firing, size, journal.alertBytes),
+    )
     this.journaling = this.journal.mode !== 'off'
+    this.quarantine = new Quarantine(path.join(this.dir, 'quarantine'), this.now, (e) => this.quarantined(e))
   }
 
   /**
@@ -136,17 +181,20 @@ export class Storage implements ChangeSink {
       await prepareSchema(this.db, [...this.entities.values()], single, this.logger)
       this.dump = new DumpFile(path.join(this.dir, 'dump.log'))
       this.errors = new ErrorDump(path.join(this.dir, 'errors.log'))
-      this.writer = new BatchWriter(this.db, this.dump, this.errors, this.logger, this.now)
+      this.writer = new BatchWriter(this.db, this.dump, this.errors, this.quarantine, this.logger, this.now)
       await this.writer.replayDump()
       await this.replayJournal()
       this.journal.open()
       this.state = 'running'
-      this.every(this.opts.flushIntervalMs ?? 1000, () => this.periodicFlush())
-      this.every(this.opts.probeIntervalMs ?? 1000, () => this.probe())
+      this.handles.push(
+        this.timers.every(this.opts.flushIntervalMs ?? 1000, () => this.periodicFlush()),
+        this.timers.every(this.opts.probeIntervalMs ?? 1000, () => this.probe()),
+      )
     } catch (err) {
       await this.db?.close()
-      this.journal.close()
-      this.dump?.close()
+      await this.journal.close()
+      await this.dump?.close()
+      this.stopTimers()
       this.state = 'stopped'
       throw err
     }
@@ -158,20 +206,16 @@ export class Storage implements ChangeSink {
     this.assertEntity(entity)
     const row = entity.build(init, opts?.epoch ?? this.opts.epoch ?? 0)
     const s = row[ROW_STATE]
-    const id = `${entity.table}\u0000${s.key}`
-    if (this.rows.has(id))
+    if (this.rows.has(s.id))
       throw new StorageBadValue(entity.name, entity.primaryKey.join(','), `row ${s.key} is already loaded`)
-    this.rows.set(id, row)
+    this.rows.set(s.id, row)
     s.sink = this
     this.dirty.add(s)
     this.counts.dirtyMarks += s.dirtyCount
     if (this.journaling)
-      this.journal.append(
-        journalPayload(
-          s,
-          s.entity.columnNames.map((_c, i) => i),
-          encodeValue,
-        ),
+      this.journalChange(
+        s,
+        s.entity.columnNames.map((_c, i) => i),
       )
     return row
   }
@@ -191,7 +235,7 @@ export class Storage implements ChangeSink {
     this.assertRunning()
     this.assertEntity(entity)
     const keyDb = this.keyToDb(entity, key)
-    const id = `${entity.table}\u0000${encodeValue(keyDb)}`
+    const id = rowId(entity.table, encodeKey(keyDb))
     const cached = this.rows.get(id)
     if (cached) return cached as Row<C>
     let p = this.loading.get(id)
@@ -216,6 +260,16 @@ export class Storage implements ChangeSink {
   }
 
   /**
+   * Resolves once every change made before the call is in the journal file
+   * and fdatasync'ed (at once in `always` mode, at the next journal sync in
+   * `write` and `interval`). In `interval` mode a change counts as
+   * acknowledged only after this; see docs/storage.md.
+   */
+  synced(): Promise<void> {
+    return this.journal.synced()
+  }
+
+  /**
    * Write this row's pending changes and forget it (a player logging out).
    * Rejects with the row's error if the database refused it (stale epoch,
    * SQL error); the change is then in the error dump or superseded.
@@ -223,12 +277,11 @@ export class Storage implements ChangeSink {
   async unload(row: object): Promise<void> {
     this.assertRunning()
     const s = rowState(row)
-    const id = `${s.entity.table}\u0000${s.key}`
     const out = await this.lane.run(async () => {
       this.dirty.delete(s)
       return this.writeStates([s])
     })
-    if (this.rows.get(id) === row) this.rows.delete(id)
+    if (this.rows.get(s.id) === row) this.rows.delete(s.id)
     s.sink = undefined
     const bad = out.rejected[0] ?? out.failed[0]
     if (bad) throw bad.error
@@ -238,25 +291,27 @@ export class Storage implements ChangeSink {
   async stop(): Promise<void> {
     if (this.state !== 'running') return
     this.state = 'stopping'
-    for (const t of this.timers) clearInterval(t)
-    this.timers = []
+    for (const h of this.handles) this.timers.cancel(h)
+    this.handles = []
     try {
       await this.lane.run(async () => {
         await this.flushNow()
-        if ((this.dump?.pending ?? 0) > 0) await this.writer?.replayDump()
+        if (this.dump?.hasData) await this.writer?.replayDump()
       })
     } finally {
-      this.journal.close()
+      await this.journal.close()
       // Everything journaled is now in the database or the dump file.
       if (this.dirty.size === 0) this.journal.removeThrough(Number.MAX_SAFE_INTEGER)
-      this.dump?.close()
+      await this.dump?.close()
       this.errors?.close()
       await this.db?.close()
+      this.stopTimers()
       this.state = 'stopped'
     }
   }
 
   stats(): StorageStats {
+    const j = this.journal.size()
     return {
       database: this.database,
       queries: this.metrics.snapshot(),
@@ -269,6 +324,10 @@ export class Storage implements ChangeSink {
       rowsErrored: this.counts.errored,
       rowsRejected: this.counts.rejected,
       dumpPending: this.dump?.pending ?? 0,
+      journalBytes: j.bytes,
+      journalRecords: j.records,
+      journalSegments: j.segments,
+      quarantined: this.quarantine.count,
     }
   }
 
@@ -282,7 +341,23 @@ export class Storage implements ChangeSink {
   onChange(s: RowState, col: number): void {
     this.counts.dirtyMarks++
     this.dirty.add(s)
-    if (this.journaling) this.journal.append(journalPayload(s, [col], encodeValue))
+    if (this.journaling) this.journalChange(s, [col])
+  }
+
+  private journalChange(s: RowState, cols: readonly number[]): void {
+    this.journal.append(journalRecord(s, cols))
+    if (this.journal.full) this.versionBarrier()
+  }
+
+  /**
+   * Seal a full journal segment without a flush. Every dirty row skips a
+   * version first, so its changes before the barrier (in the sealed segment)
+   * and after it (in the next) carry different versions: replay can then
+   * fold one segment at a time and still write each version whole.
+   */
+  private versionBarrier(): void {
+    for (const s of this.dirty) s.version++
+    this.journal.rotate()
   }
 
   private async flushNow(): Promise<FlushResult> {
@@ -310,7 +385,7 @@ export class Storage implements ChangeSink {
       // The row is no longer ours: refuse further changes and drop it, so a
       // later load reads the current owner's data.
       r.state.fenced = r.error
-      this.rows.delete(`${r.state.entity.table}\u0000${r.state.key}`)
+      this.rows.delete(r.state.id)
       this.logger.error(
         { err: r.error, entity: r.state.entity.name, key: r.state.key },
         'storage: write rejected',
@@ -321,11 +396,11 @@ export class Storage implements ChangeSink {
 
   private async fetch(entity: Entity<Columns>, keyDb: unknown[], epoch: number): Promise<object | undefined> {
     const db = this.db as DbClient
-    if ((this.dump?.pending ?? 0) > 0) {
+    if (this.dump?.hasData) {
       // Older writes of this row may be waiting in the dump: reading the
       // database now could return stale data.
-      const empty = await this.lane.run(() => (this.writer as BatchWriter).replayDump())
-      if (!empty) throw new StorageUnavailable('writes are waiting in the dump file')
+      const replayed = await this.lane.run(() => (this.writer as BatchWriter).replayDump())
+      if (!replayed) throw new StorageUnavailable('writes are waiting in the dump file')
     }
     const where = keyInSql(entity.primaryKey, [keyDb])
     if (epoch > 0) {
@@ -342,26 +417,65 @@ export class Storage implements ChangeSink {
     const raw = rows[0]
     if (!raw) return undefined
     const rowEpoch = Number(raw[EPOCH_COLUMN])
-    if (rowEpoch > epoch) throw new StorageStaleEpoch(entity.name, encodeValue(keyDb), epoch, rowEpoch)
+    if (rowEpoch > epoch) throw new StorageStaleEpoch(entity.name, encodeKey(keyDb), epoch, rowEpoch)
     return entity.fromDb(raw, Number(raw[VERSION_COLUMN]), epoch)
   }
 
+  /**
+   * Replay the journal segments a previous run left, oldest first, each
+   * streamed from disk and folded on its own (memory bounded by one
+   * segment), then delete them: their rows are now in the database, the
+   * dump file or the error dump.
+   */
   private async replayJournal(): Promise<void> {
-    const { records, segments, badTailBytes } = this.journal.readAll()
+    const segments = this.journal.segments()
     if (segments.length === 0) return
-    if (badTailBytes > 0)
-      this.logger.warn({ dir: this.dir, badTailBytes }, 'storage: torn tail in journal ignored')
     const pks = new Map([...this.entities.values()].map((e) => [e.table, e.primaryKey]))
-    const specs = planJournalReplay(records, pks, this.opts.batchRows ?? 500, (r) =>
-      this.logger.error({ record: r }, 'storage: journal record for an unknown table skipped'),
-    )
+    const writer = this.writer as BatchWriter
     const out = emptyOutcome()
-    for (const spec of specs) mergeOutcome(out, await (this.writer as BatchWriter).write(spec, undefined))
-    this.journal.removeThrough(Math.max(...segments))
+    let records = 0
+    for (const seg of segments) {
+      const file = this.journal.segmentPath(seg)
+      const fold = new JournalFold(pks)
+      for (const f of readFrames(file, (r) => this.quarantine.keep(file, r.offset, r.length, r.reason))) {
+        const bad = fold.add(f.payload.toString('utf8'))
+        if (bad) this.quarantine.keep(file, f.offset, f.length, bad)
+      }
+      records += fold.records
+      for (const spec of fold.specs(this.opts.batchRows ?? 500))
+        mergeOutcome(out, await writer.write(spec, undefined))
+      this.journal.removeThrough(seg)
+    }
     this.logger.info(
-      { records: records.length, rows: out.landed, dumped: out.dumped },
+      { records, segments: segments.length, rows: out.landed, dumped: out.dumped },
       'storage: journal replayed',
     )
+  }
+
+  private quarantined(e: QuarantineEntry): void {
+    this.logger.error(
+      { file: e.source, offset: e.offset, length: e.length, reason: e.reason, keptAs: e.file },
+      'storage: unreadable record moved to the quarantine',
+    )
+    this.alert({ kind: 'quarantine', database: this.database, ...e })
+  }
+
+  private journalAlert(firing: boolean, size: JournalSize, thresholdBytes: number): void {
+    if (firing)
+      this.logger.warn(
+        { ...size, thresholdBytes },
+        'storage: journal over its alert size (flushes are not keeping up; is the database away?)',
+      )
+    else this.logger.info({ ...size, thresholdBytes }, 'storage: journal back under its alert size')
+    this.alert({ kind: 'journal-size', database: this.database, firing, ...size, thresholdBytes })
+  }
+
+  private alert(a: StorageAlert): void {
+    try {
+      this.opts.onAlert?.(a)
+    } catch (err) {
+      this.logger.error({ err, alert: a.kind }, 'storage: alert hook threw')
+    }
   }
 
   private periodicFlush(): void {
@@ -375,7 +489,7 @@ export class Storage implements ChangeSink {
   }
 
   private probe(): void {
-    if (this.state !== 'running' || this.probing || (this.dump?.pending ?? 0) === 0) return
+    if (this.state !== 'running' || this.probing || !this.dump?.hasData) return
     this.probing = true
     void (async () => {
       try {
@@ -386,12 +500,6 @@ export class Storage implements ChangeSink {
         this.probing = false
       }
     })()
-  }
-
-  private every(ms: number, fn: () => void): void {
-    const t = setInterval(fn, ms)
-    t.unref()
-    this.timers.push(t)
   }
 
   private keyToDb(entity: Entity<Columns>, key: unknown): unknown[] {

@@ -20,3 +20,4 @@ export {
   VERSION_COLUMN,
 } from './define-entity.js'
 export { decodeValue, encodeKey, encodeValue } from './key-codec.js'
+export { rowId } from './row-id.js'

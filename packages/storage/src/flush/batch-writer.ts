@@ -3,6 +3,7 @@ import type { DbClient } from '../db/db-client.js'
 import { errorInfo } from '../db/db-errors.js'
 import type { DumpFile } from '../durability/dump-file.js'
 import type { ErrorDump } from '../durability/error-dump.js'
+import type { Quarantine } from '../durability/quarantine.js'
 import type { RowState } from '../entity/index.js'
 import { EPOCH_COLUMN, VERSION_COLUMN } from '../entity/index.js'
 import {
@@ -30,6 +31,11 @@ export interface WriteOutcome {
   rejected: { state: RowState; error: Error }[]
   /** Rows whose statement failed with an SQL error (now in the error dump). */
   failed: { state: RowState; error: Error }[]
+}
+
+/** What one replay of the dump file did. */
+export interface DumpReplay extends WriteOutcome {
+  records: number
 }
 
 export const emptyOutcome = (): WriteOutcome => ({
@@ -60,6 +66,7 @@ export class BatchWriter {
     private readonly db: DbClient,
     private readonly dump: DumpFile,
     private readonly errors: ErrorDump,
+    private readonly quarantine: Quarantine,
     private readonly logger: StorageLogger,
     private readonly now: () => number,
   ) {}
@@ -71,26 +78,27 @@ export class BatchWriter {
   }
 
   /**
-   * Replay the dump file in order. True when it is empty afterwards; false
-   * when the database went away again (the file stays, replay is idempotent).
+   * Replay the dump file in order, streaming it record by record. Returns
+   * what was replayed when the file is empty afterwards; undefined when the
+   * database went away again (the rest stays for the next try, and replay
+   * is idempotent).
    */
-  async replayDump(): Promise<boolean> {
-    if (this.dump.pending === 0) return true
-    const { specs, badTailBytes } = this.dump.read()
-    if (badTailBytes > 0)
-      this.logger.warn({ file: this.dump.path, badTailBytes }, 'storage: torn tail in dump file ignored')
-    const out = emptyOutcome()
-    for (const spec of specs) {
-      const o = await this.send(spec, undefined, false)
-      if (o.dumped > 0) return false
-      mergeOutcome(out, o)
+  async replayDump(): Promise<DumpReplay | undefined> {
+    const done: DumpReplay = { records: 0, ...emptyOutcome() }
+    if (!this.dump.hasData) return done
+    for (const e of this.dump.entries(this.quarantine)) {
+      const o = await this.send(e.spec, undefined, false)
+      if (o.dumped > 0) return undefined
+      this.dump.replayed(e.end)
+      done.records++
+      mergeOutcome(done, o)
     }
     this.dump.clear()
     this.logger.info(
-      { records: specs.length, rows: out.landed, errored: out.errored },
+      { records: done.records, rows: done.landed, errored: done.errored },
       'storage: dump file replayed',
     )
-    return true
+    return done
   }
 
   private toDump(spec: UpsertSpec): WriteOutcome {
