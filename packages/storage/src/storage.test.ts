@@ -5,6 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { rowValues } from './entity/index.js'
 import { Event, Player } from './fixtures/entities.js'
 import { Storage, type StorageOptions } from './storage.js'
+import type { StorageAlert } from './storage-alert.js'
 import { sql, type TestDatabase, testDatabase, withDatabase } from './testing/mariadb.js'
 
 const cleanups: (() => Promise<void> | void)[] = []
@@ -189,5 +190,26 @@ describe('Storage', () => {
     expect(s.insert.minMs).toBeLessThanOrEqual(s.insert.avgMs)
     expect(s.insert.avgMs).toBeLessThanOrEqual(s.insert.maxMs)
     expect(s.select.qps).toBeGreaterThan(0)
+  })
+
+  it('raises the journal-size alert through onAlert when the journal passes alertBytes, and clears it at flush', async () => {
+    const alerts: StorageAlert[] = []
+    const { storage } = await open({ journal: { alertBytes: 7000 }, onAlert: (a) => alerts.push(a) })
+    const p = storage.create(Player, { id: 1n })
+    for (let i = 0; i < 100; i++) p.gold = i
+    expect(alerts).toHaveLength(0)
+    for (let i = 100; i < 200; i++) p.gold = i
+    expect(alerts).toEqual([
+      expect.objectContaining({
+        kind: 'journal-size',
+        firing: true,
+        thresholdBytes: 7000,
+        database: storage.database,
+      }),
+    ])
+    expect(storage.stats().journalBytes).toBeGreaterThan(7000)
+    await storage.flush()
+    expect(alerts[1]).toEqual(expect.objectContaining({ kind: 'journal-size', firing: false }))
+    expect(storage.stats().journalBytes).toBe(0)
   })
 })

@@ -45,6 +45,14 @@ export interface StorageOptions {
   flushIntervalMs?: number
   /** Rows per multi-row upsert. Default 500. */
   batchRows?: number
+  /**
+   * A write batch (with its retries) that gets no answer within this long
+   * counts as an outage: it goes to the dump file and later batches follow
+   * it there until the database answers again. This is what catches a hung
+   * database (TCP open, no answer), which would otherwise hold every flush
+   * for each retry's query and connect timeouts. Default 5000 ms.
+   */
+  writeDeadlineMs?: number
   /** While writes wait in the dump file, how often to check the database is back. Default 1000 ms. */
   probeIntervalMs?: number
   journal?: JournalOptions
@@ -90,6 +98,19 @@ export interface StorageStats {
   quarantined: number
 }
 
+/** What start() found on disk and replayed (also logged at start-up). */
+export interface StartupReplay {
+  /** Dump file records replayed, the rows they held, and how long it took. */
+  dumpRecords: number
+  dumpRows: number
+  dumpMs: number
+  /** Journal records and segments replayed, the rows they folded into, and how long it took. */
+  journalRecords: number
+  journalSegments: number
+  journalRows: number
+  journalMs: number
+}
+
 type State = 'new' | 'starting' | 'running' | 'stopping' | 'stopped'
 
 /**
@@ -124,6 +145,15 @@ export class Storage implements ChangeSink {
   private probing = false
   private flushQueued: Promise<FlushResult> | undefined
   private counts = { dirtyMarks: 0, flushes: 0, landed: 0, dumped: 0, errored: 0, rejected: 0 }
+  private replay: StartupReplay = {
+    dumpRecords: 0,
+    dumpRows: 0,
+    dumpMs: 0,
+    journalRecords: 0,
+    journalSegments: 0,
+    journalRows: 0,
+    journalMs: 0,
+  }
 
   constructor(opts: StorageOptions) {
     this.opts = opts
@@ -177,12 +207,25 @@ export class Storage implements ChangeSink {
         { ...this.opts.db, url: this.opts.url, database: this.database, createDatabase: single },
         this.metrics,
         this.logger,
+        this.timers,
       )
       await prepareSchema(this.db, [...this.entities.values()], single, this.logger)
       this.dump = new DumpFile(path.join(this.dir, 'dump.log'))
       this.errors = new ErrorDump(path.join(this.dir, 'errors.log'))
-      this.writer = new BatchWriter(this.db, this.dump, this.errors, this.quarantine, this.logger, this.now)
-      await this.writer.replayDump()
+      this.writer = new BatchWriter(
+        this.db,
+        this.dump,
+        this.errors,
+        this.quarantine,
+        this.logger,
+        this.now,
+        this.opts.writeDeadlineMs ?? 5000,
+      )
+      const t0 = performance.now()
+      const dump = await this.writer.replayDump()
+      this.replay.dumpMs = performance.now() - t0
+      this.replay.dumpRecords = dump?.records ?? 0
+      this.replay.dumpRows = (dump?.landed ?? 0) + (dump?.errored ?? 0)
       await this.replayJournal()
       this.journal.open()
       this.state = 'running'
@@ -430,6 +473,7 @@ export class Storage implements ChangeSink {
   private async replayJournal(): Promise<void> {
     const segments = this.journal.segments()
     if (segments.length === 0) return
+    const t0 = performance.now()
     const pks = new Map([...this.entities.values()].map((e) => [e.table, e.primaryKey]))
     const writer = this.writer as BatchWriter
     const out = emptyOutcome()
@@ -446,10 +490,31 @@ export class Storage implements ChangeSink {
         mergeOutcome(out, await writer.write(spec, undefined))
       this.journal.removeThrough(seg)
     }
+    const ms = performance.now() - t0
+    this.replay = {
+      ...this.replay,
+      journalRecords: records,
+      journalSegments: segments.length,
+      journalRows: out.landed + out.dumped + out.errored,
+      journalMs: ms,
+    }
     this.logger.info(
-      { records, segments: segments.length, rows: out.landed, dumped: out.dumped },
+      {
+        records,
+        segments: segments.length,
+        rows: out.landed,
+        dumped: out.dumped,
+        errored: out.errored,
+        ms: Math.round(ms),
+        recordsPerSecond: Math.round(records / Math.max(ms / 1000, 1e-3)),
+      },
       'storage: journal replayed',
     )
+  }
+
+  /** What the last start() replayed from the dump file and the journal. */
+  get replayed(): StartupReplay {
+    return { ...this.replay }
   }
 
   private quarantined(e: QuarantineEntry): void {

@@ -69,6 +69,8 @@ export class BatchWriter {
     private readonly quarantine: Quarantine,
     private readonly logger: StorageLogger,
     private readonly now: () => number,
+    /** Per batch, retries included: past it the database counts as away (see StorageOptions.writeDeadlineMs). */
+    private readonly deadlineMs: number,
   ) {}
 
   /** Write one batch. While the dump file has records, new batches queue behind them there. */
@@ -86,6 +88,7 @@ export class BatchWriter {
   async replayDump(): Promise<DumpReplay | undefined> {
     const done: DumpReplay = { records: 0, ...emptyOutcome() }
     if (!this.dump.hasData) return done
+    const t0 = performance.now()
     for (const e of this.dump.entries(this.quarantine)) {
       const o = await this.send(e.spec, undefined, false)
       if (o.dumped > 0) return undefined
@@ -95,7 +98,12 @@ export class BatchWriter {
     }
     this.dump.clear()
     this.logger.info(
-      { records: done.records, rows: done.landed, errored: done.errored },
+      {
+        records: done.records,
+        rows: done.landed,
+        errored: done.errored,
+        ms: Math.round(performance.now() - t0),
+      },
       'storage: dump file replayed',
     )
     return done
@@ -114,7 +122,7 @@ export class BatchWriter {
     const { sql, params } = upsertSql(spec)
     let res: ResultSetHeader
     try {
-      res = await this.db.query<ResultSetHeader>(sql, params)
+      res = await this.db.query<ResultSetHeader>(sql, params, true, this.deadlineMs)
     } catch (err) {
       if (StorageUnavailable.is(err) || StorageQueueFull.is(err)) {
         if (!mayDump) return { ...emptyOutcome(), dumped: spec.rows.length }
@@ -191,6 +199,8 @@ export class BatchWriter {
     const rows = await this.db.query<RowDataPacket[]>(
       `SELECT ${[...spec.primaryKey, VERSION_COLUMN, EPOCH_COLUMN].map(q).join(',')} FROM ${q(spec.table)} WHERE ${where.sql}`,
       where.params,
+      true,
+      this.deadlineMs,
     )
     const found = new Map<string, { version: number; epoch: number }>()
     for (const r of rows) {
