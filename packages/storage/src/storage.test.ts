@@ -134,6 +134,13 @@ describe('Storage', () => {
       p.name = 'x'.repeat(17)
     }).toThrow('player.name: string of 17 characters is longer than varchar(16)')
     expect(() => {
+      p.name = 'a\uD800b'
+    }).toThrow('player.name: lone UTF-16 surrogate U+D800 at index 1 has no UTF-8 form')
+    expect(() => {
+      p.note = '\uDFFF'
+    }).toThrow('player.note: lone UTF-16 surrogate U+DFFF at index 0')
+    p.name = 'ok \u{1F600}' // a pair is fine
+    expect(() => {
       p.gold = 1.5
     }).toThrow('player.gold: expected an integer')
     expect(() => storage.create(Player, { id: -1n })).toThrow(
@@ -148,7 +155,7 @@ describe('Storage', () => {
       expect((err as { code?: string }).code).toBe('STORAGE_BAD_VALUE')
     }
     const before = storage.stats().queries.insert.count
-    expect(storage.stats().dirtyMarks).toBe(7)
+    expect(storage.stats().dirtyMarks).toBe(8)
     await storage.flush()
     expect(storage.stats().queries.insert.count).toBe(before + 1)
   })

@@ -87,7 +87,16 @@ export interface StorageStats {
   rowsLanded: number
   rowsDumped: number
   rowsErrored: number
+  /**
+   * Rows the database refused (stale owner epoch, version conflict) on any
+   * path: live flush, unload, journal or dump replay. Each is in the error
+   * dump and the log.
+   */
   rowsRejected: number
+  /** Replayed rows the database already held at a newer version of the same owner (nothing lost). */
+  rowsSuperseded: number
+  /** Batches split because they exceeded the server's max_allowed_packet. */
+  packetSplits: number
   /** Records in the dump file waiting for the database. */
   dumpPending: number
   /** Journal segments on disk, their bytes and the records written to them since start. */
@@ -144,7 +153,7 @@ export class Storage implements ChangeSink {
   private handles: TimerHandle[] = []
   private probing = false
   private flushQueued: Promise<FlushResult> | undefined
-  private counts = { dirtyMarks: 0, flushes: 0, landed: 0, dumped: 0, errored: 0, rejected: 0 }
+  private counts = { dirtyMarks: 0, flushes: 0 }
   private replay: StartupReplay = {
     dumpRecords: 0,
     dumpRows: 0,
@@ -355,6 +364,7 @@ export class Storage implements ChangeSink {
 
   stats(): StorageStats {
     const j = this.journal.size()
+    const totals = this.writer?.totals
     return {
       database: this.database,
       queries: this.metrics.snapshot(),
@@ -362,10 +372,12 @@ export class Storage implements ChangeSink {
       dirtyRows: this.dirty.size,
       loadedRows: this.rows.size,
       flushes: this.counts.flushes,
-      rowsLanded: this.counts.landed,
-      rowsDumped: this.counts.dumped,
-      rowsErrored: this.counts.errored,
-      rowsRejected: this.counts.rejected,
+      rowsLanded: totals?.landed ?? 0,
+      rowsDumped: totals?.dumped ?? 0,
+      rowsErrored: totals?.errored ?? 0,
+      rowsRejected: totals?.rejected ?? 0,
+      rowsSuperseded: totals?.superseded ?? 0,
+      packetSplits: totals?.packetSplits ?? 0,
       dumpPending: this.dump?.pending ?? 0,
       journalBytes: j.bytes,
       journalRecords: j.records,
@@ -420,19 +432,13 @@ export class Storage implements ChangeSink {
     const batches = takeDirty(states, this.opts.batchRows ?? 500)
     const out: FlushResult = { ...emptyOutcome(), batches: batches.length }
     for (const b of batches) mergeOutcome(out, await writer.write(b.spec, b.meta))
-    this.counts.landed += out.landed
-    this.counts.dumped += out.dumped
-    this.counts.errored += out.errored
-    this.counts.rejected += out.rejected.length
     for (const r of out.rejected) {
       // The row is no longer ours: refuse further changes and drop it, so a
-      // later load reads the current owner's data.
+      // later load reads the current owner's data. (The writer has logged
+      // the refusal and put it in the error dump.)
+      if (!r.state) continue
       r.state.fenced = r.error
       this.rows.delete(r.state.id)
-      this.logger.error(
-        { err: r.error, entity: r.state.entity.name, key: r.state.key },
-        'storage: write rejected',
-      )
     }
     return out
   }
@@ -495,7 +501,7 @@ export class Storage implements ChangeSink {
       ...this.replay,
       journalRecords: records,
       journalSegments: segments.length,
-      journalRows: out.landed + out.dumped + out.errored,
+      journalRows: out.landed + out.superseded + out.rejected.length + out.dumped + out.errored,
       journalMs: ms,
     }
     this.logger.info(
@@ -503,6 +509,8 @@ export class Storage implements ChangeSink {
         records,
         segments: segments.length,
         rows: out.landed,
+        superseded: out.superseded,
+        rejected: out.rejected.length,
         dumped: out.dumped,
         errored: out.errored,
         ms: Math.round(ms),
