@@ -219,4 +219,14 @@ describe('Storage', () => {
     expect(alerts[1]).toEqual(expect.objectContaining({ kind: 'journal-size', firing: false }))
     expect(storage.stats().journalBytes).toBe(0)
   })
+
+  it('stop() returns one promise to every caller, and a second stop waits for the first', async () => {
+    const { storage } = await open()
+    storage.create(Player, { id: 3n })
+    const a = storage.stop()
+    const b = storage.stop()
+    expect(b).toBe(a)
+    await b
+    expect(storage.stats().rowsLanded).toBe(1)
+  })
 })

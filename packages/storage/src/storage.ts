@@ -1,123 +1,34 @@
 import { mkdirSync } from 'node:fs'
 import path from 'node:path'
-import type { RowDataPacket } from 'mysql2/promise'
-import { DbClient, type DbOptions } from './db/db-client.js'
-import { type ClassStats, QueryMetrics, type StatementClass } from './db/query-metrics.js'
+import { AlertSink } from './alert-sink.js'
+import { DbClient } from './db/db-client.js'
+import { QueryMetrics } from './db/query-metrics.js'
 import { DumpFile } from './durability/dump-file.js'
 import { ErrorDump } from './durability/error-dump.js'
-import { Journal, type JournalOptions, type JournalSize } from './durability/journal.js'
-import { JournalFold, journalRecord } from './durability/journal-record.js'
-import { Quarantine, type QuarantineEntry } from './durability/quarantine.js'
-import { readFrames } from './durability/record-reader.js'
-import type { ChangeSink, Column, Columns, Entity, Row, RowInit, RowState } from './entity/index.js'
-import { EPOCH_COLUMN, encodeKey, ROW_STATE, rowId, rowState, VERSION_COLUMN } from './entity/index.js'
-import {
-  StorageBadConfig,
-  StorageBadValue,
-  StorageNotRunning,
-  StorageStaleEpoch,
-  StorageUnavailable,
-} from './errors.js'
+import { Journal } from './durability/journal.js'
+import { journalRecord } from './durability/journal-record.js'
+import { Quarantine } from './durability/quarantine.js'
+import { replayJournal } from './durability/replay-journal.js'
+import type { ChangeSink, Columns, Entity, Row, RowInit, RowState } from './entity/index.js'
+import { encodeKey, keyToDb, ROW_STATE, rowId, rowState } from './entity/index.js'
+import { StorageBadConfig, StorageBadValue, StorageNotRunning, StorageUnavailable } from './errors.js'
 import { BatchWriter, emptyOutcome, mergeOutcome, type WriteOutcome } from './flush/batch-writer.js'
 import { Lane } from './flush/lane.js'
 import { takeDirty } from './flush/take-dirty.js'
-import { type StorageLogger, silentLogger } from './logger.js'
+import type { StorageLogger } from './logger.js'
 import { ownScheduler, type Scheduler, type TimerHandle } from './scheduler.js'
+import { loadRow } from './sql/load-row.js'
 import { prepareSchema } from './sql/prepare-schema.js'
 import { databaseName } from './sql/schema.js'
-import { keyInSql, q } from './sql/upsert.js'
-import type { StorageAlert } from './storage-alert.js'
+import { type ResolvedStorageOptions, resolveOptions, type StorageOptions } from './storage-options.js'
+import type { StartupReplay, StorageStats } from './storage-stats.js'
 
-export interface StorageOptions {
-  /** mysql://user:pass@host:port of the server. */
-  url: string
-  /** Service name and machine id give the database name `<service>_<machineId>`. */
-  service: string
-  machineId: number | string
-  /** `single` (default) creates database and tables; `cluster` only verifies them. */
-  mode?: 'single' | 'cluster'
-  entities: readonly Entity<Columns>[]
-  /** Journal, dump and error files go to `<dataDir>/<database>/`. */
-  dataDir: string
-  /** Owner epoch written with every row unless load/create says otherwise. Default 0. */
-  epoch?: number
-  /** Periodic flush interval. Default 1000 ms. */
-  flushIntervalMs?: number
-  /** Rows per multi-row upsert. Default 500. */
-  batchRows?: number
-  /**
-   * A write batch (with its retries) that gets no answer within this long
-   * counts as an outage: it goes to the dump file and later batches follow
-   * it there until the database answers again. This is what catches a hung
-   * database (TCP open, no answer), which would otherwise hold every flush
-   * for each retry's query and connect timeouts. Default 5000 ms.
-   */
-  writeDeadlineMs?: number
-  /** While writes wait in the dump file, how often to check the database is back. Default 1000 ms. */
-  probeIntervalMs?: number
-  journal?: JournalOptions
-  db?: Omit<DbOptions, 'url' | 'database' | 'createDatabase'>
-  logger?: StorageLogger
-  /** Wall clock, for timestamps in dump records. */
-  now?: () => number
-  /**
-   * Timer wheel for the flush, probe and journal sync timers (a service
-   * passes its `ctx.timers`; a test, a wheel on a ManualClock). Default: a
-   * wheel of its own on the system clock.
-   */
-  timers?: Scheduler
-  /** Told of every {@link StorageAlert} (also logged). */
-  onAlert?: (alert: StorageAlert) => void
-}
+export type { StorageOptions } from './storage-options.js'
+export type { StartupReplay, StorageStats } from './storage-stats.js'
 
 export interface FlushResult extends WriteOutcome {
   /** Batches (statements before any split) sent or dumped. */
   batches: number
-}
-
-export interface StorageStats {
-  database: string
-  queries: Record<StatementClass, ClassStats>
-  /** Field assignments that marked a column dirty, since start. */
-  dirtyMarks: number
-  /** Rows with unflushed changes now. */
-  dirtyRows: number
-  loadedRows: number
-  flushes: number
-  rowsLanded: number
-  rowsDumped: number
-  rowsErrored: number
-  /**
-   * Rows the database refused (stale owner epoch, version conflict) on any
-   * path: live flush, unload, journal or dump replay. Each is in the error
-   * dump and the log.
-   */
-  rowsRejected: number
-  /** Replayed rows the database already held at a newer version of the same owner (nothing lost). */
-  rowsSuperseded: number
-  /** Batches split because they exceeded the server's max_allowed_packet. */
-  packetSplits: number
-  /** Records in the dump file waiting for the database. */
-  dumpPending: number
-  /** Journal segments on disk, their bytes and the records written to them since start. */
-  journalBytes: number
-  journalRecords: number
-  journalSegments: number
-  /** Unreadable ranges of journal or dump files moved to the quarantine since start. */
-  quarantined: number
-}
-
-/** What start() found on disk and replayed (also logged at start-up). */
-export interface StartupReplay {
-  /** Dump file records replayed, the rows they held, and how long it took. */
-  dumpRecords: number
-  dumpRows: number
-  dumpMs: number
-  /** Journal records and segments replayed, the rows they folded into, and how long it took. */
-  journalRecords: number
-  journalSegments: number
-  journalRows: number
-  journalMs: number
 }
 
 type State = 'new' | 'starting' | 'running' | 'stopping' | 'stopped'
@@ -131,9 +42,9 @@ type State = 'new' | 'starting' | 'running' | 'stopping' | 'stopped'
 export class Storage implements ChangeSink {
   readonly database: string
   readonly dir: string
-  private readonly opts: StorageOptions
+  private readonly opts: ResolvedStorageOptions
   private readonly logger: StorageLogger
-  private readonly now: () => number
+  private readonly alerts: AlertSink
   private readonly entities = new Map<string, Entity<Columns>>()
   private readonly metrics = new QueryMetrics()
   private readonly lane = new Lane()
@@ -145,6 +56,7 @@ export class Storage implements ChangeSink {
   private readonly quarantine: Quarantine
   private readonly timers: Scheduler
   private readonly stopTimers: () => void
+  private stopped: Promise<void> | undefined
   private db: DbClient | undefined
   private dump: DumpFile | undefined
   private errors: ErrorDump | undefined
@@ -164,28 +76,15 @@ export class Storage implements ChangeSink {
     journalMs: 0,
   }
 
-  constructor(opts: StorageOptions) {
+  constructor(options: StorageOptions) {
+    const opts = resolveOptions(options)
     this.opts = opts
-    this.logger = opts.logger ?? silentLogger
-    this.now = opts.now ?? Date.now
+    this.logger = opts.logger
     this.database = databaseName(opts.service, opts.machineId)
     for (const e of opts.entities) {
       if (this.entities.has(e.table)) throw new StorageBadConfig(`two entities use table ${e.table}`)
       this.entities.set(e.table, e)
     }
-    if ((opts.batchRows ?? 500) < 1) throw new StorageBadConfig('batchRows must be >= 1')
-    const journal = {
-      mode: opts.journal?.mode ?? 'write',
-      syncIntervalMs: opts.journal?.syncIntervalMs ?? 100,
-      segmentRecords: opts.journal?.segmentRecords ?? 65_536,
-      alertBytes: opts.journal?.alertBytes ?? 64 * 1024 * 1024,
-    }
-    if (!['always', 'write', 'interval', 'off'].includes(journal.mode))
-      throw new StorageBadConfig(`journal mode ${journal.mode}`)
-    if (!(journal.syncIntervalMs > 0))
-      throw new StorageBadConfig(`journal syncIntervalMs ${journal.syncIntervalMs}`)
-    if (!(journal.segmentRecords >= 1))
-      throw new StorageBadConfig(`journal segmentRecords ${journal.segmentRecords}`)
     this.dir = path.join(opts.dataDir, this.database)
     if (opts.timers) {
       this.timers = opts.timers
@@ -195,11 +94,14 @@ export class Storage implements ChangeSink {
       this.timers = own.timers
       this.stopTimers = own.stop
     }
-    this.journal = new Journal(this.dir, journal, this.timers, (firing, size) =>
-      this.journalAlert(firing, size, journal.alertBytes),
+    this.alerts = new AlertSink(this.database, this.logger, opts.onAlert)
+    this.journal = new Journal(this.dir, opts.journal, this.timers, (firing, size) =>
+      this.alerts.journalSize(firing, size, opts.journal.alertBytes),
     )
     this.journaling = this.journal.mode !== 'off'
-    this.quarantine = new Quarantine(path.join(this.dir, 'quarantine'), this.now, (e) => this.quarantined(e))
+    this.quarantine = new Quarantine(path.join(this.dir, 'quarantine'), opts.now, (e) =>
+      this.alerts.quarantined(e),
+    )
   }
 
   /**
@@ -211,7 +113,7 @@ export class Storage implements ChangeSink {
     this.state = 'starting'
     try {
       mkdirSync(this.dir, { recursive: true })
-      const single = (this.opts.mode ?? 'single') === 'single'
+      const single = this.opts.mode === 'single'
       this.db = await DbClient.open(
         { ...this.opts.db, url: this.opts.url, database: this.database, createDatabase: single },
         this.metrics,
@@ -227,8 +129,8 @@ export class Storage implements ChangeSink {
         this.errors,
         this.quarantine,
         this.logger,
-        this.now,
-        this.opts.writeDeadlineMs ?? 5000,
+        this.opts.now,
+        this.opts.writeDeadlineMs,
       )
       const t0 = performance.now()
       const dump = await this.writer.replayDump()
@@ -239,8 +141,8 @@ export class Storage implements ChangeSink {
       this.journal.open()
       this.state = 'running'
       this.handles.push(
-        this.timers.every(this.opts.flushIntervalMs ?? 1000, () => this.periodicFlush()),
-        this.timers.every(this.opts.probeIntervalMs ?? 1000, () => this.probe()),
+        this.timers.every(this.opts.flushIntervalMs, () => this.periodicFlush()),
+        this.timers.every(this.opts.probeIntervalMs, () => this.probe()),
       )
     } catch (err) {
       await this.db?.close()
@@ -256,7 +158,7 @@ export class Storage implements ChangeSink {
   create<C extends Columns>(entity: Entity<C>, init: RowInit<C>, opts?: { epoch?: number }): Row<C> {
     this.assertRunning()
     this.assertEntity(entity)
-    const row = entity.build(init, opts?.epoch ?? this.opts.epoch ?? 0)
+    const row = entity.build(init, opts?.epoch ?? this.opts.epoch)
     const s = row[ROW_STATE]
     if (this.rows.has(s.id))
       throw new StorageBadValue(entity.name, entity.primaryKey.join(','), `row ${s.key} is already loaded`)
@@ -286,15 +188,13 @@ export class Storage implements ChangeSink {
   ): Promise<Row<C> | undefined> {
     this.assertRunning()
     this.assertEntity(entity)
-    const keyDb = this.keyToDb(entity, key)
+    const keyDb = keyToDb(entity, key)
     const id = rowId(entity.table, encodeKey(keyDb))
     const cached = this.rows.get(id)
     if (cached) return cached as Row<C>
     let p = this.loading.get(id)
     if (!p) {
-      p = this.fetch(entity, keyDb, opts?.epoch ?? this.opts.epoch ?? 0).finally(() =>
-        this.loading.delete(id),
-      )
+      p = this.fetch(entity, keyDb, opts?.epoch ?? this.opts.epoch).finally(() => this.loading.delete(id))
       this.loading.set(id, p)
     }
     const row = await p
@@ -339,8 +239,21 @@ export class Storage implements ChangeSink {
     if (bad) throw bad.error
   }
 
-  /** Final flush, then close. Whatever cannot be written stays in the dump file for the next start. */
-  async stop(): Promise<void> {
+  /**
+   * Final flush, then close. Whatever cannot be written stays in the dump
+   * file for the next start. Every caller gets the same promise.
+   */
+  stop(): Promise<void> {
+    this.stopped ??= this.close()
+    return this.stopped
+  }
+
+  private async close(): Promise<void> {
+    if (this.state === 'new') {
+      this.stopTimers()
+      this.state = 'stopped'
+      return
+    }
     if (this.state !== 'running') return
     this.state = 'stopping'
     for (const h of this.handles) this.timers.cancel(h)
@@ -429,7 +342,7 @@ export class Storage implements ChangeSink {
 
   private async writeStates(states: RowState[]): Promise<FlushResult> {
     const writer = this.writer as BatchWriter
-    const batches = takeDirty(states, this.opts.batchRows ?? 500)
+    const batches = takeDirty(states, this.opts.batchRows)
     const out: FlushResult = { ...emptyOutcome(), batches: batches.length }
     for (const b of batches) mergeOutcome(out, await writer.write(b.spec, b.meta))
     for (const r of out.rejected) {
@@ -444,111 +357,35 @@ export class Storage implements ChangeSink {
   }
 
   private async fetch(entity: Entity<Columns>, keyDb: unknown[], epoch: number): Promise<object | undefined> {
-    const db = this.db as DbClient
     if (this.dump?.hasData) {
       // Older writes of this row may be waiting in the dump: reading the
       // database now could return stale data.
       const replayed = await this.lane.run(() => (this.writer as BatchWriter).replayDump())
       if (!replayed) throw new StorageUnavailable('writes are waiting in the dump file')
     }
-    const where = keyInSql(entity.primaryKey, [keyDb])
-    if (epoch > 0) {
-      await db.query(
-        `UPDATE ${q(entity.table)} SET ${q(EPOCH_COLUMN)} = ? WHERE ${where.sql} AND ${q(EPOCH_COLUMN)} < ?`,
-        [epoch, ...where.params, epoch],
-      )
-    }
-    const cols = [...entity.columnNames, VERSION_COLUMN, EPOCH_COLUMN].map(q).join(',')
-    const rows = await db.query<RowDataPacket[]>(
-      `SELECT ${cols} FROM ${q(entity.table)} WHERE ${where.sql}`,
-      where.params,
-    )
-    const raw = rows[0]
-    if (!raw) return undefined
-    const rowEpoch = Number(raw[EPOCH_COLUMN])
-    if (rowEpoch > epoch) throw new StorageStaleEpoch(entity.name, encodeKey(keyDb), epoch, rowEpoch)
-    return entity.fromDb(raw, Number(raw[VERSION_COLUMN]), epoch)
+    return loadRow(this.db as DbClient, entity, keyDb, epoch)
   }
 
-  /**
-   * Replay the journal segments a previous run left, oldest first, each
-   * streamed from disk and folded on its own (memory bounded by one
-   * segment), then delete them: their rows are now in the database, the
-   * dump file or the error dump.
-   */
+  /** Replay what the previous run left in the journal (logged with how much and how fast). */
   private async replayJournal(): Promise<void> {
-    const segments = this.journal.segments()
-    if (segments.length === 0) return
-    const t0 = performance.now()
+    if (this.journal.segments().length === 0) return
     const pks = new Map([...this.entities.values()].map((e) => [e.table, e.primaryKey]))
-    const writer = this.writer as BatchWriter
-    const out = emptyOutcome()
-    let records = 0
-    for (const seg of segments) {
-      const file = this.journal.segmentPath(seg)
-      const fold = new JournalFold(pks)
-      for (const f of readFrames(file, (r) => this.quarantine.keep(file, r.offset, r.length, r.reason))) {
-        const bad = fold.add(f.payload.toString('utf8'))
-        if (bad) this.quarantine.keep(file, f.offset, f.length, bad)
-      }
-      records += fold.records
-      for (const spec of fold.specs(this.opts.batchRows ?? 500))
-        mergeOutcome(out, await writer.write(spec, undefined))
-      this.journal.removeThrough(seg)
-    }
-    const ms = performance.now() - t0
+    const r = await replayJournal(this.journal, pks, this.writer as BatchWriter, this.quarantine, {
+      batchRows: this.opts.batchRows,
+      logger: this.logger,
+    })
     this.replay = {
       ...this.replay,
-      journalRecords: records,
-      journalSegments: segments.length,
-      journalRows: out.landed + out.superseded + out.rejected.length + out.dumped + out.errored,
-      journalMs: ms,
+      journalRecords: r.records,
+      journalSegments: r.segments,
+      journalRows: r.rows,
+      journalMs: r.ms,
     }
-    this.logger.info(
-      {
-        records,
-        segments: segments.length,
-        rows: out.landed,
-        superseded: out.superseded,
-        rejected: out.rejected.length,
-        dumped: out.dumped,
-        errored: out.errored,
-        ms: Math.round(ms),
-        recordsPerSecond: Math.round(records / Math.max(ms / 1000, 1e-3)),
-      },
-      'storage: journal replayed',
-    )
   }
 
   /** What the last start() replayed from the dump file and the journal. */
   get replayed(): StartupReplay {
     return { ...this.replay }
-  }
-
-  private quarantined(e: QuarantineEntry): void {
-    this.logger.error(
-      { file: e.source, offset: e.offset, length: e.length, reason: e.reason, keptAs: e.file },
-      'storage: unreadable record moved to the quarantine',
-    )
-    this.alert({ kind: 'quarantine', database: this.database, ...e })
-  }
-
-  private journalAlert(firing: boolean, size: JournalSize, thresholdBytes: number): void {
-    if (firing)
-      this.logger.warn(
-        { ...size, thresholdBytes },
-        'storage: journal over its alert size (flushes are not keeping up; is the database away?)',
-      )
-    else this.logger.info({ ...size, thresholdBytes }, 'storage: journal back under its alert size')
-    this.alert({ kind: 'journal-size', database: this.database, firing, ...size, thresholdBytes })
-  }
-
-  private alert(a: StorageAlert): void {
-    try {
-      this.opts.onAlert?.(a)
-    } catch (err) {
-      this.logger.error({ err, alert: a.kind }, 'storage: alert hook threw')
-    }
   }
 
   private periodicFlush(): void {
@@ -573,22 +410,6 @@ export class Storage implements ChangeSink {
         this.probing = false
       }
     })()
-  }
-
-  private keyToDb(entity: Entity<Columns>, key: unknown): unknown[] {
-    const values = entity.primaryKey.length === 1 ? [key] : (key as unknown[])
-    if (!Array.isArray(values) || values.length !== entity.primaryKey.length)
-      throw new StorageBadValue(
-        entity.name,
-        entity.primaryKey.join(','),
-        'key does not match the primary key',
-      )
-    return entity.pkIndexes.map((ci, i) => {
-      const c = entity.columnList[ci] as Column
-      const bad = c.check(values[i])
-      if (bad !== undefined) throw new StorageBadValue(entity.name, entity.columnNames[ci] as string, bad)
-      return c.toDb(values[i])
-    })
   }
 
   private assertEntity(entity: Entity<Columns>): void {
