@@ -1,8 +1,10 @@
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
-import { StorageStaleEpoch } from './errors.js'
+import { DumpFile } from './durability/dump-file.js'
+import { frame } from './durability/record-file.js'
+import { StorageStaleEpoch, StorageVersionConflict } from './errors.js'
 import { Player } from './fixtures/entities.js'
 import { Storage } from './storage.js'
 import { sql, type TestDatabase, testDatabase, withDatabase } from './testing/mariadb.js'
@@ -12,9 +14,9 @@ afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c()
 })
 
-/** A storage process of its own (own data dir) on a shared database. */
-async function writer(db: TestDatabase, epoch: number) {
-  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'tessera-fence-'))
+/** A storage process of its own (own data dir unless given) on a shared database. */
+async function writer(db: TestDatabase, epoch: number, opts: { dataDir?: string; errors?: string[] } = {}) {
+  const dataDir = opts.dataDir ?? mkdtempSync(path.join(os.tmpdir(), 'tessera-fence-'))
   const s = new Storage({
     url: db.url,
     service: db.service,
@@ -23,6 +25,7 @@ async function writer(db: TestDatabase, epoch: number) {
     dataDir,
     epoch,
     flushIntervalMs: 60_000,
+    logger: { info() {}, warn() {}, error: (_o, m) => opts.errors?.push(m ?? '') },
   })
   await s.start()
   cleanups.push(async () => {
@@ -104,5 +107,102 @@ describe('owner epochs', () => {
     expect(await sql(withDatabase(db.url, db.name), 'SELECT gold, _version, _epoch FROM player')).toEqual([
       { gold: 77, _version: '6', _epoch: '2' },
     ])
+  })
+
+  it('counts, logs and error-dumps a stale owner journal refused at replay, never as landed', async () => {
+    const db = await testDatabase('fj')
+    cleanups.push(() => db.drop())
+    const staleDir = mkdtempSync(path.join(os.tmpdir(), 'tessera-fence-'))
+    cleanups.push(() => rmSync(staleDir, { recursive: true, force: true }))
+    // The stale owner's last change, journaled but never flushed (as after a kill -9).
+    const segment = path.join(staleDir, db.name, 'journal-00000001.log')
+    mkdirSync(path.dirname(segment), { recursive: true })
+    const a = await writer(db, 1)
+    a.create(Player, { id: 1n, gold: 100 })
+    await a.flush()
+    const b = await writer(db, 2)
+    const pb = await b.load(Player, 1n)
+    if (!pb) throw new Error('row missing')
+    pb.gold = 200
+    await b.flush()
+    writeFileSync(segment, frame(['["player",[{"$b":"1"}],1,2,"gold",1]']))
+    const errors: string[] = []
+    const again = await writer(db, 1, { dataDir: staleDir, errors })
+    expect(again.replayed.journalRecords).toBe(1)
+    expect(again.stats().rowsLanded).toBe(0)
+    expect(again.stats().rowsRejected).toBe(1)
+    expect(errors.some((m) => /refused/.test(m))).toBe(true)
+    const dumped = readFileSync(path.join(again.dir, 'errors.log'), 'utf8').trim().split('\n')
+    expect(dumped).toHaveLength(1)
+    expect(JSON.parse(dumped[0] as string).error.code).toBe('STORAGE_STALE_EPOCH')
+    expect(await sql(withDatabase(db.url, db.name), 'SELECT gold, _epoch FROM player')).toEqual([
+      { gold: 200, _epoch: '2' },
+    ])
+  })
+
+  it('counts a stale owner dump file refused at replay as rejected', async () => {
+    const db = await testDatabase('fd')
+    cleanups.push(() => db.drop())
+    const staleDir = mkdtempSync(path.join(os.tmpdir(), 'tessera-fence-'))
+    cleanups.push(() => rmSync(staleDir, { recursive: true, force: true }))
+    const b = await writer(db, 2)
+    b.create(Player, { id: 4n, gold: 40 })
+    await b.flush()
+    mkdirSync(path.join(staleDir, db.name), { recursive: true })
+    const dump = new DumpFile(path.join(staleDir, db.name, 'dump.log'))
+    dump.append({ table: 'player', primaryKey: ['id'], columns: ['id', 'gold'], rows: [[4n, 1, 9, 1]] }, 0)
+    await dump.close()
+    const again = await writer(db, 1, { dataDir: staleDir })
+    expect(again.replayed.dumpRecords).toBe(1)
+    expect(again.stats()).toMatchObject({ rowsLanded: 0, rowsRejected: 1, dumpPending: 0 })
+    expect(await sql(withDatabase(db.url, db.name), 'SELECT gold FROM player')).toEqual([{ gold: 40 }])
+  })
+
+  it('reports STORAGE_VERSION_CONFLICT, not landed, when another writer of the same epoch holds the same version', async () => {
+    const db = await testDatabase('fc')
+    cleanups.push(() => db.drop())
+    const a = await writer(db, 0)
+    const b = await writer(db, 0)
+    a.create(Player, { id: 8n, gold: 1 })
+    await a.flush()
+    const pa = await a.load(Player, 8n)
+    const pb = await b.load(Player, 8n)
+    if (!pa || !pb) throw new Error('row missing')
+    pa.gold = 10
+    pb.gold = 20
+    expect((await b.flush()).landed).toBe(1)
+    // Same epoch, same next version (2): the fence keeps b's row.
+    const r = await a.flush()
+    expect(r.landed).toBe(0)
+    expect(StorageVersionConflict.is(r.rejected[0]?.error)).toBe(true)
+    expect(a.stats().rowsRejected).toBe(1)
+    expect(await sql(withDatabase(db.url, db.name), 'SELECT gold, _version FROM player')).toEqual([
+      { gold: 20, _version: '2' },
+    ])
+  })
+
+  it('still reports landed for a replay of what the database already holds, and a same-version difference as a conflict', async () => {
+    const db = await testDatabase('fl')
+    cleanups.push(() => db.drop())
+    const a = await writer(db, 0)
+    a.create(Player, { id: 2n, gold: 5, name: 'Ann' })
+    await a.flush()
+    /** A fresh data dir holding one journal segment with this record. */
+    const journalDir = (record: string) => {
+      const dir = mkdtempSync(path.join(os.tmpdir(), 'tessera-fence-'))
+      mkdirSync(path.join(dir, db.name))
+      writeFileSync(path.join(dir, db.name, 'journal-00000001.log'), frame([record]))
+      return dir
+    }
+    // A journal whose flush landed but was not deleted (kill -9 in between): version 1 again, same values.
+    const again = await writer(db, 0, {
+      dataDir: journalDir('["player",[{"$b":"2"}],0,1,"gold",5,"name","Ann"]'),
+    })
+    expect(again.stats()).toMatchObject({ rowsLanded: 1, rowsRejected: 0 })
+    // Same version, a value differing only in case: a conflict, not "landed" (the collation calls them equal).
+    const third = await writer(db, 0, {
+      dataDir: journalDir('["player",[{"$b":"2"}],0,1,"gold",5,"name","ann"]'),
+    })
+    expect(third.stats()).toMatchObject({ rowsLanded: 0, rowsRejected: 1 })
   })
 })

@@ -79,3 +79,36 @@ describe('MariaDB stopped for 20 s during steady writes', () => {
     expect(errors).toEqual([])
   })
 })
+
+describe('a batch over max_allowed_packet', () => {
+  it('is split in halves until it fits, every row lands, and the split is logged once and counted', async () => {
+    const [before] = await sql<{ v: string }[]>(server.url, 'SELECT @@GLOBAL.max_allowed_packet AS v')
+    await sql(server.url, 'SET GLOBAL max_allowed_packet = 16384')
+    try {
+      const warnings: string[] = []
+      const storage = new Storage({
+        url: server.url,
+        service: 'packet',
+        machineId: 1,
+        dataDir,
+        entities: [Player],
+        flushIntervalMs: 60_000,
+        logger: { info() {}, warn: (_o, m) => warnings.push(m ?? ''), error() {} },
+      })
+      await storage.start()
+      // 500 rows of about 100 bytes each in one statement: ~50 KB, over 16 KiB.
+      for (let i = 1; i <= 500; i++)
+        storage.create(Player, { id: BigInt(i), name: 'n'.repeat(16), note: 'x'.repeat(60) })
+      const r = await storage.flush()
+      expect(r.landed).toBe(500)
+      expect(r.errored).toBe(0)
+      expect(storage.stats().packetSplits).toBeGreaterThan(0)
+      expect(warnings.filter((w) => w.includes('max_allowed_packet'))).toHaveLength(1)
+      await storage.stop()
+      const q = (s: string) => sql<Record<string, string>[]>(withDatabase(server.url, 'packet_1'), s)
+      expect(await q('SELECT COUNT(*) AS n FROM player')).toEqual([{ n: '500' }])
+    } finally {
+      await sql(server.url, `SET GLOBAL max_allowed_packet = ${Number(before?.v)}`)
+    }
+  })
+})

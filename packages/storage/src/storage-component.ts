@@ -14,10 +14,20 @@ export const storageConfigSchema = z.strictObject({
   mode: z.enum(['single', 'cluster']).default('single'),
   flushIntervalMs: z.number().int().positive().default(1000),
   batchRows: z.number().int().positive().default(500),
+  /** A write batch with no answer in this long counts as an outage (dump file, probe, replay). */
+  writeDeadlineMs: z.number().int().positive().default(5000),
   journal: z
     .strictObject({
       mode: z.enum(['always', 'write', 'interval', 'off']).default('write'),
       syncIntervalMs: z.number().int().positive().default(100),
+      /** Records per journal segment (bounds replay memory). */
+      segmentRecords: z.number().int().positive().default(65_536),
+      /** Journal bytes on disk that raise the journal-size alert (a log line at warn). */
+      alertBytes: z
+        .number()
+        .int()
+        .positive()
+        .default(64 * 1024 * 1024),
     })
     .prefault({}),
 })
@@ -63,8 +73,10 @@ export class StorageComponent {
       dataDir: path.resolve(config.app.dataDir, 'storage'),
       flushIntervalMs: config.storage.flushIntervalMs,
       batchRows: config.storage.batchRows,
+      writeDeadlineMs: config.storage.writeDeadlineMs,
       journal: config.storage.journal,
       logger: logger.child({ component: 'storage' }),
+      timers: this.ctx.timers,
     })
     this.unregister = registerStorageMetrics(this.ctx.metrics, this._storage)
   }

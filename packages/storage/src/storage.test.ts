@@ -5,6 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { rowValues } from './entity/index.js'
 import { Event, Player } from './fixtures/entities.js'
 import { Storage, type StorageOptions } from './storage.js'
+import type { StorageAlert } from './storage-alert.js'
 import { sql, type TestDatabase, testDatabase, withDatabase } from './testing/mariadb.js'
 
 const cleanups: (() => Promise<void> | void)[] = []
@@ -133,6 +134,13 @@ describe('Storage', () => {
       p.name = 'x'.repeat(17)
     }).toThrow('player.name: string of 17 characters is longer than varchar(16)')
     expect(() => {
+      p.name = 'a\uD800b'
+    }).toThrow('player.name: lone UTF-16 surrogate U+D800 at index 1 has no UTF-8 form')
+    expect(() => {
+      p.note = '\uDFFF'
+    }).toThrow('player.note: lone UTF-16 surrogate U+DFFF at index 0')
+    p.name = 'ok \u{1F600}' // a pair is fine
+    expect(() => {
       p.gold = 1.5
     }).toThrow('player.gold: expected an integer')
     expect(() => storage.create(Player, { id: -1n })).toThrow(
@@ -147,7 +155,7 @@ describe('Storage', () => {
       expect((err as { code?: string }).code).toBe('STORAGE_BAD_VALUE')
     }
     const before = storage.stats().queries.insert.count
-    expect(storage.stats().dirtyMarks).toBe(7)
+    expect(storage.stats().dirtyMarks).toBe(8)
     await storage.flush()
     expect(storage.stats().queries.insert.count).toBe(before + 1)
   })
@@ -189,5 +197,36 @@ describe('Storage', () => {
     expect(s.insert.minMs).toBeLessThanOrEqual(s.insert.avgMs)
     expect(s.insert.avgMs).toBeLessThanOrEqual(s.insert.maxMs)
     expect(s.select.qps).toBeGreaterThan(0)
+  })
+
+  it('raises the journal-size alert through onAlert when the journal passes alertBytes, and clears it at flush', async () => {
+    const alerts: StorageAlert[] = []
+    const { storage } = await open({ journal: { alertBytes: 7000 }, onAlert: (a) => alerts.push(a) })
+    const p = storage.create(Player, { id: 1n })
+    for (let i = 0; i < 100; i++) p.gold = i
+    expect(alerts).toHaveLength(0)
+    for (let i = 100; i < 200; i++) p.gold = i
+    expect(alerts).toEqual([
+      expect.objectContaining({
+        kind: 'journal-size',
+        firing: true,
+        thresholdBytes: 7000,
+        database: storage.database,
+      }),
+    ])
+    expect(storage.stats().journalBytes).toBeGreaterThan(7000)
+    await storage.flush()
+    expect(alerts[1]).toEqual(expect.objectContaining({ kind: 'journal-size', firing: false }))
+    expect(storage.stats().journalBytes).toBe(0)
+  })
+
+  it('stop() returns one promise to every caller, and a second stop waits for the first', async () => {
+    const { storage } = await open()
+    storage.create(Player, { id: 3n })
+    const a = storage.stop()
+    const b = storage.stop()
+    expect(b).toBe(a)
+    await b
+    expect(storage.stats().rowsLanded).toBe(1)
   })
 })

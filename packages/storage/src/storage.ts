@@ -1,74 +1,34 @@
 import { mkdirSync } from 'node:fs'
 import path from 'node:path'
-import type { RowDataPacket } from 'mysql2/promise'
-import { DbClient, type DbOptions } from './db/db-client.js'
-import { type ClassStats, QueryMetrics, type StatementClass } from './db/query-metrics.js'
+import { AlertSink } from './alert-sink.js'
+import { DbClient } from './db/db-client.js'
+import { QueryMetrics } from './db/query-metrics.js'
 import { DumpFile } from './durability/dump-file.js'
 import { ErrorDump } from './durability/error-dump.js'
-import { Journal, type JournalOptions } from './durability/journal.js'
-import type { ChangeSink, Column, Columns, Entity, Row, RowInit, RowState } from './entity/index.js'
-import { EPOCH_COLUMN, encodeValue, ROW_STATE, rowState, VERSION_COLUMN } from './entity/index.js'
-import {
-  StorageBadConfig,
-  StorageBadValue,
-  StorageNotRunning,
-  StorageStaleEpoch,
-  StorageUnavailable,
-} from './errors.js'
+import { Journal } from './durability/journal.js'
+import { journalRecord } from './durability/journal-record.js'
+import { Quarantine } from './durability/quarantine.js'
+import { replayJournal } from './durability/replay-journal.js'
+import type { ChangeSink, Columns, Entity, Row, RowInit, RowState } from './entity/index.js'
+import { encodeKey, keyToDb, ROW_STATE, rowId, rowState } from './entity/index.js'
+import { StorageBadConfig, StorageBadValue, StorageNotRunning, StorageUnavailable } from './errors.js'
 import { BatchWriter, emptyOutcome, mergeOutcome, type WriteOutcome } from './flush/batch-writer.js'
-import { journalPayload, planJournalReplay, takeDirty } from './flush/build-specs.js'
 import { Lane } from './flush/lane.js'
-import { type StorageLogger, silentLogger } from './logger.js'
+import { takeDirty } from './flush/take-dirty.js'
+import type { StorageLogger } from './logger.js'
+import { ownScheduler, type Scheduler, type TimerHandle } from './scheduler.js'
+import { loadRow } from './sql/load-row.js'
 import { prepareSchema } from './sql/prepare-schema.js'
 import { databaseName } from './sql/schema.js'
-import { keyInSql, q } from './sql/upsert.js'
+import { type ResolvedStorageOptions, resolveOptions, type StorageOptions } from './storage-options.js'
+import type { StartupReplay, StorageStats } from './storage-stats.js'
 
-export interface StorageOptions {
-  /** mysql://user:pass@host:port of the server. */
-  url: string
-  /** Service name and machine id give the database name `<service>_<machineId>`. */
-  service: string
-  machineId: number | string
-  /** `single` (default) creates database and tables; `cluster` only verifies them. */
-  mode?: 'single' | 'cluster'
-  entities: readonly Entity<Columns>[]
-  /** Journal, dump and error files go to `<dataDir>/<database>/`. */
-  dataDir: string
-  /** Owner epoch written with every row unless load/create says otherwise. Default 0. */
-  epoch?: number
-  /** Periodic flush interval. Default 1000 ms. */
-  flushIntervalMs?: number
-  /** Rows per multi-row upsert. Default 500. */
-  batchRows?: number
-  /** While writes wait in the dump file, how often to check the database is back. Default 1000 ms. */
-  probeIntervalMs?: number
-  journal?: JournalOptions
-  db?: Omit<DbOptions, 'url' | 'database' | 'createDatabase'>
-  logger?: StorageLogger
-  /** Wall clock, for timestamps in dump records. */
-  now?: () => number
-}
+export type { StorageOptions } from './storage-options.js'
+export type { StartupReplay, StorageStats } from './storage-stats.js'
 
 export interface FlushResult extends WriteOutcome {
   /** Batches (statements before any split) sent or dumped. */
   batches: number
-}
-
-export interface StorageStats {
-  database: string
-  queries: Record<StatementClass, ClassStats>
-  /** Field assignments that marked a column dirty, since start. */
-  dirtyMarks: number
-  /** Rows with unflushed changes now. */
-  dirtyRows: number
-  loadedRows: number
-  flushes: number
-  rowsLanded: number
-  rowsDumped: number
-  rowsErrored: number
-  rowsRejected: number
-  /** Records in the dump file waiting for the database. */
-  dumpPending: number
 }
 
 type State = 'new' | 'starting' | 'running' | 'stopping' | 'stopped'
@@ -82,9 +42,9 @@ type State = 'new' | 'starting' | 'running' | 'stopping' | 'stopped'
 export class Storage implements ChangeSink {
   readonly database: string
   readonly dir: string
-  private readonly opts: StorageOptions
+  private readonly opts: ResolvedStorageOptions
   private readonly logger: StorageLogger
-  private readonly now: () => number
+  private readonly alerts: AlertSink
   private readonly entities = new Map<string, Entity<Columns>>()
   private readonly metrics = new QueryMetrics()
   private readonly lane = new Lane()
@@ -93,29 +53,55 @@ export class Storage implements ChangeSink {
   private readonly dirty = new Set<RowState>()
   private readonly journal: Journal
   private readonly journaling: boolean
+  private readonly quarantine: Quarantine
+  private readonly timers: Scheduler
+  private readonly stopTimers: () => void
+  private stopped: Promise<void> | undefined
   private db: DbClient | undefined
   private dump: DumpFile | undefined
   private errors: ErrorDump | undefined
   private writer: BatchWriter | undefined
   private state: State = 'new'
-  private timers: NodeJS.Timeout[] = []
+  private handles: TimerHandle[] = []
   private probing = false
   private flushQueued: Promise<FlushResult> | undefined
-  private counts = { dirtyMarks: 0, flushes: 0, landed: 0, dumped: 0, errored: 0, rejected: 0 }
+  private counts = { dirtyMarks: 0, flushes: 0 }
+  private replay: StartupReplay = {
+    dumpRecords: 0,
+    dumpRows: 0,
+    dumpMs: 0,
+    journalRecords: 0,
+    journalSegments: 0,
+    journalRows: 0,
+    journalMs: 0,
+  }
 
-  constructor(opts: StorageOptions) {
+  constructor(options: StorageOptions) {
+    const opts = resolveOptions(options)
     this.opts = opts
-    this.logger = opts.logger ?? silentLogger
-    this.now = opts.now ?? Date.now
+    this.logger = opts.logger
     this.database = databaseName(opts.service, opts.machineId)
     for (const e of opts.entities) {
       if (this.entities.has(e.table)) throw new StorageBadConfig(`two entities use table ${e.table}`)
       this.entities.set(e.table, e)
     }
-    if ((opts.batchRows ?? 500) < 1) throw new StorageBadConfig('batchRows must be >= 1')
     this.dir = path.join(opts.dataDir, this.database)
-    this.journal = new Journal(this.dir, opts.journal)
+    if (opts.timers) {
+      this.timers = opts.timers
+      this.stopTimers = () => {}
+    } else {
+      const own = ownScheduler()
+      this.timers = own.timers
+      this.stopTimers = own.stop
+    }
+    this.alerts = new AlertSink(this.database, this.logger, opts.onAlert)
+    this.journal = new Journal(this.dir, opts.journal, this.timers, (firing, size) =>
+      this.alerts.journalSize(firing, size, opts.journal.alertBytes),
+    )
     this.journaling = this.journal.mode !== 'off'
+    this.quarantine = new Quarantine(path.join(this.dir, 'quarantine'), opts.now, (e) =>
+      this.alerts.quarantined(e),
+    )
   }
 
   /**
@@ -127,26 +113,42 @@ export class Storage implements ChangeSink {
     this.state = 'starting'
     try {
       mkdirSync(this.dir, { recursive: true })
-      const single = (this.opts.mode ?? 'single') === 'single'
+      const single = this.opts.mode === 'single'
       this.db = await DbClient.open(
         { ...this.opts.db, url: this.opts.url, database: this.database, createDatabase: single },
         this.metrics,
         this.logger,
+        this.timers,
       )
       await prepareSchema(this.db, [...this.entities.values()], single, this.logger)
       this.dump = new DumpFile(path.join(this.dir, 'dump.log'))
       this.errors = new ErrorDump(path.join(this.dir, 'errors.log'))
-      this.writer = new BatchWriter(this.db, this.dump, this.errors, this.logger, this.now)
-      await this.writer.replayDump()
+      this.writer = new BatchWriter(
+        this.db,
+        this.dump,
+        this.errors,
+        this.quarantine,
+        this.logger,
+        this.opts.now,
+        this.opts.writeDeadlineMs,
+      )
+      const t0 = performance.now()
+      const dump = await this.writer.replayDump()
+      this.replay.dumpMs = performance.now() - t0
+      this.replay.dumpRecords = dump?.records ?? 0
+      this.replay.dumpRows = (dump?.landed ?? 0) + (dump?.errored ?? 0)
       await this.replayJournal()
       this.journal.open()
       this.state = 'running'
-      this.every(this.opts.flushIntervalMs ?? 1000, () => this.periodicFlush())
-      this.every(this.opts.probeIntervalMs ?? 1000, () => this.probe())
+      this.handles.push(
+        this.timers.every(this.opts.flushIntervalMs, () => this.periodicFlush()),
+        this.timers.every(this.opts.probeIntervalMs, () => this.probe()),
+      )
     } catch (err) {
       await this.db?.close()
-      this.journal.close()
-      this.dump?.close()
+      await this.journal.close()
+      await this.dump?.close()
+      this.stopTimers()
       this.state = 'stopped'
       throw err
     }
@@ -156,22 +158,18 @@ export class Storage implements ChangeSink {
   create<C extends Columns>(entity: Entity<C>, init: RowInit<C>, opts?: { epoch?: number }): Row<C> {
     this.assertRunning()
     this.assertEntity(entity)
-    const row = entity.build(init, opts?.epoch ?? this.opts.epoch ?? 0)
+    const row = entity.build(init, opts?.epoch ?? this.opts.epoch)
     const s = row[ROW_STATE]
-    const id = `${entity.table}\u0000${s.key}`
-    if (this.rows.has(id))
+    if (this.rows.has(s.id))
       throw new StorageBadValue(entity.name, entity.primaryKey.join(','), `row ${s.key} is already loaded`)
-    this.rows.set(id, row)
+    this.rows.set(s.id, row)
     s.sink = this
     this.dirty.add(s)
     this.counts.dirtyMarks += s.dirtyCount
     if (this.journaling)
-      this.journal.append(
-        journalPayload(
-          s,
-          s.entity.columnNames.map((_c, i) => i),
-          encodeValue,
-        ),
+      this.journalChange(
+        s,
+        s.entity.columnNames.map((_c, i) => i),
       )
     return row
   }
@@ -190,15 +188,13 @@ export class Storage implements ChangeSink {
   ): Promise<Row<C> | undefined> {
     this.assertRunning()
     this.assertEntity(entity)
-    const keyDb = this.keyToDb(entity, key)
-    const id = `${entity.table}\u0000${encodeValue(keyDb)}`
+    const keyDb = keyToDb(entity, key)
+    const id = rowId(entity.table, encodeKey(keyDb))
     const cached = this.rows.get(id)
     if (cached) return cached as Row<C>
     let p = this.loading.get(id)
     if (!p) {
-      p = this.fetch(entity, keyDb, opts?.epoch ?? this.opts.epoch ?? 0).finally(() =>
-        this.loading.delete(id),
-      )
+      p = this.fetch(entity, keyDb, opts?.epoch ?? this.opts.epoch).finally(() => this.loading.delete(id))
       this.loading.set(id, p)
     }
     const row = await p
@@ -216,6 +212,16 @@ export class Storage implements ChangeSink {
   }
 
   /**
+   * Resolves once every change made before the call is in the journal file
+   * and fdatasync'ed (at once in `always` mode, at the next journal sync in
+   * `write` and `interval`). In `interval` mode a change counts as
+   * acknowledged only after this; see docs/storage.md.
+   */
+  synced(): Promise<void> {
+    return this.journal.synced()
+  }
+
+  /**
    * Write this row's pending changes and forget it (a player logging out).
    * Rejects with the row's error if the database refused it (stale epoch,
    * SQL error); the change is then in the error dump or superseded.
@@ -223,40 +229,55 @@ export class Storage implements ChangeSink {
   async unload(row: object): Promise<void> {
     this.assertRunning()
     const s = rowState(row)
-    const id = `${s.entity.table}\u0000${s.key}`
     const out = await this.lane.run(async () => {
       this.dirty.delete(s)
       return this.writeStates([s])
     })
-    if (this.rows.get(id) === row) this.rows.delete(id)
+    if (this.rows.get(s.id) === row) this.rows.delete(s.id)
     s.sink = undefined
     const bad = out.rejected[0] ?? out.failed[0]
     if (bad) throw bad.error
   }
 
-  /** Final flush, then close. Whatever cannot be written stays in the dump file for the next start. */
-  async stop(): Promise<void> {
+  /**
+   * Final flush, then close. Whatever cannot be written stays in the dump
+   * file for the next start. Every caller gets the same promise.
+   */
+  stop(): Promise<void> {
+    this.stopped ??= this.close()
+    return this.stopped
+  }
+
+  private async close(): Promise<void> {
+    if (this.state === 'new') {
+      this.stopTimers()
+      this.state = 'stopped'
+      return
+    }
     if (this.state !== 'running') return
     this.state = 'stopping'
-    for (const t of this.timers) clearInterval(t)
-    this.timers = []
+    for (const h of this.handles) this.timers.cancel(h)
+    this.handles = []
     try {
       await this.lane.run(async () => {
         await this.flushNow()
-        if ((this.dump?.pending ?? 0) > 0) await this.writer?.replayDump()
+        if (this.dump?.hasData) await this.writer?.replayDump()
       })
     } finally {
-      this.journal.close()
+      await this.journal.close()
       // Everything journaled is now in the database or the dump file.
       if (this.dirty.size === 0) this.journal.removeThrough(Number.MAX_SAFE_INTEGER)
-      this.dump?.close()
+      await this.dump?.close()
       this.errors?.close()
       await this.db?.close()
+      this.stopTimers()
       this.state = 'stopped'
     }
   }
 
   stats(): StorageStats {
+    const j = this.journal.size()
+    const totals = this.writer?.totals
     return {
       database: this.database,
       queries: this.metrics.snapshot(),
@@ -264,11 +285,17 @@ export class Storage implements ChangeSink {
       dirtyRows: this.dirty.size,
       loadedRows: this.rows.size,
       flushes: this.counts.flushes,
-      rowsLanded: this.counts.landed,
-      rowsDumped: this.counts.dumped,
-      rowsErrored: this.counts.errored,
-      rowsRejected: this.counts.rejected,
+      rowsLanded: totals?.landed ?? 0,
+      rowsDumped: totals?.dumped ?? 0,
+      rowsErrored: totals?.errored ?? 0,
+      rowsRejected: totals?.rejected ?? 0,
+      rowsSuperseded: totals?.superseded ?? 0,
+      packetSplits: totals?.packetSplits ?? 0,
       dumpPending: this.dump?.pending ?? 0,
+      journalBytes: j.bytes,
+      journalRecords: j.records,
+      journalSegments: j.segments,
+      quarantined: this.quarantine.count,
     }
   }
 
@@ -282,7 +309,23 @@ export class Storage implements ChangeSink {
   onChange(s: RowState, col: number): void {
     this.counts.dirtyMarks++
     this.dirty.add(s)
-    if (this.journaling) this.journal.append(journalPayload(s, [col], encodeValue))
+    if (this.journaling) this.journalChange(s, [col])
+  }
+
+  private journalChange(s: RowState, cols: readonly number[]): void {
+    this.journal.append(journalRecord(s, cols))
+    if (this.journal.full) this.versionBarrier()
+  }
+
+  /**
+   * Seal a full journal segment without a flush. Every dirty row skips a
+   * version first, so its changes before the barrier (in the sealed segment)
+   * and after it (in the next) carry different versions: replay can then
+   * fold one segment at a time and still write each version whole.
+   */
+  private versionBarrier(): void {
+    for (const s of this.dirty) s.version++
+    this.journal.rotate()
   }
 
   private async flushNow(): Promise<FlushResult> {
@@ -299,69 +342,50 @@ export class Storage implements ChangeSink {
 
   private async writeStates(states: RowState[]): Promise<FlushResult> {
     const writer = this.writer as BatchWriter
-    const batches = takeDirty(states, this.opts.batchRows ?? 500)
+    const batches = takeDirty(states, this.opts.batchRows)
     const out: FlushResult = { ...emptyOutcome(), batches: batches.length }
     for (const b of batches) mergeOutcome(out, await writer.write(b.spec, b.meta))
-    this.counts.landed += out.landed
-    this.counts.dumped += out.dumped
-    this.counts.errored += out.errored
-    this.counts.rejected += out.rejected.length
     for (const r of out.rejected) {
       // The row is no longer ours: refuse further changes and drop it, so a
-      // later load reads the current owner's data.
+      // later load reads the current owner's data. (The writer has logged
+      // the refusal and put it in the error dump.)
+      if (!r.state) continue
       r.state.fenced = r.error
-      this.rows.delete(`${r.state.entity.table}\u0000${r.state.key}`)
-      this.logger.error(
-        { err: r.error, entity: r.state.entity.name, key: r.state.key },
-        'storage: write rejected',
-      )
+      this.rows.delete(r.state.id)
     }
     return out
   }
 
   private async fetch(entity: Entity<Columns>, keyDb: unknown[], epoch: number): Promise<object | undefined> {
-    const db = this.db as DbClient
-    if ((this.dump?.pending ?? 0) > 0) {
+    if (this.dump?.hasData) {
       // Older writes of this row may be waiting in the dump: reading the
       // database now could return stale data.
-      const empty = await this.lane.run(() => (this.writer as BatchWriter).replayDump())
-      if (!empty) throw new StorageUnavailable('writes are waiting in the dump file')
+      const replayed = await this.lane.run(() => (this.writer as BatchWriter).replayDump())
+      if (!replayed) throw new StorageUnavailable('writes are waiting in the dump file')
     }
-    const where = keyInSql(entity.primaryKey, [keyDb])
-    if (epoch > 0) {
-      await db.query(
-        `UPDATE ${q(entity.table)} SET ${q(EPOCH_COLUMN)} = ? WHERE ${where.sql} AND ${q(EPOCH_COLUMN)} < ?`,
-        [epoch, ...where.params, epoch],
-      )
-    }
-    const cols = [...entity.columnNames, VERSION_COLUMN, EPOCH_COLUMN].map(q).join(',')
-    const rows = await db.query<RowDataPacket[]>(
-      `SELECT ${cols} FROM ${q(entity.table)} WHERE ${where.sql}`,
-      where.params,
-    )
-    const raw = rows[0]
-    if (!raw) return undefined
-    const rowEpoch = Number(raw[EPOCH_COLUMN])
-    if (rowEpoch > epoch) throw new StorageStaleEpoch(entity.name, encodeValue(keyDb), epoch, rowEpoch)
-    return entity.fromDb(raw, Number(raw[VERSION_COLUMN]), epoch)
+    return loadRow(this.db as DbClient, entity, keyDb, epoch)
   }
 
+  /** Replay what the previous run left in the journal (logged with how much and how fast). */
   private async replayJournal(): Promise<void> {
-    const { records, segments, badTailBytes } = this.journal.readAll()
-    if (segments.length === 0) return
-    if (badTailBytes > 0)
-      this.logger.warn({ dir: this.dir, badTailBytes }, 'storage: torn tail in journal ignored')
+    if (this.journal.segments().length === 0) return
     const pks = new Map([...this.entities.values()].map((e) => [e.table, e.primaryKey]))
-    const specs = planJournalReplay(records, pks, this.opts.batchRows ?? 500, (r) =>
-      this.logger.error({ record: r }, 'storage: journal record for an unknown table skipped'),
-    )
-    const out = emptyOutcome()
-    for (const spec of specs) mergeOutcome(out, await (this.writer as BatchWriter).write(spec, undefined))
-    this.journal.removeThrough(Math.max(...segments))
-    this.logger.info(
-      { records: records.length, rows: out.landed, dumped: out.dumped },
-      'storage: journal replayed',
-    )
+    const r = await replayJournal(this.journal, pks, this.writer as BatchWriter, this.quarantine, {
+      batchRows: this.opts.batchRows,
+      logger: this.logger,
+    })
+    this.replay = {
+      ...this.replay,
+      journalRecords: r.records,
+      journalSegments: r.segments,
+      journalRows: r.rows,
+      journalMs: r.ms,
+    }
+  }
+
+  /** What the last start() replayed from the dump file and the journal. */
+  get replayed(): StartupReplay {
+    return { ...this.replay }
   }
 
   private periodicFlush(): void {
@@ -375,7 +399,7 @@ export class Storage implements ChangeSink {
   }
 
   private probe(): void {
-    if (this.state !== 'running' || this.probing || (this.dump?.pending ?? 0) === 0) return
+    if (this.state !== 'running' || this.probing || !this.dump?.hasData) return
     this.probing = true
     void (async () => {
       try {
@@ -386,28 +410,6 @@ export class Storage implements ChangeSink {
         this.probing = false
       }
     })()
-  }
-
-  private every(ms: number, fn: () => void): void {
-    const t = setInterval(fn, ms)
-    t.unref()
-    this.timers.push(t)
-  }
-
-  private keyToDb(entity: Entity<Columns>, key: unknown): unknown[] {
-    const values = entity.primaryKey.length === 1 ? [key] : (key as unknown[])
-    if (!Array.isArray(values) || values.length !== entity.primaryKey.length)
-      throw new StorageBadValue(
-        entity.name,
-        entity.primaryKey.join(','),
-        'key does not match the primary key',
-      )
-    return entity.pkIndexes.map((ci, i) => {
-      const c = entity.columnList[ci] as Column
-      const bad = c.check(values[i])
-      if (bad !== undefined) throw new StorageBadValue(entity.name, entity.columnNames[ci] as string, bad)
-      return c.toDb(values[i])
-    })
   }
 
   private assertEntity(entity: Entity<Columns>): void {

@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest'
+import { StorageUnavailable } from '../errors.js'
 import { sql, testDatabase } from '../testing/mariadb.js'
 import { DbClient } from './db-client.js'
 import { classify, QueryMetrics } from './query-metrics.js'
@@ -77,5 +78,20 @@ describe('DbClient', () => {
     await Promise.all([slow, queued])
     await expect(c.query('SELECT SLEEP(2)')).rejects.toThrow(/STORAGE_UNAVAILABLE|timeout/i)
     expect(await c.query('SELECT 3 AS x')).toEqual([{ x: 3 }])
+  })
+
+  it('gives up a call with a deadline as STORAGE_UNAVAILABLE, retries included, however long the statement', async () => {
+    // Long query timeout and many retries: without the deadline this call would wait for SLEEP(3) and return.
+    const { c } = await open({ queryTimeoutMs: 60_000, retry: { attempts: 5 } })
+    const err = await c.query('SELECT SLEEP(3)', [], true, 200).catch((e: unknown) => e)
+    expect(StorageUnavailable.is(err)).toBe(true)
+    expect((err as Error).message).toMatch(/no answer within 200 ms/)
+    expect(await c.query('SELECT 4 AS x', [], true, 5000)).toEqual([{ x: 4 }])
+  })
+
+  it('close() returns one promise to every caller', async () => {
+    const { c } = await open()
+    expect(c.close()).toBe(c.close())
+    await c.close()
   })
 })

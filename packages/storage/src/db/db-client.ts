@@ -2,6 +2,7 @@ import type { Pool, PoolConnection, PoolOptions, ResultSetHeader, RowDataPacket 
 import { createConnection, createPool } from 'mysql2/promise'
 import { StorageQueueFull, StorageSchemaMismatch, StorageUnavailable } from '../errors.js'
 import type { StorageLogger } from '../logger.js'
+import { ownScheduler, type Scheduler, sleep, type TimerHandle } from '../scheduler.js'
 import { errorInfo, isQueueFull, isRetryable } from './db-errors.js'
 import { classify, type QueryMetrics } from './query-metrics.js'
 
@@ -39,8 +40,6 @@ export interface DbOptions {
 
 export type Params = readonly unknown[]
 
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms))
-
 /**
  * The storage layer's only door to MySQL: a mysql2 pool plus what mysql2
  * leaves out. Every statement we send is idempotent (fenced upserts, reads,
@@ -57,8 +56,9 @@ export class DbClient {
   private readonly maxDelayMs: number
   private readonly queryTimeoutMs: number
   private readonly queueLimit: number
-  private pingTimer: NodeJS.Timeout | undefined
+  private pingTimer: TimerHandle | undefined
   private closed = false
+  private closing: Promise<void> | undefined
 
   private constructor(
     private readonly pool: Pool,
@@ -66,6 +66,8 @@ export class DbClient {
     idleTimeoutMs: number,
     private readonly metrics: QueryMetrics,
     private readonly logger: StorageLogger,
+    private readonly timers: Scheduler,
+    private readonly stopTimers: () => void,
   ) {
     this.database = opts.database
     this.idleTimeoutMs = idleTimeoutMs
@@ -75,18 +77,44 @@ export class DbClient {
     this.queryTimeoutMs = opts.queryTimeoutMs ?? 15000
     this.queueLimit = opts.queueLimit ?? 1000
     const ping = opts.pingIntervalMs ?? 30000
-    if (ping > 0) {
-      this.pingTimer = setInterval(() => this.keepAlive(), ping)
-      this.pingTimer.unref()
-    }
+    if (ping > 0) this.pingTimer = this.timers.every(ping, () => this.keepAlive())
   }
 
   /**
    * Connect (with the retry policy), read the server's wait_timeout so idle
    * connections are reaped before the server kills them, create the database
-   * if asked, then open the pool.
+   * if asked, then open the pool. Timers (keep-alive, backoff, deadlines)
+   * run on `timers` (the storage's scheduler); without it, on a wheel of the
+   * client's own, stopped at close().
    */
-  static async open(opts: DbOptions, metrics: QueryMetrics, logger: StorageLogger): Promise<DbClient> {
+  static async open(
+    opts: DbOptions,
+    metrics: QueryMetrics,
+    logger: StorageLogger,
+    timers?: Scheduler,
+  ): Promise<DbClient> {
+    const own = timers ? undefined : ownScheduler()
+    try {
+      return await DbClient.connect(
+        opts,
+        metrics,
+        logger,
+        timers ?? (own as ReturnType<typeof ownScheduler>).timers,
+        own?.stop ?? (() => {}),
+      )
+    } catch (err) {
+      own?.stop()
+      throw err
+    }
+  }
+
+  private static async connect(
+    opts: DbOptions,
+    metrics: QueryMetrics,
+    logger: StorageLogger,
+    timers: Scheduler,
+    stopTimers: () => void,
+  ): Promise<DbClient> {
     const base = connectionOptions(opts)
     const attempts = opts.retry?.attempts ?? 3
     let waitTimeoutS = 28800
@@ -119,7 +147,7 @@ export class DbClient {
             throw StorageUnavailable.with({ cause: err }, `connect: ${(err as Error).message}`)
           throw err
         }
-        await sleep(backoff(attempt, opts.retry?.baseDelayMs ?? 100, opts.retry?.maxDelayMs ?? 2000))
+        await sleep(timers, backoff(attempt, opts.retry?.baseDelayMs ?? 100, opts.retry?.maxDelayMs ?? 2000))
       }
     }
     const idleTimeoutMs = Math.max(500, Math.min(opts.idleTimeoutMs ?? 60000, (waitTimeoutS * 1000) / 2))
@@ -139,21 +167,55 @@ export class DbClient {
         for (const s of init) c.query(s, () => {})
       })
     }
-    return new DbClient(pool, opts, idleTimeoutMs, metrics, logger)
+    return new DbClient(pool, opts, idleTimeoutMs, metrics, logger, timers, stopTimers)
   }
 
   /**
    * Run one statement, retrying network failures on a fresh connection.
-   * Only idempotent statements belong here.
+   * Only idempotent statements belong here. With `deadlineMs`, the whole
+   * call (connecting, retries, backoff) gives up after that long with
+   * STORAGE_UNAVAILABLE: a hung server (TCP open, no answer) then counts as
+   * an outage instead of holding the caller for every retry's timeouts. The
+   * abandoned attempt may still land later; every statement sent is
+   * idempotent, so that is harmless.
    */
   async query<T = RowDataPacket[] | ResultSetHeader>(
     sql: string,
     params: Params = [],
     retry = true,
+    deadlineMs?: number,
+  ): Promise<T> {
+    if (deadlineMs === undefined) return this.run(sql, params, retry, undefined)
+    let timer: TimerHandle | undefined
+    const expired = new Promise<never>((_resolve, reject) => {
+      timer = this.timers.after(deadlineMs, () =>
+        reject(new StorageUnavailable(`no answer within ${deadlineMs} ms (is the database hung?)`)),
+      )
+    })
+    const state = { expired: false }
+    const work = this.run<T>(sql, params, retry, state)
+    // The losing side of the race must not become an unhandled rejection.
+    work.catch(() => {})
+    expired.catch(() => {
+      state.expired = true
+    })
+    try {
+      return await Promise.race([work, expired])
+    } finally {
+      if (timer !== undefined) this.timers.cancel(timer)
+    }
+  }
+
+  private async run<T>(
+    sql: string,
+    params: Params,
+    retry: boolean,
+    deadline: { expired: boolean } | undefined,
   ): Promise<T> {
     const cls = classify(sql)
     for (let attempt = 0; ; attempt++) {
       if (this.closed) throw new StorageUnavailable('client closed')
+      if (deadline?.expired) throw new StorageUnavailable('deadline passed')
       const t0 = performance.now()
       try {
         const [result] = await this.pool.query({
@@ -167,18 +229,18 @@ export class DbClient {
         this.metrics.record(cls, performance.now() - t0, false)
         if (isQueueFull(err)) throw StorageQueueFull.with({ cause: err }, this.queueLimit)
         if (!isRetryable(err)) throw err
-        if (!retry || attempt >= this.attempts) {
+        if (!retry || attempt >= this.attempts || deadline?.expired) {
           throw StorageUnavailable.with({ cause: err, details: errorInfo(err) }, (err as Error).message)
         }
-        await sleep(backoff(attempt, this.baseDelayMs, this.maxDelayMs))
+        await sleep(this.timers, backoff(attempt, this.baseDelayMs, this.maxDelayMs))
       }
     }
   }
 
-  /** One round trip, no retry: true when the server answers. */
-  async ping(): Promise<boolean> {
+  /** One round trip, no retry: true when the server answers within `deadlineMs` (default 5 s). */
+  async ping(deadlineMs = Math.min(this.queryTimeoutMs, 5000)): Promise<boolean> {
     try {
-      await this.pool.query({ sql: 'SELECT 1', timeout: Math.min(this.queryTimeoutMs, 5000) })
+      await this.query('SELECT 1', [], false, deadlineMs)
       return true
     } catch {
       return false
@@ -196,11 +258,16 @@ export class DbClient {
     return p._freeConnections?.length ?? 0
   }
 
-  async close(): Promise<void> {
-    if (this.closed) return
-    this.closed = true
-    if (this.pingTimer) clearInterval(this.pingTimer)
-    await this.pool.end().catch(() => {})
+  /** Close the pool; every caller gets the same promise. */
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      this.closed = true
+      if (this.pingTimer !== undefined) this.timers.cancel(this.pingTimer)
+      this.pingTimer = undefined
+      await this.pool.end().catch(() => {})
+      this.stopTimers()
+    })()
+    return this.closing
   }
 
   private keepAlive(): void {

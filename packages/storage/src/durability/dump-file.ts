@@ -1,7 +1,15 @@
-import { existsSync, statSync } from 'node:fs'
+import { statSync } from 'node:fs'
 import { decodeValue, encodeValue } from '../entity/index.js'
 import type { UpsertSpec } from '../sql/upsert.js'
-import { RecordFile, readRecords } from './record-file.js'
+import type { Quarantine } from './quarantine.js'
+import { RecordFile } from './record-file.js'
+import { readFrames } from './record-reader.js'
+
+/** One dump record ready to replay, and where it ends in the file. */
+export interface DumpEntry {
+  spec: UpsertSpec
+  end: number
+}
 
 /**
  * Writes that could not reach the database after the retries, as data
@@ -12,10 +20,15 @@ import { RecordFile, readRecords } from './record-file.js'
  */
 export class DumpFile {
   private file: RecordFile
-  private count: number
+  private count = 0
+  private bytes = 0
+  /** Everything before this offset was replayed (or quarantined) by this process. */
+  private done = 0
+  private closing: Promise<void> | undefined
 
   constructor(readonly path: string) {
-    this.count = existsSync(path) && statSync(path).size > 0 ? readRecords(path).records.length : 0
+    for (const _f of readFrames(path, () => {})) this.count++
+    this.bytes = fileSize(path)
     this.file = new RecordFile(path)
   }
 
@@ -24,27 +37,96 @@ export class DumpFile {
     return this.count
   }
 
-  append(spec: UpsertSpec, now: number): void {
-    this.file.append([encodeValue({ at: now, ...spec })], true)
-    this.count++
+  /** Whether replay has anything to do (records, or unreadable bytes to move aside). */
+  get hasData(): boolean {
+    return this.bytes > this.done
   }
 
-  read(): { specs: UpsertSpec[]; badTailBytes: number } {
-    const r = readRecords(this.path)
-    const specs = r.records.map((s) => {
-      const o = decodeValue(s) as UpsertSpec & { at?: number }
-      return { table: o.table, primaryKey: o.primaryKey, columns: o.columns, rows: o.rows }
-    })
-    return { specs, badTailBytes: r.badTailBytes }
+  append(spec: UpsertSpec, now: number): void {
+    const buf = this.file.append([encodeValue({ at: now, ...spec })], true)
+    this.count++
+    this.bytes += buf
+  }
+
+  /**
+   * The records not yet replayed, in order, read in bounded chunks. Bytes
+   * that are not a readable record are moved to the quarantine, never
+   * replayed and never silently dropped.
+   */
+  *entries(quarantine: Quarantine): Generator<DumpEntry> {
+    for (const f of readFrames(
+      this.path,
+      (r) => {
+        quarantine.keep(this.path, r.offset, r.length, r.reason)
+        this.done = r.offset + r.length
+      },
+      { from: this.done },
+    )) {
+      const end = f.offset + f.length
+      let spec: UpsertSpec | undefined
+      let reason: string
+      try {
+        spec = toSpec(decodeValue(f.payload.toString('utf8')))
+        reason = 'not a dump record'
+      } catch (err) {
+        reason = `bad JSON: ${(err as Error).message}`
+      }
+      if (spec) {
+        yield { spec, end }
+        continue
+      }
+      quarantine.keep(this.path, f.offset, f.length, reason)
+      this.done = end
+      this.count--
+    }
+  }
+
+  /** The entry ending at `end` is in the database (or refused and accounted for). */
+  replayed(end: number): void {
+    this.done = end
+    this.count--
   }
 
   /** Everything replayed: start empty. */
   clear(): void {
     this.file.truncate()
     this.count = 0
+    this.bytes = 0
+    this.done = 0
   }
 
-  close(): void {
-    this.file.close()
+  close(): Promise<void> {
+    this.closing ??= new Promise<void>((resolve, reject) => {
+      try {
+        this.file.close()
+        resolve()
+      } catch (err) {
+        reject(err)
+      }
+    })
+    return this.closing
+  }
+}
+
+function toSpec(o: unknown): UpsertSpec | undefined {
+  const d = o as Partial<UpsertSpec> | null
+  if (
+    typeof d !== 'object' ||
+    d === null ||
+    typeof d.table !== 'string' ||
+    !Array.isArray(d.primaryKey) ||
+    !Array.isArray(d.columns) ||
+    !Array.isArray(d.rows) ||
+    !d.rows.every((r) => Array.isArray(r) && r.length === (d.columns?.length ?? 0) + 2)
+  )
+    return undefined
+  return { table: d.table, primaryKey: d.primaryKey, columns: d.columns, rows: d.rows }
+}
+
+function fileSize(path: string): number {
+  try {
+    return statSync(path).size
+  } catch {
+    return 0
   }
 }

@@ -1,20 +1,12 @@
-import {
-  closeSync,
-  existsSync,
-  fdatasyncSync,
-  ftruncateSync,
-  openSync,
-  readFileSync,
-  writeSync,
-} from 'node:fs'
+import { closeSync, fdatasyncSync, ftruncateSync, openSync, writeSync } from 'node:fs'
 import { crc32 } from 'node:zlib'
 
 /**
  * Append-only file of checksummed records, shared by the journal and the
  * dump file. Frame: u32 LE payload length, u32 LE CRC-32 of the payload,
- * payload (UTF-8 JSON). A crash can leave a torn last frame; reading stops
- * at the first frame whose length or checksum does not hold, so a torn tail
- * is dropped and never misread.
+ * payload (UTF-8 JSON). A crash can leave a torn last frame; the reader
+ * ({@link readFrames} in record-reader.ts) reports any frame whose length or
+ * checksum does not hold instead of misreading it.
  */
 export class RecordFile {
   private fd: number | undefined
@@ -23,9 +15,11 @@ export class RecordFile {
     this.fd = openSync(path, 'a')
   }
 
-  /** Append records in one write; fdatasync when `sync`. */
-  append(payloads: readonly string[], sync: boolean): void {
-    this.writeRaw(frame(payloads), sync)
+  /** Append records in one write; fdatasync when `sync`. Returns the bytes written. */
+  append(payloads: readonly string[], sync: boolean): number {
+    const buf = frame(payloads)
+    this.writeRaw(buf, sync)
+    return buf.length
   }
 
   /** Append bytes already framed by {@link frame}. */
@@ -58,8 +52,10 @@ export class RecordFile {
   }
 }
 
-const HEADER = 8
-const MAX_RECORD = 256 * 1024 * 1024
+/** Bytes before each payload: u32 LE length, u32 LE CRC-32. */
+export const HEADER = 8
+/** Longest payload a reader accepts; a longer length field is corruption. */
+export const MAX_RECORD = 256 * 1024 * 1024
 
 /** Frame payloads into one buffer. */
 export function frame(payloads: readonly string[]): Buffer {
@@ -78,27 +74,4 @@ export function frame(payloads: readonly string[]): Buffer {
     off += HEADER + b.length
   }
   return out
-}
-
-export interface ReadResult {
-  records: string[]
-  /** Bytes after the last good record (a torn or corrupt tail). */
-  badTailBytes: number
-}
-
-/** Every intact record of a file (none if it does not exist). */
-export function readRecords(path: string): ReadResult {
-  if (!existsSync(path)) return { records: [], badTailBytes: 0 }
-  const buf = readFileSync(path)
-  const records: string[] = []
-  let off = 0
-  while (off + HEADER <= buf.length) {
-    const len = buf.readUInt32LE(off)
-    if (len > MAX_RECORD || off + HEADER + len > buf.length) break
-    const body = buf.subarray(off + HEADER, off + HEADER + len)
-    if (crc32(body) !== buf.readUInt32LE(off + 4)) break
-    records.push(body.toString('utf8'))
-    off += HEADER + len
-  }
-  return { records, badTailBytes: buf.length - off }
 }

@@ -167,6 +167,8 @@ export const col = {
       initial: () => '',
       check(v) {
         if (typeof v !== 'string') return `expected a string, got ${describe(v)}`
+        const bad = loneSurrogate(v)
+        if (bad !== undefined) return bad
         if (v.length > length && codePoints(v) > length)
           return `string of ${codePoints(v)} characters is longer than varchar(${length})`
         return undefined
@@ -184,6 +186,8 @@ export const col = {
       initial: () => '',
       check(v) {
         if (typeof v !== 'string') return `expected a string, got ${describe(v)}`
+        const bad = loneSurrogate(v)
+        if (bad !== undefined) return bad
         const bytes = Buffer.byteLength(v)
         return bytes > 65535 ? `string of ${bytes} bytes is longer than text (65535 bytes)` : undefined
       },
@@ -239,3 +243,26 @@ export const col = {
 }
 
 export type ValueOf<C> = C extends Column<infer T> ? T : never
+
+/**
+ * A lone UTF-16 surrogate has no UTF-8 form: the driver would store U+FFFD
+ * in its place and the value read back would differ from the one written.
+ */
+const SURROGATE = /[\uD800-\uDFFF]/
+
+function loneSurrogate(v: string): string | undefined {
+  if (!SURROGATE.test(v)) return undefined
+  for (let i = 0; i < v.length; i++) {
+    const c = v.charCodeAt(i)
+    if (c >= 0xd800 && c <= 0xdbff) {
+      const d = v.charCodeAt(i + 1)
+      if (d >= 0xdc00 && d <= 0xdfff) {
+        i++
+        continue
+      }
+    }
+    if (c >= 0xd800 && c <= 0xdfff)
+      return `lone UTF-16 surrogate U+${c.toString(16).toUpperCase()} at index ${i} has no UTF-8 form`
+  }
+  return undefined
+}

@@ -1,6 +1,7 @@
 import { StorageBadEntity, StorageBadValue, StoragePrimaryKeyImmutable } from '../errors.js'
 import type { Column, ValueOf } from './column.js'
 import { encodeKey } from './key-codec.js'
+import { rowId } from './row-id.js'
 
 export type Columns = Record<string, Column<unknown>>
 
@@ -31,6 +32,8 @@ export interface RowState {
   epoch: number
   /** Primary key values, encoded once (journal and dump records carry it). */
   readonly key: string
+  /** {@link rowId} of the row: table and key. */
+  readonly id: string
   /** The row is known to exist in the database. */
   persisted: boolean
   /** Set once the database refused our epoch: the row is no longer ours. */
@@ -180,6 +183,7 @@ function makeState(
   version: number,
   persisted: boolean,
 ): RowState {
+  const key = encodeKey(entity.pkIndexes.map((i) => entity.columnList[i]?.toDb(values[i])))
   return {
     entity,
     values,
@@ -187,7 +191,8 @@ function makeState(
     dirtyCount: 0,
     version,
     epoch,
-    key: encodeKey(entity.pkIndexes.map((i) => entity.columnList[i]?.toDb(values[i]))),
+    key,
+    id: rowId(entity.table, key),
     persisted,
     fenced: undefined,
     sink: undefined,

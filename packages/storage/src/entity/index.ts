@@ -20,3 +20,5 @@ export {
   VERSION_COLUMN,
 } from './define-entity.js'
 export { decodeValue, encodeKey, encodeValue } from './key-codec.js'
+export { keyToDb } from './key-to-db.js'
+export { rowId } from './row-id.js'

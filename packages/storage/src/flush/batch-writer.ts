@@ -3,8 +3,9 @@ import type { DbClient } from '../db/db-client.js'
 import { errorInfo } from '../db/db-errors.js'
 import type { DumpFile } from '../durability/dump-file.js'
 import type { ErrorDump } from '../durability/error-dump.js'
+import type { Quarantine } from '../durability/quarantine.js'
 import type { RowState } from '../entity/index.js'
-import { EPOCH_COLUMN, VERSION_COLUMN } from '../entity/index.js'
+import { EPOCH_COLUMN, encodeKey, VERSION_COLUMN } from '../entity/index.js'
 import {
   StorageQueueFull,
   StorageSqlError,
@@ -13,7 +14,8 @@ import {
   StorageVersionConflict,
 } from '../errors.js'
 import type { StorageLogger } from '../logger.js'
-import { keyInSql, q, type UpsertSpec, upsertSql } from '../sql/upsert.js'
+import { readBackSql, SAME } from '../sql/read-back.js'
+import { type UpsertSpec, upsertSql } from '../sql/upsert.js'
 
 /** What the writer knows about one row of a spec it writes for a live row. */
 export interface RowMeta {
@@ -26,16 +28,38 @@ export interface WriteOutcome {
   landed: number
   dumped: number
   errored: number
-  /** Rows the database refused because of their epoch or version. */
-  rejected: { state: RowState; error: Error }[]
+  /** Replayed rows the database already held at a newer version of the same owner: nothing lost. */
+  superseded: number
+  /**
+   * Rows the database refused because of their epoch or version (now in the
+   * error dump and the log). `state` is set for a live row, not for a replayed one.
+   */
+  rejected: { state?: RowState; error: Error }[]
   /** Rows whose statement failed with an SQL error (now in the error dump). */
   failed: { state: RowState; error: Error }[]
+}
+
+/** Rows by fate since start, every path (live flush, unload, journal and dump replay). */
+export interface WriteTotals {
+  landed: number
+  dumped: number
+  errored: number
+  superseded: number
+  rejected: number
+  /** Batches split because they were over the server's max_allowed_packet. */
+  packetSplits: number
+}
+
+/** What one replay of the dump file did. */
+export interface DumpReplay extends WriteOutcome {
+  records: number
 }
 
 export const emptyOutcome = (): WriteOutcome => ({
   landed: 0,
   dumped: 0,
   errored: 0,
+  superseded: 0,
   rejected: [],
   failed: [],
 })
@@ -44,8 +68,9 @@ export function mergeOutcome(into: WriteOutcome, o: WriteOutcome): void {
   into.landed += o.landed
   into.dumped += o.dumped
   into.errored += o.errored
-  into.rejected.push(...o.rejected)
-  into.failed.push(...o.failed)
+  into.superseded += o.superseded
+  for (const r of o.rejected) into.rejected.push(r)
+  for (const f of o.failed) into.failed.push(f)
 }
 
 /**
@@ -56,41 +81,73 @@ export function mergeOutcome(into: WriteOutcome, o: WriteOutcome): void {
  * from one lane, which keeps dump order equal to write order.
  */
 export class BatchWriter {
+  readonly totals: WriteTotals = {
+    landed: 0,
+    dumped: 0,
+    errored: 0,
+    superseded: 0,
+    rejected: 0,
+    packetSplits: 0,
+  }
+
   constructor(
     private readonly db: DbClient,
     private readonly dump: DumpFile,
     private readonly errors: ErrorDump,
+    private readonly quarantine: Quarantine,
     private readonly logger: StorageLogger,
     private readonly now: () => number,
+    /** Per batch, retries included: past it the database counts as away (see StorageOptions.writeDeadlineMs). */
+    private readonly deadlineMs: number,
   ) {}
 
   /** Write one batch. While the dump file has records, new batches queue behind them there. */
   async write(spec: UpsertSpec, meta: readonly RowMeta[] | undefined): Promise<WriteOutcome> {
-    if (this.dump.pending > 0) return this.toDump(spec)
-    return this.send(spec, meta, true)
+    const out = this.dump.pending > 0 ? this.toDump(spec) : await this.send(spec, meta, true)
+    this.count(out)
+    return out
+  }
+
+  private count(o: WriteOutcome): void {
+    const t = this.totals
+    t.landed += o.landed
+    t.dumped += o.dumped
+    t.errored += o.errored
+    t.superseded += o.superseded
+    t.rejected += o.rejected.length
   }
 
   /**
-   * Replay the dump file in order. True when it is empty afterwards; false
-   * when the database went away again (the file stays, replay is idempotent).
+   * Replay the dump file in order, streaming it record by record. Returns
+   * what was replayed when the file is empty afterwards; undefined when the
+   * database went away again (the rest stays for the next try, and replay
+   * is idempotent).
    */
-  async replayDump(): Promise<boolean> {
-    if (this.dump.pending === 0) return true
-    const { specs, badTailBytes } = this.dump.read()
-    if (badTailBytes > 0)
-      this.logger.warn({ file: this.dump.path, badTailBytes }, 'storage: torn tail in dump file ignored')
-    const out = emptyOutcome()
-    for (const spec of specs) {
-      const o = await this.send(spec, undefined, false)
-      if (o.dumped > 0) return false
-      mergeOutcome(out, o)
+  async replayDump(): Promise<DumpReplay | undefined> {
+    const done: DumpReplay = { records: 0, ...emptyOutcome() }
+    if (!this.dump.hasData) return done
+    const t0 = performance.now()
+    for (const e of this.dump.entries(this.quarantine)) {
+      const o = await this.send(e.spec, undefined, false)
+      if (o.dumped > 0) return undefined
+      this.count(o)
+      this.dump.replayed(e.end)
+      done.records++
+      mergeOutcome(done, o)
     }
     this.dump.clear()
     this.logger.info(
-      { records: specs.length, rows: out.landed, errored: out.errored },
+      {
+        records: done.records,
+        rows: done.landed,
+        superseded: done.superseded,
+        rejected: done.rejected.length,
+        errored: done.errored,
+        ms: Math.round(performance.now() - t0),
+      },
       'storage: dump file replayed',
     )
-    return true
+    return done
   }
 
   private toDump(spec: UpsertSpec): WriteOutcome {
@@ -106,7 +163,7 @@ export class BatchWriter {
     const { sql, params } = upsertSql(spec)
     let res: ResultSetHeader
     try {
-      res = await this.db.query<ResultSetHeader>(sql, params)
+      res = await this.db.query<ResultSetHeader>(sql, params, true, this.deadlineMs)
     } catch (err) {
       if (StorageUnavailable.is(err) || StorageQueueFull.is(err)) {
         if (!mayDump) return { ...emptyOutcome(), dumped: spec.rows.length }
@@ -118,14 +175,14 @@ export class BatchWriter {
       }
       return this.splitOnError(spec, meta, mayDump, sql, params, err)
     }
-    if (!meta) return { ...emptyOutcome(), landed: spec.rows.length }
     try {
       return await this.verify(spec, meta, res.affectedRows)
     } catch (err) {
       // The upsert went through but reading back failed: the outcome per row
-      // is unknown, so keep the batch in the dump (replaying it is harmless).
-      if (!mayDump || !(StorageUnavailable.is(err) || StorageQueueFull.is(err))) throw err
-      return this.toDump(spec)
+      // is unknown, so keep the batch in the dump (replaying it is harmless);
+      // a replay stops here and keeps its record.
+      if (!(StorageUnavailable.is(err) || StorageQueueFull.is(err))) throw err
+      return mayDump ? this.toDump(spec) : { ...emptyOutcome(), dumped: spec.rows.length }
     }
   }
 
@@ -139,6 +196,7 @@ export class BatchWriter {
     err: unknown,
   ): Promise<WriteOutcome> {
     if (spec.rows.length > 1) {
+      if (isPacketTooLarge(err)) this.packetSplit(spec)
       const mid = spec.rows.length >> 1
       const out = emptyOutcome()
       mergeOutcome(
@@ -166,51 +224,87 @@ export class BatchWriter {
 
   /**
    * affectedRows is 1 per inserted row, 2 per updated row and 0 per row the
-   * fence kept (FOUND_ROWS is off). When the sum is what the rows' known
-   * state predicts, all landed; otherwise read the rows' (version, epoch)
-   * back to find which were refused and why.
+   * fence kept (FOUND_ROWS is off). For live rows, when the sum is what their
+   * known state predicts, all landed; for replayed rows (state unknown),
+   * only "every row updated" is that plain. Otherwise read the rows back
+   * (see readBackSql) and judge each one.
    */
-  private async verify(spec: UpsertSpec, meta: readonly RowMeta[], affected: number): Promise<WriteOutcome> {
-    let expected = 0
-    for (const m of meta) expected += m.state.persisted ? 2 : 1
-    if (affected === expected) {
-      for (const m of meta) m.state.persisted = true
-      return { ...emptyOutcome(), landed: meta.length }
+  private async verify(
+    spec: UpsertSpec,
+    meta: readonly RowMeta[] | undefined,
+    affected: number,
+  ): Promise<WriteOutcome> {
+    const n = spec.rows.length
+    let expected = 2 * n
+    if (meta) {
+      expected = 0
+      for (const m of meta) expected += m.state.persisted ? 2 : 1
     }
+    if (affected === expected) {
+      if (meta) for (const m of meta) m.state.persisted = true
+      return { ...emptyOutcome(), landed: n }
+    }
+    const rb = readBackSql(spec)
+    const rows = await this.db.query<RowDataPacket[]>(rb.sql, rb.params, true, this.deadlineMs)
     const pkCount = spec.primaryKey.length
-    const keys = spec.rows.map((r) => r.slice(0, pkCount))
-    const where = keyInSql(spec.primaryKey, keys)
-    const rows = await this.db.query<RowDataPacket[]>(
-      `SELECT ${[...spec.primaryKey, VERSION_COLUMN, EPOCH_COLUMN].map(q).join(',')} FROM ${q(spec.table)} WHERE ${where.sql}`,
-      where.params,
-    )
-    const found = new Map<string, { version: number; epoch: number }>()
+    const found = new Map<string, { version: number; epoch: number; same: boolean }>()
     for (const r of rows) {
       found.set(spec.primaryKey.map((k) => String(r[k])).join('\u0000'), {
         version: Number(r[VERSION_COLUMN]),
         epoch: Number(r[EPOCH_COLUMN]),
+        same: Number(r[SAME]) === 1,
       })
     }
     const out = emptyOutcome()
-    meta.forEach((m, i) => {
-      const key = (keys[i] as unknown[]).map(String).join('\u0000')
-      const db = found.get(key)
-      const entity = m.state.entity.name
-      if (db && db.epoch === m.epoch && db.version === m.version) {
-        m.state.persisted = true
+    spec.rows.forEach((row, i) => {
+      const m = meta?.[i]
+      const version = Number(row[row.length - 2])
+      const epoch = Number(row[row.length - 1])
+      const db = found.get(row.slice(0, pkCount).map(String).join('\u0000'))
+      if (db?.same) {
+        if (m) m.state.persisted = true
         out.landed++
-      } else if (db && db.epoch > m.epoch) {
-        out.rejected.push({
-          state: m.state,
-          error: new StorageStaleEpoch(entity, m.state.key, m.epoch, db.epoch),
-        })
-      } else {
-        out.rejected.push({
-          state: m.state,
-          error: new StorageVersionConflict(entity, m.state.key, m.version, db?.version ?? -1),
-        })
+        return
       }
+      if (!m && db && db.epoch === epoch && db.version > version) {
+        // A replayed write the same owner has since overwritten with a newer version.
+        out.superseded++
+        return
+      }
+      const entity = m?.state.entity.name ?? spec.table
+      const key = m?.state.key ?? encodeKey(row.slice(0, pkCount))
+      const error =
+        db && db.epoch > epoch
+          ? new StorageStaleEpoch(entity, key, epoch, db.epoch)
+          : new StorageVersionConflict(entity, key, version, db?.version ?? -1)
+      this.refuse(spec, row, error)
+      out.rejected.push({ state: m?.state, error })
     })
     return out
   }
+
+  /** A row the fence refused: into the error dump and the log, never silent. */
+  private refuse(spec: UpsertSpec, row: unknown[], error: Error): void {
+    const one = upsertSql({ ...spec, rows: [row] })
+    const info = { code: (error as { code?: string }).code, message: error.message }
+    const rec = this.errors.append(spec.table, one.sql, one.params, info, this.now())
+    this.logger.error(
+      { table: spec.table, err: info, sql: rec.sql, file: this.errors.path },
+      'storage: write refused by the database (stale owner or version conflict), written to the error dump',
+    )
+  }
+
+  private packetSplit(spec: UpsertSpec): void {
+    if (this.totals.packetSplits++ === 0)
+      this.logger.warn(
+        { table: spec.table, rows: spec.rows.length },
+        'storage: batch over max_allowed_packet, split in halves (logged once; see stats packetSplits; lower batchRows or raise max_allowed_packet)',
+      )
+  }
+}
+
+/** The server refused a statement longer than its max_allowed_packet. */
+function isPacketTooLarge(err: unknown): boolean {
+  const e = err as { code?: string; errno?: number } | null
+  return e?.code === 'ER_NET_PACKET_TOO_LARGE' || e?.errno === 1153
 }

@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -124,6 +124,24 @@ export class PrivateMariadb {
     this.url = await script('start', this.dir, '0')
   }
 
+  /**
+   * SIGSTOP the server: a hung database. Its sockets stay open and the
+   * kernel still accepts new connections, but nothing answers until resume().
+   */
+  pause(): void {
+    process.kill(this.pid(), 'SIGSTOP')
+  }
+
+  /** SIGCONT after pause(). */
+  resume(): void {
+    process.kill(this.pid(), 'SIGCONT')
+  }
+
+  /** Process id of the running server. */
+  pid(): number {
+    return Number(readFileSync(path.join(this.dir, 'mysqld.pid'), 'utf8').trim())
+  }
+
   async running(): Promise<boolean> {
     try {
       await script('status', this.dir)
@@ -134,6 +152,10 @@ export class PrivateMariadb {
   }
 
   async destroy(): Promise<void> {
+    // A paused server cannot act on the stop signal.
+    try {
+      this.resume()
+    } catch {}
     await script('stop', this.dir).catch(() => {})
     rmSync(this.dir, { recursive: true, force: true })
   }

@@ -1,0 +1,100 @@
+import type { Column, RowState } from '../entity/index.js'
+import { decodeValue, encodeKey, encodeValue, rowId } from '../entity/index.js'
+import type { UpsertSpec } from '../sql/upsert.js'
+
+/**
+ * Journal record of one change (or of a whole new row): table, key, epoch,
+ * the version the next flush of the row will write, then column/value
+ * pairs. Values are in database form, so replay needs no entity code
+ * beyond table and primary key names:
+ *
+ *     ["player",[{"$b":"42"}],3,7,"gold",120]
+ */
+export function journalRecord(s: RowState, cols: readonly number[]): string {
+  const e = s.entity
+  let p = `["${e.table}",${s.key},${s.epoch},${s.version + 1}`
+  for (const i of cols)
+    p += `,"${e.columnNames[i]}",${encodeValue((e.columnList[i] as Column).toDb(s.values[i]))}`
+  return `${p}]`
+}
+
+interface Merged {
+  table: string
+  key: unknown[]
+  epoch: number
+  version: number
+  cols: Map<string, unknown>
+}
+
+/**
+ * Folds the records of one journal segment into one upsert row per key:
+ * the latest value of each column, the highest pending version, the latest
+ * epoch. Writing that row is a no-op for whatever the database already has
+ * (the fence compares versions), so replay after a crash at any point is safe.
+ *
+ * Every change of one row version sits in one segment (a segment is sealed
+ * only at a flush or at a version barrier, see Storage), so folding segment
+ * by segment gives the same rows as folding the whole journal, in memory
+ * bounded by one segment.
+ */
+export class JournalFold {
+  private readonly merged = new Map<string, Merged>()
+  records = 0
+
+  constructor(private readonly primaryKeys: ReadonlyMap<string, readonly string[]>) {}
+
+  /** Add one record; returns why it cannot be used, or undefined. */
+  add(payload: string): string | undefined {
+    let a: unknown
+    try {
+      a = decodeValue(payload)
+    } catch (err) {
+      return `bad JSON: ${(err as Error).message}`
+    }
+    const bad = recordProblem(a)
+    if (bad) return bad
+    const r = a as [string, unknown[], number, number, ...unknown[]]
+    const table = r[0]
+    if (!this.primaryKeys.has(table)) return `unknown table ${table}`
+    if (r[1].length !== (this.primaryKeys.get(table) as readonly string[]).length)
+      return `key ${encodeKey(r[1])} does not match the primary key of ${table}`
+    this.records++
+    const id = rowId(table, encodeKey(r[1]))
+    let m = this.merged.get(id)
+    if (!m) {
+      m = { table, key: r[1], epoch: 0, version: 0, cols: new Map() }
+      this.merged.set(id, m)
+    }
+    m.epoch = r[2]
+    m.version = Math.max(m.version, r[3])
+    for (let i = 4; i + 1 < r.length; i += 2) m.cols.set(r[i] as string, r[i + 1])
+    return undefined
+  }
+
+  /** Rows that changed the same columns of a table, `batchRows` per upsert. */
+  specs(batchRows: number): UpsertSpec[] {
+    const groups = new Map<string, UpsertSpec>()
+    const out: UpsertSpec[] = []
+    for (const m of this.merged.values()) {
+      const pk = this.primaryKeys.get(m.table) as readonly string[]
+      const names = [...m.cols.keys()].filter((c) => !pk.includes(c)).sort()
+      const sig = `${m.table}\u0000${names.join(',')}`
+      let spec = groups.get(sig)
+      if (!spec || spec.rows.length >= batchRows) {
+        spec = { table: m.table, primaryKey: pk, columns: [...pk, ...names], rows: [] }
+        groups.set(sig, spec)
+        out.push(spec)
+      }
+      spec.rows.push([...m.key, ...names.map((c) => m.cols.get(c)), m.version, m.epoch])
+    }
+    return out
+  }
+}
+
+function recordProblem(a: unknown): string | undefined {
+  if (!Array.isArray(a) || a.length < 4 || a.length % 2 !== 0) return 'not a journal record'
+  if (typeof a[0] !== 'string' || !Array.isArray(a[1])) return 'not a journal record'
+  if (!Number.isSafeInteger(a[2]) || !Number.isSafeInteger(a[3])) return 'bad epoch or version'
+  for (let i = 4; i < a.length; i += 2) if (typeof a[i] !== 'string') return 'bad column name'
+  return undefined
+}
