@@ -1,0 +1,121 @@
+#!/usr/bin/env node
+// tessera-keygen: secrets for a deployment, written 0600.
+//
+//   tessera-keygen cluster-secret --out secrets/cluster.secret
+//   tessera-keygen token-key --bytes 48 --out secrets/token.key
+//   tessera-keygen password --length 32 --alphabet printable --out secrets/mysql.password
+//   tessera-keygen password --chars 'abcdefghjkmnpqrstuvwxyz23456789' --length 12 --json
+//
+// Without --out the secret goes to stdout (for a pipe); with --out, only the
+// file name does. An existing file is never replaced without --force.
+// Exit status: 0 done, 1 failed (the error code is printed), 2 bad usage.
+import { pathToFileURL } from 'node:url'
+import { TesseraError } from '@tessera/kernel'
+import yargs, { type Argv } from 'yargs'
+import { hideBin } from 'yargs/helpers'
+import { generateSecret, type SecretKind } from './generate-secret.js'
+import { ALPHABETS } from './random-string.js'
+import { writeSecretFile } from './write-secret-file.js'
+
+export interface CliIo {
+  out: (line: string) => void
+  err: (line: string) => void
+}
+
+const NAME = 'tessera-keygen'
+
+function common<T>(y: Argv<T>) {
+  return y
+    .option('out', {
+      type: 'string',
+      describe: 'write the secret to this file (mode 0600) instead of stdout',
+    })
+    .option('force', { type: 'boolean', default: false, describe: 'replace an existing --out file' })
+    .option('json', { type: 'boolean', default: false, describe: 'print one JSON object' })
+}
+
+/** Run the CLI; resolves to the exit status. */
+export async function runCli(
+  argv: string[],
+  io: CliIo = { out: (l) => process.stdout.write(`${l}\n`), err: (l) => process.stderr.write(`${l}\n`) },
+): Promise<number> {
+  let status = 0
+  const emit = (
+    kind: SecretKind,
+    a: { out?: string; force: boolean; json: boolean },
+    req: Parameters<typeof generateSecret>[0],
+  ) => {
+    const s = generateSecret(req)
+    if (a.out !== undefined) writeSecretFile(a.out, s.value, { force: a.force })
+    if (a.json) {
+      const o: Record<string, unknown> = { kind, bits: s.bits, recipe: s.recipe }
+      if (a.out === undefined) o.value = s.value
+      else o.file = a.out
+      io.out(JSON.stringify(o))
+    } else io.out(a.out ?? s.value)
+    if (a.out !== undefined && !a.json)
+      io.err(`${kind}: ${s.recipe}, ${s.bits} bits, written to ${a.out} (0600)`)
+  }
+  const bytes = (def: number) =>
+    ({ type: 'number', default: def, describe: 'random bytes (base64url-encoded)' }) as const
+  try {
+    await yargs(argv)
+      .scriptName(NAME)
+      .command(
+        'cluster-secret',
+        'shared secret of the cluster links (TESSERA_CLUSTER__SECRET)',
+        (y) => common(y).option('bytes', bytes(32)),
+        (a) => emit('cluster-secret', a, { kind: 'cluster-secret', bytes: a.bytes }),
+      )
+      .command(
+        'token-key',
+        'HMAC key of the login tokens',
+        (y) => common(y).option('bytes', bytes(32)),
+        (a) => emit('token-key', a, { kind: 'token-key', bytes: a.bytes }),
+      )
+      .command(
+        'password',
+        'a password drawn uniformly from an alphabet',
+        (y) =>
+          common(y)
+            .option('length', { type: 'number', default: 24 })
+            .option('alphabet', {
+              type: 'string',
+              describe: `named alphabet: ${Object.keys(ALPHABETS).join(', ')} (default alnum)`,
+            })
+            .option('chars', { type: 'string', describe: 'literal characters to draw from' })
+            .conflicts('alphabet', 'chars'),
+        (a) =>
+          emit('password', a, { kind: 'password', length: a.length, alphabet: a.alphabet, chars: a.chars }),
+      )
+      .demandCommand(1)
+      .strict()
+      .exitProcess(false)
+      .fail((msg, err) => {
+        // yargs's own validation errors are YErrors; anything else came from a handler.
+        if (err && err.name !== 'YError') throw err
+        throw new UsageError(msg ?? err?.message ?? 'bad usage')
+      })
+      .parseAsync()
+  } catch (err) {
+    status = report(err, io)
+  }
+  return status
+}
+
+class UsageError extends Error {}
+
+/** Print the error and give the exit status: 2 for usage, 1 for the rest. */
+function report(err: unknown, io: CliIo): number {
+  if (err instanceof UsageError) {
+    io.err(`${NAME}: ${err.message} (see --help)`)
+    return 2
+  }
+  if (err instanceof TesseraError) io.err(`${NAME}: ${err.code}: ${err.message}`)
+  else io.err(`${NAME}: ${(err as Error).stack ?? String(err)}`)
+  return 1
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  process.exitCode = await runCli(hideBin(process.argv))
+}
