@@ -9,20 +9,12 @@
 // Without --out the secret goes to stdout (for a pipe); with --out, only the
 // file name does. An existing file is never replaced without --force.
 // Exit status: 0 done, 1 failed (the error code is printed), 2 bad usage.
-import { pathToFileURL } from 'node:url'
-import { TesseraError } from '@tessera/kernel'
-import yargs, { type Argv } from 'yargs'
+import { type CliIo, isMain, runTool, stdio } from '@tessera/cli-kit'
+import type { Argv } from 'yargs'
 import { hideBin } from 'yargs/helpers'
 import { generateSecret, type SecretKind } from './generate-secret.js'
 import { ALPHABETS } from './random-string.js'
 import { writeSecretFile } from './write-secret-file.js'
-
-export interface CliIo {
-  out: (line: string) => void
-  err: (line: string) => void
-}
-
-const NAME = 'tessera-keygen'
 
 function common<T>(y: Argv<T>) {
   return y
@@ -35,11 +27,7 @@ function common<T>(y: Argv<T>) {
 }
 
 /** Run the CLI; resolves to the exit status. */
-export async function runCli(
-  argv: string[],
-  io: CliIo = { out: (l) => process.stdout.write(`${l}\n`), err: (l) => process.stderr.write(`${l}\n`) },
-): Promise<number> {
-  let status = 0
+export function runCli(argv: readonly string[], io: CliIo = stdio): Promise<number> {
   const emit = (
     kind: SecretKind,
     a: { out?: string; force: boolean; json: boolean },
@@ -58,9 +46,8 @@ export async function runCli(
   }
   const bytes = (def: number) =>
     ({ type: 'number', default: def, describe: 'random bytes (base64url-encoded)' }) as const
-  try {
-    await yargs(argv)
-      .scriptName(NAME)
+  return runTool('tessera-keygen', argv, io, (y) =>
+    y
       .command(
         'cluster-secret',
         'shared secret of the cluster links (TESSERA_CLUSTER__SECRET)',
@@ -88,34 +75,8 @@ export async function runCli(
         (a) =>
           emit('password', a, { kind: 'password', length: a.length, alphabet: a.alphabet, chars: a.chars }),
       )
-      .demandCommand(1)
-      .strict()
-      .exitProcess(false)
-      .fail((msg, err) => {
-        // yargs's own validation errors are YErrors; anything else came from a handler.
-        if (err && err.name !== 'YError') throw err
-        throw new UsageError(msg ?? err?.message ?? 'bad usage')
-      })
-      .parseAsync()
-  } catch (err) {
-    status = report(err, io)
-  }
-  return status
+      .demandCommand(1),
+  )
 }
 
-class UsageError extends Error {}
-
-/** Print the error and give the exit status: 2 for usage, 1 for the rest. */
-function report(err: unknown, io: CliIo): number {
-  if (err instanceof UsageError) {
-    io.err(`${NAME}: ${err.message} (see --help)`)
-    return 2
-  }
-  if (err instanceof TesseraError) io.err(`${NAME}: ${err.code}: ${err.message}`)
-  else io.err(`${NAME}: ${(err as Error).stack ?? String(err)}`)
-  return 1
-}
-
-if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  process.exitCode = await runCli(hideBin(process.argv))
-}
+if (isMain(import.meta.url)) process.exitCode = await runCli(hideBin(process.argv))

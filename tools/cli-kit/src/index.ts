@@ -1,0 +1,1 @@
+export { type CliIo, isMain, runTool, stdio, UsageError } from './run-tool.js'
