@@ -1,5 +1,6 @@
-import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
+import { readFileSync, renameSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
+import { findUp } from '@tessera/cli-kit'
 import { TesseraError, Version } from '@tessera/kernel'
 import { VersionFileBad, VersionFileNotFound } from './errors.js'
 
@@ -7,14 +8,9 @@ export const VERSION_FILE_NAME = 'VERSION'
 
 /** The nearest VERSION file at or above `from`. */
 export function findVersionFile(from: string = process.cwd()): string {
-  let dir = path.resolve(from)
-  for (;;) {
-    const file = path.join(dir, VERSION_FILE_NAME)
-    if (existsSync(file)) return file
-    const up = path.dirname(dir)
-    if (up === dir) throw new VersionFileNotFound(path.resolve(from))
-    dir = up
-  }
+  const file = findUp(VERSION_FILE_NAME, from)
+  if (!file) throw new VersionFileNotFound(path.resolve(from))
+  return file
 }
 
 /**
