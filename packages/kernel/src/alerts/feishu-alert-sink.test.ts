@@ -454,6 +454,10 @@ describe('FeishuAlertSink against a local webhook', () => {
     bad({ url: 'https://x', minSeverity: 'loud' }, /minSeverity/)
     const secretFile = path.join(dir, 'secret')
     writeFileSync(secretFile, `${SECRET}\n`, { mode: 0o600 })
+    // A queue directory that cannot be made (here: a file is in the way).
+    expect(() => new FeishuAlertSink({ config: { url: 'https://x', queueDir: secretFile } })).toThrow(
+      /^alerts config: queueDir .*secret: EEXIST/,
+    )
     const ok = new FeishuAlertSink({
       config: { url: 'https://x', secretFile, queueDir: path.join(dir, 'q') },
     })

@@ -3,7 +3,7 @@ import { type Clock, systemClock } from '../timer/index.js'
 import { ALERT_SEVERITIES, type AlertInput, defaultAlertKey, type QueuedAlert } from './alert.js'
 import { AlertQueue, type QueueEntry } from './alert-queue.js'
 import { type FeishuAlertsConfig, type FeishuAlertsInput, resolveFeishuConfig } from './alerts-config.js'
-import { AlertsDeliveryFailed } from './errors.js'
+import { AlertsBadConfig, AlertsDeliveryFailed } from './errors.js'
 import { classifyResponse, type DeliveryResult, feishuBody } from './feishu-message.js'
 import { RateWindow } from './rate-window.js'
 
@@ -76,9 +76,16 @@ export class FeishuAlertSink {
     this.logger = opts.logger
     this.schedule = opts.schedule ?? realSchedule
     this.rate = new RateWindow(this.config.perSecond, this.config.perMinute)
-    this.queue = new AlertQueue(this.config.queueDir, (err) =>
-      this.logger?.error({ err }, 'alerts: bad queue file'),
-    )
+    try {
+      this.queue = new AlertQueue(this.config.queueDir, (err) =>
+        this.logger?.error({ err }, 'alerts: bad queue file'),
+      )
+    } catch (err) {
+      throw AlertsBadConfig.with(
+        { cause: err },
+        `queueDir ${this.config.queueDir}: ${(err as Error).message}`,
+      )
+    }
     // Alerts left by the last run go out first.
     if (this.queue.size) void this.pump()
   }
