@@ -1,16 +1,18 @@
+import { randomBytes } from 'node:crypto'
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { ICON_CATALOGUE_HASH, Icon } from '@tessera/constants'
 import type { TesseraError } from '@tessera/kernel'
+import { format } from 'mysql2'
 import { createConnection } from 'mysql2/promise'
 import { afterEach, describe, expect, it } from 'vitest'
 // Test-only helper from the storage package (real MariaDB, never a stand-in).
 import { sql, testDatabase, withDatabase } from '../../../packages/storage/src/testing/mariadb.js'
 import { applyCatalogue } from './apply-catalogue.js'
 import { catalogueHash } from './catalogue-hash.js'
-import { renderCatalogueSql } from './catalogue-sql.js'
+import { catalogueStatements, renderCatalogueSql } from './catalogue-sql.js'
 import { DEFAULT_DIR, DEFAULT_MODULE, repoRoot, runCli } from './cli.js'
 import {
   IconsBadDescription,
@@ -294,6 +296,22 @@ describe('generated enum', () => {
   it('hash prints what the enum carries', async () => {
     const r = await cli(['hash', '--json'])
     expect(JSON.parse(r.out[0]!)).toEqual({ hash: ICON_CATALOGUE_HASH, icons: 6 })
+  })
+})
+
+describe('SQL statements', () => {
+  it('split a large catalogue into INSERTs of about 1 MiB (well under max_allowed_packet)', () => {
+    // 40 icons of incompressible pixels: ~77 KB of base64 each, ~3 MB in all.
+    const icons = Array.from({ length: 40 }, (_, i) => d(i + 1, `noise_${i + 1}`))
+    const files: Record<string, Buffer> = {}
+    for (const i of icons) files[`${i.name}.png`] = encodePng(120, 120, randomBytes(120 * 120 * 4))
+    const c = loadCatalogue({ dir: folder(icons, { files }) })
+    const inserts = catalogueStatements(c).filter((s) => s.sql.startsWith('INSERT INTO `icon` '))
+    expect(inserts.length).toBeGreaterThanOrEqual(3)
+    for (const s of inserts) expect(format(s.sql, s.params).length).toBeLessThan(1.2 * 1024 * 1024)
+    expect(inserts.flatMap((s) => (s.params[0] as unknown[][]).map((r) => r[0]))).toEqual(
+      icons.map((i) => i.id),
+    )
   })
 })
 
