@@ -20,6 +20,8 @@ export default defineConfig({
       { find: /^@tessera\/client$/, replacement: src('./packages/client/src/index.ts') },
       { find: /^@tessera\/storage$/, replacement: src('./packages/storage/src/index.ts') },
       { find: /^@tessera\/storage\/testing$/, replacement: src('./packages/storage/src/testing/index.ts') },
+      { find: /^@tessera\/constants$/, replacement: src('./packages/constants/src/index.ts') },
+      { find: /^@tessera\/cli-kit$/, replacement: src('./tools/cli-kit/src/index.ts') },
     ],
   },
   test: {

@@ -15,6 +15,10 @@ export async function collectCodes(): Promise<Map<string, { template: string; cl
     storage: () => import('@tessera/storage'),
     // biome-ignore lint/style/noRestrictedImports: a service has no library entry; loading its errors module registers its codes
     '../services/center/src/errors': () => import('../services/center/src/errors.js'),
+    '../tools/keygen/src/errors': () => import('../tools/keygen/src/errors.js'),
+    '../tools/version/src/errors': () => import('../tools/version/src/errors.js'),
+    '../tools/icons/src/errors': () => import('../tools/icons/src/errors.js'),
+    '../tools/ps/src/errors': () => import('../tools/ps/src/errors.js'),
   }
   for (const [dir, load] of Object.entries(others)) {
     const file = dir.startsWith('..') ? `${dir}.ts` : `../packages/${dir}/src/index.ts`

@@ -1,5 +1,6 @@
 // Public surface of @tessera/kernel: one line per concern folder; other
 // packages import only from here.
+export * from './alerts/index.js'
 export * from './app/index.js'
 export * from './cluster/index.js'
 export * from './codec/index.js'

@@ -1,0 +1,5 @@
+export { runCli } from './cli.js'
+export * from './errors.js'
+export { generateSecret, type Secret, type SecretKind, type SecretRequest } from './generate-secret.js'
+export { ALPHABETS, checkAlphabet, entropyBits, type RandomSource, randomString } from './random-string.js'
+export { SECRET_FILE_MODE, writeSecretFile } from './write-secret-file.js'
