@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process'
 import { createHash } from 'node:crypto'
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { Version } from '@tessera/kernel'
 import { DeployBundleFailed } from '../errors.js'
@@ -63,11 +63,20 @@ export function platformVersion(repo: string): Version {
  * commit. Nodes unpack it, install production dependencies from the lockfile
  * and run the built code; nothing is compiled on a node.
  */
-export function makeBundle(o: { repo: string; outDir: string; now?: Date }): BundleManifest {
+export function makeBundle(o: {
+  repo: string
+  outDir: string
+  label?: string | undefined
+  now?: Date
+}): BundleManifest {
+  if (o.label !== undefined && !/^[a-z0-9][a-z0-9.-]*$/.test(o.label))
+    throw new DeployBundleFailed(
+      `label ${JSON.stringify(o.label)}: lower-case letters, digits, dots and dashes only`,
+    )
   const version = platformVersion(o.repo)
   const commit = run('git', ['rev-parse', '--short=12', 'HEAD'], o.repo).trim()
   const dirty = run('git', ['status', '--porcelain'], o.repo).trim() !== ''
-  const name = `tessera-${version}-${commit}${dirty ? '-dirty' : ''}`
+  const name = `tessera-${version}-${commit}${dirty ? '-dirty' : ''}${o.label ? `-${o.label}` : ''}`
   const file = `${name}.tar.gz`
   const outDir = path.resolve(o.outDir)
   mkdirSync(outDir, { recursive: true })
@@ -112,7 +121,7 @@ export function makeBundle(o: { repo: string; outDir: string; now?: Date }): Bun
     ],
     o.repo,
   )
-  run('rm', ['-rf', stage], o.repo)
+  rmSync(stage, { recursive: true, force: true })
   const sha256 = createHash('sha256').update(readFileSync(tarball)).digest('hex')
   const full: BundleManifest = { ...manifest, sha256 }
   writeFileSync(path.join(outDir, `${name}.json`), `${JSON.stringify(full, null, 2)}\n`)

@@ -56,9 +56,9 @@ export function centerAddress(t: Topology): string {
   return `${nodeOf(t, c.node).address}:${c.ports.cluster}`
 }
 
-/** Folders on every node. */
-export function nodePaths(t: Topology) {
-  const r = t.root
+/** Folders on a node. */
+export function nodePaths(t: Topology, node: string) {
+  const r = nodeOf(t, node).root ?? t.root
   return {
     root: r,
     releases: path.posix.join(r, 'releases'),

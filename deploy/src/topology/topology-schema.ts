@@ -16,8 +16,12 @@ const name = z
   .regex(/^[a-z][a-z0-9-]{0,30}$/, 'lower-case letters, digits and dashes, starting with a letter')
 const port = z.number().int().min(1).max(65535)
 
+const absPath = z.string().regex(/^\/[A-Za-z0-9._/-]*$/, 'an absolute path without spaces or quotes')
+
 export const nodeSchema = z.strictObject({
   name,
+  /** Install root on this node, when not the topology's. */
+  root: absPath.optional(),
   /** Address the node's services listen on and other nodes reach it at. */
   address: z.union([z.ipv4(), z.ipv6()]),
   /**
@@ -55,20 +59,14 @@ export const topologySchema = z.strictObject({
   /** Cluster name: prefixes units and names the system user's directories. */
   cluster: name,
   /** Install root on every node. */
-  root: z
-    .string()
-    .regex(/^\/[A-Za-z0-9._/-]*$/, 'an absolute path without spaces or quotes')
-    .default('/opt/tessera'),
+  root: absPath.default('/opt/tessera'),
   /** System user the services run as (`root` only for tests). */
   user: z
     .string()
     .regex(/^[a-z_][a-z0-9_-]*$/)
     .default('tessera'),
   /** Node.js on the nodes (an absolute path; units name it). */
-  nodeBin: z
-    .string()
-    .regex(/^\/[A-Za-z0-9._/-]*$/, 'an absolute path without spaces or quotes')
-    .default('/usr/bin/node'),
+  nodeBin: absPath.default('/usr/bin/node'),
   /** `systemd`, or `supervisor` where systemd is not PID 1 (containers, the deploy test). */
   manager: z.enum(['systemd', 'supervisor']).default('systemd'),
   /** The game day's reset hour and time zone (every service's calendar). */

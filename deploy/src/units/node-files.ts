@@ -35,7 +35,7 @@ const envFile = (vars: Record<string, string>) =>
  * them into systemd (or the supervisor reads them there).
  */
 export function nodeFiles(t: Topology, nodeName: string, secrets: ResolvedSecrets): NodeFile[] {
-  const dir = nodePaths(t)
+  const dir = nodePaths(t, nodeName)
   const node = nodeOf(t, nodeName)
   const files: NodeFile[] = []
   const env = { clusterSecret: secrets.clusterSecret, mysqlUrl: mysqlUrl(t, nodeName, secrets.dbPassword) }

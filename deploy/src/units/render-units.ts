@@ -13,7 +13,7 @@ export const backupUnit = (t: Topology) => `${t.cluster}-db-backup`
 
 /** The command line a process runs (ExecStart=; the supervisor runs the same). */
 export function execStart(t: Topology, p: ProcessPlan): string {
-  const dir = nodePaths(t)
+  const dir = nodePaths(t, p.node)
   return `${t.nodeBin} ${dir.current}/services/${p.kind}/dist/main.js --config ${dir.etc}/${p.unit}.json`
 }
 
@@ -23,7 +23,7 @@ function unitFile(sections: [string, [string, string][]][]): string {
 
 /** The .service unit of one process. */
 export function serviceUnit(t: Topology, p: ProcessPlan): string {
-  const dir = nodePaths(t)
+  const dir = nodePaths(t, p.node)
   // Within a node, start after the kinds it depends on; across nodes deploy orders the starts.
   const before = planProcesses(t).filter((o) => o.node === p.node && o.order < p.order)
   return unitFile([
@@ -76,7 +76,7 @@ export function targetUnit(t: Topology): string {
 
 /** Oneshot backup of the cluster's databases, with old dumps pruned; the timer runs it. */
 export function backupService(t: Topology): string {
-  const dir = nodePaths(t)
+  const dir = nodePaths(t, t.mariadb.node)
   const cli = `${dir.current}/tools/db-backup/dist/cli.js`
   return unitFile([
     ['Unit', [['Description', `Tessera database backup (cluster ${t.cluster})`]]],
@@ -136,7 +136,7 @@ export function processConfig(
   p: ProcessPlan,
   kindSection: Record<string, unknown>,
 ): Record<string, unknown> {
-  const dir = nodePaths(t)
+  const dir = nodePaths(t, p.node)
   const node = nodeOf(t, p.node)
   const center = planProcesses(t).find((o) => o.kind === 'center')!
   const common: Record<string, unknown> = {
