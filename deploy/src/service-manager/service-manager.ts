@@ -47,9 +47,14 @@ export function rssBytes(pid: number): number {
 
 /** The supervisor: one detached runner per unit (`deploy node run-unit`), state in `<root>/run`. */
 export class Supervisor implements ServiceManager {
+  /**
+   * @param agent the command that runs `deploy node …`; by default this very
+   *   process's entry point (source or built), so the runner is the same code.
+   */
   constructor(
     private readonly unitsDir: string,
     private readonly runDir: string,
+    private readonly agent: string[] = [process.execPath, ...process.execArgv, process.argv[1]!],
   ) {}
 
   private read(unit: string): UnitState | undefined {
@@ -66,11 +71,11 @@ export class Supervisor implements ServiceManager {
     const unitPath = path.join(this.unitsDir, `${unit}.service`)
     if (!existsSync(unitPath)) throw new Error(`no unit ${unitPath}`)
     // The runner is this same CLI (source or built), detached so it outlives this command.
-    const child = spawn(
-      process.execPath,
-      [...process.execArgv, process.argv[1]!, 'node', 'run-unit', '--unit', unitPath, '--run', this.runDir],
-      { detached: true, stdio: 'ignore' },
-    )
+    const [cmd, ...args] = this.agent
+    const child = spawn(cmd!, [...args, 'node', 'run-unit', '--unit', unitPath, '--run', this.runDir], {
+      detached: true,
+      stdio: 'ignore',
+    })
     child.unref()
     for (let i = 0; i < 100; i++) {
       const now = this.read(unit)
