@@ -11,8 +11,9 @@
 // Usage: pnpm bench [filter...]   (filters match the file path)
 //        pnpm bench --no-write    (do not touch docs/benchmarks.md)
 //        pnpm bench --render      (rewrite docs/benchmarks.md from docs/bench-results.json, run nothing)
+//        pnpm bench --json FILE   (also write this run's tables to FILE, e.g. for the CI's artifacts)
 import { spawnSync } from 'node:child_process'
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -22,7 +23,10 @@ const args = process.argv.slice(2)
 const noWrite = args.includes('--no-write')
 const smoke = args.includes('--smoke')
 const renderOnly = args.includes('--render')
-const filters = args.filter((a) => !a.startsWith('--'))
+const jsonArg = args.indexOf('--json')
+const jsonOut = jsonArg >= 0 ? args[jsonArg + 1] : undefined
+if (jsonArg >= 0 && !jsonOut) throw new Error('--json needs a file name')
+const filters = args.filter((a, i) => !a.startsWith('--') && (jsonArg < 0 || i !== jsonArg + 1))
 
 function findBenches() {
   const out = []
@@ -110,3 +114,10 @@ if (!noWrite && !smoke && (results.length || renderOnly)) {
   console.log('\nwrote docs/benchmarks.md')
 }
 for (const t of results) console.log(`\n## ${t.title}\n\n${table(t)}`)
+if (jsonOut) {
+  const out = path.resolve(jsonOut)
+  mkdirSync(path.dirname(out), { recursive: true })
+  const run = { date: new Date().toISOString(), node: process.version, cpus: os.cpus().length, smoke }
+  writeFileSync(out, `${JSON.stringify({ ...run, results }, null, 2)}\n`)
+  console.log(`\nwrote ${out}`)
+}

@@ -19,6 +19,7 @@ export async function collectCodes(): Promise<Map<string, { template: string; cl
     '../tools/version/src/errors': () => import('../tools/version/src/errors.js'),
     '../tools/icons/src/errors': () => import('../tools/icons/src/errors.js'),
     '../tools/ps/src/errors': () => import('../tools/ps/src/errors.js'),
+    '../deploy/src/errors': () => import('../deploy/src/errors.js'),
   }
   for (const [dir, load] of Object.entries(others)) {
     const file = dir.startsWith('..') ? `${dir}.ts` : `../packages/${dir}/src/index.ts`

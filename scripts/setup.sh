@@ -1,13 +1,19 @@
 #!/usr/bin/env bash
 # Installs everything Tessera needs on a fresh Debian machine with Node >= 20:
-# pnpm, the Debian packages (MariaDB server, protoc, chromium), and the
-# workspace's npm dependencies. Safe to run again: it skips what is there.
+# pnpm, the Debian packages (MariaDB server, protoc, chromium, and what the
+# pipeline and deploy tests use), and the workspace's npm dependencies. Safe to
+# run again: it skips what is there.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 PNPM_VERSION=10.34.9
 # libprotobuf-dev: descriptor.proto, which protoc needs to read our custom options.
-APT_PACKAGES=(mariadb-server mariadb-client protobuf-compiler libprotobuf-dev chromium)
+# groovy (it pulls in a Java runtime): the test that parses jenkins/Jenkinsfile.
+# systemd: systemd-analyze, which checks the unit files deploy/ generates (it
+# does not make systemd the init system). iproute2 (ip netns), rsync and
+# util-linux (prlimit): the deploy tool and its three-namespace test.
+APT_PACKAGES=(mariadb-server mariadb-client protobuf-compiler libprotobuf-dev chromium
+  groovy systemd iproute2 rsync util-linux)
 
 log() { printf '\033[1;34m[setup]\033[0m %s\n' "$*"; }
 

@@ -5,11 +5,11 @@ import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { ICON_CATALOGUE_HASH, Icon } from '@tessera/constants'
 import type { TesseraError } from '@tessera/kernel'
+// Test-only helper from the storage package (real MariaDB, never a stand-in).
+import { sql, testDatabase, withDatabase } from '@tessera/storage/testing'
 import { format } from 'mysql2'
 import { createConnection } from 'mysql2/promise'
 import { afterEach, describe, expect, it } from 'vitest'
-// Test-only helper from the storage package (real MariaDB, never a stand-in).
-import { sql, testDatabase, withDatabase } from '../../../packages/storage/src/testing/mariadb.js'
 import { applyCatalogue } from './apply-catalogue.js'
 import { catalogueHash } from './catalogue-hash.js'
 import { catalogueStatements, renderCatalogueSql } from './catalogue-sql.js'

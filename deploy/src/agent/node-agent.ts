@@ -1,0 +1,87 @@
+import { readlinkSync } from 'node:fs'
+import path from 'node:path'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { type ServiceManager, Supervisor, Systemd, type UnitStatus } from '../service-manager/index.js'
+
+// The node side of deploy (`deploy node …`), run from the node's current
+// release many times per command: it loads node built-ins only, so each call
+// starts fast even on a busy machine.
+
+/** What `deploy node status` prints. */
+export interface NodeStatus {
+  release: string | null
+  previous: string | null
+  units: UnitStatus[]
+}
+
+/** The part of the center's GET /admin/cluster deploy reads. */
+export interface ClusterView {
+  complete: boolean
+  services: {
+    kind: string
+    serviceId: number
+    node: string
+    state: number
+    load: number
+    startedAtMs?: unknown
+  }[]
+}
+
+/** ServiceState.READY in proto/tessera/cluster.proto. */
+export const READY = 3
+export const STATE_NAMES = ['UNSPECIFIED', 'PREPARING', 'STARTING', 'READY', 'DRAINING']
+
+export function managerFor(root: string, manager: string): ServiceManager {
+  return manager === 'systemd'
+    ? new Systemd()
+    : new Supervisor(path.join(root, 'units'), path.join(root, 'run'))
+}
+
+function link(p: string): string | null {
+  try {
+    return path.basename(readlinkSync(p))
+  } catch {
+    return null
+  }
+}
+
+export function nodeStatus(root: string, manager: string, units: string[]): NodeStatus {
+  const m = managerFor(root, manager)
+  return {
+    release: link(path.join(root, 'current')),
+    previous: link(path.join(root, 'previous')),
+    units: units.map((u) => m.status(u)),
+  }
+}
+
+export async function fetchClusterView(admin: string): Promise<ClusterView> {
+  const res = await fetch(`${admin}/admin/cluster`, { signal: AbortSignal.timeout(5000) })
+  if (!res.ok) throw new Error(`${admin}/admin/cluster answered HTTP ${res.status}`)
+  return (await res.json()) as ClusterView
+}
+
+/**
+ * Poll the center (on its own node) until `kind#id` is READY and, when
+ * `notStartedAt` is given, is a newer start than that one; for the center
+ * itself, until it answers. Throws with the last state seen.
+ */
+export async function waitReady(o: {
+  admin: string
+  kind: string
+  id: number
+  notStartedAt?: string | undefined
+  timeoutMs: number
+}): Promise<void> {
+  const end = Date.now() + o.timeoutMs
+  let last = 'no answer from the center'
+  for (;;) {
+    const v = await fetchClusterView(o.admin).catch(() => undefined)
+    if (v && o.kind === 'center') return
+    const e = v?.services.find((s) => s.kind === o.kind && s.serviceId === o.id)
+    if (v) last = e ? `state ${STATE_NAMES[e.state] ?? e.state}` : 'not registered'
+    if (e && e.state === READY && (o.notStartedAt === undefined || String(e.startedAtMs) !== o.notStartedAt))
+      return
+    if (Date.now() > end) throw new Error(`${o.kind}#${o.id} not READY after ${o.timeoutMs} ms (${last})`)
+    await sleep(200)
+  }
+}

@@ -1,0 +1,1 @@
+export { type BundleManifest, makeBundle, platformVersion } from './make-bundle.js'

@@ -1,0 +1,13 @@
+export {
+  type DeployContext,
+  down,
+  formatStatus,
+  readBundle,
+  rollback,
+  rollout,
+  type StatusRow,
+  status,
+  up,
+} from './cluster-commands.js'
+export { envInit, envInitScript } from './env-init.js'
+export { NodeOps } from './node-ops.js'

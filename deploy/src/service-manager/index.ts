@@ -1,0 +1,3 @@
+export { runUnit, stateFile, type UnitState } from './run-unit.js'
+export { type ServiceManager, Supervisor, Systemd, type UnitStatus } from './service-manager.js'
+export { parseUnitFile, readEnvFile, splitCommand, type UnitFile, unitValue } from './unit-file.js'

@@ -1,0 +1,124 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { afterAll, describe, expect, it } from 'vitest'
+import { DeployBadTopology } from '../errors.js'
+import { loadTopology, parseTopology, planProcesses, resolveSecrets, type TopologyInput } from './index.js'
+
+const staging = fileURLToPath(new URL('../../topologies/staging.json', import.meta.url))
+const tmp = mkdtempSync(path.join(os.tmpdir(), 'topology-'))
+afterAll(() => rmSync(tmp, { recursive: true, force: true }))
+
+const base = (): TopologyInput => ({
+  cluster: 'tsr',
+  mariadb: { node: 'a' },
+  secrets: { cluster: { env: 'TSR_SECRET' } },
+  nodes: [
+    { name: 'a', address: '10.0.0.1', transport: { local: true } },
+    { name: 'b', address: '10.0.0.2', transport: { ssh: 'deploy@10.0.0.2' } },
+  ],
+  services: [
+    { kind: 'center', node: 'a', ports: { cluster: 3800, admin: 3809 } },
+    { kind: 'logic', node: 'b', count: 2, ports: { cluster: 4100, admin: 4190 } },
+  ],
+})
+
+function errorsOf(input: unknown): string[] {
+  try {
+    parseTopology(input, 't.json')
+  } catch (err) {
+    expect(DeployBadTopology.is(err)).toBe(true)
+    return (err as Error).message
+      .split('\n')
+      .slice(1)
+      .map((l) => l.trim())
+  }
+  throw new Error('the topology was accepted')
+}
+
+describe('topology', () => {
+  it('loads the committed example and plans its processes in start order', () => {
+    const t = loadTopology(staging)
+    expect(planProcesses(t).map((p) => `${p.unit}@${p.node}:${p.ports.cluster}`)).toEqual([
+      'tessera-center-1@db-1:3800',
+      'tessera-logic-1@game-1:4100',
+      'tessera-logic-2@game-1:4101',
+      'tessera-logic-3@game-2:4100',
+      'tessera-logic-4@game-2:4101',
+    ])
+  })
+
+  it('names every schema error with its path', () => {
+    const t = base() as Record<string, unknown>
+    t.cluster = 'Bad Name'
+    ;(t.nodes as Record<string, unknown>[])[0]!.address = 'not-an-ip'
+    t.secrets = { cluster: 'inline-secret-value' }
+    expect(errorsOf(t)).toEqual([
+      'cluster: lower-case letters, digits and dashes, starting with a letter',
+      'secrets.cluster: Invalid input',
+      'nodes[0].address: Invalid input',
+    ])
+  })
+
+  it('names every reference, kind, port and id error at once', () => {
+    const t = base()
+    t.mariadb.node = 'z'
+    t.nodes.push({ name: 'a', address: '10.0.0.1', transport: { local: true } })
+    t.services.push(
+      { kind: 'logic', node: 'c', ports: { cluster: 4100, admin: 4190 } },
+      { kind: 'chat', node: 'a', ports: { cluster: 1 } },
+      { kind: 'gateway', node: 'a', ports: { cluster: 5000, admin: 5090, tcp: 6000, udp: 1 } },
+    )
+    t.reset = { timeZone: 'Mars/Olympus' }
+    expect(errorsOf(t)).toEqual([
+      'nodes[2].name: node a is defined twice',
+      'nodes[2].address: 10.0.0.1 is used by two nodes',
+      'mariadb.node: no node named z',
+      'reset.timeZone: Mars/Olympus is not an IANA time zone',
+      'services[2].node: no node named c',
+      'services[3].kind: unknown kind chat (known: center, login, logic, gateway)',
+      'services[4].ports.ws: a gateway needs a ws port',
+      'services[4].ports.udp: a gateway has no udp port',
+    ])
+  })
+
+  it('finds port clashes and duplicate service ids across counts', () => {
+    const t = base()
+    t.services.push(
+      { kind: 'logic', node: 'b', ports: { cluster: 4101, admin: 4300 } },
+      { kind: 'logic', node: 'a', firstId: 2, ports: { cluster: 4100, admin: 4190 } },
+    )
+    expect(errorsOf(t)).toEqual([
+      'services: logic#2 is given to two processes (set firstId apart)',
+      'services: port 4101 on node b is used by both logic#2 cluster and logic#3 cluster',
+    ])
+  })
+
+  it('requires exactly one center process', () => {
+    const t = base()
+    t.services[0]!.count = 2
+    expect(errorsOf(t)).toEqual(['services: exactly one center process is required'])
+  })
+
+  it('reports a file that is not JSON', () => {
+    const f = path.join(tmp, 'bad.json')
+    writeFileSync(f, '{ nope')
+    expect(() => loadTopology(f)).toThrow(/topology .*bad.json has 1 error\(s\):\n {2}\(top\): /)
+  })
+
+  it('resolves secrets by reference and names each missing one', () => {
+    const t = parseTopology({ ...base(), mariadb: { node: 'a', password: { file: path.join(tmp, 'nope') } } })
+    expect(() => resolveSecrets(t, {})).toThrow(
+      /secrets.cluster: environment variable TSR_SECRET is not set\n {2}mariadb.password: cannot read/,
+    )
+    expect(() => resolveSecrets(t, { TSR_SECRET: 'short' })).toThrow(/at least 16 characters/)
+    const pw = path.join(tmp, 'pw')
+    writeFileSync(pw, 'db-pass\n')
+    const ok = parseTopology({ ...base(), mariadb: { node: 'a', password: { file: pw } } })
+    expect(resolveSecrets(ok, { TSR_SECRET: 's'.repeat(16) })).toEqual({
+      clusterSecret: 's'.repeat(16),
+      dbPassword: 'db-pass',
+    })
+  })
+})

@@ -1,0 +1,86 @@
+import { readFileSync } from 'node:fs'
+import type { z } from 'zod'
+import { DeployBadTopology } from '../errors.js'
+import { planProcesses } from './plan.js'
+import { SERVICE_KINDS } from './service-kinds.js'
+import { type Topology, topologySchema } from './topology-schema.js'
+
+const where = (p: PropertyKey[]) =>
+  p.map((x, i) => (typeof x === 'number' ? `[${x}]` : `${i ? '.' : ''}${String(x)}`)).join('') || '(top)'
+
+function schemaErrors(e: z.ZodError): string[] {
+  return e.issues.map((i) => `${where(i.path)}: ${i.message}`)
+}
+
+/** Checks the schema cannot express: references, uniqueness, port clashes. */
+export function topologyErrors(t: Topology): string[] {
+  const errors: string[] = []
+  const nodes = new Set<string>()
+  const addresses = new Set<string>()
+  t.nodes.forEach((n, i) => {
+    if (nodes.has(n.name)) errors.push(`nodes[${i}].name: node ${n.name} is defined twice`)
+    if (addresses.has(n.address)) errors.push(`nodes[${i}].address: ${n.address} is used by two nodes`)
+    nodes.add(n.name)
+    addresses.add(n.address)
+  })
+  if (!nodes.has(t.mariadb.node)) errors.push(`mariadb.node: no node named ${t.mariadb.node}`)
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: t.reset.timeZone })
+  } catch {
+    errors.push(`reset.timeZone: ${t.reset.timeZone} is not an IANA time zone`)
+  }
+  t.services.forEach((s, i) => {
+    const kind = SERVICE_KINDS[s.kind]
+    if (!kind)
+      errors.push(
+        `services[${i}].kind: unknown kind ${s.kind} (known: ${Object.keys(SERVICE_KINDS).join(', ')})`,
+      )
+    if (!nodes.has(s.node)) errors.push(`services[${i}].node: no node named ${s.node}`)
+    for (const p of kind?.ports ?? [])
+      if (s.ports[p] === undefined) errors.push(`services[${i}].ports.${p}: a ${s.kind} needs a ${p} port`)
+    for (const p of Object.keys(s.ports))
+      if (kind && !kind.ports.includes(p))
+        errors.push(`services[${i}].ports.${p}: a ${s.kind} has no ${p} port`)
+  })
+  const centers = t.services.filter((s) => s.kind === 'center')
+  if (centers.length !== 1 || centers[0]!.count !== 1)
+    errors.push('services: exactly one center process is required')
+  if (errors.length) return errors
+
+  const ports = new Map<string, string>()
+  const ids = new Map<string, string>()
+  for (const p of planProcesses(t)) {
+    const id = `${p.kind}#${p.serviceId}`
+    if (ids.has(id)) errors.push(`services: ${id} is given to two processes (set firstId apart)`)
+    ids.set(id, p.unit)
+    for (const [name, port] of Object.entries(p.ports)) {
+      if (port > 65535) errors.push(`services: ${id} ${name} port ${port} is past 65535`)
+      const key = `${p.node}:${port}`
+      const other = ports.get(key)
+      if (other)
+        errors.push(`services: port ${port} on node ${p.node} is used by both ${other} and ${id} ${name}`)
+      ports.set(key, `${id} ${name}`)
+    }
+  }
+  return errors
+}
+
+/** Validate a parsed topology; DEPLOY_BAD_TOPOLOGY lists every error found. */
+export function parseTopology(input: unknown, source = 'topology'): Topology {
+  const r = topologySchema.safeParse(input)
+  const errors = r.success ? topologyErrors(r.data) : schemaErrors(r.error)
+  if (errors.length)
+    throw new DeployBadTopology(source, errors.length, errors.map((e) => `  ${e}`).join('\n'))
+  return r.data!
+}
+
+/** Read and validate a topology file (JSON). */
+export function loadTopology(file: string): Topology {
+  let input: unknown
+  try {
+    input = JSON.parse(readFileSync(file, 'utf8'))
+  } catch (err) {
+    throw new DeployBadTopology(file, 1, `  (top): ${(err as Error).message}`)
+  }
+  return parseTopology(input, file)
+}

@@ -1,0 +1,39 @@
+import { readFileSync } from 'node:fs'
+import { DeployBadTopology } from '../errors.js'
+import type { SecretRef, Topology } from './topology-schema.js'
+
+/** Secret values the topology refers to. */
+export interface Secrets {
+  clusterSecret: string
+  dbPassword: string | undefined
+}
+
+function read(ref: SecretRef, env: NodeJS.ProcessEnv): string | string[] {
+  if ('env' in ref) {
+    const v = env[ref.env]
+    return v ? v : [`environment variable ${ref.env} is not set`]
+  }
+  try {
+    return readFileSync(ref.file, 'utf8').trim()
+  } catch (err) {
+    return [`cannot read ${ref.file}: ${(err as Error).message}`]
+  }
+}
+
+/** Resolve every secret reference; DEPLOY_BAD_TOPOLOGY names each one missing. */
+export function resolveSecrets(
+  t: Topology,
+  env: NodeJS.ProcessEnv = process.env,
+  source = 'topology',
+): Secrets {
+  const errors: string[] = []
+  const cluster = read(t.secrets.cluster, env)
+  if (Array.isArray(cluster)) errors.push(`secrets.cluster: ${cluster[0]}`)
+  else if (cluster.length < 16)
+    errors.push('secrets.cluster: the cluster secret needs at least 16 characters')
+  const db = t.mariadb.password ? read(t.mariadb.password, env) : undefined
+  if (Array.isArray(db)) errors.push(`mariadb.password: ${db[0]}`)
+  if (errors.length)
+    throw new DeployBadTopology(source, errors.length, errors.map((e) => `  ${e}`).join('\n'))
+  return { clusterSecret: cluster as string, dbPassword: db as string | undefined }
+}

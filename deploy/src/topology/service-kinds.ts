@@ -1,0 +1,66 @@
+/**
+ * What deploy knows about each service kind: start order, which ports the
+ * topology must give it, whether it needs the database, its file-descriptor
+ * limit, and its own config section. A new kind slots in by adding an entry;
+ * the topology's per-service `config` can override anything a kind sets.
+ */
+export interface ServiceKind {
+  /** Lower starts first and stops last. */
+  order: number
+  /** Port names the topology must give (`cluster` and `admin` for every kind). */
+  ports: string[]
+  /** Open-file limit of its processes (gateways hold one socket per player). */
+  nofile: number
+  /** The kind's own config section for one process. */
+  section(p: { serviceId: number; address: string; ports: Record<string, number> }): Record<string, unknown>
+  /** Secrets as environment variables (the unit's 0600 env file), never in the config file. */
+  env(s: { clusterSecret: string; mysqlUrl: string }): Record<string, string>
+}
+
+const clusterEnv = (s: { clusterSecret: string }) => ({ TESSERA_CLUSTER__SECRET: s.clusterSecret })
+
+const BASE_NOFILE = 65_536
+
+export const SERVICE_KINDS: Record<string, ServiceKind> = {
+  center: {
+    order: 0,
+    ports: ['cluster', 'admin'],
+    nofile: BASE_NOFILE,
+    section: (p) => ({
+      center: {
+        serviceId: p.serviceId,
+        listen: `tcp://${p.address}:${p.ports.cluster}`,
+        // Admin stays on loopback: deploy reads it on the node itself.
+        admin: `http://127.0.0.1:${p.ports.admin}`,
+      },
+    }),
+    env: (s) => ({ TESSERA_CENTER__SECRET: s.clusterSecret, TESSERA_CENTER__MYSQL_URL: s.mysqlUrl }),
+  },
+  login: {
+    order: 1,
+    ports: ['cluster', 'admin', 'http'],
+    nofile: BASE_NOFILE,
+    section: (p) => ({ login: { serviceId: p.serviceId, listen: `http://${p.address}:${p.ports.http}` } }),
+    env: (s) => ({ ...clusterEnv(s), TESSERA_LOGIN__MYSQL_URL: s.mysqlUrl }),
+  },
+  logic: {
+    order: 2,
+    ports: ['cluster', 'admin'],
+    nofile: BASE_NOFILE,
+    section: (p) => ({ logic: { serviceId: p.serviceId } }),
+    env: clusterEnv,
+  },
+  gateway: {
+    order: 3,
+    ports: ['cluster', 'admin', 'tcp', 'ws'],
+    nofile: 1_048_576,
+    section: (p) => ({
+      gateway: {
+        serviceId: p.serviceId,
+        tcp: `tcp://${p.address}:${p.ports.tcp}`,
+        ws: `ws://${p.address}:${p.ports.ws}`,
+      },
+    }),
+    env: clusterEnv,
+  },
+}

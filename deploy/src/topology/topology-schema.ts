@@ -1,0 +1,103 @@
+import { z } from 'zod'
+
+/**
+ * A secret by reference: the name of an environment variable on the machine
+ * running `deploy`, or a file there. Never the value itself: topology files
+ * are committed, secrets are not.
+ */
+export const secretRefSchema = z.union([
+  z.strictObject({ env: z.string().regex(/^[A-Z_][A-Z0-9_]*$/, 'an environment variable name') }),
+  z.strictObject({ file: z.string().startsWith('/', 'an absolute path') }),
+])
+export type SecretRef = z.output<typeof secretRefSchema>
+
+const name = z
+  .string()
+  .regex(/^[a-z][a-z0-9-]{0,30}$/, 'lower-case letters, digits and dashes, starting with a letter')
+const port = z.number().int().min(1).max(65535)
+
+const absPath = z.string().regex(/^\/[A-Za-z0-9._/-]*$/, 'an absolute path without spaces or quotes')
+
+export const nodeSchema = z.strictObject({
+  name,
+  /** Install root on this node, when not the topology's. */
+  root: absPath.optional(),
+  /** Address the node's services listen on and other nodes reach it at. */
+  address: z.union([z.ipv4(), z.ipv6()]),
+  /**
+   * How `deploy` reaches the node: `local` (this machine) or `ssh` with a
+   * target (`user@host`). `netns` runs the node's commands inside a network
+   * namespace of this machine (the deploy test's simulated nodes).
+   */
+  transport: z.union([
+    z.strictObject({
+      local: z.literal(true),
+      netns: z
+        .string()
+        .regex(/^[a-zA-Z0-9_.-]+$/)
+        .optional(),
+    }),
+    z.strictObject({ ssh: z.string().min(1), port: port.optional(), identityFile: z.string().optional() }),
+  ]),
+})
+
+export const serviceSchema = z.strictObject({
+  /** Service kind: center, login, logic, gateway (the folder under services/). */
+  kind: name,
+  node: name,
+  /** Processes of this kind on the node; process i uses each base port + i. */
+  count: z.number().int().min(1).max(64).default(1),
+  /** Base ports per stack; which ones a kind needs is in service-kinds.ts. */
+  ports: z.record(z.string().regex(/^[a-z]+$/), port),
+  /** Service id of the first process (the next ones count up). Default: next free id of the kind. */
+  firstId: z.number().int().min(1).optional(),
+  /** Extra configuration merged into every process's config file (not secrets). */
+  config: z.record(z.string(), z.unknown()).optional(),
+})
+
+export const topologySchema = z.strictObject({
+  /** Cluster name: prefixes units and names the system user's directories. */
+  cluster: name,
+  /** Install root on every node. */
+  root: absPath.default('/opt/tessera'),
+  /** System user the services run as (`root` only for tests). */
+  user: z
+    .string()
+    .regex(/^[a-z_][a-z0-9_-]*$/)
+    .default('tessera'),
+  /** Node.js on the nodes (an absolute path; units name it). */
+  nodeBin: absPath.default('/usr/bin/node'),
+  /** `systemd`, or `supervisor` where systemd is not PID 1 (containers, the deploy test). */
+  manager: z.enum(['systemd', 'supervisor']).default('systemd'),
+  /** The game day's reset hour and time zone (every service's calendar). */
+  reset: z
+    .strictObject({
+      hour: z.number().int().min(0).max(23).default(5),
+      minute: z.number().int().min(0).max(59).default(0),
+      timeZone: z.string().default('UTC'),
+    })
+    .prefault({}),
+  mariadb: z.strictObject({
+    node: name,
+    port: port.default(3306),
+    user: z.string().min(1).default('tessera'),
+    password: secretRefSchema.optional(),
+    /** OnCalendar= of the backup timer (systemd.time); empty: no scheduled backup. */
+    backupSchedule: z.string().default('*-*-* 04:30:00'),
+    /** Databases the backup timer dumps. */
+    backupDatabases: z.array(z.string().regex(/^[a-zA-Z0-9_]+$/)).default(['tessera_center']),
+    /** Backups kept on the database node. */
+    backupKeep: z.number().int().min(1).default(14),
+  }),
+  secrets: z.strictObject({
+    /** The cluster secret every service link proves (at least 16 characters). */
+    cluster: secretRefSchema,
+  }),
+  nodes: z.array(nodeSchema).min(1),
+  services: z.array(serviceSchema).min(1),
+})
+
+export type TopologyInput = z.input<typeof topologySchema>
+export type Topology = z.output<typeof topologySchema>
+export type TopologyNode = z.output<typeof nodeSchema>
+export type TopologyService = z.output<typeof serviceSchema>

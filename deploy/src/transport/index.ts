@@ -1,0 +1,1 @@
+export { q, type RunResult, type Transport, transportFor } from './transport.js'

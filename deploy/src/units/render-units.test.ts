@@ -1,0 +1,107 @@
+import { spawnSync } from 'node:child_process'
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { afterAll, describe, expect, it } from 'vitest'
+import { parseTopology } from '../topology/index.js'
+import { nodeFiles } from './index.js'
+
+const tmp = mkdtempSync(path.join(os.tmpdir(), 'units-'))
+afterAll(() => rmSync(tmp, { recursive: true, force: true }))
+
+const topology = parseTopology({
+  cluster: 'tsr',
+  root: path.join(tmp, 'root'),
+  // systemd-analyze checks that ExecStart's program exists.
+  nodeBin: process.execPath,
+  reset: { hour: 4, timeZone: 'Asia/Shanghai' },
+  mariadb: { node: 'a', password: { env: 'DB_PW' } },
+  secrets: { cluster: { env: 'SECRET' } },
+  nodes: [
+    { name: 'a', address: '10.0.0.1', transport: { local: true } },
+    { name: 'b', address: '10.0.0.2', transport: { local: true } },
+  ],
+  services: [
+    { kind: 'center', node: 'a', ports: { cluster: 3800, admin: 3809 } },
+    { kind: 'logic', node: 'a', ports: { cluster: 4100, admin: 4190 } },
+    { kind: 'gateway', node: 'b', count: 2, ports: { cluster: 5000, admin: 5090, tcp: 6000, ws: 6100 } },
+  ],
+})
+const secrets = { clusterSecret: 'c'.repeat(24), dbPassword: 'p@ss word' }
+
+function write(node: string): string {
+  for (const f of nodeFiles(topology, node, secrets)) {
+    mkdirSync(path.dirname(f.path), { recursive: true })
+    writeFileSync(f.path, f.content, { mode: f.mode })
+  }
+  return path.join(topology.root, 'units')
+}
+
+/** systemd-analyze exits 0 on many unit errors and only prints them, so any output is a failure. */
+function verify(dir: string, files: string[]) {
+  return spawnSync('systemd-analyze', ['verify', '--man=no', ...files.map((f) => path.join(dir, f))], {
+    encoding: 'utf8',
+  })
+}
+
+const hasAnalyze = spawnSync('sh', ['-c', 'command -v systemd-analyze']).status === 0
+
+describe('node files', () => {
+  it('give each process a config without secrets, a 0600 env file with them, and a unit', () => {
+    const files = nodeFiles(topology, 'b', secrets)
+    const cfg = files.find((f) => f.path.endsWith('/tsr-gateway-2.json'))!
+    expect(JSON.parse(cfg.content)).toMatchObject({
+      app: { node: 'b' },
+      cluster: { center: '10.0.0.1:3800', listen: 'tcp://10.0.0.2:5001' },
+      admin: { listen: 'http://127.0.0.1:5091' },
+      calendar: { resetHour: 4, timeZone: 'Asia/Shanghai' },
+      gateway: { serviceId: 2, tcp: 'tcp://10.0.0.2:6001', ws: 'ws://10.0.0.2:6101' },
+    })
+    expect(
+      files
+        .filter((f) => f.content.includes(secrets.clusterSecret))
+        .map((f) => [path.basename(f.path), f.mode]),
+    ).toEqual([
+      ['tsr-gateway-1.env', 0o600],
+      ['tsr-gateway-2.env', 0o600],
+    ])
+    const unit = files.find((f) => f.path.endsWith('/tsr-gateway-1.service'))!.content
+    expect(unit).toContain('LimitNOFILE=1048576\n')
+    // The database URL is loopback on the database node, its address elsewhere; the password URL-encoded.
+    const a = nodeFiles(topology, 'a', secrets)
+    expect(a.find((f) => f.path.endsWith('tsr-center-1.env'))!.content).toContain(
+      'TESSERA_CENTER__MYSQL_URL="mysql://tessera:p%40ss%20word@127.0.0.1:3306"',
+    )
+    expect(a.map((f) => path.basename(f.path))).toContain('tsr-db-backup.timer')
+    expect(files.map((f) => path.basename(f.path))).not.toContain('tsr-db-backup.timer')
+    const logic = a.find((f) => f.path.endsWith('tsr-logic-1.service'))!.content
+    expect(logic).toMatch(/^After=network-online.target tsr-center-1.service$/m)
+  })
+
+  describe.runIf(hasAnalyze || process.env.CI === 'true')('systemd-analyze verify', () => {
+    it('accepts every unit of both nodes, the backup service and timer included', () => {
+      for (const node of ['a', 'b']) {
+        const dir = write(node)
+        const units = readdirSync(dir)
+        const r = verify(dir, units)
+        expect(`${r.stdout}${r.stderr}`).toBe('')
+        expect(r.status).toBe(0)
+      }
+      expect(statSync(path.join(topology.root, 'etc/tsr-center-1.env')).mode & 0o777).toBe(0o600)
+    })
+
+    it('catches a broken unit (so the check above can fail)', () => {
+      const bad = path.join(tmp, 'bad')
+      mkdirSync(bad, { recursive: true })
+      const text = nodeFiles(topology, 'a', secrets).find((f) =>
+        f.path.endsWith('tsr-logic-1.service'),
+      )!.content
+      writeFileSync(
+        path.join(bad, 'tsr-logic-1.service'),
+        text.replace('Restart=on-failure', 'Restart=sometimes'),
+      )
+      const r = verify(bad, ['tsr-logic-1.service'])
+      expect(`${r.stdout}${r.stderr}`).toMatch(/Failed to parse service restart specifier/)
+    })
+  })
+})
