@@ -153,12 +153,17 @@ describe('tessera-ps on a real center process', () => {
     const listening = await new Promise<{ address: string; admin: string }>((resolve, reject) => {
       let buf = ''
       let err = ''
+      let admin = ''
       child.stdout!.on('data', (c: Buffer) => {
         buf += c.toString()
         for (let nl = buf.indexOf('\n'); nl >= 0; nl = buf.indexOf('\n')) {
           const line = buf.slice(0, nl)
           buf = buf.slice(nl + 1)
-          if (line.includes('"center: listening"')) resolve(JSON.parse(line))
+          // The admin endpoint opens (startup phase) before the cluster listener (ready).
+          if (line.includes('"center: admin listening"'))
+            admin = (JSON.parse(line) as { admin: string }).admin
+          if (line.includes('"center: listening"'))
+            resolve({ address: (JSON.parse(line) as { address: string }).address, admin })
         }
       })
       child.stderr!.on('data', (c: Buffer) => {
