@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // The deploy tool: `deploy/bin/deploy <command>` (docs/operations.md).
 //   bundle                      build the release bundle (after pnpm build)
+//   schema                      the topology's JSON Schema (for editors)
 //   validate  --topology T      check a topology file, every error named
 //   env-init  --topology T --node N   prepare a node (idempotent), report what changed
 //   up        --topology T [--bundle B]   install and start everything, in dependency order
@@ -25,7 +26,7 @@ import {
   status,
   up,
 } from './commands/index.js'
-import { loadTopology, planProcesses, resolveSecrets } from './topology/index.js'
+import { loadTopology, planProcesses, resolveSecrets, topologyJsonSchema } from './topology/index.js'
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
 const latest = path.join(repo, 'dist/release/latest.json')
@@ -72,6 +73,14 @@ await yargs(hideBin(process.argv))
     (a) => {
       const m = makeBundle({ repo, outDir: a.out, label: a.label })
       console.log(`bundle ${m.file} (version ${m.version} = ${m.versionHex}, commit ${m.commit}) in ${a.out}`)
+    },
+  )
+  .command(
+    'schema',
+    'print the topology JSON Schema (deploy/topology.schema.json)',
+    (y) => y,
+    () => {
+      process.stdout.write(topologyJsonSchema())
     },
   )
   .command(

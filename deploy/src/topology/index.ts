@@ -8,5 +8,6 @@ export {
   type TopologyInput,
   type TopologyNode,
   type TopologyService,
+  topologyJsonSchema,
   topologySchema,
 } from './topology-schema.js'

@@ -1,10 +1,17 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterAll, describe, expect, it } from 'vitest'
 import { DeployBadTopology } from '../errors.js'
-import { loadTopology, parseTopology, planProcesses, resolveSecrets, type TopologyInput } from './index.js'
+import {
+  loadTopology,
+  parseTopology,
+  planProcesses,
+  resolveSecrets,
+  type TopologyInput,
+  topologyJsonSchema,
+} from './index.js'
 
 const staging = fileURLToPath(new URL('../../topologies/staging.json', import.meta.url))
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'topology-'))
@@ -47,6 +54,15 @@ describe('topology', () => {
       'tessera-logic-3@game-2:4100',
       'tessera-logic-4@game-2:4101',
     ])
+  })
+
+  it('deploy/topology.schema.json is current (deploy/bin/deploy schema > deploy/topology.schema.json; pnpm format)', () => {
+    const committed = readFileSync(
+      fileURLToPath(new URL('../../topology.schema.json', import.meta.url)),
+      'utf8',
+    )
+    // Compared as data: biome owns the file's formatting.
+    expect(JSON.parse(committed)).toEqual(JSON.parse(topologyJsonSchema()))
   })
 
   it('names every schema error with its path', () => {

@@ -56,6 +56,8 @@ export const serviceSchema = z.strictObject({
 })
 
 export const topologySchema = z.strictObject({
+  /** Editors' JSON Schema reference (deploy/topology.schema.json); ignored. */
+  $schema: z.string().optional(),
   /** Cluster name: prefixes units and names the system user's directories. */
   cluster: name,
   /** Install root on every node. */
@@ -101,3 +103,8 @@ export type TopologyInput = z.input<typeof topologySchema>
 export type Topology = z.output<typeof topologySchema>
 export type TopologyNode = z.output<typeof nodeSchema>
 export type TopologyService = z.output<typeof serviceSchema>
+
+/** The topology as a JSON Schema, for editors (deploy/topology.schema.json). */
+export function topologyJsonSchema(): string {
+  return `${JSON.stringify(z.toJSONSchema(topologySchema, { io: 'input' }), null, 2)}\n`
+}
