@@ -14,6 +14,7 @@ export async function collectCodes(): Promise<Map<string, { template: string }>>
     protocol: () => import('@tessera/protocol'),
     storage: () => import('@tessera/storage'),
     '../services/center/src/errors': () => import('../services/center/src/errors.js'),
+    '../services/login/src/errors': () => import('../services/login/src/errors.js'),
   }
   for (const [dir, load] of Object.entries(others)) {
     const file = dir.startsWith('..') ? `${dir}.ts` : `../packages/${dir}/src/index.ts`

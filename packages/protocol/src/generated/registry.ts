@@ -6,6 +6,7 @@ import { Echo } from './game/echo.js'
 import { ProfileChanged, ProfileGet, ProfileGetRes, ProfileSet, ProfileSetRes } from './game/profile.js'
 import { LinkAuth, LinkAuthOk, LinkChallenge, LinkHello, MachineIdLease, MachineIdLeaseOk, MembershipUpdate, OwnershipClaim, OwnershipClaimOk, OwnershipRelease, OwnershipReleaseOk, OwnershipRevoked, RegisterService, RegisterServiceOk, ServiceHeartbeat, ServiceHeartbeatOk, StartupGo, UnregisterService, UnregisterServiceOk } from './tessera/cluster.js'
 import { Ack, ErrorReply, Goodbye, Handshake, HandshakeOk, Heartbeat, Kick } from './tessera/control.js'
+import { AccountChangeNickname, AccountChangeNicknameRes, AccountChangePassword, AccountChangePasswordRes, AccountLogin, AccountLoginRes, AccountLogout, AccountLogoutRes, AccountRegister, AccountRegisterRes, HandoffRedeem, HandoffRedeemOk, LoginQueueLeave, LoginQueueLeaveRes, LoginQueuePoll, LoginQueuePush, LoginQueueStatus, SessionKick, SessionReport, SessionReportOk } from './tessera/login.js'
 
 /** Message type by wire id, for typed send/receive helpers. */
 export interface MessageMap {
@@ -44,6 +45,26 @@ export interface MessageMap {
   1020: ChatSend
   1021: ChatSendRes
   1022: ChatPush
+  100000: AccountRegister
+  100001: AccountRegisterRes
+  100002: AccountLogin
+  100003: AccountLoginRes
+  100004: LoginQueuePoll
+  100005: LoginQueueStatus
+  100006: LoginQueuePush
+  100007: LoginQueueLeave
+  100008: LoginQueueLeaveRes
+  100009: AccountLogout
+  100010: AccountLogoutRes
+  100011: AccountChangePassword
+  100012: AccountChangePasswordRes
+  100013: AccountChangeNickname
+  100014: AccountChangeNicknameRes
+  100100: HandoffRedeem
+  100101: HandoffRedeemOk
+  100102: SessionReport
+  100103: SessionReportOk
+  100104: SessionKick
 }
 
 /** Every message with a msg id, ordered by id. */
@@ -83,6 +104,26 @@ export const messageTypes: readonly MessageType[] = [
   ChatSend,
   ChatSendRes,
   ChatPush,
+  AccountRegister,
+  AccountRegisterRes,
+  AccountLogin,
+  AccountLoginRes,
+  LoginQueuePoll,
+  LoginQueueStatus,
+  LoginQueuePush,
+  LoginQueueLeave,
+  LoginQueueLeaveRes,
+  AccountLogout,
+  AccountLogoutRes,
+  AccountChangePassword,
+  AccountChangePasswordRes,
+  AccountChangeNickname,
+  AccountChangeNicknameRes,
+  HandoffRedeem,
+  HandoffRedeemOk,
+  SessionReport,
+  SessionReportOk,
+  SessionKick,
 ]
 
 /** A registry of {@link messageTypes}; ERROR frames decode as ErrorReply. */

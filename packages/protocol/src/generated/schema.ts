@@ -4,7 +4,7 @@
  * SHA-256 (hex) of the canonical client-visible schema (server-only messages
  * left out). Sent in Handshake.schema_hash; a mismatch is WIRE_SCHEMA_MISMATCH.
  */
-export const SCHEMA_HASH = '940aed888c9068ff76584c0a9b2e3c4190ca1825bbf2ca0d3d768eddb107910c'
+export const SCHEMA_HASH = '0821011caa770ce181371f3497b635758c1caf55fc308dfe03dd620fc0d04c53'
 
 /** SHA-256 (hex) of the whole schema, server-only messages included (service-to-service handshakes). */
-export const FULL_SCHEMA_HASH = '495710987372414b7f0451451a43c46814f6711416149cf53baf3be039fcecf8'
+export const FULL_SCHEMA_HASH = '180c0f20bee3b35792e70ac32492a85a232d802feecd27f26f19f285552b19f7'
