@@ -15,6 +15,8 @@ export async function collectCodes(): Promise<Map<string, { template: string }>>
     storage: () => import('@tessera/storage'),
     '../services/center/src/errors': () => import('../services/center/src/errors.js'),
     '../services/login/src/errors': () => import('../services/login/src/errors.js'),
+    '../services/logic/src/errors': () => import('../services/logic/src/errors.js'),
+    '../services/gateway/src/errors': () => import('../services/gateway/src/errors.js'),
   }
   for (const [dir, load] of Object.entries(others)) {
     const file = dir.startsWith('..') ? `${dir}.ts` : `../packages/${dir}/src/index.ts`

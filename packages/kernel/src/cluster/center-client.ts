@@ -94,6 +94,12 @@ export class CenterClient {
     }
   }
 
+  /** Register again now (the service's info changed, e.g. client ports opened). */
+  async reregister(): Promise<void> {
+    this.registered = false
+    await this.beat()
+  }
+
   /** Tell the center we leave (best effort, bounded) and stop heartbeating. */
   async stop(): Promise<void> {
     this.stopped = true

@@ -3,6 +3,7 @@
 export * from './game/chat.js'
 export * from './game/echo.js'
 export * from './game/profile.js'
+export * from './gate/session.js'
 export * from './tessera/cluster.js'
 export * from './tessera/control.js'
 export * from './tessera/login.js'

@@ -57,5 +57,13 @@ export const MsgId = {
   SessionReport: 100102,
   SessionReportOk: 100103,
   SessionKick: 100104,
+  SessionBind: 100200,
+  SessionBindOk: 100201,
+  SessionResumeCheck: 100202,
+  SessionResumeCheckOk: 100203,
+  ClientFrames: 100204,
+  ClientAck: 100205,
+  ClientGone: 100206,
+  ToClient: 100207,
 } as const
 export type MsgId = (typeof MsgId)[keyof typeof MsgId]

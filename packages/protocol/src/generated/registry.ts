@@ -4,6 +4,7 @@ import { MessageRegistry, type MessageType } from '../runtime/index.js'
 import { ChatPush, ChatSend, ChatSendRes } from './game/chat.js'
 import { Echo } from './game/echo.js'
 import { ProfileChanged, ProfileGet, ProfileGetRes, ProfileSet, ProfileSetRes } from './game/profile.js'
+import { ClientAck, ClientFrames, ClientGone, SessionBind, SessionBindOk, SessionResumeCheck, SessionResumeCheckOk, ToClient } from './gate/session.js'
 import { LinkAuth, LinkAuthOk, LinkChallenge, LinkHello, MachineIdLease, MachineIdLeaseOk, MembershipUpdate, OwnershipClaim, OwnershipClaimOk, OwnershipRelease, OwnershipReleaseOk, OwnershipRevoked, RegisterService, RegisterServiceOk, ServiceHeartbeat, ServiceHeartbeatOk, StartupGo, UnregisterService, UnregisterServiceOk } from './tessera/cluster.js'
 import { Ack, ErrorReply, Goodbye, Handshake, HandshakeOk, Heartbeat, Kick } from './tessera/control.js'
 import { AccountChangeNickname, AccountChangeNicknameRes, AccountChangePassword, AccountChangePasswordRes, AccountLogin, AccountLoginRes, AccountLogout, AccountLogoutRes, AccountRegister, AccountRegisterRes, HandoffRedeem, HandoffRedeemOk, LoginQueueLeave, LoginQueueLeaveRes, LoginQueuePoll, LoginQueuePush, LoginQueueStatus, SessionKick, SessionReport, SessionReportOk } from './tessera/login.js'
@@ -65,6 +66,14 @@ export interface MessageMap {
   100102: SessionReport
   100103: SessionReportOk
   100104: SessionKick
+  100200: SessionBind
+  100201: SessionBindOk
+  100202: SessionResumeCheck
+  100203: SessionResumeCheckOk
+  100204: ClientFrames
+  100205: ClientAck
+  100206: ClientGone
+  100207: ToClient
 }
 
 /** Every message with a msg id, ordered by id. */
@@ -124,6 +133,14 @@ export const messageTypes: readonly MessageType[] = [
   SessionReport,
   SessionReportOk,
   SessionKick,
+  SessionBind,
+  SessionBindOk,
+  SessionResumeCheck,
+  SessionResumeCheckOk,
+  ClientFrames,
+  ClientAck,
+  ClientGone,
+  ToClient,
 ]
 
 /** A registry of {@link messageTypes}; ERROR frames decode as ErrorReply. */

@@ -7,4 +7,4 @@
 export const SCHEMA_HASH = '0821011caa770ce181371f3497b635758c1caf55fc308dfe03dd620fc0d04c53'
 
 /** SHA-256 (hex) of the whole schema, server-only messages included (service-to-service handshakes). */
-export const FULL_SCHEMA_HASH = '180c0f20bee3b35792e70ac32492a85a232d802feecd27f26f19f285552b19f7'
+export const FULL_SCHEMA_HASH = 'b64918b65f7e4aae37dcce8d6c62ede37e70f28e0eb894bb44b6f4c635b6ff21'
