@@ -3,5 +3,7 @@
 import type { ComponentFactory } from '@tessera/kernel'
 import { loginCore } from '../login-core.js'
 import { loginClusterApi } from '../cluster-api/login-cluster-api.js'
+import { loginFront } from '../front/login-front.js'
+import { loginJanitor } from '../janitor/login-janitor.js'
 
-export const components: readonly ComponentFactory[] = [loginCore, loginClusterApi]
+export const components: readonly ComponentFactory[] = [loginCore, loginClusterApi, loginFront, loginJanitor]
