@@ -11,7 +11,6 @@ import {
   WireError,
 } from '@tessera/protocol'
 import { afterEach, describe, expect, it } from 'vitest'
-import { KickReasonCode, WireCode } from '../../packages/kernel/src/edge/index.js'
 import { until } from '../support/clients.js'
 import { startTestServer, type TestServer } from '../support/edge-server.js'
 import { rawHandshake } from '../support/raw-handshake.js'
@@ -38,13 +37,6 @@ function handshake(token: string, extra: Partial<Handshake> = {}): Uint8Array {
 }
 
 describe('edge protocol rules (raw frames)', () => {
-  it('mirrors WireError and KickReason of the generated protocol', () => {
-    for (const [k, v] of Object.entries(WireCode))
-      expect(WireError[`WIRE_${k}` as keyof typeof WireError]).toBe(v)
-    for (const [k, v] of Object.entries(KickReasonCode))
-      expect(KickReason[`KICK_${k}` as keyof typeof KickReason]).toBe(v)
-  })
-
   it('answers a first frame that is not a Handshake with WIRE_HANDSHAKE_REQUIRED and closes', async () => {
     srv = await startTestServer()
     const raw = await RawTcp.open(srv.tcpUrl.port)

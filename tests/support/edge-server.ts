@@ -4,16 +4,15 @@
 //   Echo          → the same message back; text "sleep:<ms>" answers late
 //   ChatSend      → ChatSendRes at once, then `text` = "<count> <intervalMs>"
 //                   ChatPush messages numbered 1..count (message_id) to the sender
-// Imports go to the kernel sources directly until the kernel index exports
-// net/, codec/ and edge/.
-import { ChatPush, ChatSend, ChatSendRes, createRegistry, Echo, SCHEMA_HASH } from '@tessera/protocol'
 import {
   type EdgeOptions,
   EdgeServer,
   edgeControlCodec,
   HmacTokens,
-} from '../../packages/kernel/src/edge/index.js'
-import { type NetLimitsInput, NetServer } from '../../packages/kernel/src/net/index.js'
+  type NetLimitsInput,
+  NetServer,
+} from '@tessera/kernel'
+import { ChatPush, ChatSend, ChatSendRes, createRegistry, Echo, SCHEMA_HASH } from '@tessera/protocol'
 
 export const TOKEN_SECRET = 'tessera-test-secret-0123456789abcdef'
 
@@ -77,7 +76,7 @@ export async function startTestServer(
   )
   const net = new NetServer({
     handler: edge,
-    control: edgeControlCodec(registry),
+    control: edgeControlCodec,
     limits: { acceptRatePerSec: 0, ...limits, client: { msgRatePerSec: 0, ...limits?.client } },
   })
   const tcp = await net.listen('tcp://127.0.0.1:0', 'client')

@@ -3,23 +3,25 @@ import {
   Compression,
   Encryption,
   ErrorReply,
+  FrameFlag,
   Goodbye,
   Handshake,
   HandshakeOk,
   Heartbeat,
+  isGameMsgId,
   Kick,
   KickReason,
   type MessageType,
+  ReplayBuffer,
   WireError,
 } from '@tessera/protocol/client'
 import { backoffDelay } from './backoff.js'
 import { type ClientEvents, type ClientState, Emitter, type RequestOptions } from './client-events.js'
 import { type ClientOptions, type ResolvedClientOptions, resolveClientOptions } from './client-options.js'
 import { ClientErrorCode, TesseraClientError } from './errors.js'
-import { decodeFrame, FIRST_GAME_MSG_ID, FrameFlag } from './frame.js'
+import { decodeFrame } from './frame.js'
 import { prepareHandshake } from './handshake.js'
 import { Link } from './link.js'
-import { Outbox } from './outbox.js'
 
 /** How long close() waits for the server to close after Goodbye before closing itself. */
 const GOODBYE_WAIT_MS = 1000
@@ -48,7 +50,8 @@ export class TesseraClient {
   private readonly pending = new Map<number, Pending>()
   private readonly pushHandlers = new Map<number, Set<(msg: unknown) => void>>()
   private readonly events = new Emitter<ClientEvents>()
-  private readonly outbox = new Outbox()
+  /** Game messages sent and not yet acknowledged, resent after a resume. */
+  private readonly outbox = new ReplayBuffer()
   /** Game messages received from the server in this session (the implicit sequence). */
   private inSeq = 0
   private ackedInSeq = 0
@@ -174,7 +177,7 @@ export class TesseraClient {
 
   private sendGame<T>(type: MessageType<T>, message: Partial<T>, reqId: number): void {
     if (this.stateValue === 'closed') throw new TesseraClientError(ClientErrorCode.CLOSED, 'client is closed')
-    if (type.msgId < FIRST_GAME_MSG_ID)
+    if (!isGameMsgId(type.msgId))
       throw new TesseraClientError(
         ClientErrorCode.BAD_ARGUMENT,
         `${type.name} is not a game message (msg id ${type.msgId})`,
@@ -185,7 +188,7 @@ export class TesseraClient {
         ClientErrorCode.OUTBOX_FULL,
         `more than ${this.options.maxOutboxBytes} bytes await acknowledgement`,
       )
-    const e = this.outbox.add(0, type.msgId, reqId, body)
+    const e = this.outbox.push(0, type.msgId, reqId, body)
     const link = this.link
     if (link?.phase === 'open') link.write(e.flags, e.msgId, e.reqId, e.body)
   }
@@ -261,7 +264,7 @@ export class TesseraClient {
     if (link.phase !== 'open') return
     const body = await link.openBody(flags, msgId, reqId, raw)
     if (!link.alive) return
-    if (msgId >= FIRST_GAME_MSG_ID) {
+    if (isGameMsgId(msgId)) {
       this.inSeq++
       if (this.inSeq - this.ackedInSeq >= this.options.ackEvery) this.sendAck(link)
       else if (this.ackTimer === null)

@@ -1,19 +1,8 @@
-// The 10-byte frame header, as docs/protocol.md lays it out. The SDK keeps
-// its own copy (the kernel's is Node-only) so a browser bundle stays small.
+// Frames as the SDK sends and reads them: the header layout and flag bits
+// are @tessera/wire's, shared with the server.
+import { HEADER_BYTES, headerProblem, readU32, writeHeader } from '@tessera/protocol/client'
 
-export const HEADER_BYTES = 10
-
-/** Bits of header byte 0. */
-export const FrameFlag = {
-  COMPRESSED: 0x01,
-  ENCRYPTED: 0x02,
-  RESPONSE: 0x04,
-  ERROR: 0x08,
-  PRIORITY: 0x10,
-} as const
-
-/** Message ids below this are platform control messages (never sequenced). */
-export const FIRST_GAME_MSG_ID = 1000
+export { FrameFlag, HEADER_BYTES } from '@tessera/protocol/client'
 
 export interface ClientFrame {
   flags: number
@@ -24,20 +13,13 @@ export interface ClientFrame {
 
 export function encodeFrame(flags: number, msgId: number, reqId: number, body: Uint8Array): Uint8Array {
   const out = new Uint8Array(HEADER_BYTES + body.length)
-  out[0] = flags
-  out[1] = 0
-  const v = new DataView(out.buffer)
-  v.setUint32(2, msgId)
-  v.setUint32(6, reqId)
+  writeHeader(out, 0, flags, msgId, reqId)
   out.set(body, HEADER_BYTES)
   return out
 }
 
 /** Null when the bytes cannot be a frame (short, reserved bits, msgId 0). */
 export function decodeFrame(buf: Uint8Array): ClientFrame | null {
-  if (buf.length < HEADER_BYTES || (buf[0]! & 0xe0) !== 0 || buf[1] !== 0) return null
-  const v = new DataView(buf.buffer, buf.byteOffset, buf.byteLength)
-  const msgId = v.getUint32(2)
-  if (msgId === 0) return null
-  return { flags: buf[0]!, msgId, reqId: v.getUint32(6), body: buf.subarray(HEADER_BYTES) }
+  if (headerProblem(buf, 0, buf.length) !== null) return null
+  return { flags: buf[0]!, msgId: readU32(buf, 2), reqId: readU32(buf, 6), body: buf.subarray(HEADER_BYTES) }
 }

@@ -1,13 +1,10 @@
+import { FrameFlag, headerBytes, isGameMsgId } from '@tessera/protocol/client'
 import { deflateRaw, inflateRaw } from './compress.js'
-import { encodeFrame, FIRST_GAME_MSG_ID, FrameFlag, HEADER_BYTES } from './frame.js'
+import { encodeFrame } from './frame.js'
 import type { ClientSocket } from './socket.js'
 import type { ClientKeyExchange, WebCipher } from './web-cipher.js'
 
 export type LinkPhase = 'opening' | 'handshake' | 'open' | 'dead'
-
-function aad(flags: number, msgId: number, reqId: number): Uint8Array {
-  return encodeFrame(flags, msgId, reqId, new Uint8Array(0)).subarray(0, HEADER_BYTES)
-}
 
 /**
  * One socket's worth of state: what the handshake negotiated (compression,
@@ -52,7 +49,7 @@ export class Link {
         if (!this.alive || this.sock === null) return
         let f = flags
         let b = body
-        if (msgId >= FIRST_GAME_MSG_ID) {
+        if (isGameMsgId(msgId)) {
           if (this.compress && b.length >= this.compressThreshold && this.compressThreshold > 0) {
             const packed = await deflateRaw(b)
             if (packed.length < b.length) {
@@ -62,7 +59,7 @@ export class Link {
           }
           if (this.cipher !== null) {
             f |= FrameFlag.ENCRYPTED
-            b = await this.cipher.seal(aad(f, msgId, reqId), b)
+            b = await this.cipher.seal(headerBytes(f, msgId, reqId), b)
           }
         }
         if (this.alive && this.sock !== null) this.sock.send(encodeFrame(f, msgId, reqId, b))
@@ -82,8 +79,8 @@ export class Link {
     let b = body
     if (flags & FrameFlag.ENCRYPTED) {
       if (this.cipher === null) throw new Error(`encrypted frame (msg id ${msgId}) without a key`)
-      b = await this.cipher.open(aad(flags, msgId, reqId), b)
-    } else if (this.cipher !== null && msgId >= FIRST_GAME_MSG_ID) {
+      b = await this.cipher.open(headerBytes(flags, msgId, reqId), b)
+    } else if (this.cipher !== null && isGameMsgId(msgId)) {
       throw new Error(`plaintext game frame (msg id ${msgId}) on an encrypted session`)
     }
     if (flags & FrameFlag.COMPRESSED) b = await inflateRaw(b, this.maxInflated)

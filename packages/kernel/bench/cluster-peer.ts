@@ -3,7 +3,6 @@
 // service-session echo server (no proxy, no auth) for the baseline.
 // Prints one JSON line {"proxy": addr, "raw": addr}.
 import { Echo } from '../../protocol/src/index.js'
-import { clusterWire } from '../src/cluster/fixtures/cluster-wire.js'
 import { ServiceProxy, TcpClusterTransport } from '../src/cluster/index.js'
 import { FrameFlag, NetServer, type Session } from '../src/net/index.js'
 
@@ -11,7 +10,6 @@ const SECRET = process.argv[2] ?? 'bench-cluster-secret-0123'
 const transport = new TcpClusterTransport({
   identity: { kind: 'logic', serviceId: 2, node: 'bench' },
   secret: SECRET,
-  wire: clusterWire,
 })
 const proxy = new ServiceProxy({ transport })
 let count = 0

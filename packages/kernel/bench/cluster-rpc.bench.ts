@@ -8,7 +8,6 @@ import { spawn } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import { fmt, gc, report, smoke } from '../../../scripts/bench-lib.js'
 import { Echo } from '../../protocol/src/index.js'
-import { clusterWire } from '../src/cluster/fixtures/cluster-wire.js'
 import { ServiceProxy, ServiceStates, TcpClusterTransport } from '../src/cluster/index.js'
 import { type Frame, FrameFlag, NetServer, type Session } from '../src/net/index.js'
 
@@ -39,7 +38,6 @@ const addrs = await new Promise<{ proxy: string; raw: string }>((resolve, reject
 const transport = new TcpClusterTransport({
   identity: { kind: 'gateway', serviceId: 1, node: 'bench' },
   secret: SECRET,
-  wire: clusterWire,
 })
 const proxy = new ServiceProxy({ transport, timeoutMs: 10_000 })
 proxy.membership.merge([

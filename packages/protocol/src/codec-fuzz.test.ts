@@ -1,6 +1,6 @@
 import {
-  BodyFlag,
   createSessionCipher,
+  FrameFlag,
   generateKeyPair,
   generateNonce,
   MessageCodec,
@@ -68,7 +68,7 @@ describe('codec fuzz', () => {
           }
           // golden cases include messages with msg id 0? no: every seed is a top-level message
           expectCodecError(() => codec.decode(0, seed.id, 1, b))
-          expectCodecError(() => codec.decode(BodyFlag.ERROR, seed.id, 1, b))
+          expectCodecError(() => codec.decode(FrameFlag.ERROR, seed.id, 1, b))
         },
       ),
       params,
@@ -93,7 +93,7 @@ describe('codec fuzz', () => {
         fc.uint8Array({ maxLength: 120 }),
         fc.boolean(),
         (msgId, body, compressed) => {
-          const flags = BodyFlag.ENCRYPTED | (compressed ? BodyFlag.COMPRESSED : 0)
+          const flags = FrameFlag.ENCRYPTED | (compressed ? FrameFlag.COMPRESSED : 0)
           expectCodecError(() => codec.decode(flags, msgId, 1, body, server))
         },
       ),

@@ -1,8 +1,8 @@
-// Public surface of @tessera/protocol (server side): the generated message
-// types, codecs, MsgId, registry and schema hash, plus the runtime they use.
-// Browsers and mini games import `@tessera/protocol/client` instead, which
-// leaves server-only messages out.
+// Public surface of @tessera/protocol (server side): the generated game
+// messages, and MsgId, registry and schema hashes over the whole schema,
+// plus everything of @tessera/wire (the runtime, frame header and platform
+// messages they build on). Browsers and mini games import
+// `@tessera/protocol/client` instead, which leaves server-only messages out.
 
-export { clusterWire } from './cluster-wire.js'
+export * from '@tessera/wire'
 export * from './generated/index.js'
-export * from './runtime/index.js'

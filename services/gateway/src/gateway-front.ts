@@ -7,7 +7,7 @@ import {
   type ServiceContext,
   type TimerHandle,
 } from '@tessera/kernel'
-import { createRegistry, SessionKick, ToClient } from '@tessera/protocol'
+import { SessionKick, ToClient } from '@tessera/protocol'
 import { LoginRedeemer } from './auth/index.js'
 import type { GatewayConfig } from './config.js'
 import { GatewayEdge } from './edge/index.js'
@@ -60,7 +60,7 @@ export class GatewayFront extends BaseComponent<ServiceContext<GatewayConfig>> {
         onOnline: (c) => reports.wentOnline({ userId: c.userId, loginEpoch: c.loginEpoch }),
         onOffline: (c) => reports.wentOffline({ userId: c.userId, loginEpoch: c.loginEpoch }),
       },
-      (handler) => new NetServer({ handler, control: edgeControlCodec(createRegistry()), logger }),
+      (handler) => new NetServer({ handler, control: edgeControlCodec, logger }),
     )
     proxy.on(ToClient, (m) => this.edge.onToClient(m))
     // Logout or password change at login: end sessions of older logins.

@@ -20,7 +20,8 @@ export function doc(comment: string | null, indent = ''): string[] {
   return [`${indent}/**`, ...lines.map((l) => `${indent} * ${l}`.trimEnd()), `${indent} */`]
 }
 
-function relImport(fromFile: string, toFile: string): string {
+/** Relative module specifier from one generated file to another (`/`-separated, both under one root). */
+export function relImport(fromFile: string, toFile: string): string {
   const from = fromFile.split('/').slice(0, -1)
   const to = toFile.split('/')
   let i = 0
@@ -115,21 +116,22 @@ function emitMessage(m: MessageModel, nameOf: NameOf): string[] {
 
 /**
  * One generated module per proto file that declares something.
- * `runtimeImport` is the runtime folder relative to the output root.
+ * `runtime` is the module specifier of the wire runtime as seen from this
+ * file; `importOf(protoFile)` the specifier of another proto file's module.
  */
 export function emitFile(
   protoFile: string,
   model: SchemaModel,
   nameOf: NameOf,
   fileOf: (fullName: string) => string,
-  runtimeImport: string,
+  runtime: string,
+  importOf: (protoFile: string) => string,
 ): string | null {
   const messages = model.messages.filter((m) => m.file === protoFile)
   const enums = model.enums.filter((e) => e.file === protoFile)
   if (messages.length === 0 && enums.length === 0) return null
-  const self = outPath(protoFile)
 
-  const runtime = new Set([
+  const used = new Set([
     'checkEnd',
     'encodeInto',
     'MAX_DEPTH',
@@ -141,24 +143,25 @@ export function emitFile(
   const foreign = new Map<string, Set<string>>()
   for (const m of messages)
     for (const f of m.fields) {
-      if (f.kind === 'message') runtime.add('subEnd')
+      if (f.kind === 'message') used.add('subEnd')
       if (f.kind === 'scalar') {
         const info = SCALAR_INFO[f.type as ScalarType]
-        if (info.zero === 'EMPTY_BYTES' && !f.repeated) runtime.add('EMPTY_BYTES')
+        if (info.zero === 'EMPTY_BYTES' && !f.repeated) used.add('EMPTY_BYTES')
         for (const code of [info.read, info.write('v')]) {
           const fn = /^(read|write)\w+(?=\()/.exec(code)?.[0]
-          if (fn) runtime.add(fn)
+          if (fn) used.add(fn)
         }
       }
-      if (f.repeated && f.kind !== 'message') runtime.add('checkEnd').add('subEnd')
+      if (f.repeated && f.kind !== 'message') used.add('checkEnd').add('subEnd')
       if (f.kind === 'scalar') continue
       const file = fileOf(f.type)
       if (file === protoFile) continue
-      const names = foreign.get(file) ?? new Set<string>()
+      const from = importOf(file)
+      const names = foreign.get(from) ?? new Set<string>()
       const t = nameOf(f.type)
       if (f.kind === 'message') names.add(`type ${t}`).add(`read${t}`).add(`write${t}`)
       else names.add(`type ${t}`)
-      foreign.set(file, names)
+      foreign.set(from, names)
     }
 
   const byName = (a: string, b: string) => {
@@ -167,16 +170,17 @@ export function emitFile(
     return x < y ? -1 : x > y ? 1 : 0
   }
   const lines: string[] = [HEADER, `// Source: proto/${protoFile}`, '']
+  // Types from another package come through its surface, which also carries the runtime.
+  const withRuntime = foreign.get(runtime) ?? []
+  foreign.delete(runtime)
   lines.push(
-    `import { ${['type MessageType', 'type Reader', 'type Writer', ...runtime].sort(byName).join(', ')} } from '${relImport(self, `${runtimeImport}/index.js`)}'`,
+    `import { ${['type MessageType', 'type Reader', 'type Writer', ...used, ...withRuntime].sort(byName).join(', ')} } from '${runtime}'`,
   )
-  for (const file of [...foreign.keys()].sort()) {
-    const names = [...foreign.get(file)!].sort(byName)
+  for (const from of [...foreign.keys()].sort()) {
+    const names = [...foreign.get(from)!].sort(byName)
     const allTypes = names.every((x) => x.startsWith('type '))
     const spec = allTypes ? names.map((x) => x.slice(5)) : names
-    lines.push(
-      `import ${allTypes ? 'type ' : ''}{ ${spec.join(', ')} } from '${relImport(self, outPath(file).replace(/\.ts$/, '.js'))}'`,
-    )
+    lines.push(`import ${allTypes ? 'type ' : ''}{ ${spec.join(', ')} } from '${from}'`)
   }
   for (const e of enums) lines.push('', ...emitEnum(e))
   for (const m of messages) lines.push('', ...emitMessage(m, nameOf))

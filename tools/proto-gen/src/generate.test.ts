@@ -8,7 +8,8 @@ import { generate, staleFiles, writeFiles } from './generate.js'
 
 const repo = fileURLToPath(new URL('../../../', import.meta.url))
 const protoDir = path.join(repo, 'proto')
-const committed = path.join(repo, 'packages/protocol/src/generated')
+const P = 'packages/protocol/src/generated'
+const W = 'packages/wire/src/generated'
 const tmpRoot = mkdtempSync(path.join(os.tmpdir(), 'proto-gen-'))
 afterAll(() => rmSync(tmpRoot, { recursive: true, force: true }))
 
@@ -29,8 +30,18 @@ function cli(...args: string[]) {
 describe('proto-gen', () => {
   const files = generate({ protoDir })
 
-  it('committed packages/protocol/src/generated is up to date (run `pnpm proto:gen` if this fails)', () => {
-    expect(staleFiles(files, committed)).toEqual([])
+  it('committed packages/{wire,protocol}/src/generated are up to date (run `pnpm proto:gen` if this fails)', () => {
+    expect(staleFiles(files, repo)).toEqual([])
+  })
+
+  it('puts platform messages in @tessera/wire and game messages in @tessera/protocol', () => {
+    expect(files.has(`${W}/tessera/control.ts`)).toBe(true)
+    expect(files.has(`${W}/tessera/cluster.ts`)).toBe(true)
+    expect(files.has(`${P}/game/chat.ts`)).toBe(true)
+    expect([...files.keys()].filter((f) => f.startsWith(`${P}/tessera/`))).toEqual([])
+    // Game modules reach the runtime and platform types through the wire package's surface.
+    expect(files.get(`${P}/game/chat.ts`)).toContain("from '@tessera/wire'")
+    expect(files.get(`${W}/tessera/control.ts`)).toContain("from '../../runtime/index.js'")
   })
 
   it('is deterministic', () => {
@@ -42,38 +53,49 @@ describe('proto-gen', () => {
     writeFiles(files, out)
     expect(staleFiles(files, out)).toEqual([])
     writeFileSync(
-      path.join(out, 'game/chat.ts'),
-      `${readFileSync(path.join(out, 'game/chat.ts'), 'utf8')}// edit\n`,
+      path.join(out, P, 'game/chat.ts'),
+      `${readFileSync(path.join(out, P, 'game/chat.ts'), 'utf8')}// edit\n`,
     )
-    unlinkSync(path.join(out, 'client/msg-id.ts'))
-    writeFileSync(path.join(out, 'game/old.ts'), 'export {}\n')
-    expect(staleFiles(files, out)).toEqual(['client/msg-id.ts', 'game/chat.ts', 'game/old.ts'])
+    unlinkSync(path.join(out, P, 'client/msg-id.ts'))
+    writeFileSync(path.join(out, P, 'game/old.ts'), 'export {}\n')
+    writeFileSync(path.join(out, W, 'tessera/old.ts'), 'export {}\n')
+    expect(staleFiles(files, out)).toEqual([
+      `${P}/client/msg-id.ts`,
+      `${P}/game/chat.ts`,
+      `${P}/game/old.ts`,
+      `${W}/tessera/old.ts`,
+    ])
     writeFiles(files, out)
     expect(staleFiles(files, out)).toEqual([])
   })
 
   it('--check exits 1 on stale output and 0 once regenerated', () => {
     const out = tmp()
-    const stale = cli('--check', '--out', out)
+    const stale = cli('--check', '--root', out)
     expect(stale.status).toBe(1)
     expect(stale.stderr).toMatch(/out of date/)
-    expect(cli('--out', out).status).toBe(0)
-    const fresh = cli('--check', '--out', out)
+    expect(cli('--root', out).status).toBe(0)
+    const fresh = cli('--check', '--root', out)
     expect(fresh.stderr).toBe('')
     expect(fresh.status).toBe(0)
   })
 
-  it('leaves server-only messages out of the client variant, with the same client schema hash', () => {
-    const server = files.get('game/profile.ts')!
-    const client = files.get('client/game/profile.ts')!
-    expect(server).toContain('export interface ProfileChanged')
-    expect(client).not.toContain('ProfileChanged')
-    expect(files.get('client/registry.ts')).not.toContain('ProfileChanged')
-    expect(files.get('client/msg-id.ts')).not.toContain('1014')
-    const hash = (f: string) => /SCHEMA_HASH = '([0-9a-f]{64})'/.exec(files.get(f)!)![1]
-    expect(hash('client/schema.ts')).toBe(hash('schema.ts'))
-    expect(files.get('schema.ts')).toMatch(/FULL_SCHEMA_HASH = '[0-9a-f]{64}'/)
-    expect(files.get('client/schema.ts')).not.toContain('FULL_SCHEMA_HASH')
+  it('leaves server-only messages out of the client surfaces, with one client schema hash', () => {
+    expect(files.get(`${P}/game/profile.ts`)).toContain('export interface ProfileChanged')
+    // The client entries are filtered re-exports of the same modules, not copies.
+    expect([...files.keys()].filter((f) => f.startsWith(`${P}/client/game/`))).toEqual([])
+    expect(files.get(`${P}/client/index.ts`)).toContain("from '../game/profile.js'")
+    expect(files.get(`${P}/client/index.ts`)).toContain('ProfileGet,')
+    expect(files.get(`${P}/client/index.ts`)).not.toContain('ProfileChanged')
+    expect(files.get(`${P}/client/registry.ts`)).not.toContain('ProfileChanged')
+    expect(files.get(`${P}/client/msg-id.ts`)).not.toContain('1014')
+    expect(files.get(`${W}/client.ts`)).toContain('Handshake,')
+    for (const serverOnly of ['cluster.js', 'LinkHello', 'RegisterService'])
+      expect(files.get(`${W}/client.ts`)).not.toContain(serverOnly)
+    expect(files.get(`${P}/client/schema.ts`)).toMatch(/SCHEMA_HASH = '[0-9a-f]{64}'/)
+    expect(files.get(`${P}/client/schema.ts`)).not.toContain('FULL_SCHEMA_HASH')
+    expect(files.get(`${P}/schema.ts`)).toContain("export { SCHEMA_HASH } from './client/schema.js'")
+    expect(files.get(`${P}/schema.ts`)).toMatch(/FULL_SCHEMA_HASH = '[0-9a-f]{64}'/)
   })
 })
 
@@ -121,7 +143,9 @@ describe('proto-gen schema checks', () => {
 
   it('hash ignores comments and order but not field numbers', () => {
     const hashOf = (body: string) =>
-      /SCHEMA_HASH = '(\w+)'/.exec(generate({ protoDir: withGameFile(body) }).get('schema.ts')!)![1]
+      /SCHEMA_HASH = '(\w+)'/.exec(
+        generate({ protoDir: withGameFile(body) }).get(`${P}/client/schema.ts`)!,
+      )![1]
     const base = hashOf('message A { option (tessera.msg_id) = 1000; string x = 1; int64 y = 2; }')
     expect(hashOf('// hello\nmessage A { option (tessera.msg_id) = 1000; int64 y = 2; string x = 1; }')).toBe(
       base,

@@ -1,4 +1,5 @@
 import path from 'node:path'
+import { FIRST_GAME_MSG_ID } from '@tessera/wire/frame'
 import pb from 'protobufjs'
 import { ProtoGenError } from './errors.js'
 
@@ -78,9 +79,8 @@ export interface SchemaModel {
   enums: EnumModel[]
 }
 
-/** Control messages live in this package and only there may use ids below {@link GAME_MIN_ID}. */
+/** Control messages live in this package and only there may use ids below {@link FIRST_GAME_MSG_ID}. */
 export const PLATFORM_PACKAGE = 'tessera'
-export const GAME_MIN_ID = 1000
 const MAX_ID = 0xffffffff
 
 function camel(name: string): string {
@@ -170,10 +170,12 @@ function messageModel(protoDir: string, t: pb.Type): MessageModel {
   if (!Number.isInteger(msgId) || msgId < 0 || msgId > MAX_ID)
     throw new ProtoGenError(`${name}: bad msg_id ${rawId}`)
   const platform = name.startsWith(`${PLATFORM_PACKAGE}.`)
-  if (msgId !== 0 && platform && msgId >= GAME_MIN_ID)
-    throw new ProtoGenError(`${name}: platform messages use msg ids 1..${GAME_MIN_ID - 1}, got ${msgId}`)
-  if (msgId !== 0 && !platform && msgId < GAME_MIN_ID)
-    throw new ProtoGenError(`${name}: game messages use msg ids >= ${GAME_MIN_ID}, got ${msgId}`)
+  if (msgId !== 0 && platform && msgId >= FIRST_GAME_MSG_ID)
+    throw new ProtoGenError(
+      `${name}: platform messages use msg ids 1..${FIRST_GAME_MSG_ID - 1}, got ${msgId}`,
+    )
+  if (msgId !== 0 && !platform && msgId < FIRST_GAME_MSG_ID)
+    throw new ProtoGenError(`${name}: game messages use msg ids >= ${FIRST_GAME_MSG_ID}, got ${msgId}`)
   const m: MessageModel = {
     fullName: name,
     tsName: tsNameOf(t),

@@ -38,7 +38,7 @@ edge.route(Echo, (msg) => {
 })
 const net = new NetServer({
   handler: edge,
-  control: edgeControlCodec(registry),
+  control: edgeControlCodec,
   // Rate limiting stays on (its cost is part of the figure, as in the net
   // echo bench) but far above the load; idle and handshake deadlines keep
   // their defaults.

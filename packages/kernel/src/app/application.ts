@@ -1,4 +1,5 @@
 import path from 'node:path'
+import { clusterWire } from '@tessera/wire'
 import type { z } from 'zod'
 import { ClusterMember, type ClusterWire, leaseMachineId, ServiceStates } from '../cluster/index.js'
 import { loadConfig } from '../config/index.js'
@@ -23,7 +24,7 @@ import {
 } from '../timer/index.js'
 import type { AppConfig } from './app-config.js'
 import { applyCoreDumpSettings } from './core-dump.js'
-import { AppNoClusterWire, AppNoMachineId } from './errors.js'
+import { AppNoMachineId } from './errors.js'
 import { Service, type ServiceDefinition, type SharedFacilities } from './service.js'
 
 export interface ApplicationOptions<C extends AppConfig> {
@@ -37,7 +38,7 @@ export interface ApplicationOptions<C extends AppConfig> {
   exit?: (code: number) => void
   /** Time source for the timer wheel, calendar and ids (tests inject a ManualClock). */
   clock?: Clock
-  /** The cluster codecs (`clusterWire` from @tessera/protocol); needed when cluster.center is set. */
+  /** @deprecated ignored: the cluster layer uses @tessera/wire's generated messages. */
   wire?: ClusterWire
 }
 
@@ -60,7 +61,6 @@ export class Application<C extends AppConfig = AppConfig> {
   readonly services: Service<C>[] = []
   private snowflake: Snowflake | undefined
   private admin: AdminServer | undefined
-  private readonly wire: ClusterWire | undefined
   private machineId: number | undefined
   private readonly log: CreatedLogger
   private readonly exit: (code: number) => void
@@ -83,7 +83,6 @@ export class Application<C extends AppConfig = AppConfig> {
       leakWarnBytesPerMin: opts.config.memory.leakWarnBytesPerMin,
     })
     this.clock = opts.clock ?? systemClock
-    this.wire = opts.wire
     this.metrics = createAppMetrics({ app: this.name, node: opts.config.app.node, memory: this.memory })
     const services = this.services
     // Message rates between services, read from each ServiceProxy at scrape time.
@@ -150,6 +149,7 @@ export class Application<C extends AppConfig = AppConfig> {
     name: string
     schema: S
     services: (config: z.output<S>) => readonly ServiceDefinition[]
+    /** @deprecated ignored: the cluster layer uses @tessera/wire's generated messages. */
     wire?: ClusterWire
     argv?: readonly string[]
     env?: Readonly<Record<string, string | undefined>>
@@ -172,7 +172,6 @@ export class Application<C extends AppConfig = AppConfig> {
       name: opts.name,
       config: loaded.value,
       services: opts.services,
-      wire: opts.wire,
     })
     app.logger.info({ sources: loaded.sources }, 'configuration loaded')
     app.installProcessHandlers()
@@ -198,13 +197,12 @@ export class Application<C extends AppConfig = AppConfig> {
     const cluster = this.config.cluster
     let machineId = this.config.app.machineId
     if (cluster.center !== undefined) {
-      if (!this.wire) throw new AppNoClusterWire(this.name)
       if (machineId === undefined) {
         // The center leases machine ids; a returning (node, kind) gets its own back.
         const lease = await leaseMachineId({
           center: cluster.center,
           secret: cluster.secret!,
-          wire: this.wire,
+          wire: clusterWire,
           node: this.config.app.node,
           kind: this.name,
           logger: this.logger,
@@ -263,7 +261,6 @@ export class Application<C extends AppConfig = AppConfig> {
     svc.member = await ClusterMember.join({
       identity: { kind: svc.kind, serviceId: svc.id, node: this.config.app.node },
       secret: cluster.secret!,
-      wire: this.wire!,
       listen: cluster.listen,
       center: cluster.center!.includes('://') ? cluster.center! : `tcp://${cluster.center}`,
       machineId: this.machineId,

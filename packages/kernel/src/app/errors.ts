@@ -8,7 +8,3 @@ export const AppNotClustered = defineError<[string]>(
   'APP_NOT_CLUSTERED',
   '%s is not in a cluster: set cluster.center and cluster.secret to message other services',
 )
-export const AppNoClusterWire = defineError<[string]>(
-  'APP_NO_CLUSTER_WIRE',
-  '%s has cluster.center set but was built without the cluster codecs (pass `wire: clusterWire` from @tessera/protocol)',
-)

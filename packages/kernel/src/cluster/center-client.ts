@@ -1,20 +1,32 @@
+import {
+  type ClusterWire,
+  MembershipUpdate,
+  RegisterService,
+  RegisterServiceOk,
+  ServiceHeartbeat,
+  ServiceHeartbeatOk,
+  type ServiceInfo,
+  StartupGo,
+  UnregisterService,
+  UnregisterServiceOk,
+} from '@tessera/wire'
 import { toTesseraError } from '../errors/index.js'
 import { type NetLogger, silentLogger } from '../net/index.js'
 import type { ServiceProxy } from './service-proxy.js'
-import type { ClusterWire, ServiceInfoMsg, StartupGoMsg } from './wire.js'
 
 export interface CenterClientOptions {
   proxy: ServiceProxy
-  wire: ClusterWire
+  /** @deprecated ignored: the cluster layer uses @tessera/wire's generated messages. */
+  wire?: ClusterWire
   /** The center's cluster address, `tcp://host:port`. */
   centerAddress: string
   /** This service as it registers (read again at every registration, so load and state stay current). */
-  info: () => ServiceInfoMsg
+  info: () => ServiceInfo
   /** Until the center says otherwise. Default 1000 ms. */
   heartbeatMs?: number
   logger?: NetLogger
   /** The center said every dependency is ready. */
-  onStartupGo?: (msg: StartupGoMsg) => void
+  onStartupGo?: (msg: StartupGo) => void
 }
 
 /** Service id the center's fixed channel is kept under (a service id no service may take). */
@@ -28,7 +40,6 @@ export const CENTER_CHANNEL_ID = 0xffffffff
  */
 export class CenterClient {
   private readonly proxy: ServiceProxy
-  private readonly wire: ClusterWire
   private readonly logger: NetLogger
   private heartbeatMs: number
   private timer: NodeJS.Timeout | null = null
@@ -40,12 +51,11 @@ export class CenterClient {
 
   constructor(private readonly opts: CenterClientOptions) {
     this.proxy = opts.proxy
-    this.wire = opts.wire
     this.logger = opts.logger ?? silentLogger
     this.heartbeatMs = opts.heartbeatMs ?? 1000
     this.proxy.addFixedPeer(CENTER_CHANNEL_ID, 'center', opts.centerAddress)
-    this.proxy.on(this.wire.membershipUpdate, (u) => this.proxy.membership.apply(u))
-    this.proxy.on(this.wire.startupGo, (m) => this.opts.onStartupGo?.(m))
+    this.proxy.on(MembershipUpdate, (u) => this.proxy.membership.apply(u))
+    this.proxy.on(StartupGo, (m) => this.opts.onStartupGo?.(m))
   }
 
   get isRegistered(): boolean {
@@ -70,9 +80,9 @@ export class CenterClient {
       const s = this.opts.info()
       const res = await this.proxy.request(
         CENTER_CHANNEL_ID,
-        this.wire.serviceHeartbeat,
+        ServiceHeartbeat,
         { serviceId: s.serviceId, load: s.load, state: s.state },
-        this.wire.serviceHeartbeatOk,
+        ServiceHeartbeatOk,
         { timeoutMs: this.heartbeatMs * 2 },
       )
       if (!res.known) {
@@ -108,15 +118,9 @@ export class CenterClient {
     if (!this.registered) return
     const id = this.opts.info().serviceId
     await this.proxy
-      .request(
-        CENTER_CHANNEL_ID,
-        this.wire.unregisterService,
-        { serviceId: id },
-        this.wire.unregisterServiceOk,
-        {
-          timeoutMs: 1000,
-        },
-      )
+      .request(CENTER_CHANNEL_ID, UnregisterService, { serviceId: id }, UnregisterServiceOk, {
+        timeoutMs: 1000,
+      })
       .catch(() => {})
     this.registered = false
   }
@@ -124,9 +128,9 @@ export class CenterClient {
   private async register(): Promise<void> {
     const res = await this.proxy.request(
       CENTER_CHANNEL_ID,
-      this.wire.registerService,
+      RegisterService,
       { service: this.opts.info() },
-      this.wire.registerServiceOk,
+      RegisterServiceOk,
       { timeoutMs: Math.max(2000, this.heartbeatMs * 2) },
     )
     if (res.heartbeatMs > 0) this.heartbeatMs = res.heartbeatMs

@@ -1,14 +1,16 @@
+import type { ClusterWire, ServiceInfo } from '@tessera/wire'
 import type { NetLimitsInput, NetLogger, NetServer } from '../net/index.js'
 import { CenterClient } from './center-client.js'
 import type { PeerIdentity } from './link-auth.js'
 import { ServiceProxy } from './service-proxy.js'
 import { TcpClusterTransport } from './tcp-transport.js'
-import { type ClusterWire, type ServiceInfoMsg, type ServiceState, ServiceStates } from './wire.js'
+import { type ServiceState, ServiceStates } from './wire.js'
 
 export interface ClusterMemberOptions {
   identity: PeerIdentity
   secret: string
-  wire: ClusterWire
+  /** @deprecated ignored: the cluster layer uses @tessera/wire's generated messages. */
+  wire?: ClusterWire
   /** Cluster listen address, `tcp://host:port` (port 0 = any). */
   listen: string
   /** The center's cluster address. */
@@ -39,13 +41,13 @@ export interface ClusterMemberOptions {
 export class ClusterMember {
   readonly proxy: ServiceProxy
   readonly client: CenterClient
-  readonly info: ServiceInfoMsg
+  readonly info: ServiceInfo
   /** The server carrying this service's cluster links (for session metrics). */
   readonly net: NetServer
   private go: Promise<void>
   private resolveGo!: () => void
 
-  private constructor(proxy: ServiceProxy, client: CenterClient, info: ServiceInfoMsg, net: NetServer) {
+  private constructor(proxy: ServiceProxy, client: CenterClient, info: ServiceInfo, net: NetServer) {
     this.proxy = proxy
     this.net = net
     this.client = client
@@ -57,14 +59,13 @@ export class ClusterMember {
     const transport = new TcpClusterTransport({
       identity: o.identity,
       secret: o.secret,
-      wire: o.wire,
       logger: o.logger,
       limits: o.limits,
     })
     const proxy = new ServiceProxy({ transport, logger: o.logger, timeoutMs: o.timeoutMs })
     try {
       const address = await proxy.listen(o.listen)
-      const info: ServiceInfoMsg = {
+      const info: ServiceInfo = {
         ...o.identity,
         addresses: [address, ...(o.advertise ?? [])],
         load: 0,
@@ -76,7 +77,6 @@ export class ClusterMember {
       let member: ClusterMember | undefined
       const client = new CenterClient({
         proxy,
-        wire: o.wire,
         centerAddress: o.center,
         info: () => info,
         logger: o.logger,

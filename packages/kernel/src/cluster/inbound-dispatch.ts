@@ -1,12 +1,12 @@
+import type { MessageType } from '@tessera/wire'
 import { TesseraError, toTesseraError } from '../errors/index.js'
 import { type Frame, FrameFlag, type NetLogger } from '../net/index.js'
 import { ClusterBadBody, ClusterNoHandler } from './errors.js'
 import type { Link } from './transport.js'
-import type { WireType } from './wire.js'
 
 interface Handler {
-  type: WireType<unknown>
-  res: WireType<unknown> | null
+  type: MessageType<unknown>
+  res: MessageType<unknown> | null
   fn: (msg: unknown, link: Link) => unknown
 }
 
@@ -24,7 +24,7 @@ export class InboundDispatch {
   constructor(private readonly logger: NetLogger) {}
 
   /** Register the handler of one message type; `res` null for notifications. */
-  add(type: WireType<unknown>, res: WireType<unknown> | null, fn: Handler['fn']): void {
+  add(type: MessageType<unknown>, res: MessageType<unknown> | null, fn: Handler['fn']): void {
     if (this.handlers.has(type.msgId))
       throw new Error(`cluster: ${type.name} (${type.msgId}) already has a handler`)
     this.handlers.set(type.msgId, { type, res, fn })
@@ -105,7 +105,7 @@ export class InboundDispatch {
       })
   }
 
-  private reply(link: Link, res: WireType<unknown>, reqId: number, v: unknown): void {
+  private reply(link: Link, res: MessageType<unknown>, reqId: number, v: unknown): void {
     let body: Uint8Array
     try {
       body = res.encode(v)

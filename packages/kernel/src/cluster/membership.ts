@@ -1,8 +1,9 @@
-import { type MembershipUpdateMsg, type ServiceInfoMsg, ServiceStates } from './wire.js'
+import type { MembershipUpdate, ServiceInfo } from '@tessera/wire'
+import { ServiceStates } from './wire.js'
 
 export interface MembershipChange {
-  up: ServiceInfoMsg[]
-  down: ServiceInfoMsg[]
+  up: ServiceInfo[]
+  down: ServiceInfo[]
 }
 
 /**
@@ -12,8 +13,8 @@ export interface MembershipChange {
  * restarts.
  */
 export class Membership {
-  private readonly byId = new Map<number, ServiceInfoMsg>()
-  private readonly byKind = new Map<string, ServiceInfoMsg[]>()
+  private readonly byId = new Map<number, ServiceInfo>()
+  private readonly byKind = new Map<string, ServiceInfo[]>()
   private readonly cursor = new Map<string, number>()
   private readonly listeners: ((c: MembershipChange) => void)[] = []
 
@@ -21,15 +22,15 @@ export class Membership {
     return this.byId.size
   }
 
-  get(serviceId: number): ServiceInfoMsg | undefined {
+  get(serviceId: number): ServiceInfo | undefined {
     return this.byId.get(serviceId)
   }
 
-  ofKind(kind: string): readonly ServiceInfoMsg[] {
+  ofKind(kind: string): readonly ServiceInfo[] {
     return this.byKind.get(kind) ?? []
   }
 
-  list(): ServiceInfoMsg[] {
+  list(): ServiceInfo[] {
     return [...this.byId.values()].sort((a, b) => a.serviceId - b.serviceId)
   }
 
@@ -39,7 +40,7 @@ export class Membership {
    * way (it is finishing what it has); services still starting are used only
    * when none of the kind is READY.
    */
-  pick(kind: string): ServiceInfoMsg | undefined {
+  pick(kind: string): ServiceInfo | undefined {
     const all = this.byKind.get(kind)
     if (all === undefined || all.length === 0) return undefined
     let list = all.filter((s) => s.state === ServiceStates.READY)
@@ -59,7 +60,7 @@ export class Membership {
   }
 
   /** Apply a center push; `full` replaces everything. */
-  apply(u: MembershipUpdateMsg): MembershipChange {
+  apply(u: MembershipUpdate): MembershipChange {
     const change: MembershipChange = { up: [], down: [] }
     if (u.full) {
       const keep = new Set(u.up.map((s) => s.serviceId))
@@ -72,19 +73,19 @@ export class Membership {
   }
 
   /** Add or replace services without dropping any (a snapshot from a center still collecting). */
-  merge(list: readonly ServiceInfoMsg[]): MembershipChange {
+  merge(list: readonly ServiceInfo[]): MembershipChange {
     return this.apply({ up: [...list], down: [], full: false })
   }
 
   /** Drop one service (e.g. the center said so); returns it when it was known. */
-  drop(serviceId: number): ServiceInfoMsg | undefined {
+  drop(serviceId: number): ServiceInfo | undefined {
     const change: MembershipChange = { up: [], down: [] }
     this.remove(serviceId, change)
     this.emit(change)
     return change.down[0]
   }
 
-  private put(s: ServiceInfoMsg, change: MembershipChange): void {
+  private put(s: ServiceInfo, change: MembershipChange): void {
     const old = this.byId.get(s.serviceId)
     if (old && old.kind !== s.kind) this.remove(s.serviceId, change)
     const copy = { ...s, addresses: [...s.addresses], dependsOn: [...s.dependsOn] }

@@ -1,7 +1,6 @@
 import { Echo } from '@tessera/protocol'
 import { afterEach, describe, expect, it } from 'vitest'
 import { TesseraError } from '../errors/index.js'
-import { clusterWire } from './fixtures/cluster-wire.js'
 import { meshOf, startNode, type TestNode } from './fixtures/nodes.js'
 import { TcpClusterTransport } from './tcp-transport.js'
 import { ServiceStates } from './wire.js'
@@ -215,7 +214,6 @@ describe('TcpClusterTransport authentication', () => {
     const raw = new TcpClusterTransport({
       identity: { kind: 'x', serviceId: 5, node: 'evil' },
       secret: 'whatever-secret-1234',
-      wire: clusterWire,
     })
     try {
       const s = await raw.net.connect(good.info.addresses[0]!, 'service')

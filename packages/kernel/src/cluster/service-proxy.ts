@@ -1,3 +1,4 @@
+import type { MessageType, ServiceInfo } from '@tessera/wire'
 import { TesseraError, toTesseraError } from '../errors/index.js'
 import { decodeMinimalReason, type Frame, FrameFlag, type NetLogger, silentLogger } from '../net/index.js'
 import { type Backoff, backoffDelay, Channel } from './channel.js'
@@ -17,7 +18,6 @@ import {
 import { InboundDispatch } from './inbound-dispatch.js'
 import { Membership } from './membership.js'
 import type { ClusterTransport, Link, LinkHandler } from './transport.js'
-import type { ServiceInfoMsg, WireType } from './wire.js'
 
 /** A service id, or a kind with an optional id (absent or 0 = any of the kind, round-robin). */
 export type Target = number | { kind: string; id?: number }
@@ -51,7 +51,7 @@ interface Pending {
   reqId: number
   resolve(v: unknown): void
   reject(e: unknown): void
-  res: WireType<unknown>
+  res: MessageType<unknown>
   timer: NodeJS.Timeout
   channel: Channel
   /** The link the request went out on; null while it waits for one. */
@@ -132,18 +132,18 @@ export class ServiceProxy implements LinkHandler {
   }
 
   /** Handle requests of `req`, answering with `res`. A thrown error goes back to the caller with its code. */
-  handle<Q, R>(req: WireType<Q>, res: WireType<R>, fn: (msg: Q, link: Link) => R | Promise<R>): this {
+  handle<Q, R>(req: MessageType<Q>, res: MessageType<R>, fn: (msg: Q, link: Link) => R | Promise<R>): this {
     this.inboundDispatch.add(
-      req as WireType<unknown>,
-      res as WireType<unknown>,
+      req as MessageType<unknown>,
+      res as MessageType<unknown>,
       fn as (m: unknown, l: Link) => unknown,
     )
     return this
   }
 
   /** Handle notifications (and broadcasts) of `type`. */
-  on<T>(type: WireType<T>, fn: (msg: T, link: Link) => void): this {
-    this.inboundDispatch.add(type as WireType<unknown>, null, fn as (m: unknown, l: Link) => unknown)
+  on<T>(type: MessageType<T>, fn: (msg: T, link: Link) => void): this {
+    this.inboundDispatch.add(type as MessageType<unknown>, null, fn as (m: unknown, l: Link) => unknown)
     return this
   }
 
@@ -155,9 +155,9 @@ export class ServiceProxy implements LinkHandler {
   /** Send a request and wait for its answer (or a CLUSTER_ error, at the latest after the timeout). */
   request<Q, R>(
     target: Target,
-    req: WireType<Q>,
+    req: MessageType<Q>,
     msg: Q,
-    res: WireType<R>,
+    res: MessageType<R>,
     opts: { timeoutMs?: number } = {},
   ): Promise<R> {
     let ch: Channel
@@ -176,7 +176,7 @@ export class ServiceProxy implements LinkHandler {
         reqId,
         resolve: resolve as (v: unknown) => void,
         reject,
-        res: res as WireType<unknown>,
+        res: res as MessageType<unknown>,
         timer: setTimeout(onTimeout, timeoutMs, this, reqId),
         channel: ch,
         link: null,
@@ -200,13 +200,13 @@ export class ServiceProxy implements LinkHandler {
   }
 
   /** One-way message. Throws at once when the target is unknown; queued while its link comes up. */
-  notify<T>(target: Target, type: WireType<T>, msg: T): void {
+  notify<T>(target: Target, type: MessageType<T>, msg: T): void {
     const ch = this.route(target)
     this.notifyChannel(ch, type.msgId, type.encode(msg))
   }
 
   /** Notify every known service of a kind; returns how many were addressed. */
-  broadcast<T>(kind: string, type: WireType<T>, msg: T): number {
+  broadcast<T>(kind: string, type: MessageType<T>, msg: T): number {
     const body = type.encode(msg)
     let n = 0
     for (const s of this.membership.ofKind(kind)) {
@@ -217,7 +217,7 @@ export class ServiceProxy implements LinkHandler {
   }
 
   /** Notify on a given link (the center pushes to registered services over their own link). */
-  sendOn<T>(link: Link, type: WireType<T>, msg: T): boolean {
+  sendOn<T>(link: Link, type: MessageType<T>, msg: T): boolean {
     this.stats.notificationsSent++
     return link.send(0, type.msgId, 0, type.encode(msg))
   }
@@ -339,7 +339,7 @@ export class ServiceProxy implements LinkHandler {
     return this.channelFor(s)
   }
 
-  private channelFor(s: ServiceInfoMsg): Channel {
+  private channelFor(s: ServiceInfo): Channel {
     let ch = this.channels.get(s.serviceId)
     if (ch === undefined) {
       const addr = clusterAddress(s)
@@ -486,6 +486,6 @@ function onTimeout(proxy: ServiceProxy, reqId: number): void {
 }
 
 /** The first `tcp://` address a service registered (its cluster link). */
-export function clusterAddress(s: ServiceInfoMsg): string | undefined {
+export function clusterAddress(s: ServiceInfo): string | undefined {
   return s.addresses.find((a) => a.startsWith('tcp://'))
 }

@@ -1,3 +1,4 @@
+import { type ClusterWire, LinkAuth, LinkAuthOk, LinkChallenge, LinkHello } from '@tessera/wire'
 import { type TesseraError, toTesseraError } from '../errors/index.js'
 import {
   type ControlCodec,
@@ -16,13 +17,13 @@ import type { Clock } from '../timer/clock.js'
 import { ClusterAuthFailed, ClusterUnreachable } from './errors.js'
 import { checkSecret, linkProof, newNonce, type PeerIdentity, proofMatches } from './link-auth.js'
 import type { ClusterTransport, Link, LinkHandler } from './transport.js'
-import type { ClusterWire } from './wire.js'
 
 export interface TcpClusterTransportOptions {
   identity: PeerIdentity
   /** Shared by every service of the cluster; at least 16 characters. */
   secret: string
-  wire: Pick<ClusterWire, 'linkHello' | 'linkChallenge' | 'linkAuth' | 'linkAuthOk'>
+  /** @deprecated ignored: the cluster layer uses @tessera/wire's generated messages. */
+  wire?: ClusterWire
   logger?: NetLogger
   /** Net limits (the `service` section applies to cluster links). */
   limits?: NetLimitsInput
@@ -97,7 +98,6 @@ export class TcpClusterTransport implements ClusterTransport, SessionHandler {
   readonly net: NetServer
   private handler: LinkHandler | undefined
   private readonly secret: string
-  private readonly wire: TcpClusterTransportOptions['wire']
   private readonly logger: NetLogger
   private readonly dialTimeoutMs: number
 
@@ -105,7 +105,6 @@ export class TcpClusterTransport implements ClusterTransport, SessionHandler {
     checkSecret(opts.secret)
     this.identity = { ...opts.identity }
     this.secret = opts.secret
-    this.wire = opts.wire
     this.logger = opts.logger ?? silentLogger
     this.dialTimeoutMs = opts.dialTimeoutMs ?? 5000
     this.net = new NetServer({
@@ -153,7 +152,7 @@ export class TcpClusterTransport implements ClusterTransport, SessionHandler {
         return
       }
       const me = this.identity
-      session.send(0, this.wire.linkHello.msgId, 1, this.wire.linkHello.encode({ ...me, nonce }))
+      session.send(0, LinkHello.msgId, 1, LinkHello.encode({ ...me, nonce }))
     })
   }
 
@@ -201,9 +200,8 @@ export class TcpClusterTransport implements ClusterTransport, SessionHandler {
   // ---- handshake -----------------------------------------------------------
 
   private acceptStep(session: Session, st: Accepting, frame: Frame): void {
-    const w = this.wire
-    if (st.phase === 'hello' && frame.msgId === w.linkHello.msgId) {
-      const hello = w.linkHello.decode(frame.body)
+    if (st.phase === 'hello' && frame.msgId === LinkHello.msgId) {
+      const hello = LinkHello.decode(frame.body)
       const peer = { kind: hello.kind, serviceId: hello.serviceId, node: hello.node }
       st.peer = peer
       st.dialNonce = hello.nonce
@@ -212,21 +210,21 @@ export class TcpClusterTransport implements ClusterTransport, SessionHandler {
       const proof = linkProof(this.secret, 'accept', hello.nonce, st.acceptNonce, peer, this.identity)
       session.send(
         FrameFlag.RESPONSE,
-        w.linkChallenge.msgId,
+        LinkChallenge.msgId,
         frame.reqId,
-        w.linkChallenge.encode({ ...this.identity, nonce: st.acceptNonce, proof }),
+        LinkChallenge.encode({ ...this.identity, nonce: st.acceptNonce, proof }),
       )
       return
     }
-    if (st.phase === 'auth' && frame.msgId === w.linkAuth.msgId) {
-      const { proof } = w.linkAuth.decode(frame.body)
+    if (st.phase === 'auth' && frame.msgId === LinkAuth.msgId) {
+      const { proof } = LinkAuth.decode(frame.body)
       const want = linkProof(this.secret, 'dial', st.dialNonce!, st.acceptNonce!, st.peer!, this.identity)
       if (!proofMatches(want, proof))
         throw new ClusterAuthFailed('wrong proof (the peer does not have the cluster secret)')
       const link = new TcpLink(session, st.peer!, false)
       session.data = link
       session.markAuthenticated()
-      session.send(FrameFlag.RESPONSE, w.linkAuthOk.msgId, frame.reqId, w.linkAuthOk.encode({}))
+      session.send(FrameFlag.RESPONSE, LinkAuthOk.msgId, frame.reqId, LinkAuthOk.encode({}))
       this.logger.info({ link: link.id, peer: st.peer, ip: session.remoteIp }, 'cluster: link up (inbound)')
       this.handler?.onLinkUp(link)
       return
@@ -235,7 +233,6 @@ export class TcpClusterTransport implements ClusterTransport, SessionHandler {
   }
 
   private dialStep(session: Session, st: Dialling, frame: Frame): void {
-    const w = this.wire
     if ((frame.flags & FrameFlag.ERROR) !== 0) {
       const r = decodeMinimalReason(frame.body)
       const err = new ClusterAuthFailed(`${st.address} said ${r.code}: ${r.message}`)
@@ -243,8 +240,8 @@ export class TcpClusterTransport implements ClusterTransport, SessionHandler {
       this.dialFailed(st, err)
       return
     }
-    if (st.phase === 'challenge' && frame.msgId === w.linkChallenge.msgId) {
-      const ch = w.linkChallenge.decode(frame.body)
+    if (st.phase === 'challenge' && frame.msgId === LinkChallenge.msgId) {
+      const ch = LinkChallenge.decode(frame.body)
       const peer = { kind: ch.kind, serviceId: ch.serviceId, node: ch.node }
       const want = linkProof(this.secret, 'accept', st.nonce, ch.nonce, this.identity, peer)
       if (!proofMatches(want, ch.proof))
@@ -252,10 +249,10 @@ export class TcpClusterTransport implements ClusterTransport, SessionHandler {
       st.peer = peer
       st.phase = 'ok'
       const proof = linkProof(this.secret, 'dial', st.nonce, ch.nonce, this.identity, peer)
-      session.send(0, w.linkAuth.msgId, 2, w.linkAuth.encode({ proof }))
+      session.send(0, LinkAuth.msgId, 2, LinkAuth.encode({ proof }))
       return
     }
-    if (st.phase === 'ok' && frame.msgId === w.linkAuthOk.msgId) {
+    if (st.phase === 'ok' && frame.msgId === LinkAuthOk.msgId) {
       clearTimeout(st.timer)
       const link = new TcpLink(session, st.peer!, true)
       session.data = link

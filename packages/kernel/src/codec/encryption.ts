@@ -1,4 +1,5 @@
 import { createCipheriv, createDecipheriv, createSecretKey, type KeyObject } from 'node:crypto'
+import { HEADER_BYTES, writeHeader } from '@tessera/wire'
 import { type Clock, systemClock } from '../timer/clock.js'
 import { CodecBadOptions, CodecDecryptFailed, CodecReplay } from './errors.js'
 import { initialChainKeys, type KeyPair, nextChainKey, sharedSecret, trafficKey } from './key-agreement.js'
@@ -45,11 +46,8 @@ export type CipherRole = 'client' | 'server'
 
 /** The 10-byte frame header, which every sealed body authenticates. */
 export function frameAad(flags: number, msgId: number, reqId: number): Buffer {
-  const b = Buffer.allocUnsafe(10)
-  b[0] = flags
-  b[1] = 0
-  b.writeUInt32BE(msgId >>> 0, 2)
-  b.writeUInt32BE(reqId >>> 0, 6)
+  const b = Buffer.allocUnsafe(HEADER_BYTES)
+  writeHeader(b, 0, flags, msgId >>> 0, reqId >>> 0)
   return b
 }
 

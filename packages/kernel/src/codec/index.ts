@@ -28,7 +28,6 @@ export {
 } from './errors.js'
 export { generateKeyPair, generateNonce, HKDF_INFO, type KeyPair, NONCE_BYTES } from './key-agreement.js'
 export {
-  BodyFlag,
   type BodyRegistry,
   type BodyType,
   type EncodedBody,

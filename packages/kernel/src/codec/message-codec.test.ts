@@ -1,8 +1,9 @@
+import { FrameFlag } from '@tessera/wire'
 import pb from 'protobufjs'
 import { describe, expect, it } from 'vitest'
 import { createSessionCipher } from './encryption.js'
 import { generateKeyPair, generateNonce } from './key-agreement.js'
-import { BodyFlag, type BodyRegistry, type BodyType, MessageCodec } from './message-codec.js'
+import { type BodyRegistry, type BodyType, MessageCodec } from './message-codec.js'
 
 // A registry built with protobufjs reflection: a real protobuf codec
 // independent of @tessera/protocol's generated one (which has its own
@@ -91,7 +92,7 @@ describe('MessageCodec', () => {
   it('compresses above the threshold and keeps the caller flags', () => {
     const text = 'abc'.repeat(100)
     const { flags, body } = codec.encode(1000, { text, n: 1 }, 9, 0x04 | 0x10)
-    expect(flags).toBe(0x04 | 0x10 | BodyFlag.COMPRESSED)
+    expect(flags).toBe(0x04 | 0x10 | FrameFlag.COMPRESSED)
     expect(body.length).toBeLessThan(60)
     expect(codec.decode(flags, 1000, 9, body)).toEqual({ text, n: 1 })
   })
@@ -100,10 +101,10 @@ describe('MessageCodec', () => {
     const { client, server } = ciphers()
     const text = 'xyz'.repeat(200)
     const { flags, body } = codec.encode(1000, { text, n: 2 }, 1, 0, client)
-    expect(flags).toBe(BodyFlag.COMPRESSED | BodyFlag.ENCRYPTED)
+    expect(flags).toBe(FrameFlag.COMPRESSED | FrameFlag.ENCRYPTED)
     expect(codec.decode(flags, 1000, 1, body, server)).toEqual({ text, n: 2 })
     const small = codec.encode(1000, { text: 'a', n: 0 }, 2, 0, server)
-    expect(small.flags).toBe(BodyFlag.ENCRYPTED)
+    expect(small.flags).toBe(FrameFlag.ENCRYPTED)
     expect(codec.decode(small.flags, 1000, 2, small.body, client)).toEqual({ text: 'a', n: 0 })
     const big = await codec.encodeAsync(1000, { text, n: 3 }, 3, 0, client)
     expect(await codec.decodeAsync(big.flags, 1000, 3, big.body, server)).toEqual({ text, n: 3 })
@@ -131,7 +132,7 @@ describe('MessageCodec', () => {
   it('reports unknown ids, bad bodies and bad compression with CODEC_ codes', () => {
     expect(() => codec.decode(0, 4242, 0, new Uint8Array([8, 1]))).toThrow(code('CODEC_UNKNOWN_MESSAGE'))
     expect(() => codec.decode(0, 1000, 0, new Uint8Array([0x0a, 0x05, 0x61]))).toThrow(code('CODEC_BAD_BODY'))
-    expect(() => codec.decode(BodyFlag.COMPRESSED, 1000, 0, new Uint8Array([1, 2, 3]))).toThrow(
+    expect(() => codec.decode(FrameFlag.COMPRESSED, 1000, 0, new Uint8Array([1, 2, 3]))).toThrow(
       code('CODEC_INFLATE_FAILED'),
     )
     expect(() => codec.encode(1000, { text: 5 as unknown as string, n: 1 })).toThrow(
@@ -148,7 +149,7 @@ describe('MessageCodec', () => {
 
   it('carries ErrorReply bodies in ERROR frames under the failed request id', () => {
     const { flags, body } = codec.encodeError(1000, 12, { code: 8, name: 'WIRE_UNKNOWN_MESSAGE' })
-    expect(flags).toBe(0x04 | BodyFlag.ERROR)
+    expect(flags).toBe(0x04 | FrameFlag.ERROR)
     expect(codec.decode(flags, 1000, 12, body)).toEqual({ code: 8, name: 'WIRE_UNKNOWN_MESSAGE' })
     // even for an id the registry does not know
     const e = codec.encodeError(777, 1, { code: 8, name: 'X' })

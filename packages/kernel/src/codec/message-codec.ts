@@ -1,3 +1,4 @@
+import { FrameFlag, type MessageType } from '@tessera/wire'
 import { TesseraError } from '../errors/index.js'
 import { BodyCompressor, type CompressionOptions } from './compression.js'
 import { frameAad, type SessionCipher } from './encryption.js'
@@ -9,24 +10,13 @@ import {
   CodecUnknownMessage,
 } from './errors.js'
 
-/** The header flag bits the body pipeline reads and sets (the full set is in docs/protocol.md). */
-export const BodyFlag = Object.freeze({
-  COMPRESSED: 0x01,
-  ENCRYPTED: 0x02,
-  /** Body is an ErrorReply whatever the msgId. */
-  ERROR: 0x08,
-})
+/** What the body pipeline uses of a generated message type. */
+export type BodyType = Pick<
+  MessageType,
+  'name' | 'noLogReq' | 'noLogRes' | 'serverOnly' | 'encode' | 'decode'
+>
 
-/** One message type's codec, as @tessera/protocol generates it (structural, so the kernel does not import it). */
-export interface BodyType {
-  readonly name: string
-  readonly noLogReq: boolean
-  readonly noLogRes: boolean
-  readonly serverOnly: boolean
-  encode(message: unknown): Uint8Array
-  decode(bytes: Uint8Array): unknown
-}
-
+/** What the body pipeline uses of the generated registry (`createRegistry()` of @tessera/protocol). */
 export interface BodyRegistry {
   get(msgId: number): BodyType | undefined
   /** The type of every ERROR frame's body. */
@@ -46,8 +36,6 @@ export interface EncodedBody {
   flags: number
   body: Uint8Array
 }
-
-const RESPONSE = 0x04
 
 /**
  * Body pipeline: message ↔ protobuf bytes ↔ (deflate-raw) ↔ (AES-GCM).
@@ -100,14 +88,14 @@ export class MessageCodec<M extends object = Record<number, unknown>> {
     msgId: number,
     reqId: number,
     reply: unknown,
-    flags = RESPONSE,
+    flags: number = FrameFlag.RESPONSE,
     cipher?: SessionCipher,
   ): EncodedBody {
     return this.encode(
       msgId as keyof M & number,
       reply as M[keyof M & number],
       reqId,
-      flags | BodyFlag.ERROR,
+      flags | FrameFlag.ERROR,
       cipher,
     )
   }
@@ -150,7 +138,7 @@ export class MessageCodec<M extends object = Record<number, unknown>> {
   ): Promise<unknown> {
     const type = this.typeFor(msgId, flags)
     const plain = this.decrypt(flags, msgId, reqId, body, cipher)
-    const bytes = flags & BodyFlag.COMPRESSED ? await this.compressor.inflateAsync(plain) : plain
+    const bytes = flags & FrameFlag.COMPRESSED ? await this.compressor.inflateAsync(plain) : plain
     return this.parse(type, msgId, bytes)
   }
 
@@ -161,7 +149,7 @@ export class MessageCodec<M extends object = Record<number, unknown>> {
   open(flags: number, msgId: number, reqId: number, body: Uint8Array, cipher?: SessionCipher): Uint8Array {
     this.typeFor(msgId, flags)
     const plain = this.decrypt(flags, msgId, reqId, body, cipher)
-    return flags & BodyFlag.COMPRESSED ? this.compressor.inflate(plain) : plain
+    return flags & FrameFlag.COMPRESSED ? this.compressor.inflate(plain) : plain
   }
 
   /** Compress and encrypt protobuf bytes already encoded (the inverse of {@link open}). */
@@ -172,13 +160,13 @@ export class MessageCodec<M extends object = Record<number, unknown>> {
 
   /** Whether a frame's body may be logged (the NoLog options of its message). */
   mayLogBody(flags: number, msgId: number): boolean {
-    const type = flags & BodyFlag.ERROR ? this.registry.errorReply : this.registry.get(msgId)
+    const type = flags & FrameFlag.ERROR ? this.registry.errorReply : this.registry.get(msgId)
     if (!type) return false
-    return flags & RESPONSE ? !type.noLogRes : !type.noLogReq
+    return flags & FrameFlag.RESPONSE ? !type.noLogRes : !type.noLogReq
   }
 
   private typeFor(msgId: number, flags: number): BodyType {
-    if (flags & BodyFlag.ERROR) return this.registry.errorReply
+    if (flags & FrameFlag.ERROR) return this.registry.errorReply
     const type = this.registry.get(msgId)
     if (!type || (this.refuseServerOnly && type.serverOnly)) throw new CodecUnknownMessage(msgId)
     return type
@@ -192,10 +180,10 @@ export class MessageCodec<M extends object = Record<number, unknown>> {
     compressed: boolean,
     cipher: SessionCipher | undefined,
   ): EncodedBody {
-    let f = flags & ~(BodyFlag.COMPRESSED | BodyFlag.ENCRYPTED)
-    if (compressed) f |= BodyFlag.COMPRESSED
+    let f = flags & ~(FrameFlag.COMPRESSED | FrameFlag.ENCRYPTED)
+    if (compressed) f |= FrameFlag.COMPRESSED
     if (!cipher) return { flags: f, body: bytes }
-    f |= BodyFlag.ENCRYPTED
+    f |= FrameFlag.ENCRYPTED
     return { flags: f, body: cipher.seal(frameAad(f, msgId, reqId), bytes) }
   }
 
@@ -206,7 +194,7 @@ export class MessageCodec<M extends object = Record<number, unknown>> {
     body: Uint8Array,
     cipher: SessionCipher | undefined,
   ): Uint8Array {
-    if (flags & BodyFlag.ENCRYPTED) {
+    if (flags & FrameFlag.ENCRYPTED) {
       if (!cipher) throw new CodecNoCipher()
       return cipher.open(frameAad(flags, msgId, reqId), body)
     }

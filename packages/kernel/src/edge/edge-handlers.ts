@@ -1,15 +1,19 @@
+import { ErrorReply, FrameFlag, isGameMsgId, type MessageType } from '@tessera/wire'
 import { TesseraError } from '../errors/index.js'
-import { FrameFlag, type NetLogger } from '../net/index.js'
-import type { ControlMessages } from './control-messages.js'
-import { ControlId } from './control-messages.js'
+import type { NetLogger } from '../net/index.js'
 import type { EdgeHandlerFn } from './edge-options.js'
-import type { EdgeMessageType, EdgeSession } from './edge-session.js'
+import type { EdgeSession } from './edge-session.js'
 import { EdgeBadOptions, EdgeHandlerTimeout, EdgeInboundOverflow } from './errors.js'
+import { toErrorReply } from './wire-codes.js'
 
 interface Route {
-  type: EdgeMessageType
-  response: EdgeMessageType
+  type: MessageType
+  response: MessageType
   fn: EdgeHandlerFn
+}
+
+function errorBody(err: TesseraError | null): Uint8Array {
+  return ErrorReply.encode(toErrorReply(err))
 }
 
 /**
@@ -21,23 +25,21 @@ export class EdgeHandlers {
   private readonly routes = new Map<number, Route>()
 
   constructor(
-    private readonly control: ControlMessages,
     private readonly logger: NetLogger,
     private readonly maxInflight: number,
     private readonly timeoutMs: number,
   ) {}
 
   route<Req, Res = Req>(
-    type: EdgeMessageType<Req>,
+    type: MessageType<Req>,
     fn: EdgeHandlerFn<Req, Res>,
-    response?: EdgeMessageType<Res>,
+    response?: MessageType<Res>,
   ): void {
-    if (type.msgId <= ControlId.ErrorReply || type.msgId < 1000)
-      throw new EdgeBadOptions(`${type.name} is not a game message`)
+    if (!isGameMsgId(type.msgId)) throw new EdgeBadOptions(`${type.name} is not a game message`)
     if (this.routes.has(type.msgId)) throw new EdgeBadOptions(`${type.name} already has a handler`)
     this.routes.set(type.msgId, {
-      type: type as EdgeMessageType,
-      response: (response ?? type) as EdgeMessageType,
+      type: type as MessageType,
+      response: (response ?? type) as MessageType,
       fn: fn as EdgeHandlerFn,
     })
   }
@@ -52,7 +54,7 @@ export class EdgeHandlers {
           FrameFlag.RESPONSE | FrameFlag.ERROR,
           id,
           reqId,
-          this.control.encodeError(new TesseraError('NET_UNKNOWN_MESSAGE', `no handler for msg id ${id}`)),
+          errorBody(new TesseraError('NET_UNKNOWN_MESSAGE', `no handler for msg id ${id}`)),
         )
       return
     }
@@ -62,7 +64,7 @@ export class EdgeHandlers {
           FrameFlag.RESPONSE | FrameFlag.ERROR,
           id,
           reqId,
-          this.control.encodeError(new EdgeInboundOverflow(this.maxInflight)),
+          errorBody(new EdgeInboundOverflow(this.maxInflight)),
         )
       return
     }
@@ -128,12 +130,7 @@ export class EdgeHandlers {
               const e = new EdgeHandlerTimeout(route.type.name, ms)
               this.logger.warn({ session: s.id, msgId: route.type.msgId, timeoutMs: ms }, e.message)
               if (reqId !== 0)
-                s.enqueue(
-                  FrameFlag.RESPONSE | FrameFlag.ERROR,
-                  route.type.msgId,
-                  reqId,
-                  this.control.encodeError(e),
-                )
+                s.enqueue(FrameFlag.RESPONSE | FrameFlag.ERROR, route.type.msgId, reqId, errorBody(e))
             }, ms)
           : null
       timer?.unref()
@@ -166,8 +163,7 @@ export class EdgeHandlers {
   private failed(s: EdgeSession, route: Route, reqId: number, err: unknown): void {
     const e = err instanceof TesseraError ? err : null
     if (e === null) this.logger.error({ session: s.id, msgId: route.type.msgId, err }, 'edge handler failed')
-    if (reqId !== 0)
-      s.enqueue(FrameFlag.RESPONSE | FrameFlag.ERROR, route.type.msgId, reqId, this.control.encodeError(e))
+    if (reqId !== 0) s.enqueue(FrameFlag.RESPONSE | FrameFlag.ERROR, route.type.msgId, reqId, errorBody(e))
   }
 
   /** A handler that had timed out finished after all: its result goes nowhere. */

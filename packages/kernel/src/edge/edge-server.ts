@@ -1,9 +1,21 @@
+import {
+  Ack,
+  Compression,
+  Encryption,
+  ErrorReply,
+  FrameFlag,
+  Goodbye,
+  Handshake,
+  HandshakeOk,
+  isGameMsgId,
+  type MessageType,
+  type Version as WireVersion,
+} from '@tessera/wire'
 import { MessageCodec } from '../codec/index.js'
 import { type TesseraError, toTesseraError } from '../errors/index.js'
 import { newToken, Version, VersionStage } from '../id/index.js'
 import {
   type Frame,
-  FrameFlag,
   type NetLogger,
   NetServerClosing,
   type Session,
@@ -11,17 +23,9 @@ import {
   silentLogger,
 } from '../net/index.js'
 import { type Clock, systemClock } from '../timer/clock.js'
-import {
-  COMPRESSION_DEFLATE_RAW,
-  ControlId,
-  ControlMessages,
-  ENCRYPTION_X25519_AES_256_GCM,
-  type HandshakeMsg,
-  type WireVersion,
-} from './control-messages.js'
 import { EdgeHandlers } from './edge-handlers.js'
 import type { EdgeHandlerFn, EdgeOptions } from './edge-options.js'
-import { type EdgeMessageType, EdgeSession, type EdgeSessionHost } from './edge-session.js'
+import { EdgeSession, type EdgeSessionHost } from './edge-session.js'
 import {
   EdgeBadOptions,
   EdgeClientGoodbye,
@@ -33,6 +37,7 @@ import {
 } from './errors.js'
 import { checkClient, negotiate, serverKeys, verifyLogin } from './handshake-checks.js'
 import { toVersion, versionToWire } from './version-check.js'
+import { toErrorReply } from './wire-codes.js'
 
 /** Per-connection state kept in `Session.data`. */
 interface Conn {
@@ -50,7 +55,6 @@ const ANY_VERSION = new Version(0, 0, 0, VersionStage.Alpha)
  * {@link edgeControlCodec} as the control codec).
  */
 export class EdgeServer implements SessionHandler, EdgeSessionHost {
-  readonly control: ControlMessages
   readonly ackEvery: number
   readonly ackDelayMs: number
   readonly maxReplayBytes: number
@@ -70,7 +74,6 @@ export class EdgeServer implements SessionHandler, EdgeSessionHost {
 
   constructor(opts: EdgeOptions) {
     this.opts = opts
-    this.control = new ControlMessages(opts.registry)
     this.logger = opts.logger ?? silentLogger
     this.clock = opts.clock ?? systemClock
     this.ackEvery = opts.ackEvery ?? 16
@@ -81,7 +84,7 @@ export class EdgeServer implements SessionHandler, EdgeSessionHost {
     this.keyRotateMs = opts.keyRotateMs ?? 10 * 60_000
     const handlerTimeoutMs = opts.handlerTimeoutMs ?? 10_000
     if (!(handlerTimeoutMs >= 0)) throw new EdgeBadOptions(`handlerTimeoutMs ${handlerTimeoutMs} < 0`)
-    this.handlers = new EdgeHandlers(this.control, this.logger, opts.maxInflight ?? 64, handlerTimeoutMs)
+    this.handlers = new EdgeHandlers(this.logger, opts.maxInflight ?? 64, handlerTimeoutMs)
     if (!/^[0-9a-f]{64}$/.test(opts.schemaHash))
       throw new EdgeBadOptions(`schemaHash ${opts.schemaHash} is not 64 hex digits`)
     if (this.keyRotateMs < 1000) throw new EdgeBadOptions(`keyRotateMs ${this.keyRotateMs} < 1000`)
@@ -103,9 +106,9 @@ export class EdgeServer implements SessionHandler, EdgeSessionHost {
 
   /** Register the handler of a game message; `response` defaults to the request's own type. */
   route<Req, Res = Req>(
-    type: EdgeMessageType<Req>,
+    type: MessageType<Req>,
     fn: EdgeHandlerFn<Req, Res>,
-    response?: EdgeMessageType<Res>,
+    response?: MessageType<Res>,
   ): this {
     this.handlers.route(type, fn, response)
     return this
@@ -146,7 +149,7 @@ export class EdgeServer implements SessionHandler, EdgeSessionHost {
     }
     if (
       conn.phase === 'verifying' ||
-      frame.msgId !== ControlId.Handshake ||
+      frame.msgId !== Handshake.msgId ||
       frame.reqId === 0 ||
       frame.flags & FrameFlag.RESPONSE
     ) {
@@ -158,11 +161,11 @@ export class EdgeServer implements SessionHandler, EdgeSessionHost {
       return
     }
     conn.phase = 'verifying'
-    let hs: HandshakeMsg
+    let hs: Handshake
     try {
       if (frame.flags & (FrameFlag.COMPRESSED | FrameFlag.ENCRYPTED))
         throw new Error('Handshake must be sent in clear')
-      hs = this.control.decodeHandshake(frame.body)
+      hs = Handshake.decode(frame.body)
     } catch (err) {
       this.refuse(
         net,
@@ -173,7 +176,7 @@ export class EdgeServer implements SessionHandler, EdgeSessionHost {
     }
     const reqId = frame.reqId
     this.handshake(net, conn, hs, reqId).catch((err) =>
-      this.refuse(net, { msgId: ControlId.Handshake, reqId }, toTesseraError(err)),
+      this.refuse(net, { msgId: Handshake.msgId, reqId }, toTesseraError(err)),
     )
   }
 
@@ -196,7 +199,7 @@ export class EdgeServer implements SessionHandler, EdgeSessionHost {
 
   // ---- handshake -----------------------------------------------------------
 
-  private async handshake(net: Session, conn: Conn, hs: HandshakeMsg, reqId: number): Promise<void> {
+  private async handshake(net: Session, conn: Conn, hs: Handshake, reqId: number): Promise<void> {
     checkClient(hs, this.minVersion, this.schemaHash)
     const { compress, encrypt } = negotiate(hs, this.opts.compression !== false, this.encryption)
     const userId = await verifyLogin(hs, this.opts.verifyToken)
@@ -243,14 +246,14 @@ export class EdgeServer implements SessionHandler, EdgeSessionHost {
     conn.edge = s
     conn.phase = 'open'
     net.markAuthenticated()
-    const ok = this.control.encodeHandshakeOk({
+    const ok = HandshakeOk.encode({
       sessionId: s.id,
       resumeToken: s.resumeToken,
       resumed,
       lastReceivedSeq: BigInt(s.inSeq),
-      compression: compress ? COMPRESSION_DEFLATE_RAW : 0,
+      compression: compress ? Compression.COMPRESSION_DEFLATE_RAW : Compression.COMPRESSION_NONE,
       compressThreshold: compress ? this.codecs[1].compression.threshold : 0,
-      encryption: encrypt ? ENCRYPTION_X25519_AES_256_GCM : 0,
+      encryption: encrypt ? Encryption.ENCRYPTION_X25519_AES_256_GCM : Encryption.ENCRYPTION_NONE,
       keyPublic,
       nonce,
       keyRotateMs: encrypt ? this.keyRotateMs : 0,
@@ -260,7 +263,7 @@ export class EdgeServer implements SessionHandler, EdgeSessionHost {
       serverTimeMs: BigInt(this.clock.now()),
       serverVersion: this.serverVersion,
     })
-    net.send(FrameFlag.RESPONSE, ControlId.HandshakeOk, reqId, ok)
+    net.send(FrameFlag.RESPONSE, HandshakeOk.msgId, reqId, ok)
     if (resumed) {
       const n = s.replayAfter(lastReceived)
       this.logger.debug({ session: s.id, replayed: n, lastReceived }, 'edge session resumed')
@@ -278,7 +281,7 @@ export class EdgeServer implements SessionHandler, EdgeSessionHost {
       FrameFlag.RESPONSE | FrameFlag.ERROR | FrameFlag.PRIORITY,
       req.msgId,
       req.reqId,
-      this.control.encodeError(err),
+      ErrorReply.encode(toErrorReply(err)),
     )
     net.close(err)
   }
@@ -288,18 +291,18 @@ export class EdgeServer implements SessionHandler, EdgeSessionHost {
   private onGameFrame(net: Session, s: EdgeSession, frame: Frame): void {
     if (s.net !== net) return
     const id = frame.msgId
-    if (id < 1000) {
-      if (id === ControlId.Ack) {
+    if (!isGameMsgId(id)) {
+      if (id === Ack.msgId) {
         let seq: number
         try {
-          seq = this.control.decodeAck(frame.body)
+          seq = Number(Ack.decode(frame.body).seq)
         } catch (err) {
           this.violation(s, `bad Ack body: ${(err as Error).message}`)
           return
         }
         if (!s.onAck(seq)) this.violation(s, `Ack of ${seq}, a message never sent`)
-      } else if (id === ControlId.Goodbye) this.goodbye(net, s, frame.body)
-      else if (id === ControlId.Handshake) this.violation(s, 'second Handshake on a session')
+      } else if (id === Goodbye.msgId) this.goodbye(net, s, frame.body)
+      else if (id === Handshake.msgId) this.violation(s, 'second Handshake on a session')
       return
     }
     // Counted on arrival, whatever happens next: the client numbers it the same way.
@@ -320,7 +323,7 @@ export class EdgeServer implements SessionHandler, EdgeSessionHost {
         return
       }
       if (isRequest)
-        s.enqueue(FrameFlag.RESPONSE | FrameFlag.ERROR, id, frame.reqId, this.control.encodeError(e))
+        s.enqueue(FrameFlag.RESPONSE | FrameFlag.ERROR, id, frame.reqId, ErrorReply.encode(toErrorReply(e)))
       return
     }
     this.handlers.handle(s, id, frame.reqId, bytes)
@@ -334,7 +337,7 @@ export class EdgeServer implements SessionHandler, EdgeSessionHost {
   private goodbye(net: Session, s: EdgeSession, body: Uint8Array): void {
     let why: string
     try {
-      why = this.control.decodeGoodbye(body)
+      why = Goodbye.decode(body).reason
     } catch (err) {
       this.violation(s, `bad Goodbye body: ${(err as Error).message}`)
       return

@@ -1,23 +1,12 @@
+import { Ack, FrameFlag, Kick, type MessageType, ReplayBuffer } from '@tessera/wire'
 import type { MessageCodec, SessionCipher } from '../codec/index.js'
 import type { TesseraError } from '../errors/index.js'
-import { FrameFlag, SendPolicy, type Session } from '../net/index.js'
-import type { ControlMessages } from './control-messages.js'
-import { ControlId } from './control-messages.js'
+import { SendPolicy, type Session } from '../net/index.js'
 import { EdgeResumeBufferFull } from './errors.js'
-import { ReplayBuffer } from './replay-buffer.js'
 import { kickReasonFor } from './wire-codes.js'
-
-/** A message type as the generated code provides it (structural). */
-export interface EdgeMessageType<T = unknown> {
-  readonly name: string
-  readonly msgId: number
-  encode(message: T): Uint8Array
-  decode(bytes: Uint8Array): T
-}
 
 /** What an edge session needs from its server, passed in once. */
 export interface EdgeSessionHost {
-  readonly control: ControlMessages
   readonly ackEvery: number
   readonly ackDelayMs: number
   readonly maxReplayBytes: number
@@ -85,7 +74,7 @@ export class EdgeSession {
   }
 
   /** Push a message to the client (reqId 0). Droppable pushes are dropped, unsequenced, under backpressure. */
-  push<T>(type: EdgeMessageType<T>, message: T, opts: { droppable?: boolean } = {}): boolean {
+  push<T>(type: MessageType<T>, message: T, opts: { droppable?: boolean } = {}): boolean {
     if (this.state === 'released') return false
     if (opts.droppable) {
       const n = this.net
@@ -173,7 +162,7 @@ export class EdgeSession {
     const n = this.net
     if (n === null || this.ackedIn === this.inSeq) return
     this.ackedIn = this.inSeq
-    n.send(FrameFlag.PRIORITY, ControlId.Ack, 0, this.host.control.encodeAck(this.inSeq))
+    n.send(FrameFlag.PRIORITY, Ack.msgId, 0, Ack.encode({ seq: BigInt(this.inSeq) }))
   }
 
   /** Kick the current connection with a reason (Kick message, then close). */
@@ -182,9 +171,9 @@ export class EdgeSession {
     if (n === null || !n.isOpen) return
     n.send(
       FrameFlag.PRIORITY,
-      ControlId.Kick,
+      Kick.msgId,
       0,
-      this.host.control.encodeKick(kickReasonFor(reason.code), reason.message),
+      Kick.encode({ reason: kickReasonFor(reason.code), message: reason.message }),
     )
     n.close(reason)
   }

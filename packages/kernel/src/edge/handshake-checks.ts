@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto'
+import { Compression, Encryption, type Handshake } from '@tessera/wire'
 import {
   type CipherOptions,
   createSessionCipher,
@@ -7,17 +8,12 @@ import {
   type SessionCipher,
 } from '../codec/index.js'
 import { Version } from '../id/index.js'
-import {
-  COMPRESSION_DEFLATE_RAW,
-  ENCRYPTION_X25519_AES_256_GCM,
-  type HandshakeMsg,
-} from './control-messages.js'
 import { EdgeBadToken, EdgeNegotiationFailed, EdgeSchemaMismatch, EdgeVersionMismatch } from './errors.js'
 import type { VerifyToken } from './hmac-token.js'
 import { versionFromWire } from './version-check.js'
 
 /** Version at least `min` and the same schema hash, or a refusal naming both sides. */
-export function checkClient(hs: HandshakeMsg, min: Version, schemaHash: string): void {
+export function checkClient(hs: Handshake, min: Version, schemaHash: string): void {
   let v: Version
   try {
     v = versionFromWire(hs.version)
@@ -32,12 +28,12 @@ export function checkClient(hs: HandshakeMsg, min: Version, schemaHash: string):
 
 /** Pick compression and encryption from what the client offers and the server allows. */
 export function negotiate(
-  hs: HandshakeMsg,
+  hs: Handshake,
   compressionOn: boolean,
   encryption: 'required' | 'optional' | 'off',
 ): { compress: boolean; encrypt: boolean } {
-  const compress = compressionOn && hs.compression.includes(COMPRESSION_DEFLATE_RAW)
-  const offered = hs.encryption.includes(ENCRYPTION_X25519_AES_256_GCM)
+  const compress = compressionOn && hs.compression.includes(Compression.COMPRESSION_DEFLATE_RAW)
+  const offered = hs.encryption.includes(Encryption.ENCRYPTION_X25519_AES_256_GCM)
   if (encryption === 'required' && !offered)
     throw new EdgeNegotiationFailed('this server requires encryption')
   return { compress, encrypt: offered && encryption !== 'off' }
@@ -47,7 +43,7 @@ export function negotiate(
  * The user behind the login token; null when a resume carries no token (the
  * resume token alone then authenticates). Any failure is EDGE_BAD_TOKEN.
  */
-export async function verifyLogin(hs: HandshakeMsg, verify: VerifyToken): Promise<bigint | string | null> {
+export async function verifyLogin(hs: Handshake, verify: VerifyToken): Promise<bigint | string | null> {
   if (hs.token === '' && hs.resume !== undefined) return null
   try {
     return (await verify(hs.token)).userId
@@ -59,7 +55,7 @@ export async function verifyLogin(hs: HandshakeMsg, verify: VerifyToken): Promis
 
 /** The server's half of the key agreement and the session cipher (null without encryption). */
 export function serverKeys(
-  hs: HandshakeMsg,
+  hs: Handshake,
   encrypt: boolean,
   options: Partial<CipherOptions>,
 ): { cipher: SessionCipher | null; keyPublic: Uint8Array; nonce: Uint8Array } {

@@ -1,3 +1,4 @@
+import type { VersionStage } from '@tessera/wire'
 import { describe, expect, it } from 'vitest'
 import { Version } from '../id/index.js'
 import { versionFromWire, versionToWire } from './version-check.js'
@@ -6,7 +7,8 @@ const w = (major: number, minor: number, revision: number, stage: number) => ({
   major,
   minor,
   revision,
-  stage,
+  // Unknown stages are sent on purpose below.
+  stage: stage as VersionStage,
 })
 
 describe('handshake versions', () => {

@@ -1,12 +1,12 @@
+import { VersionStage as WireStage, type Version as WireVersion } from '@tessera/wire'
 import { Version, VersionStage } from '../id/index.js'
-import type { WireVersion } from './control-messages.js'
 
 // The handshake carries versions as proto fields with the proto's stage
 // enum (0 alpha .. 3 release); the kernel's Version uses spaced 6-bit stage
 // codes. These convert between the two so comparisons use Version's order.
 
 const FROM_WIRE = [VersionStage.Alpha, VersionStage.Beta, VersionStage.Preview, VersionStage.Release] as const
-const TO_WIRE = new Map<number, number>(FROM_WIRE.map((s, i) => [s, i]))
+const TO_WIRE = new Map<number, WireStage>(FROM_WIRE.map((s, i) => [s, i as WireStage]))
 
 /** A handshake version as a kernel Version; throws ID_ errors for out-of-range fields or stages. */
 export function versionFromWire(w: WireVersion | undefined): Version {
@@ -17,7 +17,12 @@ export function versionFromWire(w: WireVersion | undefined): Version {
 }
 
 export function versionToWire(v: Version): WireVersion {
-  return { major: v.major, minor: v.minor, revision: v.revision, stage: TO_WIRE.get(v.stage) ?? 0 }
+  return {
+    major: v.major,
+    minor: v.minor,
+    revision: v.revision,
+    stage: TO_WIRE.get(v.stage) ?? WireStage.STAGE_ALPHA,
+  }
 }
 
 /** `'1.2.0'`, a Version, or nothing (accept anything). */

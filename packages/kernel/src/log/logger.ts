@@ -51,6 +51,14 @@ export function createLogger(
     logger,
     flush: () =>
       new Promise<void>((resolve) => {
+        // A write in flight must land first: flushSync would put the lines
+        // queued behind it ahead of it. 'drain' comes once all is written
+        // ('error' when it never will: exit paths must not hang on a log).
+        if ((dest as unknown as { _writing?: boolean })._writing) {
+          dest.once('drain', () => resolve())
+          dest.once('error', () => resolve())
+          return
+        }
         try {
           dest.flushSync()
         } catch {

@@ -1,3 +1,5 @@
+import { Heartbeat, Kick } from '@tessera/wire'
+
 /**
  * Bodies of the control messages the net layer itself sends (heartbeat
  * replies, kicks, error replies). Client connections use the edge's codec
@@ -22,9 +24,8 @@ export const EMPTY_BODY: Uint8Array = EMPTY
 const utf8 = (code: string, message: string): Uint8Array => Buffer.from(`${code}\n${message}`, 'utf8')
 
 export const textControlCodec: ControlCodec = {
-  // The protocol's ids (proto/tessera/control.proto): Heartbeat 3, Kick 5.
-  heartbeatId: 3,
-  kickId: 5,
+  heartbeatId: Heartbeat.msgId,
+  kickId: Kick.msgId,
   encodeKick: utf8,
   encodeError: utf8,
 }

@@ -13,7 +13,7 @@ export { Dispatcher } from './dispatcher.js'
 export type { Endpoint, EndpointConfig } from './endpoints.js'
 export { resolveEndpoint, resolveEndpoints } from './endpoints.js'
 export * from './errors.js'
-export type { Frame, FrameHeader, FrameMessageType, ScratchBytes } from './frame-header.js'
+export type { Frame, FrameHeader } from './frame-header.js'
 export {
   checkHeader,
   decodeFrame,

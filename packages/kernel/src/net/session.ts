@@ -1,3 +1,4 @@
+import type { MessageType } from '@tessera/wire'
 import { type TesseraError, toTesseraError } from '../errors/index.js'
 import type { Clock } from '../timer/clock.js'
 import type { ControlCodec } from './control.js'
@@ -18,7 +19,6 @@ import {
   encodeFrame,
   FrameFlag,
   type FrameHeader,
-  type FrameMessageType,
   HEADER_BYTES,
   type InboundFrame,
 } from './frame-header.js'
@@ -170,7 +170,7 @@ export class Session implements ConnectionSink {
     flags: number,
     msgId: number,
     reqId: number,
-    type: FrameMessageType<T>,
+    type: MessageType<T>,
     message: T,
     policy: SendPolicy = SendPolicy.KEEP,
   ): boolean {
@@ -203,12 +203,12 @@ export class Session implements ConnectionSink {
   }
 
   /** A typed push: `type.msgId`, reqId 0 (see {@link sendMessage}). */
-  pushMessage<T>(type: FrameMessageType<T>, message: T, policy: SendPolicy = SendPolicy.KEEP): boolean {
+  pushMessage<T>(type: MessageType<T>, message: T, policy: SendPolicy = SendPolicy.KEEP): boolean {
     return this.sendMessage(0, type.msgId, 0, type, message, policy)
   }
 
   /** A typed answer to a request: same msgId and reqId, RESPONSE flag (see {@link sendMessage}). */
-  replyMessage<T>(req: FrameHeader, type: FrameMessageType<T>, message: T, flags = 0): boolean {
+  replyMessage<T>(req: FrameHeader, type: MessageType<T>, message: T, flags = 0): boolean {
     return this.sendMessage(flags | FrameFlag.RESPONSE, req.msgId, req.reqId, type, message)
   }
 

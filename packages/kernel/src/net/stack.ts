@@ -1,6 +1,6 @@
+import type { MessageType } from '@tessera/wire'
 import type { TesseraError } from '../errors/index.js'
 import type { NetAddress } from './address.js'
-import type { FrameMessageType } from './frame-header.js'
 import type { HttpRoutes } from './http/routes.js'
 import type { NetLimits, SessionType } from './limits.js'
 import type { NetLogger } from './logger.js'
@@ -50,7 +50,7 @@ export interface Connection {
     flags: number,
     msgId: number,
     reqId: number,
-    type: FrameMessageType<T>,
+    type: MessageType<T>,
     message: T,
     maxBytes: number,
   ): number

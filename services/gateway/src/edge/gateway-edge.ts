@@ -38,6 +38,7 @@ import {
   HandshakeOk,
   Kick,
   KickReason,
+  type MessageType,
   MsgId,
   SCHEMA_HASH,
   SessionBind,
@@ -410,11 +411,7 @@ export class GatewayEdge implements SessionHandler {
     this.notifyLogic(c, ClientFrames, { ...this.route(net, c), frames })
   }
 
-  private notifyLogic<T>(
-    c: GatewayConn,
-    type: { name: string; msgId: number; encode(m: T): Uint8Array; decode(b: Uint8Array): T },
-    msg: T,
-  ): void {
+  private notifyLogic<T>(c: GatewayConn, type: MessageType<T>, msg: T): void {
     if (c.sessionId === '') return
     try {
       this.o.proxy.notify(c.logicId, type, msg)

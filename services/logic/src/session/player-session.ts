@@ -1,5 +1,5 @@
 import type { Link } from '@tessera/kernel'
-import { ReplayBuffer } from '@tessera/kernel'
+import { ReplayBuffer } from '@tessera/protocol'
 import type { PlayerRow } from '../player/index.js'
 
 export type PlayerSessionState = 'live' | 'lingering' | 'released'

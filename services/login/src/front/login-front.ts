@@ -58,7 +58,7 @@ export class LoginFront extends BaseComponent<ServiceContext<LoginConfig>> {
       onSessionEnd: (s) => queue.remove(s),
     })
     routeLoginOps(edge, { ops: LOGIN_OPS, service, queue, counter, logger: ctx.logger })
-    const net = new NetServer({ handler: edge, control: edgeControlCodec(registry), logger: ctx.logger })
+    const net = new NetServer({ handler: edge, control: edgeControlCodec, logger: ctx.logger })
     registerNetMetrics(ctx.metrics, net, `login:${ctx.serviceId}`)
     this.edge = edge
     this.net = net

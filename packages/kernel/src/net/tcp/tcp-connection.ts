@@ -1,8 +1,9 @@
 import type { Socket } from 'node:net'
+import type { MessageType } from '@tessera/wire'
 import type { TesseraError } from '../../errors/index.js'
 import { normalizeIp } from '../address.js'
 import { NetPeerClosed, NetSocketError } from '../errors.js'
-import { encodeFrame, type FrameMessageType, HEADER_BYTES, writeHeader } from '../frame-header.js'
+import { encodeFrame, HEADER_BYTES, writeHeader } from '../frame-header.js'
 import type { Connection, ConnectionSink } from '../stack.js'
 import { LengthPrefixParser } from './length-prefix-parser.js'
 import { outSlab, SLAB_FRAME_MAX } from './out-slab.js'
@@ -99,7 +100,7 @@ export class TcpConnection extends LengthPrefixParser implements Connection {
     flags: number,
     msgId: number,
     reqId: number,
-    type: FrameMessageType<T>,
+    type: MessageType<T>,
     message: T,
     maxBytes: number,
   ): number {

@@ -1,7 +1,3 @@
-// The generated codecs of proto/tessera/cluster.proto bound to the kernel's
-// ClusterWire shape: the kernel cannot depend on this package (it depends on
-// the kernel), so applications pass this one object to the cluster code.
-import type { ClusterWire } from '@tessera/kernel'
 import {
   LinkAuth,
   LinkAuthOk,
@@ -24,7 +20,12 @@ import {
   UnregisterServiceOk,
 } from './generated/index.js'
 
-export const clusterWire: ClusterWire = {
+/**
+ * The generated messages of proto/tessera/cluster.proto by role. The kernel
+ * imports the generated types directly; this object is kept for callers
+ * written when the kernel took the cluster codecs as an option.
+ */
+export const clusterWire = {
   linkHello: LinkHello,
   linkChallenge: LinkChallenge,
   linkAuth: LinkAuth,
@@ -44,4 +45,5 @@ export const clusterWire: ClusterWire = {
   ownershipRelease: OwnershipRelease,
   ownershipReleaseOk: OwnershipReleaseOk,
   startupGo: StartupGo,
-}
+} as const
+export type ClusterWire = typeof clusterWire

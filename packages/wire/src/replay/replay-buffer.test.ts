@@ -37,3 +37,17 @@ describe('ReplayBuffer', () => {
     expect(b.firstSeq).toBe(4998 - 3 + 1) // last ack at i = 4998
   })
 })
+
+describe('ReplayBuffer.reset', () => {
+  it('forgets everything and numbers from 1 again; clear() keeps the numbering', () => {
+    const b = new ReplayBuffer()
+    b.push(0, 1000, 0, body(4))
+    b.push(0, 1000, 0, body(4))
+    b.clear()
+    expect(b.size).toBe(0)
+    expect(b.push(0, 1000, 0, body(1)).seq).toBe(3)
+    b.reset()
+    expect([b.size, b.bytes, b.lastSeq]).toEqual([0, 0, 0])
+    expect(b.push(0, 1000, 0, body(1)).seq).toBe(1)
+  })
+})

@@ -7,15 +7,22 @@ export interface Sequenced {
   body: Uint8Array
 }
 
+/** Bytes counted per held message on top of its body (the record and array slot), for the caps. */
+export const SEQUENCED_OVERHEAD_BYTES = 32
+
 /**
- * Outbound game messages not yet acknowledged by the client, oldest first,
- * bounded in bytes by the owner. Bodies are kept before compression and
- * encryption: a resumed connection has new keys, so replays are sealed
- * again.
+ * Game messages sent but not yet acknowledged by the peer, oldest first,
+ * numbered 1, 2, 3… in the order they are pushed (the implicit sequence of
+ * docs/protocol.md). Both ends keep one: the server's edge session for its
+ * pushes and responses, the client SDK for its requests. After a resume
+ * everything past the peer's `last_received_seq` is sent again, in order.
+ * Bodies are kept before compression and encryption: a resumed connection
+ * has new keys, so replays are sealed again. Bounded in bytes by the owner.
  */
 export class ReplayBuffer {
   private items: Sequenced[] = []
   private head = 0
+  /** Bytes held: bodies plus {@link SEQUENCED_OVERHEAD_BYTES} per message. */
   bytes = 0
   /** Last sequence number assigned (the implicit count of game messages sent). */
   lastSeq = 0
@@ -32,16 +39,17 @@ export class ReplayBuffer {
   push(flags: number, msgId: number, reqId: number, body: Uint8Array): Sequenced {
     const s = { seq: ++this.lastSeq, flags, msgId, reqId, body }
     this.items.push(s)
-    this.bytes += body.length + 32
+    this.bytes += body.length + SEQUENCED_OVERHEAD_BYTES
     return s
   }
 
-  /** Drop what the client confirmed (cumulative). Returns false when `seq` was never sent. */
+  /** Drop what the peer confirmed (cumulative). Returns false, dropping nothing, when `seq` was never sent. */
   ack(seq: number): boolean {
     if (seq > this.lastSeq) return false
     const it = this.items
     while (this.head < it.length && it[this.head]!.seq <= seq) {
-      this.bytes -= it[this.head]!.body.length + 32
+      this.bytes -= it[this.head]!.body.length + SEQUENCED_OVERHEAD_BYTES
+      // Let the body go now, not at the next compaction.
       it[this.head++] = undefined as unknown as Sequenced
     }
     if (this.head === it.length) {
@@ -61,9 +69,16 @@ export class ReplayBuffer {
     return out
   }
 
+  /** Drop every held message; numbering goes on. */
   clear(): void {
     this.items = []
     this.head = 0
     this.bytes = 0
+  }
+
+  /** Drop everything and number from 1 again (a new session). */
+  reset(): void {
+    this.clear()
+    this.lastSeq = 0
   }
 }
