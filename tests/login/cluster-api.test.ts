@@ -15,7 +15,7 @@ import {
 } from '@tessera/protocol'
 import { serverUrl, sql, testDatabase } from '@tessera/storage/testing'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { CenterNode } from '../../services/center/src/center-node.js'
+import type { CenterHandle as CenterNode } from '../../services/center/src/fixtures/harness.js'
 import { dropDatabases, SECRET, startCenter, until } from '../../services/center/src/fixtures/harness.js'
 import { type LoginConfig, loginConfigSchema } from '../../services/login/src/config.js'
 import { components } from '../../services/login/src/generated/components.js'

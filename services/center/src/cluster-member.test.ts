@@ -1,10 +1,9 @@
 import { ClusterMember, ServiceStates } from '@tessera/kernel'
 import { clusterWire } from '@tessera/protocol'
 import { afterAll, afterEach, describe, expect, it } from 'vitest'
-import type { CenterNode } from './center-node.js'
-import { dropDatabases, SECRET, startCenter, until } from './fixtures/harness.js'
+import { type CenterHandle, dropDatabases, SECRET, startCenter, until } from './fixtures/harness.js'
 
-let center: CenterNode | undefined
+let center: CenterHandle | undefined
 const members: ClusterMember[] = []
 afterEach(async () => {
   for (const m of members.splice(0)) await m.leave()

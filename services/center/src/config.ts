@@ -17,12 +17,25 @@ export const centerConfigSchema = appConfigSchema.extend({
       /** MySQL server for machine-id leases and ownership epochs. */
       mysqlUrl: z.string().default('mysql://root@127.0.0.1:3306'),
       database: z.string().default('tessera_center'),
-      /** A machine id unused (not renewed) this long may go to another node. */
+      /**
+       * Every database operation (a statement, or a whole transaction with
+       * its wait for a connection) gets this long; then it fails with
+       * CENTER_NO_DATABASE. Below the services' request timeout (5 s), so they
+       * hear the center's error rather than their own timeout.
+       */
+      dbTimeoutMs: z.number().int().positive().default(3000),
+      /** A machine id unused (not renewed) this long may go to another (node, kind, slot). */
       leaseMs: z
         .number()
         .int()
         .positive()
         .default(24 * 3600 * 1000),
+      /**
+       * A process holding a machine id and not renewed this long (not
+       * registered, center unable to reach it) is presumed gone: another
+       * process with the same (node, kind, slot) may then take the id over.
+       */
+      holderTtlMs: z.number().int().positive().default(30_000),
       /** Ids handed out: 0..machineIds-1. */
       machineIds: z.number().int().min(1).max(1024).default(1024),
       heartbeatMs: z.number().int().positive().default(1000),

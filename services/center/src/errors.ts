@@ -1,8 +1,12 @@
 import { defineError } from '@tessera/kernel'
 
-export const CenterMachineIdsExhausted = defineError<[number, string, string]>(
+export const CenterMachineIdsExhausted = defineError<[number, string]>(
   'CENTER_MACHINE_IDS_EXHAUSTED',
-  'all %d machine ids are leased; none free for %s/%s (wait for a lease to expire or raise the pool)',
+  'all %d machine ids are leased; none free for %s (wait for a lease to expire or raise the pool)',
+)
+export const CenterMachineIdHeld = defineError<[number, string, string]>(
+  'CENTER_MACHINE_ID_HELD',
+  'machine id %d of %s is held by another live process (%s); refused a second one: give each process of a kind on a node its own slot (app.slot, or a distinct service id)',
 )
 export const CenterBadLease = defineError<[string]>('CENTER_BAD_LEASE', 'bad machine-id request: %s')
 export const CenterDuplicateService = defineError<[number, string, string]>(

@@ -1,9 +1,4 @@
 import { Application } from '@tessera/kernel'
-import { centerConfigSchema } from './config.js'
-import { components } from './generated/components.js'
+import { centerApp } from './center-app.js'
 
-await Application.main({
-  name: 'center',
-  schema: centerConfigSchema,
-  services: (cfg) => [{ kind: 'center', id: cfg.center.serviceId, components }],
-})
+await Application.main(centerApp)

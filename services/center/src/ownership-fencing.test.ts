@@ -9,8 +9,7 @@ import { clusterWire } from '@tessera/protocol'
 import { col, defineEntity, Storage, StorageStaleEpoch } from '@tessera/storage'
 import { sql, testDatabase, withDatabase } from '@tessera/storage/testing'
 import { afterEach, describe, expect, it } from 'vitest'
-import type { CenterNode } from './center-node.js'
-import { startCenter, startService, type TestService, until } from './fixtures/harness.js'
+import { type CenterHandle, startCenter, startService, type TestService, until } from './fixtures/harness.js'
 
 const Player = defineEntity('player', {
   columns: { id: col.bigint({ unsigned: true }), gold: col.int() },
@@ -33,7 +32,7 @@ function claim(s: TestService, key: string) {
 
 describe('two logic services claim the same player', () => {
   it('leaves exactly one owner, and the other one’s writes are refused', async () => {
-    const center: CenterNode = await startCenter()
+    const center: CenterHandle = await startCenter()
     cleanups.push(() => center.close())
     const db = await testDatabase('own')
     cleanups.push(() => db.drop())

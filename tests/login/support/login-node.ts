@@ -18,7 +18,7 @@ import {
   SessionReportOk,
 } from '@tessera/protocol'
 import { serverUrl, sql, testDatabase } from '@tessera/storage/testing'
-import type { CenterNode } from '../../../services/center/src/center-node.js'
+import type { CenterHandle as CenterNode } from '../../../services/center/src/fixtures/harness.js'
 import { dropDatabases, SECRET, startCenter } from '../../../services/center/src/fixtures/harness.js'
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url))

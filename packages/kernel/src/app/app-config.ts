@@ -15,6 +15,12 @@ export const appConfigSchema = z.strictObject({
        * it here for a single node. Without it, `ids` is unavailable.
        */
       machineId: z.number().int().min(0).max(1023).optional(),
+      /**
+       * This process's slot on its node for the machine-id lease: the center
+       * keys leases by (node, kind, slot), so each process of one kind on one
+       * node needs its own. Default: the id of the process's first service.
+       */
+      slot: z.number().int().min(0).max(0xffff_ffff).optional(),
       /** Where the process keeps local state (the snowflake high-water mark, journals). */
       dataDir: z.string().min(1).default('data'),
       /** Grace period for a graceful shutdown before the process exits anyway. */

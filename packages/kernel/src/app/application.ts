@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto'
 import path from 'node:path'
 import { clusterWire } from '@tessera/wire'
 import type { z } from 'zod'
@@ -195,20 +196,26 @@ export class Application<C extends AppConfig = AppConfig> {
     this.logger.info({ coreDumpSoftLimit: core, nodeVersion: process.version }, `${this.name} starting`)
     const { dataDir } = this.config.app
     const cluster = this.config.cluster
+    const defs = this.defs(this.config)
     let machineId = this.config.app.machineId
     if (cluster.center !== undefined) {
       if (machineId === undefined) {
-        // The center leases machine ids; a returning (node, kind) gets its own back.
+        // The center leases machine ids per (node, kind, slot), held by this
+        // process instance: a restart gets its own id back, a second live
+        // process with the same key is refused (CENTER_MACHINE_ID_HELD).
+        const slot = this.config.app.slot ?? defs[0]?.id ?? 0
         const lease = await leaseMachineId({
           center: cluster.center,
           secret: cluster.secret!,
           wire: clusterWire,
           node: this.config.app.node,
           kind: this.name,
+          slot,
+          holder: randomUUID(),
           logger: this.logger,
         })
         machineId = lease.machineId
-        this.logger.info({ machineId, returning: lease.returning }, 'machine id leased from the center')
+        this.logger.info({ machineId, slot, returning: lease.returning }, 'machine id leased from the center')
       }
     }
     this.machineId = machineId
@@ -235,7 +242,7 @@ export class Application<C extends AppConfig = AppConfig> {
         })
         this.logger.info({ address: this.admin.address }, 'admin endpoint listening')
       }
-      for (const def of this.defs(this.config)) {
+      for (const def of defs) {
         const svc = new Service<C>(def.kind, def.id, this.config, this.logger, def.components, this.shared)
         this.services.push(svc)
         svc.logger.info({ order: svc.host.startOrder() }, `starting ${svc.name}`)

@@ -11,14 +11,23 @@ export interface LeaseMachineIdOptions {
   wire: ClusterWire
   node: string
   kind: string
+  /** The process's slot on its node: processes of one kind on one node each need their own. Default 0. */
+  slot?: number
+  /**
+   * Token of this process instance (random, at most 64 characters): the
+   * center lets one live holder have a (node, kind, slot) at a time and
+   * refuses another with CENTER_MACHINE_ID_HELD. Empty (default): only
+   * reserve the key's id and report it (the machine-id tool).
+   */
+  holder?: string
   timeoutMs?: number
   logger?: NetLogger
 }
 
 /**
- * Ask the center for the 10-bit machine id of (node, kind) over a short-lived
- * authenticated link; the same pair always gets its own id back. Used by
- * Application start-up and by the machine-id tool.
+ * Ask the center for the 10-bit machine id of (node, kind, slot) over a
+ * short-lived authenticated link; the same key gets its own id back. Used
+ * by Application start-up (with a holder token) and by the machine-id tool.
  */
 export async function leaseMachineId(opts: LeaseMachineIdOptions): Promise<MachineIdLeaseOkMsg> {
   const transport = new TcpClusterTransport({
@@ -35,7 +44,7 @@ export async function leaseMachineId(opts: LeaseMachineIdOptions): Promise<Machi
     return await proxy.request(
       CENTER_CHANNEL_ID,
       opts.wire.machineIdLease,
-      { node: opts.node, kind: opts.kind },
+      { node: opts.node, kind: opts.kind, slot: opts.slot ?? 0, holder: opts.holder ?? '' },
       opts.wire.machineIdLeaseOk,
     )
   } finally {

@@ -1,4 +1,5 @@
 import {
+  type MachineIdLease,
   type MachineIdLeaseOk,
   type MembershipUpdate,
   type ServiceInfo,
@@ -27,5 +28,7 @@ export type ServiceInfoMsg = ServiceInfo
 export type MembershipUpdateMsg = MembershipUpdate
 /** tessera.StartupGo */
 export type StartupGoMsg = StartupGo
+/** tessera.MachineIdLease */
+export type MachineIdLeaseMsg = MachineIdLease
 /** tessera.MachineIdLeaseOk */
 export type MachineIdLeaseOkMsg = MachineIdLeaseOk

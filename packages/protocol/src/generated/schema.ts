@@ -3,4 +3,4 @@
 export { SCHEMA_HASH } from './client/schema.js'
 
 /** SHA-256 (hex) of the whole schema, server-only messages included (service-to-service handshakes). */
-export const FULL_SCHEMA_HASH = 'b64918b65f7e4aae37dcce8d6c62ede37e70f28e0eb894bb44b6f4c635b6ff21'
+export const FULL_SCHEMA_HASH = '21236798a9c8e3bb17d1c7d0781825ae768c1be6c7970ac6e31bcbc6de009286'

@@ -27,6 +27,15 @@ interface Entry {
   deadline: number
 }
 
+/** Why a service left the registry. */
+export type DropReason = 'unregistered' | 'heartbeat timeout'
+
+/**
+ * A service that left. `linkOpen` tells a hang (its link still open: the
+ * process may wake up) from a death (kill -9 resets the link at once).
+ */
+export type DropListener = (info: ServiceInfoMsg, why: DropReason, linkOpen: boolean) => void
+
 /**
  * Live services by heartbeat. Registration, heartbeats and leaves arrive as
  * requests on each service's own link, and membership changes are pushed back
@@ -41,6 +50,8 @@ export class Registry {
   private readonly startedAt: number
   private settled = false
   private readonly go = new Set<number>()
+  private readonly registeredListeners: ((info: ServiceInfoMsg) => void)[] = []
+  private readonly dropListeners: DropListener[] = []
 
   constructor(private readonly o: RegistryOptions) {
     this.startedAt = o.now()
@@ -73,6 +84,29 @@ export class Registry {
     return e?.link.isOpen ? e.link : undefined
   }
 
+  onRegistered(fn: (info: ServiceInfoMsg) => void): void {
+    this.registeredListeners.push(fn)
+  }
+
+  onDropped(fn: DropListener): void {
+    this.dropListeners.push(fn)
+  }
+
+  /**
+   * Whether a registered service on `node` runs with `machineId`: 'live' when
+   * one has an open link, 'dead' when every such service's link is closed
+   * (killed; not yet dropped), undefined when none is registered.
+   */
+  machineIdUse(node: string, machineId: number): 'live' | 'dead' | undefined {
+    let use: 'live' | 'dead' | undefined
+    for (const e of this.entries.values()) {
+      if (e.info.node !== node || e.info.machineId !== machineId) continue
+      if (e.link.isOpen) return 'live'
+      use = 'dead'
+    }
+    return use
+  }
+
   list(): ServiceInfoMsg[] {
     return [...this.entries.values()].map((e) => e.info).sort((a, b) => a.serviceId - b.serviceId)
   }
@@ -85,17 +119,19 @@ export class Registry {
         `registers ${info.kind}#${info.serviceId} over a link authenticated as ${link.peer.kind}#${link.peer.serviceId}`,
       )
     const old = this.entries.get(info.serviceId)
-    if (
-      old &&
-      old.link !== link &&
-      old.link.isOpen &&
-      (old.info.kind !== info.kind || old.info.node !== info.node)
-    ) {
-      throw new CenterDuplicateService(
-        info.serviceId,
-        `${old.info.kind}@${old.info.node}`,
-        `${info.kind}@${info.node}`,
-      )
+    // The same service may register again over a new link (it reconnected);
+    // another process with its id may not: a different place, or a different
+    // start time, while the first one's link is still open.
+    if (old && old.link !== link && old.link.isOpen) {
+      const elsewhere = old.info.kind !== info.kind || old.info.node !== info.node
+      const otherProcess =
+        old.info.startedAtMs !== 0n && info.startedAtMs !== 0n && old.info.startedAtMs !== info.startedAtMs
+      if (elsewhere || otherProcess)
+        throw new CenterDuplicateService(
+          info.serviceId,
+          `${old.info.kind}@${old.info.node} (started ${old.info.startedAtMs})`,
+          `${info.kind}@${info.node} (started ${info.startedAtMs})`,
+        )
     }
     const copy = { ...info }
     this.entries.set(info.serviceId, { info: copy, link, deadline: this.o.now() + this.o.heartbeatTimeoutMs })
@@ -110,6 +146,7 @@ export class Registry {
       'center: service registered',
     )
     this.push({ up: [copy], down: [], full: false }, info.serviceId)
+    for (const fn of this.registeredListeners) fn(copy)
     this.orchestrate()
     return {
       members: this.list(),
@@ -123,6 +160,10 @@ export class Registry {
   heartbeat(serviceId: number, load: number, state: ServiceState, link: Link): boolean {
     const e = this.entries.get(serviceId)
     if (!e || link.peer.serviceId !== serviceId) return false
+    // Beats over another link while the registered one is open come from
+    // another process with this id (or a hung one back from the dead): not
+    // known here; it must register, and registration decides.
+    if (e.link !== link && e.link.isOpen) return false
     e.deadline = this.o.now() + this.o.heartbeatTimeoutMs
     e.link = link
     const changed = e.info.state !== state || e.info.load !== load
@@ -152,16 +193,18 @@ export class Registry {
     }
   }
 
-  private drop(ids: number[], why: string): void {
+  private drop(ids: number[], why: DropReason): void {
     for (const id of ids) {
       const e = this.entries.get(id)
       if (!e) continue
       this.entries.delete(id)
       this.go.delete(id)
-      this.o.logger.warn(
-        { service: `${e.info.kind}#${id}`, node: e.info.node, why },
+      const linkOpen = e.link.isOpen
+      this.o.logger[why === 'unregistered' ? 'info' : 'warn'](
+        { service: `${e.info.kind}#${id}`, node: e.info.node, why, linkOpen },
         'center: service dropped',
       )
+      for (const fn of this.dropListeners) fn(e.info, why, linkOpen)
     }
     this.push({ up: [], down: ids, full: false })
   }

@@ -261,28 +261,41 @@ export const LinkHello: MessageType<LinkHello> = {
 }
 
 /**
- * Request to the center: the 10-bit machine id of (node, kind). The same
- * pair gets its own id back.
+ * Request to the center: the 10-bit machine id of (node, kind, slot), held
+ * by one process instance (its holder token) at a time. The same key gets
+ * its own id back; another live holder of it is refused with
+ * CENTER_MACHINE_ID_HELD. See docs/operations-center.md.
  */
 export interface MachineIdLease {
   node: string
   kind: string
+  /** The process's slot on its node: processes of one kind on one node differ here. */
+  slot: number
+  /**
+   * Random token of this process instance (at most 64 characters). Empty:
+   * only reserve the key's id and say which it is (the machine-id tool).
+   */
+  holder: string
 }
 
 export function writeMachineIdLease(m: MachineIdLease, w: Writer, depth: number): void {
   if (depth > MAX_DEPTH) throw tooDeep()
   if (m.node) { w.uint32(10); w.string(m.node) }
   if (m.kind) { w.uint32(18); w.string(m.kind) }
+  if (m.slot) { w.uint32(24); w.uint32(m.slot) }
+  if (m.holder) { w.uint32(34); w.string(m.holder) }
 }
 
 export function readMachineIdLease(r: Reader, end: number, depth: number): MachineIdLease {
   if (depth > MAX_DEPTH) throw tooDeep()
-  const m: MachineIdLease = { node: '', kind: '' }
+  const m: MachineIdLease = { node: '', kind: '', slot: 0, holder: '' }
   while (r.pos < end) {
     const t = r.tag()
     switch (t) {
       case 10: m.node = r.string(); break
       case 18: m.kind = r.string(); break
+      case 24: m.slot = r.uint32(); break
+      case 34: m.holder = r.string(); break
       default: skipField(r, t, depth)
     }
   }
@@ -296,7 +309,7 @@ export const MachineIdLease: MessageType<MachineIdLease> = {
   noLogReq: false,
   noLogRes: false,
   serverOnly: true,
-  create: (init) => ({ node: '', kind: '', ...init }),
+  create: (init) => ({ node: '', kind: '', slot: 0, holder: '', ...init }),
   encode(m) {
     const w = newWriter()
     writeMachineIdLease(m, w, 0)
@@ -325,8 +338,13 @@ export interface MachineIdLeaseOk {
   machineId: number
   /** Wall clock, Unix milliseconds; the center renews it while the service is registered. */
   leaseUntilMs: bigint
-  /** True when (node, kind) already held this id. */
+  /** True when (node, kind, slot) already held this id. */
   returning: boolean
+  /**
+   * Wall clock, Unix milliseconds: the holder's claim, renewed while it is
+   * registered (0 when the request had no holder).
+   */
+  holderUntilMs: bigint
 }
 
 export function writeMachineIdLeaseOk(m: MachineIdLeaseOk, w: Writer, depth: number): void {
@@ -334,17 +352,19 @@ export function writeMachineIdLeaseOk(m: MachineIdLeaseOk, w: Writer, depth: num
   if (m.machineId) { w.uint32(8); w.uint32(m.machineId) }
   if (m.leaseUntilMs) { w.uint32(16); writeUint64(w, m.leaseUntilMs) }
   if (m.returning) { w.uint32(24); w.bool(m.returning) }
+  if (m.holderUntilMs) { w.uint32(32); writeUint64(w, m.holderUntilMs) }
 }
 
 export function readMachineIdLeaseOk(r: Reader, end: number, depth: number): MachineIdLeaseOk {
   if (depth > MAX_DEPTH) throw tooDeep()
-  const m: MachineIdLeaseOk = { machineId: 0, leaseUntilMs: 0n, returning: false }
+  const m: MachineIdLeaseOk = { machineId: 0, leaseUntilMs: 0n, returning: false, holderUntilMs: 0n }
   while (r.pos < end) {
     const t = r.tag()
     switch (t) {
       case 8: m.machineId = r.uint32(); break
       case 16: m.leaseUntilMs = readUint64(r); break
       case 24: m.returning = r.bool(); break
+      case 32: m.holderUntilMs = readUint64(r); break
       default: skipField(r, t, depth)
     }
   }
@@ -358,7 +378,7 @@ export const MachineIdLeaseOk: MessageType<MachineIdLeaseOk> = {
   noLogReq: false,
   noLogRes: false,
   serverOnly: true,
-  create: (init) => ({ machineId: 0, leaseUntilMs: 0n, returning: false, ...init }),
+  create: (init) => ({ machineId: 0, leaseUntilMs: 0n, returning: false, holderUntilMs: 0n, ...init }),
   encode(m) {
     const w = newWriter()
     writeMachineIdLeaseOk(m, w, 0)

@@ -4,8 +4,8 @@ import { promisify } from 'node:util'
 import { CENTER_CHANNEL_ID, ServiceStates } from '@tessera/kernel'
 import { clusterWire, Echo } from '@tessera/protocol'
 import { afterAll, afterEach, describe, expect, it } from 'vitest'
-import type { CenterNode } from './center-node.js'
 import {
+  type CenterHandle,
   dropDatabases,
   SECRET,
   startCenter,
@@ -18,7 +18,7 @@ const run = promisify(execFile)
 const CLI = fileURLToPath(new URL('../../../tools/machine-id/src/cli.ts', import.meta.url))
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url))
 
-const centers: CenterNode[] = []
+const centers: CenterHandle[] = []
 const services: TestService[] = []
 async function center(over: Parameters<typeof startCenter>[0] = {}) {
   const c = await startCenter(over)

@@ -1,0 +1,77 @@
+import {
+  type AdminServer,
+  BaseComponent,
+  type ComponentFactory,
+  type ServiceContext,
+  sendJson,
+  startAdminServer,
+} from '@tessera/kernel'
+import { CenterComponentIds } from '../component-ids.js'
+import type { CenterConfig } from '../config.js'
+import type { CenterLink } from '../link/index.js'
+import type { MachineIdLeases } from '../machine-ids/index.js'
+import type { RegistryComponent } from '../registry/index.js'
+
+/**
+ * The center's admin endpoint on `center.admin`: the process metrics,
+ * `/admin/state`, `/healthz`, and `/admin/cluster` (every registered service
+ * and every machine-id lease). Nothing here waits for the database: leases
+ * come from the machine-id component's cache, with the time it was read.
+ */
+export class CenterAdmin extends BaseComponent<ServiceContext<CenterConfig>> {
+  private server: AdminServer | undefined
+  private closing: Promise<void> | undefined
+  /** The bound address (empty when `center.admin` is empty). */
+  address = ''
+
+  async startup(): Promise<void> {
+    const { config, metrics, logger } = this.host.context
+    if (!config.center.admin) return
+    this.server = await startAdminServer({
+      address: config.center.admin,
+      metrics,
+      logger,
+      state: () => this.state(),
+      routes: { 'GET /admin/cluster': (_req, res) => sendJson(res, 200, this.clusterView()) },
+    })
+    this.address = this.server.address
+    logger.info({ admin: this.address }, 'center: admin listening')
+  }
+
+  /** `GET /admin/state`: the center link's proxy and whether the registry is complete. */
+  state(): Record<string, unknown> {
+    const registry = this.host.get<RegistryComponent>(CenterComponentIds.Registry).registry
+    return {
+      center: this.host.get<CenterLink>(CenterComponentIds.Link).proxy.state(),
+      registryComplete: registry.complete,
+    }
+  }
+
+  /** `GET /admin/cluster`: the whole cluster as the center sees it. */
+  clusterView(): Record<string, unknown> {
+    const registry = this.host.get<RegistryComponent>(CenterComponentIds.Registry).registry
+    const { leases, asOfMs, databaseDown } = this.host
+      .get<MachineIdLeases>(CenterComponentIds.MachineIds)
+      .leases()
+    return {
+      complete: registry.complete,
+      services: registry.list(),
+      machineIds: leases.map(({ holder, ...l }) => ({ ...l, holder: holder ? holder.slice(0, 8) : null })),
+      machineIdsAsOfMs: asOfMs,
+      databaseDown,
+    }
+  }
+
+  close(): Promise<void> {
+    if (!this.closing) this.closing = this.server?.close() ?? Promise.resolve()
+    return this.closing
+  }
+}
+
+// @component center sort=50
+export const centerAdmin: ComponentFactory<CenterAdmin, ServiceContext<CenterConfig>> = {
+  typeId: CenterComponentIds.Admin,
+  name: 'center-admin',
+  dependsOn: [CenterComponentIds.Link, CenterComponentIds.Registry, CenterComponentIds.MachineIds],
+  create: (host) => new CenterAdmin(host),
+}

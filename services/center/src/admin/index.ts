@@ -1,0 +1,1 @@
+export { CenterAdmin, centerAdmin } from './center-admin.js'

@@ -1,0 +1,1 @@
+export { CenterLink, centerLink } from './center-link.js'

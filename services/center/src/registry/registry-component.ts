@@ -1,0 +1,65 @@
+import { BaseComponent, type ComponentFactory, type ServiceContext, type TimerHandle } from '@tessera/kernel'
+import { clusterWire } from '@tessera/protocol'
+import { CenterComponentIds } from '../component-ids.js'
+import type { CenterConfig } from '../config.js'
+import type { CenterLink } from '../link/index.js'
+import { Registry } from './registry.js'
+
+/**
+ * The registry as a component: its handlers go on the center link at init,
+ * and the sweep (dropping silent services, ending the settling window)
+ * runs on the service's timer wheel every half heartbeat.
+ */
+export class RegistryComponent extends BaseComponent<ServiceContext<CenterConfig>> {
+  private created: Registry | undefined
+  private sweeper: TimerHandle | undefined
+
+  get registry(): Registry {
+    if (!this.created) throw new Error('registry used before init')
+    return this.created
+  }
+
+  init(): void {
+    const { config, logger, clock, metrics } = this.host.context
+    const c = config.center
+    const registry = new Registry({
+      proxy: this.host.get<CenterLink>(CenterComponentIds.Link).proxy,
+      wire: clusterWire,
+      logger,
+      now: () => clock.monotonic(),
+      heartbeatMs: c.heartbeatMs,
+      heartbeatTimeoutMs: c.heartbeatTimeoutMs,
+    })
+    this.created = registry
+    metrics.gauge<'kind'>({
+      name: 'tessera_center_services',
+      help: 'Registered services by kind',
+      labelNames: ['kind'],
+      collect() {
+        this.reset()
+        const n = new Map<string, number>()
+        for (const s of registry.list()) n.set(s.kind, (n.get(s.kind) ?? 0) + 1)
+        for (const [kind, v] of n) this.set({ kind }, v)
+      },
+    })
+  }
+
+  startup(): void {
+    const { timers, config } = this.host.context
+    const every = Math.max(50, Math.floor(config.center.heartbeatMs / 2))
+    this.sweeper = timers.every(every, () => this.registry.sweep())
+  }
+
+  close(): void {
+    if (this.sweeper !== undefined) this.host.context.timers.cancel(this.sweeper)
+    this.sweeper = undefined
+  }
+}
+
+// @component center sort=20
+export const registryComponent: ComponentFactory<RegistryComponent, ServiceContext<CenterConfig>> = {
+  typeId: CenterComponentIds.Registry,
+  name: 'center-registry',
+  dependsOn: [CenterComponentIds.Link],
+  create: (host) => new RegistryComponent(host),
+}
