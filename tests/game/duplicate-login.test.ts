@@ -10,8 +10,8 @@ import { Storage } from '@tessera/storage'
 import { serverUrl } from '@tessera/storage/testing'
 import { describe, expect, it } from 'vitest'
 import { Player } from '../../services/logic/src/player/index.js'
-import { useGameCluster } from './support/game-cluster.js'
 import { clientFor, login, newAccount, register, until } from './support/players.js'
+import { useGameCluster } from './support/use-game-cluster.js'
 
 describe('duplicate login from two gateways', () => {
   const cluster = useGameCluster({ gateways: [201, 202] })

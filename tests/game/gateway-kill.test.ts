@@ -3,8 +3,8 @@
 // the sequenced state lives on logic, so every frame arrives once, in order.
 import { Echo } from '@tessera/protocol'
 import { describe, expect, it } from 'vitest'
-import { useGameCluster } from './support/game-cluster.js'
 import { clientFor, login, newAccount, register, type Transport, until } from './support/players.js'
+import { useGameCluster } from './support/use-game-cluster.js'
 
 describe('gateway kill -9 mid-stream', () => {
   const cluster = useGameCluster({ gateways: [201, 202] })

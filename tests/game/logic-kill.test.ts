@@ -4,8 +4,8 @@
 // serves every acknowledged change (docs/gateway.md, "When a logic process dies").
 import { KickReason, ProfileGet, ProfileGetRes, ProfileSet, ProfileSetRes } from '@tessera/protocol'
 import { describe, expect, it } from 'vitest'
-import { useGameCluster } from './support/game-cluster.js'
 import { clientFor, login, newAccount, register } from './support/players.js'
+import { useGameCluster } from './support/use-game-cluster.js'
 
 describe('logic kill -9', () => {
   // A long flush interval: acknowledged changes are still only in the journal when the process dies.

@@ -4,8 +4,8 @@
 // row is in logic's database. Over binary TCP and WebSocket.
 import { Gender, ProfileGet, ProfileGetRes, ProfileSet, ProfileSetRes } from '@tessera/protocol'
 import { describe, expect, it } from 'vitest'
-import { useGameCluster } from './support/game-cluster.js'
 import { clientFor, login, newAccount, register, type Transport, until } from './support/players.js'
+import { useGameCluster } from './support/use-game-cluster.js'
 
 describe('register → login → gateway → profile change → logout → login again', () => {
   const cluster = useGameCluster()

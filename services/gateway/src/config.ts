@@ -25,6 +25,10 @@ export const gatewayConfigSchema = appConfigSchema.extend({
       keyRotateMs: z.number().int().min(1000).default(600_000),
       /** Oldest client version accepted ('1.2.0'). Default: any. */
       minClientVersion: z.string().optional(),
+      /** Client messages per second per connection before it is cut (KICK_FLOOD); 0 = no limit. */
+      clientMsgRatePerSec: z.number().int().min(0).default(100),
+      /** New connections per second per source address; 0 = no limit. */
+      acceptRatePerSec: z.number().int().min(0).default(50),
       /** How often the connection count is reported to the center as this gateway's load. */
       loadReportMs: z.number().int().positive().default(1000),
       /** How often the whole session list goes to login (SessionReport full). */

@@ -60,7 +60,13 @@ export class GatewayFront extends BaseComponent<ServiceContext<GatewayConfig>> {
         onOnline: (c) => reports.wentOnline({ userId: c.userId, loginEpoch: c.loginEpoch }),
         onOffline: (c) => reports.wentOffline({ userId: c.userId, loginEpoch: c.loginEpoch }),
       },
-      (handler) => new NetServer({ handler, control: edgeControlCodec, logger }),
+      (handler) =>
+        new NetServer({
+          handler,
+          control: edgeControlCodec,
+          logger,
+          limits: { acceptRatePerSec: g.acceptRatePerSec, client: { msgRatePerSec: g.clientMsgRatePerSec } },
+        }),
     )
     proxy.on(ToClient, (m) => this.edge.onToClient(m))
     // Logout or password change at login: end sessions of older logins.

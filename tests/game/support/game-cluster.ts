@@ -9,7 +9,6 @@ import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { serverUrl, sql } from '@tessera/storage/testing'
-import { afterAll, beforeAll } from 'vitest'
 import {
   dropDatabases,
   freePort,
@@ -320,16 +319,4 @@ export class GameCluster {
     await dropDatabases()
     rmSync(this.dir, { recursive: true, force: true })
   }
-}
-
-/** A cluster for one describe block: started before its tests, stopped after them. */
-export function useGameCluster(o: GameClusterOptions = {}): () => GameCluster {
-  let cluster: GameCluster | undefined
-  beforeAll(async () => {
-    cluster = await new GameCluster(o).start()
-  }, 180_000)
-  afterAll(async () => {
-    await cluster?.stop()
-  }, 60_000)
-  return () => cluster!
 }
