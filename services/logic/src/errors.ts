@@ -14,3 +14,7 @@ export const ProfileNotAvailable = defineError<[string]>(
   'PROFILE_NOT_AVAILABLE',
   "profile of user %s is not available here (only the player's own profile is served)",
 )
+export const LogicNotYourGateway = defineError<[number, string]>(
+  'LOGIC_NOT_YOUR_GATEWAY',
+  'a bind for gateway %d came from %s: a gateway binds only its own connections',
+)

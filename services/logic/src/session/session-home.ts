@@ -30,7 +30,7 @@ import {
 } from '@tessera/protocol'
 import { STORAGE_COMPONENT_ID, type Storage, type StorageComponent } from '@tessera/storage'
 import type { LogicConfig } from '../config.js'
-import { LogicStaleBind } from '../errors.js'
+import { LogicNotYourGateway, LogicStaleBind } from '../errors.js'
 import { Player, type PlayerRow } from '../player/index.js'
 import { PlayerSession } from './player-session.js'
 import { parseResumeToken } from './resume-token.js'
@@ -72,7 +72,7 @@ export class SessionHome extends BaseComponent<ServiceContext<LogicConfig>> {
   private readonly routes = new Map<number, Route>()
   private readonly locks = new Map<bigint, Promise<unknown>>()
   private storageRef: Storage | undefined
-  /** Frames from a connection that no longer holds its session (replaced, resumed elsewhere). */
+  /** Frames from a connection that no longer holds its session (replaced, resumed elsewhere), or from a peer speaking for another gateway. */
   staleFrames = 0
 
   /**
@@ -113,9 +113,17 @@ export class SessionHome extends BaseComponent<ServiceContext<LogicConfig>> {
     const proxy = ctx.proxy
     proxy.handle(SessionBind, SessionBindOk, (m, link) => this.bind(m, link))
     proxy.handle(SessionResumeCheck, SessionResumeCheckOk, (m) => this.resumeCheck(m))
-    proxy.on(ClientFrames, (m, link) => this.onFrames(m, link))
-    proxy.on(ClientAck, (m) => this.onAck(m))
-    proxy.on(ClientGone, (m) => this.onGone(m))
+    // A gateway speaks only for its own connections: a message naming another
+    // gateway than the authenticated peer of its link is dropped (counted).
+    proxy.on(ClientFrames, (m, link) => {
+      if (this.fromNamedGateway(m.gatewayServiceId, link, m.frames.length)) this.onFrames(m, link)
+    })
+    proxy.on(ClientAck, (m, link) => {
+      if (this.fromNamedGateway(m.gatewayServiceId, link, 1)) this.onAck(m)
+    })
+    proxy.on(ClientGone, (m, link) => {
+      if (this.fromNamedGateway(m.gatewayServiceId, link, 1)) this.onGone(m)
+    })
     proxy.addLinkDownListener((link) => {
       for (const s of this.sessions.values()) if (s.link === link) this.linger(s)
     })
@@ -137,7 +145,17 @@ export class SessionHome extends BaseComponent<ServiceContext<LogicConfig>> {
 
   // ---- bind / resume ---------------------------------------------------------
 
+  private fromNamedGateway(gatewayServiceId: number, link: Link, n: number): boolean {
+    if (link.peer.kind === 'gateway' && link.peer.serviceId === gatewayServiceId) return true
+    this.staleFrames += n
+    return false
+  }
+
   private bind(m: SessionBind, link: Link): Promise<SessionBindOk> {
+    if (link.peer.kind !== 'gateway' || link.peer.serviceId !== m.gatewayServiceId)
+      return Promise.reject(
+        new LogicNotYourGateway(m.gatewayServiceId, `${link.peer.kind}#${link.peer.serviceId}`),
+      )
     return this.serial(m.userId, async () => {
       const uid = m.userId
       const cur = this.byUser.get(uid)
