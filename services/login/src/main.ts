@@ -25,7 +25,11 @@ const config = load()
 const processes = config.login.processes || availableParallelism()
 
 if (cluster.isPrimary && processes > 1) {
-  runPrimary({ processes, log: (m) => process.stdout.write(`${m}\n`) })
+  runPrimary({
+    processes,
+    hashThreads: config.login.argon2.maxConcurrent,
+    log: (m) => process.stdout.write(`${m}\n`),
+  })
 } else {
   const i = Number(process.env[WORKER_ENV] ?? 0)
   await startWorker(i, processes > 1 ? perWorker(config, i) : config)

@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { ClusterMember, ServiceStates } from '@tessera/kernel'
+import { ClusterMember, merge, ServiceStates } from '@tessera/kernel'
 import {
   clusterWire,
   HandoffRedeem,
@@ -42,6 +42,8 @@ export interface LoginNode {
   tcp: string
   /** pids of the login workers, as they logged their ports. */
   workers: number[]
+  /** Admin endpoints (`http://127.0.0.1:PORT`) of the workers, when `admin.listen` was set. */
+  admin: string[]
   child: ChildProcess
   output(): string
   stop(): Promise<void>
@@ -50,8 +52,10 @@ export interface LoginNode {
 export interface LoginNodeOptions {
   processes?: number
   gateways?: number
-  /** Extra `login` config (merged over the test defaults). */
+  /** Extra `login` config (deep-merged over the test defaults). */
   login?: Record<string, unknown>
+  /** Extra top-level config (deep-merged: `admin`, `log`...). */
+  config?: Record<string, unknown>
 }
 
 /** Start a center, gateways and a login node; `stop()` undoes all of it. */
@@ -77,21 +81,23 @@ export async function startLoginNode(o: LoginNodeOptions = {}): Promise<LoginNod
   }
   try {
     for (let i = 0; i < (o.gateways ?? 1); i++) gateways.push(await startGateway(center.address, 7 + i))
-    const config = {
-      app: { node: 'login-node', dataDir: path.join(dir, 'data') },
-      log: { level: 'info', pretty: false },
-      cluster: { center: center.address, secret: SECRET },
-      login: {
-        serviceId: 100,
-        processes,
-        listen: ['http://127.0.0.1:0', 'tcp://127.0.0.1:0'],
-        database: { url: await serverUrl(), name: db.name },
-        // Cheap hashes: these suites test behaviour; the bench measures the real cost.
-        argon2: { memoryKiB: 1024, timeCost: 1 },
-        admission: { updateMs: 100 },
-        ...o.login,
+    const config = merge(
+      {
+        app: { node: 'login-node', dataDir: path.join(dir, 'data') },
+        log: { level: 'info', pretty: false },
+        cluster: { center: center.address, secret: SECRET },
+        login: {
+          serviceId: 100,
+          processes,
+          listen: ['http://127.0.0.1:0', 'tcp://127.0.0.1:0'],
+          database: { url: await serverUrl(), name: db.name },
+          // Cheap hashes: these suites test behaviour; the bench measures the real cost.
+          argon2: { memoryKiB: 1024, timeCost: 1 },
+          admission: { updateMs: 100 },
+        },
       },
-    }
+      merge({ login: o.login ?? {} }, o.config ?? {}),
+    )
     const file = path.join(dir, 'login.json')
     writeFileSync(file, JSON.stringify(config))
     child = spawn(
@@ -99,6 +105,9 @@ export async function startLoginNode(o: LoginNodeOptions = {}): Promise<LoginNod
       ['--conditions=tessera-source', '--import', 'tsx', MAIN, '--config', file],
       {
         cwd: ROOT,
+        // The config file is the whole config: TESSERA_* variables of this
+        // process (TESSERA_BENCH_SMOKE...) would be read as config keys.
+        env: Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('TESSERA_'))),
         stdio: ['ignore', 'pipe', 'pipe'],
       },
     )
@@ -142,6 +151,10 @@ export async function startLoginNode(o: LoginNodeOptions = {}): Promise<LoginNod
       http,
       tcp,
       workers: fronts.map((f) => f.pid),
+      admin: out
+        .split('\n')
+        .filter((l) => l.includes('admin endpoint listening'))
+        .map((l) => (JSON.parse(l) as { address: string }).address),
       child: c,
       output: () => out,
       stop: cleanup,

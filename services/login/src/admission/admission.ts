@@ -91,13 +91,17 @@ export class Admission {
   async poll(ticket: string, now: number): Promise<QueueStatus> {
     const h = tokenHash(ticket)
     const live = now - this.cfg.keepAliveMs
-    const touched = await this.db.write(
-      'UPDATE login_queue SET last_seen_ms = ? WHERE ticket_hash = ? AND last_seen_ms >= ?',
+    // Affected rows count changed rows only: a second poll in the same
+    // millisecond changes nothing, so whether the place is live is read below.
+    await this.db.write(
+      'UPDATE login_queue SET last_seen_ms = GREATEST(last_seen_ms, ?) WHERE ticket_hash = ? AND last_seen_ms >= ?',
       [now, h, live],
     )
-    if (touched.affectedRows === 0) throw new LoginQueueTicketUnknown()
     // Unlocked look first: most polls only learn their position.
-    const [row] = await this.db.rows('SELECT seq FROM login_queue WHERE ticket_hash = ?', [h])
+    const [row] = await this.db.rows(
+      'SELECT seq FROM login_queue WHERE ticket_hash = ? AND last_seen_ms >= ?',
+      [h, live],
+    )
     if (!row) throw new LoginQueueTicketUnknown()
     const seq = BigInt(row.seq)
     const peek = await this.counts(this.db, now, seq)

@@ -7,6 +7,8 @@ export const STOP_MESSAGE = 'tessera:login:stop'
 
 export interface PrimaryOptions {
   processes: number
+  /** Argon2id jobs a worker runs at once (login.argon2.maxConcurrent). */
+  hashThreads: number
   log: (msg: string) => void
   /** A worker that dies this soon after its start is not restarted at once (crash loop). */
   minUptimeMs?: number
@@ -26,9 +28,12 @@ export function runPrimary(o: PrimaryOptions): void {
   const index = new Map<Worker, number>()
   let stopping = false
   let exitCode = 0
+  // Hashes run on libuv's pool (default 4 threads), as do DNS lookups and
+  // file I/O: give the hashes their own threads on top of the usual four.
+  const threadpool = process.env.UV_THREADPOOL_SIZE ?? String(Math.min(1024, o.hashThreads + 4))
 
   const fork = (i: number) => {
-    const w = cluster.fork({ [WORKER_ENV]: String(i) })
+    const w = cluster.fork({ [WORKER_ENV]: String(i), UV_THREADPOOL_SIZE: threadpool })
     index.set(w, i)
     started.set(i, Date.now())
   }
