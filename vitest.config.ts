@@ -11,6 +11,8 @@ export default defineConfig({
       { find: /^@tessera\/wire\/client$/, replacement: src('./packages/wire/src/client.ts') },
       { find: /^@tessera\/wire\/frame$/, replacement: src('./packages/wire/src/frame/index.ts') },
       { find: /^@tessera\/wire$/, replacement: src('./packages/wire/src/index.ts') },
+      { find: /^@tessera\/testkit\/bench$/, replacement: src('./packages/testkit/src/bench/index.ts') },
+      { find: /^@tessera\/testkit$/, replacement: src('./packages/testkit/src/index.ts') },
       { find: /^@tessera\/kernel$/, replacement: src('./packages/kernel/src/index.ts') },
       { find: /^@tessera\/protocol\/client$/, replacement: src('./packages/protocol/src/client.ts') },
       { find: /^@tessera\/protocol$/, replacement: src('./packages/protocol/src/index.ts') },

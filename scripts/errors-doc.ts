@@ -7,15 +7,19 @@ import { fileURLToPath } from 'node:url'
 export const docPath = fileURLToPath(new URL('../docs/errors.md', import.meta.url))
 
 /** Import every package that defines errors, then read the shared registry. */
-export async function collectCodes(): Promise<Map<string, { template: string }>> {
+export async function collectCodes(): Promise<Map<string, { template: string; client?: boolean }>> {
   const kernel = await import('@tessera/kernel')
   // Static specifiers keep both tsx and vitest able to resolve them.
   const others: Record<string, () => Promise<unknown>> = {
     protocol: () => import('@tessera/protocol'),
     storage: () => import('@tessera/storage'),
+    // biome-ignore lint/style/noRestrictedImports: a service has no library entry; loading its errors module registers its codes
     '../services/center/src/errors': () => import('../services/center/src/errors.js'),
+    // biome-ignore lint/style/noRestrictedImports: see above
     '../services/login/src/errors': () => import('../services/login/src/errors.js'),
+    // biome-ignore lint/style/noRestrictedImports: see above
     '../services/logic/src/errors': () => import('../services/logic/src/errors.js'),
+    // biome-ignore lint/style/noRestrictedImports: see above
     '../services/gateway/src/errors': () => import('../services/gateway/src/errors.js'),
   }
   for (const [dir, load] of Object.entries(others)) {
@@ -25,7 +29,7 @@ export async function collectCodes(): Promise<Map<string, { template: string }>>
   return kernel.errorRegistry
 }
 
-export function render(codes: Map<string, { template: string }>): string {
+export function render(codes: Map<string, { template: string; client?: boolean }>): string {
   const byArea = new Map<string, [string, string][]>()
   for (const [code, { template }] of [...codes].sort(([a], [b]) => a.localeCompare(b))) {
     const area = code.split('_')[0]!
@@ -47,6 +51,24 @@ export function render(codes: Map<string, { template: string }>): string {
     for (const [code, t] of rows) out.push(`| \`${code}\` | ${t.replace(/\|/g, '\\|').replace(/\n/g, ' ')} |`)
     out.push('')
   }
+  const visible = [...codes]
+    .sort(([a], [b]) => a.localeCompare(b))
+    .filter(([, d]) => d.client === true)
+    .map(([c]) => c)
+  out.push(
+    '## What a client sees',
+    '',
+    'An error reaches a client with its code and message only when it is defined with',
+    '`defineError(code, template, { client: true })`: a refusal written for players and SDKs that',
+    'names nothing internal. Platform codes among them arrive as their `WIRE_*` code; any other',
+    'arrives as `WIRE_REJECTED` named by its own code. Everything else (any non-`TesseraError`,',
+    '`INTERNAL_ERROR`, storage and other server-side codes) reaches the client as `WIRE_INTERNAL`',
+    'with the message `internal error`, and is logged with its detail on the server. Kicks follow',
+    'the same rule for their message. The client-visible codes:',
+    '',
+    visible.length > 0 ? visible.map((c) => `\`${c}\``).join(', ') : '(none)',
+    '',
+  )
   return out.join('\n')
 }
 

@@ -1,13 +1,7 @@
 import { ClientKeyExchange } from '@tessera/client'
+import { createSessionCipher, frameAad, generateKeyPair, generateNonce, ManualClock } from '@tessera/kernel'
 import { ChatPush, ChatSend, ChatSendRes, Echo } from '@tessera/protocol'
 import { afterEach, describe, expect, it } from 'vitest'
-import {
-  createSessionCipher,
-  frameAad,
-  generateKeyPair,
-  generateNonce,
-} from '../../packages/kernel/src/codec/index.js'
-import { ManualClock } from '../../packages/kernel/src/timer/clock.js'
 import { clientFor, until } from '../support/clients.js'
 import { killConnections, startTestServer, type TestServer } from '../support/edge-server.js'
 

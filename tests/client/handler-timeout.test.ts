@@ -1,7 +1,7 @@
 import { TesseraClientError } from '@tessera/client'
+import { MemoryLogger } from '@tessera/kernel'
 import { ChatSend, ChatSendRes, Echo, WireError } from '@tessera/protocol'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { MemoryLogger } from '../../packages/kernel/src/net/index.js'
 import { clientFor, type Transport, until } from '../support/clients.js'
 import { startTestServer, type TestServer } from '../support/edge-server.js'
 

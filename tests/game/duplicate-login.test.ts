@@ -9,6 +9,7 @@ import { KickReason, ProfileGet, ProfileGetRes, ProfileSet, ProfileSetRes } from
 import { Storage } from '@tessera/storage'
 import { serverUrl } from '@tessera/storage/testing'
 import { describe, expect, it } from 'vitest'
+// biome-ignore lint/style/noRestrictedImports: the logic's entity, to write the row as a stale owner would (services have no library entry)
 import { Player } from '../../services/logic/src/player/index.js'
 import { clientFor, login, newAccount, register, until } from './support/players.js'
 import { useGameCluster } from './support/use-game-cluster.js'

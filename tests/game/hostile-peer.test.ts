@@ -12,7 +12,9 @@ import {
   SessionBindOk,
 } from '@tessera/protocol'
 import { describe, expect, it } from 'vitest'
+// biome-ignore lint/style/noRestrictedImports: a cluster member from the center's test harness plays the hostile peer
 import { startService } from '../../services/center/src/fixtures/harness.js'
+// biome-ignore lint/style/noRestrictedImports: frames built exactly as the gateway builds them
 import { forwardedFrame } from '../../services/gateway/src/edge/gateway-conn.js'
 import { clientFor, login, newAccount, register, until } from './support/players.js'
 import { useGameCluster } from './support/use-game-cluster.js'

@@ -1,7 +1,6 @@
 import { type ClientOptions, TesseraClient, webSocketSocket } from '@tessera/client'
+import { tcpSocket } from '@tessera/client/node'
 import WebSocket from 'ws'
-// Node-only entry of the SDK (the root vitest config aliases only the main entry).
-import { tcpSocket } from '../../packages/client/src/node.js'
 import type { TestServer } from './edge-server.js'
 
 export type Transport = 'tcp' | 'ws'
@@ -27,11 +26,4 @@ export function clientFor(
   })
 }
 
-/** Wait until `cond()` holds, polling; throws after `timeoutMs`. */
-export async function until(cond: () => boolean, timeoutMs = 5000, what = 'condition'): Promise<void> {
-  const end = Date.now() + timeoutMs
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`)
-    await new Promise((r) => setTimeout(r, 5))
-  }
-}
+export { until } from '@tessera/testkit'

@@ -2,7 +2,7 @@
 // (logic#2) answering game.Echo and counting notifications, plus a raw
 // service-session echo server (no proxy, no auth) for the baseline.
 // Prints one JSON line {"proxy": addr, "raw": addr}.
-import { Echo } from '../../protocol/src/index.js'
+import { Echo } from '@tessera/protocol'
 import { ServiceProxy, TcpClusterTransport } from '../src/cluster/index.js'
 import { FrameFlag, NetServer, type Session } from '../src/net/index.js'
 

@@ -6,8 +6,8 @@
 // each side has its own event loop, as two services would.
 import { spawn } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
-import { fmt, gc, report, smoke } from '../../../scripts/bench-lib.js'
-import { Echo } from '../../protocol/src/index.js'
+import { Echo } from '@tessera/protocol'
+import { fmt, gc, report, smoke } from '@tessera/testkit/bench'
 import { ServiceProxy, ServiceStates, TcpClusterTransport } from '../src/cluster/index.js'
 import { type Frame, FrameFlag, NetServer, type Session } from '../src/net/index.js'
 

@@ -14,7 +14,7 @@
 // holds more than REPLAY_BOUND messages when the window ends.
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { fmt, gc, report, smoke } from '../../../scripts/bench-lib.js'
+import { fmt, gc, report, smoke } from '@tessera/testkit/bench'
 import { type EdgeLoad, edgeLoad } from './edge/edge-load.js'
 import { forkChild } from './net/child.js'
 import { type Load, tcpLoad, wsLoad } from './net/load.js'

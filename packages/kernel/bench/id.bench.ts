@@ -12,7 +12,7 @@
 //   refused with ID_CLOCK_BEHIND while waiting for the next millisecond are
 //   retried and counted.
 import { randomUUID } from 'node:crypto'
-import { fmt, gc, report, smoke } from '../../../scripts/bench-lib.js'
+import { fmt, gc, report, smoke } from '@tessera/testkit/bench'
 // Relative imports: the id folder is measured directly from its public surface.
 import { IdClockBehind, newToken, Snowflake } from '../src/id/index.js'
 import type { Clock } from '../src/timer/clock.js'

@@ -15,7 +15,7 @@
 // gain from batching is shown apart from the rest.
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { fmt, report, smoke } from '../../../scripts/bench-lib.js'
+import { fmt, report, smoke } from '@tessera/testkit/bench'
 import { type Child, forkChild, pinToCpu } from './net/child.js'
 import { type Load, tcpLoad, wsLoad } from './net/load.js'
 

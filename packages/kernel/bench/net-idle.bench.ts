@@ -7,7 +7,7 @@
 // heartbeat traffic), which is what a quiet gateway holds.
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { fmt, report, smoke } from '../../../scripts/bench-lib.js'
+import { fmt, report, smoke } from '@tessera/testkit/bench'
 import { forkChild } from './net/child.js'
 
 const here = path.dirname(fileURLToPath(import.meta.url))

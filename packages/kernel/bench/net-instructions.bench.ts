@@ -13,7 +13,7 @@
 import { type ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { fmt, report, smoke } from '../../../scripts/bench-lib.js'
+import { fmt, report, smoke } from '@tessera/testkit/bench'
 import { type Load, tcpLoad, wsLoad } from './net/load.js'
 
 const here = path.dirname(fileURLToPath(import.meta.url))

@@ -12,7 +12,7 @@
 // measured in a separate pass (schedule all, force GC, heapUsed + external
 // minus the baseline) so the GC pause cannot let timers fire before the
 // cancel phase of the timed pass.
-import { cpuMicros, fmt, gc, report, smoke } from '../../../scripts/bench-lib.js'
+import { cpuMicros, fmt, gc, report, smoke } from '@tessera/testkit/bench'
 // Relative import: the timer folder is measured directly from its public surface.
 import { type Clock, ManualClock, systemClock, TimerWheel, TurnCachedClock } from '../src/timer/index.js'
 

@@ -10,8 +10,8 @@
 import { createRequire } from 'node:module'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { fmt, gc, report, smoke } from '@tessera/testkit/bench'
 import pb from 'protobufjs'
-import { fmt, gc, report, smoke } from '../../../scripts/bench-lib.js'
 import { ChatPush, Echo, type MessageType, Profile, ProfileGetRes } from '../src/index.js'
 
 const N = smoke ? 2_000 : 300_000

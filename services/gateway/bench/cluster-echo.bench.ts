@@ -12,9 +12,11 @@
 import { readFileSync } from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { fmt, gc, report, smoke } from '@tessera/testkit/bench'
+// biome-ignore lint/style/noRestrictedImports: the edge bench's raw load generator, the same client for both cases; benches have no package entry
 import { type EdgeLoad, edgeLoad } from '../../../packages/kernel/bench/edge/edge-load.js'
+// biome-ignore lint/style/noRestrictedImports: as above
 import { forkChild } from '../../../packages/kernel/bench/net/child.js'
-import { fmt, gc, report, smoke } from '../../../scripts/bench-lib.js'
 import { GameCluster } from '../../../tests/game/support/game-cluster.js'
 
 // The services read TESSERA_* variables as configuration: keep the bench's own out of their environment.

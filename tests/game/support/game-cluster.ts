@@ -9,13 +9,11 @@ import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { serverUrl, sql } from '@tessera/storage/testing'
-import {
-  dropDatabases,
-  freePort,
-  newDatabase,
-  SECRET,
-  spawnCenter,
-} from '../../../services/center/src/fixtures/harness.js'
+import { freePort } from '@tessera/testkit'
+// biome-ignore lint/style/noRestrictedImports: the center's own test harness starts it from its entry point (services have no library entry)
+import * as center from '../../../services/center/src/fixtures/harness.js'
+
+const { dropDatabases, newDatabase, SECRET, spawnCenter } = center
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url))
 

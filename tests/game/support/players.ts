@@ -2,11 +2,9 @@
 // then connect to the gateway login handed them to, with the SDK.
 import { randomBytes } from 'node:crypto'
 import { type HandoffAddresses, handoffWebSocket, TesseraClient } from '@tessera/client'
+import { handoffTcp } from '@tessera/client/node'
 import WebSocket from 'ws'
-import { handoffTcp } from '../../../packages/client/src/node.js'
 import type { GameCluster } from './game-cluster.js'
-
-export { until } from '../../../services/center/src/fixtures/harness.js'
 
 export type Transport = 'tcp' | 'ws'
 
@@ -52,4 +50,17 @@ export function clientFor(
     clientKind: 'node-test',
     reconnect: { initialDelayMs: 20, maxDelayMs: 200 },
   })
+}
+
+/** Wait until `cond()` (which may be async: a database read) holds, polling; throws after `timeoutMs`. */
+export async function until(
+  cond: () => boolean | Promise<boolean>,
+  timeoutMs = 10_000,
+  what = 'condition',
+): Promise<void> {
+  const end = Date.now() + timeoutMs
+  while (!(await cond())) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`)
+    await new Promise((r) => setTimeout(r, 20))
+  }
 }

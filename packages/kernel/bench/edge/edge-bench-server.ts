@@ -9,7 +9,7 @@
 // where maxPending / totalPending are unacknowledged game messages held for
 // resume (per session max, and summed): they stay small only if the load
 // generator's Acks reach the server and trim the replay buffers.
-import { createRegistry, Echo, SCHEMA_HASH } from '../../../protocol/src/index.js'
+import { createRegistry, Echo, SCHEMA_HASH } from '@tessera/protocol'
 import { EdgeServer, edgeControlCodec, HmacTokens } from '../../src/edge/index.js'
 import { NetServer } from '../../src/net/index.js'
 

@@ -6,7 +6,6 @@
 // every 16 of them or 100 ms after the first unacknowledged one
 // (docs/protocol.md §8.4), so the server's replay buffers stay trimmed.
 import { connect, type Socket } from 'node:net'
-import { WebSocket } from 'ws'
 import {
   Ack,
   createRegistry,
@@ -16,7 +15,8 @@ import {
   HandshakeOk,
   SCHEMA_HASH,
   VersionStage,
-} from '../../../protocol/src/index.js'
+} from '@tessera/protocol'
+import { WebSocket } from 'ws'
 import {
   createSessionCipher,
   generateKeyPair,

@@ -9,8 +9,8 @@
 //   'base'    → {rss, heapUsed}                 (baseline before clients connect)
 import { readFileSync } from 'node:fs'
 import { createServer, type Socket } from 'node:net'
+import { Echo } from '@tessera/protocol'
 import { WebSocketServer } from 'ws'
-import { Echo } from '../../../protocol/src/index.js'
 import { Dispatcher, NetServer } from '../../src/net/index.js'
 
 const kase = process.argv[2] ?? ''

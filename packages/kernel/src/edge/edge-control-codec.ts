@@ -1,7 +1,7 @@
 import { ErrorReply, Heartbeat, Kick } from '@tessera/wire'
-import { TesseraError } from '../errors/index.js'
+import { isClientVisible, TesseraError } from '../errors/index.js'
 import type { ControlCodec } from '../net/index.js'
-import { kickReasonFor, toErrorReply } from './wire-codes.js'
+import { INTERNAL_MESSAGE, kickReasonFor, toErrorReply } from './wire-codes.js'
 
 /**
  * The net layer's ControlCodec over the generated control messages: what
@@ -11,6 +11,7 @@ import { kickReasonFor, toErrorReply } from './wire-codes.js'
 export const edgeControlCodec: ControlCodec = {
   heartbeatId: Heartbeat.msgId,
   kickId: Kick.msgId,
-  encodeKick: (code, message) => Kick.encode({ reason: kickReasonFor(code), message }),
+  encodeKick: (code, message) =>
+    Kick.encode({ reason: kickReasonFor(code), message: isClientVisible(code) ? message : INTERNAL_MESSAGE }),
   encodeError: (code, message) => ErrorReply.encode(toErrorReply(new TesseraError(code, message))),
 }

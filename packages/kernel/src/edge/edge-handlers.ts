@@ -1,10 +1,10 @@
 import { ErrorReply, FrameFlag, isGameMsgId, type MessageType } from '@tessera/wire'
-import { TesseraError } from '../errors/index.js'
-import type { NetLogger } from '../net/index.js'
+import { CodecBadBody } from '../codec/index.js'
+import { type NetLogger, NetUnknownMessage } from '../net/index.js'
 import type { EdgeHandlerFn } from './edge-options.js'
 import type { EdgeSession } from './edge-session.js'
 import { EdgeBadOptions, EdgeHandlerTimeout, EdgeInboundOverflow } from './errors.js'
-import { toErrorReply } from './wire-codes.js'
+import { isInternalError, toErrorReply } from './wire-codes.js'
 
 interface Route {
   type: MessageType
@@ -12,7 +12,7 @@ interface Route {
   fn: EdgeHandlerFn
 }
 
-function errorBody(err: TesseraError | null): Uint8Array {
+function errorBody(err: unknown): Uint8Array {
   return ErrorReply.encode(toErrorReply(err))
 }
 
@@ -50,12 +50,7 @@ export class EdgeHandlers {
     const route = this.routes.get(id)
     if (route === undefined) {
       if (isRequest)
-        s.enqueue(
-          FrameFlag.RESPONSE | FrameFlag.ERROR,
-          id,
-          reqId,
-          errorBody(new TesseraError('NET_UNKNOWN_MESSAGE', `no handler for msg id ${id}`)),
-        )
+        s.enqueue(FrameFlag.RESPONSE | FrameFlag.ERROR, id, reqId, errorBody(new NetUnknownMessage(id)))
       return
     }
     if (s.inflight >= this.maxInflight) {
@@ -95,10 +90,7 @@ export class EdgeHandlers {
       try {
         msg = route.type.decode(bytes)
       } catch (err) {
-        throw new TesseraError(
-          'CODEC_BAD_BODY',
-          `cannot decode ${route.type.name}: ${(err as Error).message}`,
-        )
+        throw new CodecBadBody(route.type.name, route.type.msgId, (err as Error).message)
       }
       res = route.fn(msg, { session: s, reqId })
     } catch (err) {
@@ -161,9 +153,10 @@ export class EdgeHandlers {
   }
 
   private failed(s: EdgeSession, route: Route, reqId: number, err: unknown): void {
-    const e = err instanceof TesseraError ? err : null
-    if (e === null) this.logger.error({ session: s.id, msgId: route.type.msgId, err }, 'edge handler failed')
-    if (reqId !== 0) s.enqueue(FrameFlag.RESPONSE | FrameFlag.ERROR, route.type.msgId, reqId, errorBody(e))
+    // The client learns only what the error policy lets out; the detail is here.
+    if (isInternalError(err))
+      this.logger.error({ session: s.id, msgId: route.type.msgId, err }, 'edge handler failed')
+    if (reqId !== 0) s.enqueue(FrameFlag.RESPONSE | FrameFlag.ERROR, route.type.msgId, reqId, errorBody(err))
   }
 
   /** A handler that had timed out finished after all: its result goes nowhere. */

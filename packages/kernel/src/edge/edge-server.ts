@@ -11,7 +11,13 @@ import {
   type MessageType,
   type Version as WireVersion,
 } from '@tessera/wire'
-import { MessageCodec } from '../codec/index.js'
+import {
+  CodecDecryptFailed,
+  CodecNoCipher,
+  CodecPlaintextRefused,
+  CodecReplay,
+  MessageCodec,
+} from '../codec/index.js'
 import { type TesseraError, toTesseraError } from '../errors/index.js'
 import { newToken, Version, VersionStage } from '../id/index.js'
 import {
@@ -313,11 +319,12 @@ export class EdgeServer implements SessionHandler, EdgeSessionHost {
       bytes = this.codecFor(s.compress).open(frame.flags, id, frame.reqId, frame.body, s.cipher ?? undefined)
     } catch (err) {
       const e = toTesseraError(err)
+      // Tampering or a broken cipher state ends the session; a bad body only fails its request.
       if (
-        e.code === 'CODEC_DECRYPT_FAILED' ||
-        e.code === 'CODEC_REPLAY' ||
-        e.code === 'CODEC_PLAINTEXT_REFUSED' ||
-        e.code === 'CODEC_NO_CIPHER'
+        CodecDecryptFailed.is(e) ||
+        CodecReplay.is(e) ||
+        CodecPlaintextRefused.is(e) ||
+        CodecNoCipher.is(e)
       ) {
         this.violation(s, e.message)
         return
@@ -372,7 +379,7 @@ export class EdgeServer implements SessionHandler, EdgeSessionHost {
     s.dispose()
     this.byToken.delete(s.resumeToken)
     this.sessions.delete(s.id)
-    const quiet = reason.code === 'EDGE_SESSION_RELEASED'
+    const quiet = reason.code === EdgeSessionReleased.code
     if (!quiet)
       this.logger.info(
         { session: s.id, reason: reason.code, message: reason.message },

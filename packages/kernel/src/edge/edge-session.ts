@@ -3,7 +3,7 @@ import type { MessageCodec, SessionCipher } from '../codec/index.js'
 import type { TesseraError } from '../errors/index.js'
 import { SendPolicy, type Session } from '../net/index.js'
 import { EdgeResumeBufferFull } from './errors.js'
-import { kickReasonFor } from './wire-codes.js'
+import { kickMessage, kickReasonFor } from './wire-codes.js'
 
 /** What an edge session needs from its server, passed in once. */
 export interface EdgeSessionHost {
@@ -173,7 +173,7 @@ export class EdgeSession {
       FrameFlag.PRIORITY,
       Kick.msgId,
       0,
-      Kick.encode({ reason: kickReasonFor(reason.code), message: reason.message }),
+      Kick.encode({ reason: kickReasonFor(reason.code), message: kickMessage(reason) }),
     )
     n.close(reason)
   }

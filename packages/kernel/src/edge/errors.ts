@@ -6,24 +6,33 @@ import { defineError } from '../errors/index.js'
 export const EdgeHandshakeRequired = defineError<[string]>(
   'EDGE_HANDSHAKE_REQUIRED',
   'handshake required: %s',
+  { client: true },
 )
 export const EdgeVersionMismatch = defineError<[string, string]>(
   'EDGE_VERSION_MISMATCH',
   'client version %s is older than the minimum %s this server accepts; update the client',
+  { client: true },
 )
 export const EdgeSchemaMismatch = defineError<[string, string]>(
   'EDGE_SCHEMA_MISMATCH',
   'client message schema %s differs from the server schema %s; regenerate the client protocol code',
+  { client: true },
 )
-export const EdgeBadToken = defineError<[string]>('EDGE_BAD_TOKEN', 'login token refused: %s')
-export const EdgeResumeRefused = defineError<[string]>('EDGE_RESUME_REFUSED', 'resume refused: %s')
+export const EdgeBadToken = defineError<[string]>('EDGE_BAD_TOKEN', 'login token refused: %s', {
+  client: true,
+})
+export const EdgeResumeRefused = defineError<[string]>('EDGE_RESUME_REFUSED', 'resume refused: %s', {
+  client: true,
+})
 export const EdgeNegotiationFailed = defineError<[string]>(
   'EDGE_NEGOTIATION_FAILED',
   'negotiation failed: %s',
+  { client: true },
 )
 export const EdgeResumeBufferFull = defineError<[number, number]>(
   'EDGE_RESUME_BUFFER_FULL',
   'unacknowledged outbound messages hold %d bytes > max %d; session released',
+  { client: true },
 )
 export const EdgeGraceExpired = defineError<[number]>(
   'EDGE_GRACE_EXPIRED',
@@ -40,13 +49,16 @@ export const EdgeClientGoodbye = defineError<[string]>(
 export const EdgeProtocolViolation = defineError<[string]>(
   'EDGE_PROTOCOL_VIOLATION',
   'protocol violation: %s',
+  { client: true },
 )
 export const EdgeInboundOverflow = defineError<[number]>(
   'EDGE_INBOUND_OVERFLOW',
   'more than %d messages wait for handlers; message refused',
+  { client: true },
 )
 export const EdgeHandlerTimeout = defineError<[string, number]>(
   'EDGE_HANDLER_TIMEOUT',
   'the handler of %s did not finish within %d ms; the session moved on to its next message',
+  { client: true },
 )
 export const EdgeBadOptions = defineError<[string]>('EDGE_BAD_OPTIONS', 'bad edge options: %s')

@@ -1,70 +1,114 @@
 import { type ErrorReply, KickReason, WireError } from '@tessera/wire'
-import type { TesseraError } from '../errors/index.js'
+import {
+  CodecBadBody,
+  CodecDecryptFailed,
+  CodecInflateFailed,
+  CodecInflateTooLarge,
+  CodecKeyExchangeFailed,
+  CodecPlaintextRefused,
+  CodecReplay,
+  CodecUnknownMessage,
+} from '../codec/index.js'
+import { isClientVisible, TesseraError } from '../errors/index.js'
+import {
+  NetIdleTimeout,
+  NetOutboundOverflow,
+  NetRateLimited,
+  NetServerClosing,
+  NetTooManyErrors,
+  NetUnknownMessage,
+} from '../net/index.js'
+import {
+  EdgeBadToken,
+  EdgeHandlerTimeout,
+  EdgeHandshakeRequired,
+  EdgeInboundOverflow,
+  EdgeNegotiationFailed,
+  EdgeProtocolViolation,
+  EdgeResumeBufferFull,
+  EdgeResumeRefused,
+  EdgeSchemaMismatch,
+  EdgeVersionMismatch,
+} from './errors.js'
 
-// How kernel error codes appear to a client: the WireError of an ErrorReply
-// and the KickReason of a Kick (enums of proto/tessera/control.proto).
+// How kernel errors appear to a client: the WireError of an ErrorReply and
+// the KickReason of a Kick (enums of proto/tessera/control.proto). The one
+// policy (docs/errors.md): an error defined with `client: true` reaches the
+// client with its code and message; anything else is internal and reaches
+// it only as a generic WIRE_INTERNAL, its detail kept for the server's log.
 
-const byCode: Record<string, WireError> = {
-  EDGE_HANDSHAKE_REQUIRED: WireError.WIRE_HANDSHAKE_REQUIRED,
-  EDGE_VERSION_MISMATCH: WireError.WIRE_VERSION_MISMATCH,
-  EDGE_SCHEMA_MISMATCH: WireError.WIRE_SCHEMA_MISMATCH,
-  EDGE_BAD_TOKEN: WireError.WIRE_BAD_TOKEN,
-  EDGE_RESUME_REFUSED: WireError.WIRE_RESUME_REFUSED,
-  EDGE_NEGOTIATION_FAILED: WireError.WIRE_NEGOTIATION_FAILED,
-  EDGE_INBOUND_OVERFLOW: WireError.WIRE_RATE_LIMITED,
-  EDGE_HANDLER_TIMEOUT: WireError.WIRE_TIMEOUT,
-  NET_UNKNOWN_MESSAGE: WireError.WIRE_UNKNOWN_MESSAGE,
-  NET_RATE_LIMITED: WireError.WIRE_RATE_LIMITED,
-  CODEC_UNKNOWN_MESSAGE: WireError.WIRE_UNKNOWN_MESSAGE,
-  CODEC_BAD_BODY: WireError.WIRE_BAD_BODY,
-  CODEC_INFLATE_TOO_LARGE: WireError.WIRE_BAD_BODY,
-  CODEC_INFLATE_FAILED: WireError.WIRE_BAD_BODY,
-  CODEC_DECRYPT_FAILED: WireError.WIRE_BAD_BODY,
-  CODEC_REPLAY: WireError.WIRE_BAD_BODY,
-  CODEC_PLAINTEXT_REFUSED: WireError.WIRE_BAD_BODY,
-  CODEC_KEY_EXCHANGE_FAILED: WireError.WIRE_NEGOTIATION_FAILED,
-}
+const byCode = new Map<string, WireError>([
+  [EdgeHandshakeRequired.code, WireError.WIRE_HANDSHAKE_REQUIRED],
+  [EdgeVersionMismatch.code, WireError.WIRE_VERSION_MISMATCH],
+  [EdgeSchemaMismatch.code, WireError.WIRE_SCHEMA_MISMATCH],
+  [EdgeBadToken.code, WireError.WIRE_BAD_TOKEN],
+  [EdgeResumeRefused.code, WireError.WIRE_RESUME_REFUSED],
+  [EdgeNegotiationFailed.code, WireError.WIRE_NEGOTIATION_FAILED],
+  [EdgeInboundOverflow.code, WireError.WIRE_RATE_LIMITED],
+  [EdgeHandlerTimeout.code, WireError.WIRE_TIMEOUT],
+  [NetUnknownMessage.code, WireError.WIRE_UNKNOWN_MESSAGE],
+  [NetRateLimited.code, WireError.WIRE_RATE_LIMITED],
+  [CodecUnknownMessage.code, WireError.WIRE_UNKNOWN_MESSAGE],
+  [CodecBadBody.code, WireError.WIRE_BAD_BODY],
+  [CodecInflateTooLarge.code, WireError.WIRE_BAD_BODY],
+  [CodecInflateFailed.code, WireError.WIRE_BAD_BODY],
+  [CodecDecryptFailed.code, WireError.WIRE_BAD_BODY],
+  [CodecReplay.code, WireError.WIRE_BAD_BODY],
+  [CodecPlaintextRefused.code, WireError.WIRE_BAD_BODY],
+  [CodecKeyExchangeFailed.code, WireError.WIRE_NEGOTIATION_FAILED],
+])
 
-const wireNames = Object.fromEntries(Object.entries(WireError).map(([k, v]) => [v, k])) as Record<
-  number,
-  string
->
+const wireNames = new Map<number, string>(Object.entries(WireError).map(([k, v]) => [v, k]))
 
 export function wireName(code: number): string {
-  return wireNames[code] ?? 'WIRE_UNSPECIFIED'
+  return wireNames.get(code) ?? 'WIRE_UNSPECIFIED'
+}
+
+/** The text a client gets in place of an internal error's message. */
+export const INTERNAL_MESSAGE = 'internal error'
+
+/**
+ * True when a client may not learn what `err` says: anything that is not a
+ * TesseraError, and TesseraErrors not defined with `client: true` (a SQL
+ * error wrapped by storage, INTERNAL_ERROR, a kernel fault). Such errors
+ * reach the client as WIRE_INTERNAL and are logged in full by the caller.
+ */
+export function isInternalError(err: unknown): boolean {
+  return !(err instanceof TesseraError) || !isClientVisible(err.code)
 }
 
 /**
- * The ErrorReply a client gets for an error. Platform codes map to their
- * WireError with the WireError name; any other TesseraError is a game-level
- * refusal (WIRE_REJECTED) that keeps its own code as the name. Messages of
- * non-TesseraErrors never leave the server.
+ * The ErrorReply a client gets for an error. Client-visible platform codes
+ * map to their WireError (named by it); any other client-visible
+ * TesseraError is a game-level refusal (WIRE_REJECTED) that keeps its own
+ * code as the name. Everything else is WIRE_INTERNAL with a fixed message:
+ * no text, stack or code of an internal error leaves the server.
  */
-export function toErrorReply(err: TesseraError | null, fallbackMessage = 'internal error'): ErrorReply {
-  if (err === null) return { code: WireError.WIRE_INTERNAL, name: 'WIRE_INTERNAL', message: fallbackMessage }
-  const mapped = byCode[err.code]
-  if (mapped !== undefined) return { code: mapped, name: wireName(mapped), message: err.message }
-  if (err.code.startsWith('NET_') || err.code.startsWith('EDGE_') || err.code.startsWith('CODEC_'))
-    return { code: WireError.WIRE_INTERNAL, name: 'WIRE_INTERNAL', message: err.message }
-  return { code: WireError.WIRE_REJECTED, name: err.code, message: err.message }
+export function toErrorReply(err: unknown): ErrorReply {
+  if (isInternalError(err))
+    return { code: WireError.WIRE_INTERNAL, name: 'WIRE_INTERNAL', message: INTERNAL_MESSAGE }
+  const e = err as TesseraError
+  const mapped = byCode.get(e.code)
+  if (mapped !== undefined) return { code: mapped, name: wireName(mapped), message: e.message }
+  return { code: WireError.WIRE_REJECTED, name: e.code, message: e.message }
 }
 
-/** KickReason for a session close reason. */
+/** The message a Kick carries for a close reason: its own when client-visible, else the generic one. */
+export function kickMessage(reason: TesseraError): string {
+  return isInternalError(reason) ? INTERNAL_MESSAGE : reason.message
+}
+
+const kickByCode = new Map<string, KickReason>([
+  [NetOutboundOverflow.code, KickReason.KICK_SLOW_CONSUMER],
+  [EdgeResumeBufferFull.code, KickReason.KICK_SLOW_CONSUMER],
+  [NetRateLimited.code, KickReason.KICK_FLOOD],
+  [NetIdleTimeout.code, KickReason.KICK_IDLE],
+  [NetServerClosing.code, KickReason.KICK_SHUTDOWN],
+  [EdgeProtocolViolation.code, KickReason.KICK_PROTOCOL],
+  [NetTooManyErrors.code, KickReason.KICK_PROTOCOL],
+])
+
+/** KickReason for a session close reason (KICK_ADMIN for any other). */
 export function kickReasonFor(code: string): KickReason {
-  switch (code) {
-    case 'NET_OUTBOUND_OVERFLOW':
-    case 'EDGE_RESUME_BUFFER_FULL':
-      return KickReason.KICK_SLOW_CONSUMER
-    case 'NET_RATE_LIMITED':
-      return KickReason.KICK_FLOOD
-    case 'NET_IDLE_TIMEOUT':
-      return KickReason.KICK_IDLE
-    case 'NET_SERVER_CLOSING':
-      return KickReason.KICK_SHUTDOWN
-    case 'EDGE_PROTOCOL_VIOLATION':
-    case 'NET_TOO_MANY_ERRORS':
-      return KickReason.KICK_PROTOCOL
-    default:
-      return KickReason.KICK_ADMIN
-  }
+  return kickByCode.get(code) ?? KickReason.KICK_ADMIN
 }

@@ -1,2 +1,10 @@
-export type { ErrorClass } from './tessera-error.js'
-export { defineError, errorRegistry, format, TesseraError, toTesseraError } from './tessera-error.js'
+export type { ErrorClass, ErrorDefinition } from './tessera-error.js'
+export {
+  defineError,
+  errorRegistry,
+  format,
+  InternalError,
+  isClientVisible,
+  TesseraError,
+  toTesseraError,
+} from './tessera-error.js'

@@ -23,12 +23,29 @@ export class TesseraError extends Error {
   }
 }
 
-/** Every code defined through {@link defineError}, for the docs check. */
-export const errorRegistry = new Map<string, { template: string }>()
+export interface ErrorDefinition {
+  template: string
+  /**
+   * The code and message may reach a client: a refusal written for players
+   * and SDKs that names nothing internal. Everything else reaches a client
+   * only as a generic WIRE_INTERNAL and is logged in full on the server.
+   */
+  client: boolean
+}
+
+/** Every code defined through {@link defineError}, for the docs check and the client policy. */
+export const errorRegistry = new Map<string, ErrorDefinition>()
+
+/** True when `code` was defined with `client: true` (see {@link ErrorDefinition.client}). */
+export function isClientVisible(code: string): boolean {
+  return errorRegistry.get(code)?.client === true
+}
 
 export type ErrorClass<A extends unknown[]> = {
   new (...args: A): TesseraError
   readonly code: string
+  /** Whether the code and message may reach a client ({@link ErrorDefinition.client}). */
+  readonly client: boolean
   /** Build with a cause and details attached. */
   with(opts: { cause?: unknown; details?: Record<string, unknown> }, ...args: A): TesseraError
   is(err: unknown): err is TesseraError
@@ -41,14 +58,22 @@ export type ErrorClass<A extends unknown[]> = {
  * ```ts
  * export const NetFrameTooLarge = defineError('NET_FRAME_TOO_LARGE', 'frame %d > max %d')
  * throw new NetFrameTooLarge(len, max)
+ * // A refusal a player may read: code and message go to the client as is.
+ * export const NameTaken = defineError('PROFILE_NAME_TAKEN', 'name %s is taken', { client: true })
  * ```
  */
-export function defineError<A extends unknown[] = unknown[]>(code: string, template: string): ErrorClass<A> {
+export function defineError<A extends unknown[] = unknown[]>(
+  code: string,
+  template: string,
+  opts: { client?: boolean } = {},
+): ErrorClass<A> {
   if (!/^[A-Z][A-Z0-9]*(_[A-Z0-9]+)+$/.test(code)) throw new Error(`bad error code ${code}`)
   if (errorRegistry.has(code)) throw new Error(`error code ${code} defined twice`)
-  errorRegistry.set(code, { template })
+  const client = opts.client === true
+  errorRegistry.set(code, { template, client })
   const Cls = class extends TesseraError {
     static readonly code = code
+    static readonly client = client
     constructor(...args: A) {
       super(code, format(template, args))
     }
@@ -92,11 +117,14 @@ export function format(template: string, args: readonly unknown[]): string {
   })
 }
 
+/** Anything thrown that was not a TesseraError, as {@link toTesseraError} wraps it (message kept, cause attached). */
+export const InternalError = defineError<[string]>('INTERNAL_ERROR', '%s')
+
 /**
  * Normalise anything thrown into a TesseraError at a boundary (handler
  * dispatch, RPC replies, storage flushes), keeping the original as `cause`.
  */
-export function toTesseraError(err: unknown, code = 'INTERNAL_ERROR'): TesseraError {
+export function toTesseraError(err: unknown, code = InternalError.code): TesseraError {
   if (err instanceof TesseraError) return err
   const message = err instanceof Error ? err.message : String(err)
   return new TesseraError(code, message, { cause: err })

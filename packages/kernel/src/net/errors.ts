@@ -10,37 +10,54 @@ export const NetStackNotAllowed = defineError<[string, string, string]>(
   'session type %s may not use stack %s (allowed: %s)',
 )
 export const NetBadLimits = defineError<[string]>('NET_BAD_LIMITS', 'invalid net limits: %s')
-export const NetBadHeader = defineError<[string]>('NET_BAD_HEADER', 'bad frame header: %s')
+export const NetBadHeader = defineError<[string]>('NET_BAD_HEADER', 'bad frame header: %s', { client: true })
 export const NetFrameTooLarge = defineError<[number, number]>(
   'NET_FRAME_TOO_LARGE',
   'frame of %d bytes > max %d',
+  { client: true },
 )
 export const NetFrameTooSmall = defineError<[number]>(
   'NET_FRAME_TOO_SMALL',
   'frame of %d bytes < header size',
+  { client: true },
 )
-export const NetBadMessageType = defineError<[string]>('NET_BAD_MESSAGE_TYPE', 'unexpected message type: %s')
+export const NetBadMessageType = defineError<[string]>(
+  'NET_BAD_MESSAGE_TYPE',
+  'unexpected message type: %s',
+  { client: true },
+)
 export const NetHandshakeTimeout = defineError<[number]>(
   'NET_HANDSHAKE_TIMEOUT',
   'handshake not completed within %d ms',
+  { client: true },
 )
-export const NetIdleTimeout = defineError<[number]>('NET_IDLE_TIMEOUT', 'nothing received for %d ms')
-export const NetRateLimited = defineError<[number]>('NET_RATE_LIMITED', 'message rate above %d/s')
+export const NetIdleTimeout = defineError<[number]>('NET_IDLE_TIMEOUT', 'nothing received for %d ms', {
+  client: true,
+})
+export const NetRateLimited = defineError<[number]>('NET_RATE_LIMITED', 'message rate above %d/s', {
+  client: true,
+})
 export const NetOutboundOverflow = defineError<[number, number]>(
   'NET_OUTBOUND_OVERFLOW',
   'outbound backlog %d bytes > hard cap %d',
+  { client: true },
 )
-export const NetUnknownMessage = defineError<[number]>('NET_UNKNOWN_MESSAGE', 'unknown message id %d')
+export const NetUnknownMessage = defineError<[number]>('NET_UNKNOWN_MESSAGE', 'unknown message id %d', {
+  client: true,
+})
 export const NetTooManyErrors = defineError<[number]>(
   'NET_TOO_MANY_ERRORS',
   'session sent %d bad messages; closing',
+  { client: true },
 )
-export const NetKicked = defineError<[string]>('NET_KICKED', 'kicked: %s')
+export const NetKicked = defineError<[string]>('NET_KICKED', 'kicked: %s', { client: true })
 export const NetPeerClosed = defineError<[]>('NET_PEER_CLOSED', 'peer closed the connection')
 export const NetSocketError = defineError<[string]>('NET_SOCKET_ERROR', 'socket error: %s')
 /** Reason of a local close() that gave none. */
 export const NetSessionClosed = defineError<[number]>('NET_SESSION_CLOSED', 'session %d closed by this side')
-export const NetServerClosing = defineError<[]>('NET_SERVER_CLOSING', 'server is shutting down')
+export const NetServerClosing = defineError<[]>('NET_SERVER_CLOSING', 'server is shutting down', {
+  client: true,
+})
 export const NetConnectFailed = defineError<[string, string]>(
   'NET_CONNECT_FAILED',
   'connect to %s failed: %s',

@@ -5,7 +5,14 @@ import { formatAddress } from './address.js'
 import { type ControlCodec, textControlCodec } from './control.js'
 import { type NetCounters, newCounters } from './counters.js'
 import { resolveEndpoint } from './endpoints.js'
-import { NetHandshakeTimeout, NetIdleTimeout, NetServerClosing } from './errors.js'
+import {
+  NetHandshakeTimeout,
+  NetIdleTimeout,
+  NetKicked,
+  NetPeerClosed,
+  NetServerClosing,
+  NetSessionClosed,
+} from './errors.js'
 import type { HttpRoutes } from './http/routes.js'
 import { IpFilter, type IpRules } from './ip-filter.js'
 import { type NetLimits, type NetLimitsInput, resolveNetLimits, type SessionType } from './limits.js'
@@ -233,9 +240,9 @@ export class NetServer implements Acceptor, SessionHost {
 
 /** Ordinary goodbyes are debug, decisions of ours info; anything the peer did wrong (or a broken socket) warn. */
 function releaseLevel(reason: TesseraError): 'debug' | 'info' | 'warn' {
-  if (reason.code === 'NET_PEER_CLOSED') return reason.details?.midFrame === true ? 'warn' : 'debug'
-  if (reason.code === 'NET_SERVER_CLOSING' || reason.code === 'NET_SESSION_CLOSED') return 'debug'
-  if (reason.code === 'NET_KICKED') return 'info'
+  if (NetPeerClosed.is(reason)) return reason.details?.midFrame === true ? 'warn' : 'debug'
+  if (NetServerClosing.is(reason) || NetSessionClosed.is(reason)) return 'debug'
+  if (NetKicked.is(reason)) return 'info'
   return 'warn'
 }
 

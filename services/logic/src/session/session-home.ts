@@ -4,6 +4,7 @@ import {
   type ComponentFactory,
   EdgeResumeRefused,
   FrameFlag,
+  isClientVisible,
   type Link,
   newToken,
   type ServiceContext,
@@ -329,12 +330,11 @@ export class SessionHome extends BaseComponent<ServiceContext<LogicConfig>> {
         this.enqueue(s, FrameFlag.RESPONSE, r.res.msgId, reqId, r.res.encode(res))
     } catch (err) {
       const e: TesseraError = toTesseraError(err)
-      if (e.code === 'INTERNAL_ERROR')
+      // Game refusals are defined { client: true }; anything else reaches the
+      // client as WIRE_INTERNAL (toErrorReply) and is logged here in full.
+      if (!isClientVisible(e.code))
         this.host.context.logger.error({ err, msgId, userId: String(s.userId) }, 'handler failed')
-      if (reqId !== 0) {
-        const r = toErrorReply(e.code === 'INTERNAL_ERROR' ? null : e)
-        this.error(s, msgId, reqId, { ...r, code: r.code as WireError })
-      }
+      if (reqId !== 0) this.error(s, msgId, reqId, toErrorReply(e))
     }
   }
 
