@@ -1,9 +1,10 @@
 import { execFile } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
-import { CENTER_CHANNEL_ID, ServiceStates } from '@tessera/kernel'
+import { CENTER_CHANNEL_ID, leaseMachineId, ManualClock, ServiceStates } from '@tessera/kernel'
 import { clusterWire, Echo } from '@tessera/protocol'
 import { afterAll, afterEach, describe, expect, it } from 'vitest'
+import { CenterComponentIds } from './component-ids.js'
 import {
   type CenterHandle,
   dropDatabases,
@@ -134,6 +135,57 @@ describe('center registry', () => {
       code: 'CLUSTER_AUTH_FAILED',
     })
     expect(c.registry.list()).toEqual([])
+  })
+})
+
+describe('center lifecycle', () => {
+  it('runs its timers on the injected clock: the sweep and a holder claim’s lapse move only with it', async () => {
+    const clock = new ManualClock()
+    const c = await center({ clock, center: { holderTtlMs: 30_000 } })
+    const tick = (ms: number) => {
+      clock.advance(ms)
+      c.app.timers.advance()
+    }
+    // A crashed service (link closed) is dropped by the registry sweep, which runs on ctx.timers.
+    const a = await service('logic', 10, c.address)
+    await a.proxy.close()
+    await until(() => c.registry.linkOf(10) === undefined, 2000, 'center sees the link closed')
+    expect(c.registry.list().map((s) => s.serviceId)).toEqual([10])
+    tick(100)
+    expect(c.registry.list()).toEqual([])
+
+    // Holder claims are stamped with the injected wall clock and lapse when it moves.
+    const lease = (holder: string) =>
+      leaseMachineId({
+        center: c.address,
+        secret: SECRET,
+        wire: clusterWire,
+        node: 'n1',
+        kind: 'logic',
+        holder,
+      })
+    const first = await lease('h1')
+    expect(first.holderUntilMs).toBe(BigInt(clock.now() + 30_000))
+    await expect(lease('h2')).rejects.toMatchObject({ code: 'CENTER_MACHINE_ID_HELD' })
+    tick(30_001)
+    expect(await lease('h2')).toMatchObject({ machineId: first.machineId, returning: true })
+  })
+
+  it('gives every caller of close() one shared promise, and stops once', async () => {
+    const c = await center()
+    const ids = [
+      CenterComponentIds.Link,
+      CenterComponentIds.Database,
+      CenterComponentIds.MachineIds,
+      CenterComponentIds.Admin,
+    ]
+    const parts = ids.map((id) => c.component<{ close(): Promise<void> }>(id))
+    const stop1 = c.close()
+    const stop2 = c.close()
+    expect(stop2).toBe(stop1)
+    await stop1
+    for (const p of parts) expect(p.close()).toBe(p.close())
+    await Promise.all(parts.map((p) => p.close()))
   })
 })
 

@@ -6,15 +6,11 @@ import os from 'node:os'
 import path from 'node:path'
 import { CENTER_CHANNEL_ID } from '@tessera/kernel'
 import { clusterWire } from '@tessera/protocol'
-import { col, defineEntity, Storage, StorageStaleEpoch } from '@tessera/storage'
+import { Storage, StorageStaleEpoch } from '@tessera/storage'
 import { sql, testDatabase, withDatabase } from '@tessera/storage/testing'
 import { afterEach, describe, expect, it } from 'vitest'
 import { type CenterHandle, startCenter, startService, type TestService, until } from './fixtures/harness.js'
-
-const Player = defineEntity('player', {
-  columns: { id: col.bigint({ unsigned: true }), gold: col.int() },
-  primaryKey: ['id'],
-})
+import { Player } from './fixtures/player-entity.js'
 
 const cleanups: (() => Promise<void> | void)[] = []
 afterEach(async () => {
