@@ -195,7 +195,7 @@ report({
   notes: [
     `Argon2id m=${cost.memoryKiB} KiB, t=${cost.timeCost}, p=${cost.parallelism} (the config defaults), at most ${cost.maxConcurrent} hashes at once per process on libuv's pool (UV_THREADPOOL_SIZE = ${cost.maxConcurrent} + 4 in login workers).`,
     `${CONCURRENCY} HTTP keep-alive clients, each from its own address (127.0.4.x), log in (right password) in a loop over ${WINDOW_MS / 1000} s after a 1 s warm-up; each login is one verify plus the epoch, session and hand-off token writes in MariaDB.`,
-    'Longest event-loop stall: the max of prom-client’s nodejs_eventloop_lag_max_seconds (monitorEventLoopDelay, 10 ms resolution) over the login workers during the window (the histogram is reset by a scrape at its start). It stays small because hashing runs on the thread pool, not the event loop.',
+    'Longest event-loop stall: the max of prom-client’s nodejs_eventloop_lag_max_seconds (monitorEventLoopDelay, 10 ms resolution) over the login workers during the window (the histogram is reset by a scrape at its start). Hashing runs on the thread pool, not the event loop; on this overloaded machine the stall is mostly scheduling (compare the baseline’s).',
     `Baseline stall: this bench process's own longest event-loop stall during the raw verifies (it does nothing else), i.e. what the machine's scheduling alone costs. Load average at the start: ${fmt(load, 1)} on ${availableParallelism()} cores.`,
     'The machine has 2 cores shared with the load generator, the MariaDB server and the center: the hash rate is CPU-bound, so 2 processes share the same 2 cores as 1 and do not add throughput here.',
   ],

@@ -44,6 +44,31 @@ describe('LoginService (real MariaDB, manual clock)', () => {
       )
   })
 
+  it('limits registrations per address (20 an hour)', async () => {
+    const from = { ip: '198.51.100.77' }
+    for (let i = 0; i < 20; i++)
+      await f.service.register({ account: `reg-${i}`, password: GOOD, nickname: '' }, from)
+    expect(await code(f.service.register({ account: 'reg-20', password: GOOD, nickname: '' }, from))).toBe(
+      'LOGIN_THROTTLED_REGISTER',
+    )
+    expect(await code(f.service.register({ account: 'reg-20', password: GOOD, nickname: '' }, ip()))).toBe(
+      'OK',
+    )
+  })
+
+  it('ends account sessions at their expiry (7 days by default)', async () => {
+    const a = await account('expiring')
+    const r = await f.service.login({ account: a, password: GOOD }, ip())
+    f.clock.advance(7 * 24 * 3600_000 - 1)
+    expect(await code(f.service.changeNickname({ sessionToken: r.sessionToken, nickname: 'Still me' }))).toBe(
+      'OK',
+    )
+    f.clock.advance(1)
+    expect(await code(f.service.changeNickname({ sessionToken: r.sessionToken, nickname: 'Too late' }))).toBe(
+      'LOGIN_BAD_SESSION',
+    )
+  })
+
   it('checks a password for unknown accounts too (dummy verify), and refuses them like a wrong password', async () => {
     const before = f.hasher.stats.dummyVerifies
     expect(await code(f.service.login({ account: 'no-such-player', password: GOOD }, ip()))).toBe(

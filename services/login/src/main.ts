@@ -7,9 +7,9 @@ import { type LoginConfig, loginConfigSchema } from './config.js'
 import { components } from './generated/components.js'
 import { runPrimary, STOP_MESSAGE, WORKER_ENV } from './processes/login-primary.js'
 
-// One login node: with `login.processes` > 1 (0 = one per core) a node:cluster
-// primary forks that many workers sharing the client ports; worker i is the
-// login service `login.serviceId + i`.
+// One login node: a node:cluster primary forks `login.processes` workers
+// (0 = one per core) sharing the client ports; worker i is the login service
+// `login.serviceId + i`.
 
 function load(): LoginConfig {
   try {
@@ -24,7 +24,9 @@ function load(): LoginConfig {
 const config = load()
 const processes = config.login.processes || availableParallelism()
 
-if (cluster.isPrimary && processes > 1) {
+// Even one worker runs under the primary: it restarts the worker, and sets
+// the worker's libuv pool size, which only works before the process starts.
+if (cluster.isPrimary) {
   runPrimary({
     processes,
     hashThreads: config.login.argon2.maxConcurrent,
@@ -32,7 +34,7 @@ if (cluster.isPrimary && processes > 1) {
   })
 } else {
   const i = Number(process.env[WORKER_ENV] ?? 0)
-  await startWorker(i, processes > 1 ? perWorker(config, i) : config)
+  await startWorker(i, perWorker(config, i))
 }
 
 /**
@@ -61,22 +63,20 @@ function perWorker(c: LoginConfig, i: number): LoginConfig {
 
 async function startWorker(i: number, c: LoginConfig): Promise<void> {
   const app = new Application<LoginConfig>({
-    name: processes > 1 ? `login-${i}` : 'login',
+    name: `login-${i}`,
     config: c,
     wire: clusterWire,
     services: (cfg) => [{ kind: 'login', id: cfg.login.serviceId + i, components }],
   })
   app.installProcessHandlers()
-  if (cluster.isWorker) {
-    const stop = (why: string) =>
-      void app.stop(why).then(
-        () => process.exit(0),
-        () => process.exit(1),
-      )
-    process.on('message', (m) => m === STOP_MESSAGE && stop('primary says stop'))
-    // The primary is gone (killed): stop rather than serve on unsupervised.
-    process.on('disconnect', () => stop('primary gone'))
-  }
+  const stop = (why: string) =>
+    void app.stop(why).then(
+      () => process.exit(0),
+      () => process.exit(1),
+    )
+  process.on('message', (m) => m === STOP_MESSAGE && stop('primary says stop'))
+  // The primary is gone (killed): stop rather than serve on unsupervised.
+  process.on('disconnect', () => stop('primary gone'))
   try {
     await app.start()
   } catch (err) {
