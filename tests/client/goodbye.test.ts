@@ -53,7 +53,10 @@ describe.each<[Transport, boolean]>([
       closeEvent = e
     })
 
-    await c.close('test done')
+    const closing = c.close('test done')
+    // A second close() is the same close: it waits for the Goodbye too.
+    expect(c.close('again')).toBe(closing)
+    await closing
 
     expect(c.state).toBe('closed')
     expect(closeEvent).toEqual({ error: null })

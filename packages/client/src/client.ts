@@ -60,6 +60,7 @@ export class TesseraClient {
   private resumeToken = ''
   private attempt = 0
   private reconnectTimer: ReturnType<typeof setTimeout> | null = null
+  private closing: Promise<void> | null = null
   private connectWaiter: { resolve(v: HandshakeOk): void; reject(e: TesseraClientError): void } | null = null
 
   constructor(options: ClientOptions) {
@@ -156,7 +157,13 @@ export class TesseraClient {
    * socket (at most about a second). Without an open connection the server
    * keeps the session until its grace period ends.
    */
-  async close(reason = 'client closed'): Promise<void> {
+  /** Say Goodbye and close. Every call returns the same promise: a second caller waits for the first. */
+  close(reason = 'client closed'): Promise<void> {
+    this.closing ??= this.closeOnce(reason)
+    return this.closing
+  }
+
+  private async closeOnce(reason: string): Promise<void> {
     if (this.stateValue === 'closed') return
     const link = this.link
     if (link === null || link.phase !== 'open') return this.shutdown(null)

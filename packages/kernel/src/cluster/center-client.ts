@@ -46,6 +46,7 @@ export class CenterClient {
   private registered = false
   private busy = false
   private stopped = false
+  private stopping: Promise<void> | null = null
   /** Registrations that succeeded (the first, then one per center return). */
   registrations = 0
 
@@ -110,8 +111,13 @@ export class CenterClient {
     await this.beat()
   }
 
-  /** Tell the center we leave (best effort, bounded) and stop heartbeating. */
-  async stop(): Promise<void> {
+  /** Tell the center we leave (best effort, bounded) and stop heartbeating. Every call returns the same promise. */
+  stop(): Promise<void> {
+    this.stopping ??= this.stopOnce()
+    return this.stopping
+  }
+
+  private async stopOnce(): Promise<void> {
     this.stopped = true
     if (this.timer) clearTimeout(this.timer)
     this.timer = null

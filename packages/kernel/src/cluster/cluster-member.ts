@@ -45,6 +45,7 @@ export class ClusterMember {
   /** The server carrying this service's cluster links (for session metrics). */
   readonly net: NetServer
   private go: Promise<void>
+  private leaving: Promise<void> | null = null
   private resolveGo!: () => void
 
   private constructor(proxy: ServiceProxy, client: CenterClient, info: ServiceInfo, net: NetServer) {
@@ -116,8 +117,13 @@ export class ClusterMember {
     this.info.load = n
   }
 
-  /** Drain first: DRAINING is pushed to peers, then unregister and close the links. */
-  async leave(): Promise<void> {
+  /** Drain first: DRAINING is pushed to peers, then unregister and close the links. Every call returns the same promise. */
+  leave(): Promise<void> {
+    this.leaving ??= this.leaveOnce()
+    return this.leaving
+  }
+
+  private async leaveOnce(): Promise<void> {
     await this.setState(ServiceStates.DRAINING).catch(() => {})
     await this.client.stop()
     await this.proxy.close()

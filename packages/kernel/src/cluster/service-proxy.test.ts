@@ -186,6 +186,22 @@ describe('ServiceProxy', () => {
   })
 })
 
+describe('ServiceProxy.close', () => {
+  it('is shared: a second caller gets the same promise, settled only once the links are closed', async () => {
+    const a = await node('gateway', 30)
+    const b = await node('logic', 31)
+    b.proxy.handle(Echo, Echo, (m) => m)
+    meshOf([a, b])
+    expect((await a.proxy.request(31, Echo, echo('up'), Echo)).text).toBe('up')
+    expect(a.transport.net.size).toBeGreaterThan(0)
+    const first = a.proxy.close()
+    const second = a.proxy.close()
+    expect(second).toBe(first)
+    await second
+    expect(a.transport.net.size).toBe(0)
+  })
+})
+
 describe('TcpClusterTransport authentication', () => {
   it('refuses a peer without the cluster secret, both ways, and logs it', async () => {
     const good = await node('logic', 10)

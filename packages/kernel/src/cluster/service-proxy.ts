@@ -92,6 +92,7 @@ export class ServiceProxy implements LinkHandler {
   private readonly downListeners: ((link: Link, reason: TesseraError) => void)[] = []
   private nextReqId = 0
   private closed = false
+  private closing: Promise<void> | null = null
 
   constructor(opts: ServiceProxyOptions) {
     this.transport = opts.transport
@@ -254,8 +255,13 @@ export class ServiceProxy implements LinkHandler {
     return this.inboundDispatch.drain(timeoutMs)
   }
 
-  async close(): Promise<void> {
-    if (this.closed) return
+  /** Fail what is pending and close every link. Every call returns the same promise. */
+  close(): Promise<void> {
+    this.closing ??= this.closeOnce()
+    return this.closing
+  }
+
+  private async closeOnce(): Promise<void> {
     this.closed = true
     for (const ch of [...this.channels.values()]) this.closeChannel(ch, new ClusterClosed())
     for (const p of [...this.pending.values()]) this.fail(p, new ClusterClosed())

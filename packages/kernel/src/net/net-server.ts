@@ -57,6 +57,7 @@ export class NetServer implements Acceptor, SessionHost {
   private nextId = 1
   private sweepTimer: NodeJS.Timeout | null = null
   private closing = false
+  private closed: Promise<void> | null = null
 
   constructor(opts: NetServerOptions) {
     this.limits = resolveNetLimits(opts.limits)
@@ -226,8 +227,16 @@ export class NetServer implements Acceptor, SessionHost {
     this.acceptLimiter.sweep()
   }
 
-  /** Stop listening, close every session (NET_SERVER_CLOSING) and wait for their release. */
-  async close(): Promise<void> {
+  /**
+   * Stop listening, close every session (NET_SERVER_CLOSING) and wait for
+   * their release. Every call returns the same promise.
+   */
+  close(): Promise<void> {
+    this.closed ??= this.closeOnce()
+    return this.closed
+  }
+
+  private async closeOnce(): Promise<void> {
     this.closing = true
     if (this.sweepTimer !== null) clearInterval(this.sweepTimer)
     this.sweepTimer = null

@@ -250,6 +250,21 @@ describe('Graceful close', () => {
   })
 })
 
+describe('NetServer.close', () => {
+  it('is shared: a second caller gets the same promise, settled only when every session is released', async () => {
+    const port = await tcpApp()
+    const c = await RawTcpClient.open(port)
+    await waitFor(() => app.sessions.length === 1)
+    const first = app.server.close()
+    const second = app.server.close()
+    expect(second).toBe(first)
+    await second
+    expect(app.server.size).toBe(0)
+    expect(app.closes.get(app.sessions[0]!.id)).toBe(1)
+    c.close()
+  })
+})
+
 describe('Control lane', () => {
   it('kicks by id list and by owner with a reason frame, releasing each once', async () => {
     const port = await tcpApp()
