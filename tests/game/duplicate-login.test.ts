@@ -78,3 +78,31 @@ describe('duplicate login from two gateways', () => {
     await c2.close()
   }, 90_000)
 })
+
+describe('duplicate login at the same gateway', () => {
+  const cluster = useGameCluster()
+
+  it('kicks the first session through logic (the center does not revoke a claim by the same owner)', async () => {
+    const account = newAccount('dup1')
+    await register(cluster(), account)
+    const first = await login(cluster(), account)
+    const c1 = clientFor(first.handoff, 'tcp')
+    const kicked: { reason: number; message: string; replaced: boolean }[] = []
+    c1.on('kicked', (k) => kicked.push(k))
+    const closed = new Promise<unknown>((r) => c1.on('close', (e) => r(e.error)))
+    await c1.connect()
+    await c1.request(ProfileSet, { motto: 'one' }, { response: ProfileSetRes })
+
+    const second = await login(cluster(), account)
+    expect(second.handoff.gatewayServiceId).toBe(first.handoff.gatewayServiceId)
+    const c2 = clientFor(second.handoff, 'tcp')
+    await c2.connect()
+    expect(await closed).toMatchObject({ code: 'CLIENT_KICKED' })
+    expect(kicked).toEqual([
+      { reason: KickReason.KICK_REPLACED, message: 'logged in elsewhere', replaced: true },
+    ])
+    const p = await c2.request(ProfileGet, { userId: 0n }, { response: ProfileGetRes })
+    expect(p.profile?.motto).toBe('one')
+    await c2.close()
+  }, 60_000)
+})
