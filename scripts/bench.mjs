@@ -41,7 +41,8 @@ function findBenches() {
     if (!existsSync(d)) continue
     for (const f of readdirSync(d).sort()) if (f.endsWith('.bench.ts')) out.push(path.join(d, f))
   }
-  return out.filter((f) => filters.length === 0 || filters.some((x) => f.includes(x)))
+  // Match the path inside the repo (the checkout's own path may contain any word).
+  return out.filter((f) => filters.length === 0 || filters.some((x) => path.relative(root, f).includes(x)))
 }
 
 const results = []

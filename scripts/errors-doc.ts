@@ -20,6 +20,12 @@ export async function collectCodes(): Promise<Map<string, { template: string; cl
     '../tools/icons/src/errors': () => import('../tools/icons/src/errors.js'),
     '../tools/ps/src/errors': () => import('../tools/ps/src/errors.js'),
     '../deploy/src/errors': () => import('../deploy/src/errors.js'),
+    // biome-ignore lint/style/noRestrictedImports: see above
+    '../services/login/src/errors': () => import('../services/login/src/errors.js'),
+    // biome-ignore lint/style/noRestrictedImports: see above
+    '../services/logic/src/errors': () => import('../services/logic/src/errors.js'),
+    // biome-ignore lint/style/noRestrictedImports: see above
+    '../services/gateway/src/errors': () => import('../services/gateway/src/errors.js'),
   }
   for (const [dir, load] of Object.entries(others)) {
     const file = dir.startsWith('..') ? `${dir}.ts` : `../packages/${dir}/src/index.ts`

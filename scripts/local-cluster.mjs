@@ -154,6 +154,11 @@ async function main() {
       secret,
       '--logic.serviceId',
       String(i),
+      // The storage names its database logic_<machineId> from app.machineId.
+      '--app.machineId',
+      String(10 + i),
+      '--storage.url',
+      mysqlUrl,
       '--logic.peerPingMs',
       '1000',
       '--app.node',

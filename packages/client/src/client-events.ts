@@ -10,6 +10,11 @@ export interface ClientEvents {
   disconnect: { reason: string }
   /** The server had forgotten the session: requests in flight failed, pushes sent meanwhile are lost. */
   sessionLost: { error: TesseraClientError }
+  /**
+   * The server ended the session with a Kick (`reason` is a KickReason;
+   * KICK_REPLACED: the account logged in elsewhere). `close` follows.
+   */
+  kicked: { reason: number; message: string; replaced: boolean }
   /** The client stopped for good (closed by the app, kicked, refused, or reconnect gave up). */
   close: { error: TesseraClientError | null }
 }

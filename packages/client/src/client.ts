@@ -10,6 +10,7 @@ import {
   Heartbeat,
   isGameMsgId,
   Kick,
+  KickReason,
   type MessageType,
   ReplayBuffer,
   WireError,
@@ -309,7 +310,7 @@ export class TesseraClient {
         )
         return
       case Kick.msgId: {
-        const k = Kick.decode(body)
+        const k = this.kicked(body)
         this.shutdown(
           new TesseraClientError(ClientErrorCode.KICKED, `kicked: ${k.message || k.reason}`, {
             details: { reason: k.reason },
@@ -335,7 +336,7 @@ export class TesseraClient {
   ): Promise<void> {
     if (reqId !== link.handshakeReqId || (flags & FrameFlag.RESPONSE) === 0) {
       if (msgId === Kick.msgId) {
-        const k = Kick.decode(body)
+        const k = this.kicked(body)
         return this.shutdown(
           new TesseraClientError(ClientErrorCode.KICKED, `kicked: ${k.message}`, {
             details: { reason: k.reason },
@@ -475,6 +476,17 @@ export class TesseraClient {
     this.connectWaiter = null
     w?.reject(closeErr)
     this.emit('close', { error: err })
+  }
+
+  /** Decode a Kick and tell the app (before the close that follows). */
+  private kicked(body: Uint8Array): Kick {
+    const k = Kick.decode(body)
+    this.emit('kicked', {
+      reason: k.reason,
+      message: k.message,
+      replaced: k.reason === KickReason.KICK_REPLACED,
+    })
+    return k
   }
 
   private emit<K extends keyof ClientEvents>(event: K, ev: ClientEvents[K]): void {

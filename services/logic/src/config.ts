@@ -1,15 +1,29 @@
 import { appConfigSchema } from '@tessera/kernel'
+import { storageConfigSchema } from '@tessera/storage'
 import { z } from 'zod'
 
 export const logicConfigSchema = appConfigSchema.extend({
   logic: z
     .strictObject({
-      /** Cluster-unique id of this logic service. */
+      /** Cluster-unique id of this logic service (gateways map shards to it). */
       serviceId: z.number().int().min(1).default(1),
       /** How often each logic service pings the other logic services (0 = never). */
       peerPingMs: z.number().int().min(0).default(2000),
+      /** How long a dropped player session waits for its client to resume. */
+      resumeGraceMs: z.number().int().positive().default(30_000),
+      /** Bytes of unacknowledged frames a session keeps; past it the session ends (KICK_SLOW_CONSUMER). */
+      maxReplayBytes: z
+        .number()
+        .int()
+        .positive()
+        .default(1024 * 1024),
+      /** Acknowledge client frames every N... */
+      ackEvery: z.number().int().positive().default(16),
+      /** ...or this long after the first unacknowledged one. */
+      ackDelayMs: z.number().int().positive().default(100),
     })
     .prefault({}),
+  storage: storageConfigSchema,
 })
 
 export type LogicConfig = z.output<typeof logicConfigSchema>

@@ -42,6 +42,8 @@ export interface EdgeLoadOptions {
   transport: 'tcp' | 'ws'
   port: number
   token: string
+  /** One token per client (single-use hand-off tokens); client i uses tokens[i] ?? token. */
+  tokens?: readonly string[]
   clients: number
   inFlight: number
   payload: number
@@ -177,7 +179,11 @@ class EdgeClient {
   }
 }
 
-function tcpClient(o: EdgeLoadOptions, shared: Shared): Promise<{ c: EdgeClient; sock: Socket }> {
+function tcpClient(
+  o: EdgeLoadOptions,
+  shared: Shared,
+  token: string,
+): Promise<{ c: EdgeClient; sock: Socket }> {
   return new Promise((resolve, reject) => {
     const sock = connect({ port: o.port, host: '127.0.0.1', noDelay: true })
     const prefixed = (frames: Buffer[]): Buffer => {
@@ -211,11 +217,15 @@ function tcpClient(o: EdgeLoadOptions, shared: Shared): Promise<{ c: EdgeClient;
     sock.on('error', (err) => reject(err))
     sock.on('close', () => shared.failures.push('connection closed'))
     c.opened = (err) => (err ? reject(err) : resolve({ c, sock }))
-    sock.once('connect', () => sock.write(prefixed([c.handshakeFrame(o.token)])))
+    sock.once('connect', () => sock.write(prefixed([c.handshakeFrame(token)])))
   })
 }
 
-function wsClient(o: EdgeLoadOptions, shared: Shared): Promise<{ c: EdgeClient; ws: WebSocket }> {
+function wsClient(
+  o: EdgeLoadOptions,
+  shared: Shared,
+  token: string,
+): Promise<{ c: EdgeClient; ws: WebSocket }> {
   return new Promise((resolve, reject) => {
     const ws = new WebSocket(`ws://127.0.0.1:${o.port}/`, { perMessageDeflate: false })
     ws.binaryType = 'nodebuffer'
@@ -228,7 +238,7 @@ function wsClient(o: EdgeLoadOptions, shared: Shared): Promise<{ c: EdgeClient; 
     ws.on('error', (err) => reject(err))
     ws.on('close', () => shared.failures.push('connection closed'))
     c.opened = (err) => (err ? reject(err) : resolve({ c, ws }))
-    ws.once('open', () => ws.send(c.handshakeFrame(o.token)))
+    ws.once('open', () => ws.send(c.handshakeFrame(token)))
   })
 }
 
@@ -246,9 +256,10 @@ export async function edgeLoad(o: EdgeLoadOptions): Promise<EdgeLoad> {
   for (let i = 0; i < o.clients; i += 25) {
     const n = Math.min(25, o.clients - i)
     const batch = await Promise.all(
-      Array.from({ length: n }, async () => {
+      Array.from({ length: n }, async (_v, k) => {
+        const token = o.tokens?.[i + k] ?? o.token
         if (o.transport === 'tcp') {
-          const { c, sock } = await tcpClient(o, shared)
+          const { c, sock } = await tcpClient(o, shared, token)
           return {
             c,
             close: () => sock.destroy(),
@@ -263,7 +274,7 @@ export async function edgeLoad(o: EdgeLoadOptions): Promise<EdgeLoad> {
             },
           }
         }
-        const { c, ws } = await wsClient(o, shared)
+        const { c, ws } = await wsClient(o, shared, token)
         return {
           c,
           close: () => ws.terminate(),

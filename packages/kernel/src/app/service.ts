@@ -32,6 +32,8 @@ export interface ServiceContext<C = unknown> extends SharedFacilities {
   readonly config: C
   /** Messages to other services; throws APP_NOT_CLUSTERED on a single node (no cluster.center). */
   readonly proxy: ServiceProxy
+  /** The service's cluster membership (advertise addresses, report load); undefined on a single node. */
+  readonly member?: ClusterMember | undefined
 }
 
 export interface ServiceDefinition {
@@ -82,6 +84,9 @@ export class Service<C = unknown> {
         get proxy(): ServiceProxy {
           if (!svc.member) throw new AppNotClustered(`${kind}#${id}`)
           return svc.member.proxy
+        },
+        get member(): ClusterMember | undefined {
+          return svc.member
         },
       },
       onPhase: (e) =>

@@ -105,6 +105,12 @@ export class CenterClient {
     }
   }
 
+  /** Register again now (the service's info changed, e.g. client ports opened). */
+  async reregister(): Promise<void> {
+    this.registered = false
+    await this.beat()
+  }
+
   /** Tell the center we leave (best effort, bounded) and stop heartbeating. Every call returns the same promise. */
   stop(): Promise<void> {
     this.stopping ??= this.stopOnce()

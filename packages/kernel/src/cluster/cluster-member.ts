@@ -103,6 +103,16 @@ export class ClusterMember {
     await this.client.beat()
   }
 
+  /**
+   * Add client-facing addresses once their ports are open (port 0 is only
+   * known after listening): registers again so the center and every peer see
+   * them, and keeps them for later re-registrations.
+   */
+  async advertise(addresses: readonly string[]): Promise<void> {
+    for (const a of addresses) if (!this.info.addresses.includes(a)) this.info.addresses.push(a)
+    await this.client.reregister()
+  }
+
   set load(n: number) {
     this.info.load = n
   }

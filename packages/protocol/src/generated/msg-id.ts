@@ -25,5 +25,18 @@ export const MsgId = {
   OwnershipReleaseOk: 234,
   StartupGo: 240,
   ProfileChanged: 1014,
+  HandoffRedeem: 100100,
+  HandoffRedeemOk: 100101,
+  SessionReport: 100102,
+  SessionReportOk: 100103,
+  SessionKick: 100104,
+  SessionBind: 100200,
+  SessionBindOk: 100201,
+  SessionResumeCheck: 100202,
+  SessionResumeCheckOk: 100203,
+  ClientFrames: 100204,
+  ClientAck: 100205,
+  ClientGone: 100206,
+  ToClient: 100207,
 } as const
 export type MsgId = (typeof MsgId)[keyof typeof MsgId]

@@ -2,6 +2,8 @@
 
 import { type MessageMap as ClientMessageMap, messageTypes as clientTypes } from './client/registry.js'
 import { ProfileChanged } from './game/profile.js'
+import { ClientAck, ClientFrames, ClientGone, SessionBind, SessionBindOk, SessionResumeCheck, SessionResumeCheckOk, ToClient } from './gate/session.js'
+import { HandoffRedeem, HandoffRedeemOk, SessionKick, SessionReport, SessionReportOk } from './tessera/login.js'
 import { ErrorReply, LinkAuth, LinkAuthOk, LinkChallenge, LinkHello, MachineIdLease, MachineIdLeaseOk, MembershipUpdate, MessageRegistry, type MessageType, OwnershipClaim, OwnershipClaimOk, OwnershipRelease, OwnershipReleaseOk, OwnershipRevoked, RegisterService, RegisterServiceOk, ServiceHeartbeat, ServiceHeartbeatOk, StartupGo, UnregisterService, UnregisterServiceOk } from '@tessera/wire'
 
 /** Message type by wire id, server-only messages included. */
@@ -26,6 +28,19 @@ export interface MessageMap extends ClientMessageMap {
   234: OwnershipReleaseOk
   240: StartupGo
   1014: ProfileChanged
+  100100: HandoffRedeem
+  100101: HandoffRedeemOk
+  100102: SessionReport
+  100103: SessionReportOk
+  100104: SessionKick
+  100200: SessionBind
+  100201: SessionBindOk
+  100202: SessionResumeCheck
+  100203: SessionResumeCheckOk
+  100204: ClientFrames
+  100205: ClientAck
+  100206: ClientGone
+  100207: ToClient
 }
 
 /** Every message with a msg id, ordered by id. */
@@ -51,6 +66,19 @@ export const messageTypes: readonly MessageType[] = [
   OwnershipReleaseOk,
   StartupGo,
   ProfileChanged,
+  HandoffRedeem,
+  HandoffRedeemOk,
+  SessionReport,
+  SessionReportOk,
+  SessionKick,
+  SessionBind,
+  SessionBindOk,
+  SessionResumeCheck,
+  SessionResumeCheckOk,
+  ClientFrames,
+  ClientAck,
+  ClientGone,
+  ToClient,
 ].sort((a, b) => a.msgId - b.msgId)
 
 /** A registry of {@link messageTypes}; ERROR frames decode as ErrorReply. */

@@ -44,7 +44,11 @@ function ignore(): void {}
 export function listenOn(server: Server, opts: ListenOptions, acceptor: Acceptor): Promise<Listener> {
   return new Promise((resolve, reject) => {
     server.once('error', reject)
-    server.listen(opts.address.port, opts.address.host, () => {
+    // Under node:cluster, client ports are shared by the workers (the primary
+    // hands out connections); a service's cluster port is its own (links are
+    // authenticated per service id) and so is its admin port (its metrics).
+    const exclusive = opts.type !== 'client'
+    server.listen({ port: opts.address.port, host: opts.address.host, exclusive }, () => {
       server.off('error', reject)
       server.on('error', (err) =>
         acceptor.logger.error({ err, address: formatAddress(opts.address) }, 'listener error'),

@@ -3,6 +3,7 @@
 import { ChatPush, ChatSend, ChatSendRes } from '../game/chat.js'
 import { Echo } from '../game/echo.js'
 import { ProfileGet, ProfileGetRes, ProfileSet, ProfileSetRes } from '../game/profile.js'
+import { AccountChangeNickname, AccountChangeNicknameRes, AccountChangePassword, AccountChangePasswordRes, AccountLogin, AccountLoginRes, AccountLogout, AccountLogoutRes, AccountRegister, AccountRegisterRes, LoginQueueLeave, LoginQueueLeaveRes, LoginQueuePoll, LoginQueuePush, LoginQueueStatus } from '../tessera/login.js'
 import { Ack, ErrorReply, Goodbye, Handshake, HandshakeOk, Heartbeat, Kick, MessageRegistry, type MessageType } from '@tessera/wire/client'
 
 /** Message type by wire id, for typed send/receive helpers. */
@@ -22,6 +23,21 @@ export interface MessageMap {
   1020: ChatSend
   1021: ChatSendRes
   1022: ChatPush
+  100000: AccountRegister
+  100001: AccountRegisterRes
+  100002: AccountLogin
+  100003: AccountLoginRes
+  100004: LoginQueuePoll
+  100005: LoginQueueStatus
+  100006: LoginQueuePush
+  100007: LoginQueueLeave
+  100008: LoginQueueLeaveRes
+  100009: AccountLogout
+  100010: AccountLogoutRes
+  100011: AccountChangePassword
+  100012: AccountChangePasswordRes
+  100013: AccountChangeNickname
+  100014: AccountChangeNicknameRes
 }
 
 /** Every message with a msg id, ordered by id. */
@@ -41,6 +57,21 @@ export const messageTypes: readonly MessageType[] = [
   ChatSend,
   ChatSendRes,
   ChatPush,
+  AccountRegister,
+  AccountRegisterRes,
+  AccountLogin,
+  AccountLoginRes,
+  LoginQueuePoll,
+  LoginQueueStatus,
+  LoginQueuePush,
+  LoginQueueLeave,
+  LoginQueueLeaveRes,
+  AccountLogout,
+  AccountLogoutRes,
+  AccountChangePassword,
+  AccountChangePasswordRes,
+  AccountChangeNickname,
+  AccountChangeNicknameRes,
 ]
 
 /** A registry of {@link messageTypes}; ERROR frames decode as ErrorReply. */

@@ -4,4 +4,4 @@
  * SHA-256 (hex) of the canonical client-visible schema (server-only messages
  * left out). Sent in Handshake.schema_hash; a mismatch is WIRE_SCHEMA_MISMATCH.
  */
-export const SCHEMA_HASH = '940aed888c9068ff76584c0a9b2e3c4190ca1825bbf2ca0d3d768eddb107910c'
+export const SCHEMA_HASH = '0821011caa770ce181371f3497b635758c1caf55fc308dfe03dd620fc0d04c53'

@@ -1,0 +1,40 @@
+import { appConfigSchema } from '@tessera/kernel'
+import { z } from 'zod'
+
+export const gatewayConfigSchema = appConfigSchema.extend({
+  gateway: z
+    .strictObject({
+      /** Service id of the first gateway process; worker i gets serviceId + i. */
+      serviceId: z.number().int().min(1).default(200),
+      /**
+       * Processes sharing the client ports (node:cluster; new connections
+       * spread round-robin). 0 = this process serves them itself.
+       */
+      workers: z.number().int().min(0).max(256).default(0),
+      /** Client ports with their stacks (`tcp://`, `ws://`, `auto://`, `http://`). */
+      listen: z.array(z.string().min(1)).min(1).default(['tcp://127.0.0.1:3900', 'ws://127.0.0.1:3901']),
+      /** Addresses clients are told (login's hand-off); default: the bound listen addresses. */
+      advertise: z.array(z.string().min(1)).optional(),
+      /** Service ids of the logic slots, in slot order; the same list on every gateway. */
+      logicSlots: z.array(z.number().int().min(1)).min(1).default([1]),
+      /** Hash shards over the slots (fixed for the life of the cluster). */
+      shards: z.number().int().min(1).default(4096),
+      encryption: z.enum(['required', 'optional', 'off']).default('optional'),
+      compression: z.boolean().default(true),
+      /** Key epoch length, ms. */
+      keyRotateMs: z.number().int().min(1000).default(600_000),
+      /** Oldest client version accepted ('1.2.0'). Default: any. */
+      minClientVersion: z.string().optional(),
+      /** Client messages per second per connection before it is cut (KICK_FLOOD); 0 = no limit. */
+      clientMsgRatePerSec: z.number().int().min(0).default(100),
+      /** New connections per second per source address; 0 = no limit. */
+      acceptRatePerSec: z.number().int().min(0).default(50),
+      /** How often the connection count is reported to the center as this gateway's load. */
+      loadReportMs: z.number().int().positive().default(1000),
+      /** How often the whole session list goes to login (SessionReport full). */
+      sessionReportMs: z.number().int().positive().default(60_000),
+    })
+    .prefault({}),
+})
+
+export type GatewayConfig = z.output<typeof gatewayConfigSchema>

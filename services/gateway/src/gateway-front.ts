@@ -1,0 +1,116 @@
+import {
+  BaseComponent,
+  type ComponentFactory,
+  edgeControlCodec,
+  formatAddress,
+  NetServer,
+  type ServiceContext,
+  type TimerHandle,
+} from '@tessera/kernel'
+import { SessionKick, ToClient } from '@tessera/protocol'
+import { LoginRedeemer } from './auth/index.js'
+import type { GatewayConfig } from './config.js'
+import { GatewayEdge } from './edge/index.js'
+import { GatewayKicked } from './errors.js'
+import { SessionReports } from './login-link/session-reports.js'
+import { ShardMap } from './shard/index.js'
+
+/**
+ * The gateway service: client ports (opened at `ready`, then advertised to
+ * the center so login can hand players to them), the edge handler, and the
+ * ToClient traffic from logic.
+ */
+export class GatewayFront extends BaseComponent<ServiceContext<GatewayConfig>> {
+  private edgeRef: GatewayEdge | undefined
+  private loadTimer: TimerHandle | undefined
+  private reportTimer: TimerHandle | undefined
+  private reports: SessionReports | undefined
+  private shards: ShardMap | undefined
+
+  get edge(): GatewayEdge {
+    if (!this.edgeRef) throw new Error('gateway edge used before startup')
+    return this.edgeRef
+  }
+
+  init(): void {
+    const g = this.host.context.config.gateway
+    this.shards = new ShardMap(g.logicSlots, g.shards)
+  }
+
+  startup(): void {
+    const ctx = this.host.context
+    const g = ctx.config.gateway
+    const proxy = ctx.proxy
+    const logger = ctx.logger
+    const timeoutMs = ctx.config.cluster.requestTimeoutMs
+    const reports = new SessionReports(proxy, ctx.serviceId, logger, timeoutMs)
+    this.reports = reports
+    this.edgeRef = new GatewayEdge(
+      {
+        serviceId: ctx.serviceId,
+        proxy,
+        shards: this.shards!,
+        redeemer: new LoginRedeemer(proxy, timeoutMs),
+        logger,
+        encryption: g.encryption,
+        compression: g.compression,
+        keyRotateMs: g.keyRotateMs,
+        minClientVersion: g.minClientVersion,
+        requestTimeoutMs: timeoutMs,
+        onOnline: (c) => reports.wentOnline({ userId: c.userId, loginEpoch: c.loginEpoch }),
+        onOffline: (c) => reports.wentOffline({ userId: c.userId, loginEpoch: c.loginEpoch }),
+      },
+      (handler) =>
+        new NetServer({
+          handler,
+          control: edgeControlCodec,
+          logger,
+          limits: { acceptRatePerSec: g.acceptRatePerSec, client: { msgRatePerSec: g.clientMsgRatePerSec } },
+        }),
+    )
+    proxy.on(ToClient, (m) => this.edge.onToClient(m))
+    // Logout or password change at login: end sessions of older logins.
+    proxy.on(SessionKick, (m) => {
+      const why = m.reason || 'logged out'
+      this.edge.kickUser(m.userId, why, new GatewayKicked(why), m.loginEpoch)
+    })
+  }
+
+  async ready(): Promise<void> {
+    const ctx = this.host.context
+    const g = ctx.config.gateway
+    const bound: string[] = []
+    for (const a of g.listen) {
+      const l = await this.edge.net.listen(a, 'client')
+      bound.push(formatAddress(l.address))
+    }
+    ctx.logger.info({ addresses: bound }, 'client ports open')
+    const member = ctx.member
+    if (member) {
+      await member.advertise(g.advertise ?? bound)
+      this.loadTimer = ctx.timers.every(g.loadReportMs, () => {
+        member.load = this.edge.size
+      })
+    }
+    const full = () =>
+      this.reports?.full(this.edge.openConns().map((c) => ({ userId: c.userId, loginEpoch: c.loginEpoch })))
+    full()
+    this.reportTimer = ctx.timers.every(g.sessionReportMs, full)
+  }
+
+  async willClose(): Promise<void> {
+    if (this.loadTimer !== undefined) this.host.context.timers.cancel(this.loadTimer)
+    if (this.reportTimer !== undefined) this.host.context.timers.cancel(this.reportTimer)
+    await this.edgeRef?.close()
+  }
+}
+
+/** Type id of the gateway front (gateway range 12000-12999). */
+export const GATEWAY_FRONT_ID = 12_000
+
+// @component gateway sort=10
+export const gatewayFront: ComponentFactory<GatewayFront, ServiceContext<GatewayConfig>> = {
+  typeId: GATEWAY_FRONT_ID,
+  name: 'gateway-front',
+  create: (host) => new GatewayFront(host),
+}

@@ -1,0 +1,92 @@
+import type { Link } from '@tessera/kernel'
+import { ReplayBuffer } from '@tessera/protocol'
+import type { PlayerRow } from '../player/index.js'
+
+export type PlayerSessionState = 'live' | 'lingering' | 'released'
+
+/**
+ * A player's sequenced session, held by the logic that owns the player (not
+ * by a gateway, so it survives a gateway process being killed): client game
+ * frames received (the inbound count), the outbound sequence with the frames
+ * the client has not acknowledged, and the current resume token. The gateway
+ * connection it is attached to is (gatewayId, connId) over `link`.
+ */
+export class PlayerSession {
+  readonly id: string
+  readonly userId: bigint
+  nickname: string
+  /** The account's login epoch (from login's hand-off), reported by gateways to login. */
+  loginEpoch: bigint
+  resumeToken: string
+  /** Ownership epoch of the current binding; frames of older bindings are refused. */
+  epoch: bigint
+  state: PlayerSessionState = 'live'
+  player: PlayerRow
+  gatewayId = 0
+  connId = 0
+  link: Link | null = null
+  /** Client game frames received (the implicit client -> server sequence). */
+  inSeq = 0
+  ackedIn = 0
+  readonly out = new ReplayBuffer()
+  /** Messages of one session are handled one at a time, in arrival order. */
+  chain: Promise<void> = Promise.resolve()
+  lingerTimer: NodeJS.Timeout | null = null
+  ackTimer: NodeJS.Timeout | null = null
+
+  constructor(
+    id: string,
+    userId: bigint,
+    nickname: string,
+    loginEpoch: bigint,
+    resumeToken: string,
+    epoch: bigint,
+    player: PlayerRow,
+  ) {
+    this.id = id
+    this.userId = userId
+    this.nickname = nickname
+    this.loginEpoch = loginEpoch
+    this.resumeToken = resumeToken
+    this.epoch = epoch
+    this.player = player
+  }
+
+  /** True when a frame from this gateway connection belongs to the current binding. */
+  isBoundTo(epoch: bigint, gatewayId: number, connId: number): boolean {
+    return (
+      this.state === 'live' && this.epoch === epoch && this.gatewayId === gatewayId && this.connId === connId
+    )
+  }
+
+  /** False when frames after `lastReceived` are no longer held. */
+  canResumeFrom(lastReceived: number): boolean {
+    return lastReceived <= this.out.lastSeq && lastReceived + 1 >= this.out.firstSeq
+  }
+
+  attach(gatewayId: number, connId: number, link: Link, epoch: bigint): void {
+    if (this.lingerTimer !== null) clearTimeout(this.lingerTimer)
+    this.lingerTimer = null
+    this.gatewayId = gatewayId
+    this.connId = connId
+    this.link = link
+    this.epoch = epoch
+    this.state = 'live'
+  }
+
+  detach(): void {
+    this.link = null
+    this.connId = 0
+    if (this.ackTimer !== null) clearTimeout(this.ackTimer)
+    this.ackTimer = null
+    if (this.state === 'live') this.state = 'lingering'
+  }
+
+  dispose(): void {
+    this.detach()
+    this.state = 'released'
+    if (this.lingerTimer !== null) clearTimeout(this.lingerTimer)
+    this.lingerTimer = null
+    this.out.clear()
+  }
+}

@@ -1,0 +1,83 @@
+import type { ServiceInfoMsg } from '@tessera/kernel'
+import { AccountRules } from './accounts/account-rules.js'
+import { AccountStore } from './accounts/account-store.js'
+import { PasswordBlocklist, SHIPPED_BLOCKLIST } from './accounts/password-blocklist.js'
+import { PasswordHasher } from './accounts/password-hasher.js'
+import { Admission } from './admission/admission.js'
+import type { LoginSection } from './config.js'
+import type { LoginDb } from './db/login-db.js'
+import { LoginBadConfig } from './errors.js'
+import { GatewayPicker } from './handoff/gateway-picker.js'
+import { HandoffIssuer } from './handoff/handoff-issuer.js'
+import { HandoffTokens } from './handoff/handoff-tokens.js'
+import { OnlineSessions } from './handoff/online-sessions.js'
+import { Throttle } from './limits/throttle.js'
+import { LoginService, type LoginServiceDeps } from './login-service.js'
+
+/** Every part of a login process, built around one database. */
+export interface LoginParts {
+  db: LoginDb
+  hasher: PasswordHasher
+  accounts: AccountStore
+  throttle: Throttle
+  tokens: HandoffTokens
+  online: OnlineSessions
+  admission: Admission
+  service: LoginService
+}
+
+export interface LoginAssemblyOptions {
+  cfg: LoginSection
+  db: LoginDb
+  /** The gateways of the center's registry. */
+  gateways: () => readonly ServiceInfoMsg[]
+  newUserId: () => bigint
+  now: () => number
+  kick: LoginServiceDeps['kick']
+  logger: LoginServiceDeps['logger']
+}
+
+/** Check the limits that zod cannot relate to each other. */
+export function checkLoginConfig(c: LoginSection): void {
+  if (c.account.minLength > c.account.maxLength) throw new LoginBadConfig('account.minLength > maxLength')
+  if (c.nickname.minLength > c.nickname.maxLength) throw new LoginBadConfig('nickname.minLength > maxLength')
+  if (c.password.minLength > c.password.maxLength) throw new LoginBadConfig('password.minLength > maxLength')
+}
+
+/**
+ * Build the login service's stores and rules on an open database: one
+ * place, used by the service component and by tests, so tests run exactly
+ * what production runs.
+ */
+export function assembleLogin(o: LoginAssemblyOptions): LoginParts {
+  const c = o.cfg
+  checkLoginConfig(c)
+  const lists = [SHIPPED_BLOCKLIST, ...(c.password.blocklistFile ? [c.password.blocklistFile] : [])]
+  const rules = new AccountRules(c, PasswordBlocklist.load(lists))
+  const hasher = new PasswordHasher(c.argon2)
+  const db = o.db
+  // About one registry heartbeat: local hand-offs count until the load catches up.
+  const picker = new GatewayPicker(o.gateways, 2_000)
+  const tokens = new HandoffTokens(db)
+  const accounts = new AccountStore(db)
+  const throttle = new Throttle(db, c.limits)
+  const online = new OnlineSessions(db)
+  const admission = new Admission(db, new HandoffIssuer(picker, tokens, c.handoff.tokenTtlMs), c.admission)
+  const service = new LoginService({
+    db,
+    rules,
+    hasher,
+    accounts,
+    throttle,
+    admission,
+    tokens,
+    online,
+    newUserId: o.newUserId,
+    now: o.now,
+    sessionTtlMs: c.handoff.sessionTtlMs,
+    ipv6PrefixBits: c.limits.ipv6PrefixBits,
+    kick: o.kick,
+    logger: o.logger,
+  })
+  return { db, hasher, accounts, throttle, tokens, online, admission, service }
+}

@@ -1,0 +1,153 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { type LoginFixture, loginFixture } from './fixtures/login-fixture.js'
+import { assembleLogin } from './login-assembly.js'
+
+const GOOD = 'correct horse battery'
+const at7 = { serviceId: 7, startedAtMs: 1n }
+const code = (p: Promise<unknown>) =>
+  p.then(
+    () => 'OK',
+    (e: { code: string }) => e.code,
+  )
+
+describe('LoginService (real MariaDB, manual clock)', () => {
+  let f: LoginFixture
+  let n = 0
+  const ip = () => ({ ip: `192.0.2.${++n}` })
+  const account = async (name: string) => {
+    await f.service.register({ account: name, password: GOOD, nickname: '' }, ip())
+    return name
+  }
+  beforeAll(async () => {
+    f = await loginFixture({ admission: { onlineCap: 1, keepAliveMs: 10_000 } })
+  })
+  afterAll(() => f?.close())
+
+  it('throttles, never locks: the account limit leaks back over its window', async () => {
+    const a = await account('leaky')
+    for (let i = 0; i < 5; i++)
+      expect(await code(f.service.login({ account: a, password: 'nope nope' }, ip()))).toBe(
+        'LOGIN_BAD_CREDENTIALS',
+      )
+    expect(await code(f.service.login({ account: a, password: GOOD }, ip()))).toBe('LOGIN_THROTTLED_ACCOUNT')
+    // 5 per minute: one more attempt every 12 s.
+    f.clock.advance(11_000)
+    expect(await code(f.service.login({ account: a, password: 'nope nope' }, ip()))).toBe(
+      'LOGIN_THROTTLED_ACCOUNT',
+    )
+    f.clock.advance(1_000)
+    expect(await code(f.service.login({ account: a, password: GOOD }, ip()))).toBe('OK')
+    // A good login clears the account's failures.
+    for (let i = 0; i < 5; i++)
+      expect(await code(f.service.login({ account: a, password: 'nope nope' }, ip()))).toBe(
+        'LOGIN_BAD_CREDENTIALS',
+      )
+  })
+
+  it('limits registrations per address (20 an hour)', async () => {
+    const from = { ip: '198.51.100.77' }
+    for (let i = 0; i < 20; i++)
+      await f.service.register({ account: `reg-${i}`, password: GOOD, nickname: '' }, from)
+    expect(await code(f.service.register({ account: 'reg-20', password: GOOD, nickname: '' }, from))).toBe(
+      'LOGIN_THROTTLED_REGISTER',
+    )
+    expect(await code(f.service.register({ account: 'reg-20', password: GOOD, nickname: '' }, ip()))).toBe(
+      'OK',
+    )
+  })
+
+  it('ends account sessions at their expiry (7 days by default)', async () => {
+    const a = await account('expiring')
+    const r = await f.service.login({ account: a, password: GOOD }, ip())
+    f.clock.advance(7 * 24 * 3600_000 - 1)
+    expect(await code(f.service.changeNickname({ sessionToken: r.sessionToken, nickname: 'Still me' }))).toBe(
+      'OK',
+    )
+    f.clock.advance(1)
+    expect(await code(f.service.changeNickname({ sessionToken: r.sessionToken, nickname: 'Too late' }))).toBe(
+      'LOGIN_BAD_SESSION',
+    )
+  })
+
+  it('checks a password for unknown accounts too (dummy verify), and refuses them like a wrong password', async () => {
+    const before = f.hasher.stats.dummyVerifies
+    expect(await code(f.service.login({ account: 'no-such-player', password: GOOD }, ip()))).toBe(
+      'LOGIN_BAD_CREDENTIALS',
+    )
+    expect(f.hasher.stats.dummyVerifies).toBe(before + 1)
+  })
+
+  it('rehashes on login when the Argon2id parameters changed', async () => {
+    const a = await account('rehash-me')
+    const [row] = await f.db.rows('SELECT password_hash FROM accounts WHERE account = ?', [a])
+    expect(String(row!.password_hash)).toContain('m=1024,p=1,t=1')
+    const stronger = assembleLogin({
+      cfg: { ...f.cfg, argon2: { ...f.cfg.argon2, memoryKiB: 2048, timeCost: 2 } },
+      db: f.db,
+      gateways: () => f.gateways,
+      newUserId: () => 1n,
+      now: () => f.clock.now(),
+      kick: () => {},
+      logger: quiet,
+    })
+    await stronger.service.login({ account: a, password: GOOD }, ip())
+    const [after] = await f.db.rows('SELECT password_hash FROM accounts WHERE account = ?', [a])
+    expect(String(after!.password_hash)).toContain('m=2048,p=1,t=2')
+    // And the new hash still verifies under both processes' code.
+    expect(await code(f.service.login({ account: a, password: GOOD }, ip()))).toBe('OK')
+  })
+
+  it('refuses hashing past its queue with LOGIN_BUSY instead of queueing without bound', async () => {
+    const busy = assembleLogin({
+      cfg: {
+        ...f.cfg,
+        argon2: { ...f.cfg.argon2, maxConcurrent: 1, maxQueued: 1 },
+      },
+      db: f.db,
+      gateways: () => f.gateways,
+      newUserId: () => 1n,
+      now: () => f.clock.now(),
+      kick: () => {},
+      logger: quiet,
+    })
+    const results = await Promise.all([1, 2, 3].map(() => code(busy.hasher.hash(GOOD))))
+    expect(results.sort()).toEqual(['LOGIN_BUSY', 'OK', 'OK'])
+  })
+
+  it('queues past the online cap; a queued player who stops showing up loses the place after the grace period', async () => {
+    const [a, b, c] = [await account('cap-a'), await account('cap-b'), await account('cap-c')]
+    // Hand-offs of the tests above hold slots until they expire.
+    f.clock.advance(30_000)
+    const first = await f.service.login({ account: a, password: GOOD }, ip())
+    await f.service.redeem(first.handoff!.token, at7)
+    const second = await f.service.login({ account: b, password: GOOD }, ip())
+    const third = await f.service.login({ account: c, password: GOOD }, ip())
+    expect(second.queue?.position).toBe(1)
+    expect(third.queue?.position).toBe(2)
+    // c keeps polling, b goes silent.
+    f.clock.advance(6_000)
+    expect(await f.service.queuePoll(third.queue!.ticket)).toEqual({ position: 2 })
+    f.clock.advance(4_001)
+    expect(await f.service.queuePoll(third.queue!.ticket)).toEqual({ position: 1 })
+    expect(await code(f.service.queuePoll(second.queue!.ticket))).toBe('LOGIN_QUEUE_TICKET_UNKNOWN')
+    // The online player logs out: c is admitted.
+    await f.service.logout(first.sessionToken)
+    const admitted = await f.service.queuePoll(third.queue!.ticket)
+    expect(admitted.position).toBe(0)
+    expect(admitted.handoff?.gatewayServiceId).toBe(7)
+    // c's unredeemed hand-off holds the slot: d queues...
+    const d = await account('cap-d')
+    const fourth = await f.service.login({ account: d, password: GOOD }, ip())
+    expect(fourth.queue?.position).toBe(1)
+    // ...until c's token expires unused (30 s), d polling meanwhile.
+    for (let t = 0; t < 3; t++) {
+      f.clock.advance(9_000)
+      expect(await f.service.queuePoll(fourth.queue!.ticket)).toEqual({ position: 1 })
+    }
+    f.clock.advance(3_000)
+    expect((await f.service.queuePoll(fourth.queue!.ticket)).handoff).toBeDefined()
+    expect(await code(f.service.redeem(admitted.handoff!.token, at7))).toBe('LOGIN_TOKEN_EXPIRED')
+  })
+})
+
+const quiet = { info() {}, warn() {}, error() {} }

@@ -1,0 +1,219 @@
+import type { AccountRules } from './accounts/account-rules.js'
+import type { AccountStore } from './accounts/account-store.js'
+import type { PasswordHasher } from './accounts/password-hasher.js'
+import type { Admission, Admitted, QueueStatus } from './admission/admission.js'
+import type { LoginDb } from './db/login-db.js'
+import { LoginAccountTaken, LoginBadCredentials } from './errors.js'
+import type { GatewayInstance, HandoffTokens, Redeemed } from './handoff/handoff-tokens.js'
+import type { OnlineSessions, SessionEntry } from './handoff/online-sessions.js'
+import { ipKey } from './limits/ip-key.js'
+import { type Throttle, type ThrottleKey, ThrottleScope } from './limits/throttle.js'
+
+export interface LoginServiceDeps {
+  db: LoginDb
+  rules: AccountRules
+  hasher: PasswordHasher
+  accounts: AccountStore
+  throttle: Throttle
+  admission: Admission
+  tokens: HandoffTokens
+  online: OnlineSessions
+  /** Snowflake user ids. */
+  newUserId: () => bigint
+  now: () => number
+  sessionTtlMs: number
+  ipv6PrefixBits: number
+  /** Tell the gateway holding a user to end sessions older than `loginEpoch`. */
+  kick: (gatewayServiceId: number, userId: bigint, loginEpoch: bigint, reason: string) => void
+  logger: { warn(o: object, m?: string): void }
+}
+
+/** The answer to a login: the account session plus a hand-off or a queue place (AccountLoginRes). */
+export interface LoginResult {
+  userId: bigint
+  nickname: string
+  sessionToken: string
+  sessionExpiresAtMs: bigint
+  handoff?: Admitted['handoff']
+  queue?: Admitted['queue']
+}
+
+/** Who asks: the client's address (for the per-address limits). */
+export interface Caller {
+  ip: string
+}
+
+/**
+ * Every operation of the login service, independent of how the client
+ * reached it: the HTTP routes, the socket handlers and the cluster API all
+ * call these, so both client paths have the same rules and limits.
+ */
+export class LoginService {
+  constructor(private readonly d: LoginServiceDeps) {}
+
+  async register(
+    input: { account: string; password: string; nickname: string },
+    caller: Caller,
+  ): Promise<{ userId: bigint; account: string; nickname: string }> {
+    const { rules, accounts, hasher, throttle } = this.d
+    const account = rules.account(input.account)
+    const nickname = rules.nickname(input.nickname === '' ? input.account : input.nickname)
+    const password = rules.password(input.password, account)
+    const now = this.d.now()
+    await throttle.reserve([{ scope: ThrottleScope.register, subject: this.ip(caller) }], now)
+    // Fail fast before paying for a hash; the unique key still decides races.
+    if (await accounts.exists(account)) throw new LoginAccountTaken()
+    const passwordHash = await hasher.hash(password)
+    for (let attempt = 0; ; attempt++) {
+      const userId = this.d.newUserId()
+      if (await accounts.insert({ userId, account, nickname, passwordHash }, this.d.now()))
+        return { userId, account, nickname }
+      if (attempt >= 3) throw new Error(`user id collision ${attempt + 1} times in a row`)
+    }
+  }
+
+  async login(input: { account: string; password: string }, caller: Caller): Promise<LoginResult> {
+    const { rules, accounts, hasher, admission } = this.d
+    const account = rules.account(input.account)
+    const password = rules.loginPassword(input.password)
+    const keys: ThrottleKey[] = [
+      { scope: ThrottleScope.account, subject: account },
+      { scope: ThrottleScope.ip, subject: this.ip(caller) },
+    ]
+    const a = await this.checked(keys, async () => {
+      const found = await accounts.byName(account)
+      // An unknown name costs one verify too, so timing does not tell which names exist.
+      const ok =
+        found === null
+          ? await hasher.verifyDummy(password)
+          : await hasher.verify(found.passwordHash, password)
+      return ok ? found : null
+    })
+    const now = this.d.now()
+    if (hasher.needsRehash(a.passwordHash)) await this.rehash(a.userId, a.passwordHash, password)
+    const epoch = await accounts.bumpEpoch(this.d.db, a.userId, now)
+    const session = await accounts.newSession(this.d.db, a.userId, epoch, now + this.d.sessionTtlMs)
+    const admitted = await admission.enter(a.userId, epoch, now)
+    return {
+      userId: a.userId,
+      nickname: a.nickname,
+      sessionToken: session.token,
+      sessionExpiresAtMs: BigInt(session.expiresAt),
+      ...admitted,
+    }
+  }
+
+  queuePoll(ticket: string): Promise<QueueStatus> {
+    return this.d.admission.poll(ticket, this.d.now())
+  }
+
+  queueLeave(ticket: string): Promise<boolean> {
+    return this.d.admission.leave(ticket)
+  }
+
+  /** End the account session everywhere: tokens and sessions of this epoch stop working, the gateway kicks. */
+  async logout(sessionToken: string): Promise<void> {
+    const { accounts, online, admission, db } = this.d
+    const me = await accounts.session(sessionToken, this.d.now())
+    const where = await online.where(me.userId)
+    const epoch = await db.tx(async (tx) => {
+      const e = await accounts.bumpEpoch(tx, me.userId, this.d.now())
+      await accounts.dropSessions(tx, me.userId)
+      await admission.drop(tx, me.userId)
+      return e
+    })
+    if (where) {
+      await online.remove(me.userId)
+      this.d.kick(where.gatewayServiceId, me.userId, epoch, 'logout')
+    }
+  }
+
+  /** New password after checking the current one (which counts against the failure limits). */
+  async changePassword(
+    input: { sessionToken: string; currentPassword: string; newPassword: string },
+    caller: Caller,
+  ): Promise<{ sessionToken: string; sessionExpiresAtMs: bigint }> {
+    const { rules, accounts, hasher, db } = this.d
+    const me = await accounts.session(input.sessionToken, this.d.now())
+    const current = rules.loginPassword(input.currentPassword)
+    const next = rules.password(input.newPassword, me.account)
+    const keys: ThrottleKey[] = [
+      { scope: ThrottleScope.account, subject: me.account },
+      { scope: ThrottleScope.ip, subject: this.ip(caller) },
+    ]
+    await this.checked(keys, async () => ((await hasher.verify(me.passwordHash, current)) ? me : null))
+    const now = this.d.now()
+    const hash = await hasher.hash(next)
+    const session = await db.tx(async (tx) => {
+      await accounts.setPassword(tx, me.userId, hash, now)
+      const epoch = await accounts.bumpEpoch(tx, me.userId, now)
+      await accounts.dropSessions(tx, me.userId)
+      return accounts.newSession(tx, me.userId, epoch, now + this.d.sessionTtlMs)
+    })
+    return { sessionToken: session.token, sessionExpiresAtMs: BigInt(session.expiresAt) }
+  }
+
+  async changeNickname(input: { sessionToken: string; nickname: string }): Promise<{ nickname: string }> {
+    const me = await this.d.accounts.session(input.sessionToken, this.d.now())
+    const nickname = this.d.rules.nickname(input.nickname)
+    await this.d.accounts.setNickname(me.userId, nickname)
+    return { nickname }
+  }
+
+  /** Cluster API: a gateway redeems a hand-off token. */
+  redeem(token: string, at: GatewayInstance): Promise<Redeemed> {
+    return this.d.tokens.redeem(token, at, this.d.now())
+  }
+
+  /** Cluster API: a gateway's online/offline report. */
+  report(
+    at: GatewayInstance,
+    online: readonly SessionEntry[],
+    offline: readonly SessionEntry[],
+    full: boolean,
+  ): Promise<number> {
+    return this.d.online.report(at, online, offline, full, this.d.now())
+  }
+
+  /** A gateway instance left the cluster. */
+  gatewayGone(at: GatewayInstance): Promise<number> {
+    return this.d.online.dropInstance(at)
+  }
+
+  /**
+   * A password check under the failure limits: reserve a failure on every
+   * key first (LOGIN_THROTTLED_* when one is full), then check. A wrong
+   * password keeps the reservation (LOGIN_BAD_CREDENTIALS); a right one
+   * clears the account's count and gives the address its one back; a check
+   * that could not run (busy, database down) gives both back.
+   */
+  private async checked<T>(keys: ThrottleKey[], check: () => Promise<T | null>): Promise<T> {
+    const { throttle } = this.d
+    await throttle.reserve(keys, this.d.now())
+    let found: T | null
+    try {
+      found = await check()
+    } catch (err) {
+      for (const k of keys) await throttle.giveBack(k, this.d.now(), 'one').catch(() => {})
+      throw err
+    }
+    if (found === null) throw new LoginBadCredentials()
+    const now = this.d.now()
+    await throttle.giveBack(keys[0]!, now, 'all')
+    for (const k of keys.slice(1)) await throttle.giveBack(k, now, 'one')
+    return found
+  }
+
+  private ip(caller: Caller): string {
+    return ipKey(caller.ip, this.d.ipv6PrefixBits)
+  }
+
+  /** Hash again with the current parameters; a failure only costs the upgrade. */
+  private async rehash(userId: bigint, old: string, password: string): Promise<void> {
+    try {
+      await this.d.accounts.replaceHash(userId, old, await this.d.hasher.hash(password))
+    } catch (err) {
+      this.d.logger.warn({ err, userId: String(userId) }, 'login: password rehash failed')
+    }
+  }
+}

@@ -1,0 +1,27 @@
+// The generated login messages (proto/tessera/login.proto), imported in one
+// place so a move of the generated code changes one line.
+export {
+  AccountChangeNickname,
+  AccountChangeNicknameRes,
+  AccountChangePassword,
+  AccountChangePasswordRes,
+  AccountLogin,
+  AccountLoginRes,
+  AccountLogout,
+  AccountLogoutRes,
+  AccountRegister,
+  AccountRegisterRes,
+  GatewayHandoff,
+  GatewaySession,
+  HandoffRedeem,
+  HandoffRedeemOk,
+  LoginQueueLeave,
+  LoginQueueLeaveRes,
+  LoginQueuePoll,
+  LoginQueuePush,
+  LoginQueueStatus,
+  QueuePlace,
+  SessionKick,
+  SessionReport,
+  SessionReportOk,
+} from '@tessera/protocol'

@@ -1,0 +1,320 @@
+// A real game cluster on 127.0.0.1 for the end-to-end suites: the center,
+// login, logic and gateway services, each as its own process started from
+// its real entry point (services/*/src/main.ts), on the shared test MariaDB.
+// Every process is stopped by pid and every database and temp dir removed
+// by `stop()`.
+import { type ChildProcess, spawn } from 'node:child_process'
+import { mkdtempSync, rmSync } from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { serverUrl, sql } from '@tessera/storage/testing'
+import { freePort } from '@tessera/testkit'
+// biome-ignore lint/style/noRestrictedImports: the center's own test harness starts it from its entry point (services have no library entry)
+import * as center from '../../../services/center/src/fixtures/harness.js'
+
+const { dropDatabases, newDatabase, SECRET, spawnCenter } = center
+
+const ROOT = fileURLToPath(new URL('../../../', import.meta.url))
+
+/** One service process and its JSON log lines. */
+export class ServiceProc {
+  readonly lines: Record<string, unknown>[] = []
+  readonly exited: Promise<number | null>
+  private waiters: {
+    pred: (l: Record<string, unknown>) => boolean
+    resolve(l: Record<string, unknown>): void
+  }[] = []
+  stderr = ''
+
+  constructor(
+    readonly name: string,
+    readonly child: ChildProcess,
+  ) {
+    this.exited = new Promise((r) => child.once('exit', (code) => r(code)))
+    let buf = ''
+    child.stdout!.setEncoding('utf8').on('data', (c: string) => {
+      buf += c
+      for (let i = buf.indexOf('\n'); i >= 0; i = buf.indexOf('\n')) {
+        const text = buf.slice(0, i)
+        buf = buf.slice(i + 1)
+        let line: Record<string, unknown>
+        try {
+          line = JSON.parse(text) as Record<string, unknown>
+        } catch {
+          continue
+        }
+        this.lines.push(line)
+        if (process.env.GAME_TEST_LOG) process.stdout.write(`[${name}] ${text}\n`)
+        this.waiters = this.waiters.filter((w) => {
+          if (!w.pred(line)) return true
+          w.resolve(line)
+          return false
+        })
+      }
+    })
+    child.stderr!.setEncoding('utf8').on('data', (c: string) => {
+      this.stderr += c
+      if (process.env.GAME_TEST_LOG) process.stderr.write(`[${name}] ${c}`)
+    })
+  }
+
+  get pid(): number {
+    return this.child.pid!
+  }
+
+  /** The first log line (past or future) matching `pred`. */
+  waitFor(
+    pred: (l: Record<string, unknown>) => boolean,
+    ms = 60_000,
+    what = 'log line',
+  ): Promise<Record<string, unknown>> {
+    const have = this.lines.find(pred)
+    if (have) return Promise.resolve(have)
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(
+        () =>
+          reject(new Error(`${this.name}: no ${what} within ${ms} ms; stderr: ${this.stderr.slice(-2000)}`)),
+        ms,
+      )
+      const w = {
+        pred,
+        resolve: (l: Record<string, unknown>) => {
+          clearTimeout(timer)
+          resolve(l)
+        },
+      }
+      this.waiters.push(w)
+      void this.exited.then((code) => {
+        if (!this.waiters.includes(w)) return
+        clearTimeout(timer)
+        reject(new Error(`${this.name} exited (${code}) before ${what}: ${this.stderr.slice(-2000)}`))
+      })
+    })
+  }
+
+  /** kill -9. */
+  async kill9(): Promise<void> {
+    if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill('SIGKILL')
+    await this.exited
+  }
+
+  async stop(): Promise<void> {
+    if (this.child.exitCode !== null || this.child.signalCode !== null) return
+    this.child.kill('SIGTERM')
+    const t = setTimeout(() => this.child.kill('SIGKILL'), 10_000)
+    await this.exited
+    clearTimeout(t)
+  }
+}
+
+function spawnService(
+  name: string,
+  service: string,
+  args: string[],
+  env: Record<string, string> = {},
+): ServiceProc {
+  const child = spawn(
+    process.execPath,
+    [
+      '--conditions=tessera-source',
+      '--import',
+      'tsx',
+      path.join(ROOT, `services/${service}/src/main.ts`),
+      '--log.pretty',
+      'false',
+      '--log.level',
+      process.env.GAME_TEST_LOG ? 'debug' : 'info',
+      ...args,
+    ],
+    {
+      cwd: ROOT,
+      env: { ...process.env, TESSERA_CLUSTER__SECRET: SECRET, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  )
+  return new ServiceProc(name, child)
+}
+
+export interface GameClusterOptions {
+  /** Logic service ids (each its own process and database). Default [1]. */
+  logics?: number[]
+  /** Gateway processes (service ids). Default [201]. */
+  gateways?: number[]
+  /** Extra arguments for every logic process. */
+  logicArgs?: string[]
+  /** Storage flush interval of the logic processes. Default 200 ms. */
+  flushIntervalMs?: number
+  gatewayArgs?: string[]
+  loginArgs?: string[]
+}
+
+export interface GatewayAddr {
+  serviceId: number
+  proc: ServiceProc
+  tcp: { host: string; port: number }
+  ws: string
+}
+
+/** The running cluster. */
+export class GameCluster {
+  center!: ServiceProc
+  centerAddress = ''
+  login!: ServiceProc
+  /** Login's HTTP JSON API, e.g. http://127.0.0.1:40123 */
+  loginHttp = ''
+  readonly logics = new Map<number, ServiceProc>()
+  readonly gateways = new Map<number, GatewayAddr>()
+  readonly dir = mkdtempSync(path.join(os.tmpdir(), 'tessera-game-'))
+  readonly loginDb = `login_t_${process.pid}_${Date.now() % 100000}`
+  /** Machine ids of the logic databases (logic_<id>), unique per run. */
+  readonly machineIds = new Map<number, number>()
+  private mysqlUrl = ''
+  private readonly o: Required<GameClusterOptions>
+
+  constructor(o: GameClusterOptions = {}) {
+    this.o = {
+      logics: o.logics ?? [1],
+      gateways: o.gateways ?? [201],
+      logicArgs: o.logicArgs ?? [],
+      flushIntervalMs: o.flushIntervalMs ?? 200,
+      gatewayArgs: o.gatewayArgs ?? [],
+      loginArgs: o.loginArgs ?? [],
+    }
+    // Databases logic_<machineId>: a range per test process, so parallel runs do not meet.
+    const base = 200 + ((process.pid * 7) % 700)
+    for (const [i, id] of this.o.logics.entries()) this.machineIds.set(id, base + i)
+  }
+
+  async start(): Promise<this> {
+    this.mysqlUrl = await serverUrl()
+    const port = await freePort()
+    const c = await spawnCenter(port, newDatabase())
+    this.center = new ServiceProc('center', c.child)
+    const ready = await c.ready
+    this.centerAddress = ready.address
+    this.login = spawnService('login', 'login', [
+      '--cluster.center',
+      this.centerAddress,
+      '--app.dataDir',
+      path.join(this.dir, 'login'),
+      '--app.machineId',
+      '1',
+      '--login.listen',
+      JSON.stringify(['http://127.0.0.1:0']),
+      '--login.processes',
+      '1',
+      '--login.database.url',
+      this.mysqlUrl,
+      '--login.database.name',
+      this.loginDb,
+      '--login.argon2.memoryKiB',
+      '8192',
+      '--login.argon2.timeCost',
+      '1',
+      ...this.o.loginArgs,
+    ])
+    await Promise.all(this.o.logics.map((id) => this.startLogic(id)))
+    for (const id of this.o.gateways) await this.startGateway(id)
+    await this.login.waitFor((j) => j.msg === 'login#100 ready', 60_000, 'login ready')
+    return this
+  }
+
+  async startLogic(id: number): Promise<ServiceProc> {
+    const p = spawnService(`logic#${id}`, 'logic', [
+      '--cluster.center',
+      this.centerAddress,
+      '--logic.serviceId',
+      String(id),
+      '--logic.peerPingMs',
+      '0',
+      '--app.node',
+      `logic-node-${id}`,
+      '--app.machineId',
+      String(this.machineIds.get(id)),
+      '--app.dataDir',
+      path.join(this.dir, `logic-${id}`),
+      '--storage.url',
+      this.mysqlUrl,
+      '--storage.flushIntervalMs',
+      String(this.o.flushIntervalMs),
+      ...this.o.logicArgs,
+    ])
+    this.logics.set(id, p)
+    await p.waitFor((j) => j.msg === `logic#${id} ready`, 60_000, `logic#${id} ready`)
+    return p
+  }
+
+  async startGateway(id: number): Promise<GatewayAddr> {
+    const p = spawnService(`gateway#${id}`, 'gateway', [
+      '--cluster.center',
+      this.centerAddress,
+      '--gateway.serviceId',
+      String(id),
+      '--gateway.workers',
+      '0',
+      '--gateway.listen',
+      JSON.stringify(['tcp://127.0.0.1:0', 'ws://127.0.0.1:0']),
+      '--gateway.logicSlots',
+      JSON.stringify(this.o.logics),
+      '--app.node',
+      `gateway-node-${id}`,
+      '--app.dataDir',
+      path.join(this.dir, `gateway-${id}`),
+      ...this.o.gatewayArgs,
+    ])
+    const open = await p.waitFor((j) => j.msg === 'client ports open', 60_000, `gateway#${id} ports`)
+    await p.waitFor((j) => j.msg === `gateway#${id} ready`, 60_000, `gateway#${id} ready`)
+    const addrs = open.addresses as string[]
+    const tcp = new URL(addrs.find((a) => a.startsWith('tcp://'))!)
+    const g: GatewayAddr = {
+      serviceId: id,
+      proc: p,
+      tcp: { host: tcp.hostname, port: Number(tcp.port) },
+      ws: `${addrs.find((a) => a.startsWith('ws://'))!}/`,
+    }
+    this.gateways.set(id, g)
+    return g
+  }
+
+  /** POST /v1/<op> to login's JSON API. */
+  async api<T = Record<string, unknown>>(op: string, body: Record<string, unknown>): Promise<T> {
+    if (!this.loginHttp) {
+      const l = await this.login.waitFor((j) => j.msg === 'login: front listening', 10_000, 'login HTTP port')
+      this.loginHttp = (l.listen as string[]).find((a) => a.startsWith('http://'))!
+    }
+    const res = await fetch(`${this.loginHttp}/v1/${op}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    })
+    const json = (await res.json()) as T & { error?: { code: string; message: string } }
+    if (!res.ok)
+      throw Object.assign(new Error(`${op}: ${json.error?.code} ${json.error?.message}`), json.error)
+    return json
+  }
+
+  /** Rows of the player table of a logic's database. */
+  async playerRow(logicId: number, userId: string): Promise<Record<string, unknown> | undefined> {
+    const db = `logic_${this.machineIds.get(logicId)}`
+    const rows = (await sql(this.mysqlUrl, `SELECT * FROM \`${db}\`.player WHERE id = ?`, [
+      userId,
+    ])) as Record<string, unknown>[]
+    return rows[0]
+  }
+
+  async stop(): Promise<void> {
+    const all = [...this.gateways.values()].map((g) => g.proc)
+    await Promise.all(all.map((p) => p.stop()))
+    await Promise.all([...this.logics.values()].map((p) => p.stop()))
+    await this.login?.stop()
+    await this.center?.stop()
+    const url = this.mysqlUrl
+    if (url) {
+      for (const m of this.machineIds.values()) await sql(url, `DROP DATABASE IF EXISTS \`logic_${m}\``)
+      await sql(url, `DROP DATABASE IF EXISTS \`${this.loginDb}\``)
+    }
+    await dropDatabases()
+    rmSync(this.dir, { recursive: true, force: true })
+  }
+}

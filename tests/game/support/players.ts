@@ -1,0 +1,66 @@
+// Players of the game cluster: register and log in at login's JSON API,
+// then connect to the gateway login handed them to, with the SDK.
+import { randomBytes } from 'node:crypto'
+import { type HandoffAddresses, handoffWebSocket, TesseraClient } from '@tessera/client'
+import { handoffTcp } from '@tessera/client/node'
+import WebSocket from 'ws'
+import type { GameCluster } from './game-cluster.js'
+
+export type Transport = 'tcp' | 'ws'
+
+export const PASSWORD = 'violet-harbour-92-lanterns'
+
+export interface LoginAnswer {
+  userId: string
+  nickname: string
+  sessionToken: string
+  handoff: HandoffAddresses & { gatewayServiceId: number }
+}
+
+/** A fresh account name (lowercase, within login's rules). */
+export function newAccount(prefix = 'p'): string {
+  return `${prefix}_${randomBytes(5).toString('hex')}`
+}
+
+export async function register(cluster: GameCluster, account: string, nickname = account): Promise<string> {
+  const r = await cluster.api<{ userId: string }>('register', { account, password: PASSWORD, nickname })
+  return r.userId
+}
+
+export function login(cluster: GameCluster, account: string): Promise<LoginAnswer> {
+  return cluster.api<LoginAnswer>('login', { account, password: PASSWORD })
+}
+
+/** A client for a hand-off, over TCP or WebSocket; reconnects quickly (tests). */
+export function clientFor(
+  h: HandoffAddresses,
+  transport: Transport,
+  extra: Partial<HandoffAddresses> = {},
+): TesseraClient {
+  const to = { ...h, ...extra }
+  const socket =
+    transport === 'tcp'
+      ? handoffTcp(to)
+      : handoffWebSocket(to, {
+          WebSocket: WebSocket as unknown as NonNullable<Parameters<typeof handoffWebSocket>[1]>['WebSocket'],
+        })
+  return new TesseraClient({
+    socket,
+    token: h.token,
+    clientKind: 'node-test',
+    reconnect: { initialDelayMs: 20, maxDelayMs: 200 },
+  })
+}
+
+/** Wait until `cond()` (which may be async: a database read) holds, polling; throws after `timeoutMs`. */
+export async function until(
+  cond: () => boolean | Promise<boolean>,
+  timeoutMs = 10_000,
+  what = 'condition',
+): Promise<void> {
+  const end = Date.now() + timeoutMs
+  while (!(await cond())) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`)
+    await new Promise((r) => setTimeout(r, 20))
+  }
+}

@@ -1,0 +1,46 @@
+// The login node's processes: kill -9 of one worker leaves the other
+// serving on the same port, the primary starts a replacement, and SIGTERM
+// to the primary stops every worker gracefully.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { type LoginNode, post, startLoginNode } from './support/login-node.js'
+
+const GOOD = 'correct horse battery'
+
+describe('login processes (node:cluster)', () => {
+  let node: LoginNode
+  beforeAll(async () => {
+    node = await startLoginNode({ processes: 2 })
+  }, 90_000)
+  afterAll(() => node?.stop(), 60_000)
+
+  const fronts = () =>
+    node
+      .output()
+      .split('\n')
+      .filter((l) => l.includes('login: front listening')).length
+
+  it('keeps serving through kill -9 of a worker and replaces it', async () => {
+    expect((await post(node.http, '/v1/register', { account: 'survivor', password: GOOD })).status).toBe(200)
+    const [victim] = node.workers
+    process.kill(victim!, 'SIGKILL')
+    // The other worker answers every request meanwhile (the primary routes
+    // new connections only to live workers).
+    for (let i = 0; i < 10; i++) {
+      const r = await post(node.http, '/v1/login', { account: 'survivor', password: GOOD })
+      expect(r.status, JSON.stringify(r.body)).toBe(200)
+    }
+    await expect.poll(fronts, { timeout: 60_000, interval: 200 }).toBe(3)
+    expect(node.output()).toMatch(/login worker 0 \(pid \d+\) exited \(SIGKILL\)/)
+    const r = await post(node.http, '/v1/login', { account: 'survivor', password: GOOD })
+    expect(r.status).toBe(200)
+  }, 90_000)
+
+  it('stops every worker gracefully on SIGTERM to the primary', async () => {
+    const exited = new Promise<number | null>((r) => node.child.once('exit', (code) => r(code)))
+    node.child.kill('SIGTERM')
+    expect(await exited).toBe(0)
+    const out = node.output()
+    expect(out).toContain('login primary: SIGTERM, stopping 2 workers')
+    expect(out.match(/"msg":"login(-\d)? stopped"/g)?.length).toBe(2)
+  }, 60_000)
+})
