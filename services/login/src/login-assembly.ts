@@ -1,17 +1,17 @@
 import type { ServiceInfoMsg } from '@tessera/kernel'
-import { AccountRules } from './accounts/account-rules.js'
-import { AccountStore } from './accounts/account-store.js'
-import { PasswordBlocklist, SHIPPED_BLOCKLIST } from './accounts/password-blocklist.js'
-import { PasswordHasher } from './accounts/password-hasher.js'
-import { Admission } from './admission/admission.js'
+import {
+  AccountRules,
+  AccountStore,
+  PasswordBlocklist,
+  PasswordHasher,
+  SHIPPED_BLOCKLIST,
+} from './accounts/index.js'
+import { Admission } from './admission/index.js'
 import type { LoginSection } from './config.js'
-import type { LoginDb } from './db/login-db.js'
+import type { LoginDb } from './db/index.js'
 import { LoginBadConfig } from './errors.js'
-import { GatewayPicker } from './handoff/gateway-picker.js'
-import { HandoffIssuer } from './handoff/handoff-issuer.js'
-import { HandoffTokens } from './handoff/handoff-tokens.js'
-import { OnlineSessions } from './handoff/online-sessions.js'
-import { Throttle } from './limits/throttle.js'
+import { GatewayPicker, HandoffIssuer, HandoffTokens, OnlineSessions } from './handoff/index.js'
+import { Throttle } from './limits/index.js'
 import { LoginService, type LoginServiceDeps } from './login-service.js'
 
 /** Every part of a login process, built around one database. */

@@ -1,6 +1,6 @@
 import { BaseComponent, type ComponentFactory, type ServiceContext } from '@tessera/kernel'
 import type { LoginConfig } from './config.js'
-import { LoginDb } from './db/login-db.js'
+import { LoginDb } from './db/index.js'
 import { LoginBadConfig } from './errors.js'
 import { assembleLogin, checkLoginConfig, type LoginParts } from './login-assembly.js'
 import type { LoginService } from './login-service.js'

@@ -1,13 +1,15 @@
-import type { AccountRules } from './accounts/account-rules.js'
-import type { AccountStore } from './accounts/account-store.js'
-import type { PasswordHasher } from './accounts/password-hasher.js'
-import type { Admission, Admitted, QueueStatus } from './admission/admission.js'
-import type { LoginDb } from './db/login-db.js'
+import type { AccountRules, AccountStore, PasswordHasher } from './accounts/index.js'
+import type { Admission, Admitted, QueueStatus } from './admission/index.js'
+import type { LoginDb } from './db/index.js'
 import { LoginAccountTaken, LoginBadCredentials } from './errors.js'
-import type { GatewayInstance, HandoffTokens, Redeemed } from './handoff/handoff-tokens.js'
-import type { OnlineSessions, SessionEntry } from './handoff/online-sessions.js'
-import { ipKey } from './limits/ip-key.js'
-import { type Throttle, type ThrottleKey, ThrottleScope } from './limits/throttle.js'
+import type {
+  GatewayInstance,
+  HandoffTokens,
+  OnlineSessions,
+  Redeemed,
+  SessionEntry,
+} from './handoff/index.js'
+import { ipKey, type Throttle, type ThrottleKey, ThrottleScope } from './limits/index.js'
 
 export interface LoginServiceDeps {
   db: LoginDb

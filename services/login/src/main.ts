@@ -5,7 +5,7 @@ import { Application, formatAddress, loadConfig, parseAddress, TesseraError } fr
 import { clusterWire } from '@tessera/protocol'
 import { type LoginConfig, loginConfigSchema } from './config.js'
 import { components } from './generated/components.js'
-import { runPrimary, STOP_MESSAGE, WORKER_ENV } from './processes/login-primary.js'
+import { runPrimary, STOP_MESSAGE, WORKER_ENV } from './processes/index.js'
 
 // One login node: a node:cluster primary forks `login.processes` workers
 // (0 = one per core) sharing the client ports; worker i is the login service

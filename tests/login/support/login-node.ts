@@ -228,6 +228,8 @@ export async function post(
       },
     )
     req.on('error', reject)
+    // A lost connection fails the test with a reason instead of hanging it.
+    req.setTimeout(30_000, () => req.destroy(new Error(`POST ${route}: no answer in 30 s`)))
     req.end(text)
   })
 }

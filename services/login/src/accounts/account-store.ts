@@ -1,5 +1,5 @@
-import type { LoginDb, Row, Tx } from '../db/login-db.js'
-import { newSecretToken, tokenHash } from '../db/secret-token.js'
+import type { LoginDb, Row, Tx } from '../db/index.js'
+import { newSecretToken, tokenHash } from '../db/index.js'
 import { LoginAccountTaken, LoginBadSession } from '../errors.js'
 
 export interface Account {

@@ -1,8 +1,8 @@
 import type { LoginSection } from '../config.js'
-import type { LoginDb, Tx } from '../db/login-db.js'
-import { newSecretToken, tokenHash } from '../db/secret-token.js'
+import type { LoginDb, Tx } from '../db/index.js'
+import { newSecretToken, tokenHash } from '../db/index.js'
 import { LoginQueueTicketUnknown } from '../errors.js'
-import type { Handoff, HandoffIssuer } from '../handoff/handoff-issuer.js'
+import type { Handoff, HandoffIssuer } from '../handoff/index.js'
 
 export type AdmissionConfig = LoginSection['admission']
 

@@ -1,7 +1,7 @@
 import { BaseComponent, type ComponentFactory, type Link, type ServiceContext } from '@tessera/kernel'
 import type { LoginConfig } from '../config.js'
 import { LoginNotYourGateway } from '../errors.js'
-import type { GatewayInstance } from '../handoff/handoff-tokens.js'
+import type { GatewayInstance } from '../handoff/index.js'
 import { LOGIN_CORE_ID, type LoginCore } from '../login-core.js'
 import { HandoffRedeem, HandoffRedeemOk, SessionReport, SessionReportOk } from '../wire.js'
 

@@ -1,4 +1,4 @@
-import type { LoginDb, Tx } from '../db/login-db.js'
+import type { LoginDb, Tx } from '../db/index.js'
 import { LoginNoGateway } from '../errors.js'
 import type { GatewayPicker } from './gateway-picker.js'
 import type { HandoffTokens } from './handoff-tokens.js'

@@ -1,4 +1,4 @@
-import type { LoginDb } from '../db/login-db.js'
+import type { LoginDb } from '../db/index.js'
 import { type GatewayInstance, markOnline } from './handoff-tokens.js'
 
 export interface SessionEntry {

@@ -1,5 +1,5 @@
 import type { LoginSection } from '../config.js'
-import type { LoginDb } from '../db/login-db.js'
+import type { LoginDb } from '../db/index.js'
 import { LoginThrottledAccount, LoginThrottledIp, LoginThrottledRegister } from '../errors.js'
 
 /** What a counter counts; stored in login_throttle.scope. */

@@ -1,0 +1,5 @@
+// The db concern of the login service; other folders import only this.
+
+export * from './login-db.js'
+export * from './schema.js'
+export * from './secret-token.js'

@@ -1,0 +1,4 @@
+// The limits concern of the login service; other folders import only this.
+
+export * from './ip-key.js'
+export * from './throttle.js'
