@@ -10,9 +10,9 @@ import {
   TesseraClient,
   webSocketSocket,
 } from '@tessera/client'
+import { tcpSocket } from '@tessera/client/node'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import WebSocket from 'ws'
-import { tcpSocket } from '../../packages/client/src/node.js'
 import { type LoginNode, startLoginNode } from './support/login-node.js'
 
 const GOOD = 'correct horse battery'

@@ -15,10 +15,15 @@ import {
 } from '@tessera/protocol'
 import { serverUrl, sql, testDatabase } from '@tessera/storage/testing'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+// biome-ignore lint/style/noRestrictedImports: the center's own test harness (services have no library entry)
 import type { CenterHandle as CenterNode } from '../../services/center/src/fixtures/harness.js'
+// biome-ignore lint/style/noRestrictedImports: the center's own test harness
 import { dropDatabases, SECRET, startCenter, until } from '../../services/center/src/fixtures/harness.js'
+// biome-ignore lint/style/noRestrictedImports: login's config schema, to build the service in-process
 import { type LoginConfig, loginConfigSchema } from '../../services/login/src/config.js'
+// biome-ignore lint/style/noRestrictedImports: login's generated component list
 import { components } from '../../services/login/src/generated/components.js'
+// biome-ignore lint/style/noRestrictedImports: login's core, driven directly by the cluster API test
 import { LOGIN_CORE_ID, type LoginCore } from '../../services/login/src/login-core.js'
 
 const ip = { ip: '203.0.113.9' }

@@ -12,8 +12,8 @@
 import { Agent, request } from 'node:http'
 import { availableParallelism, loadavg } from 'node:os'
 import { monitorEventLoopDelay } from 'node:perf_hooks'
+import { fmt, report, smoke } from '@tessera/testkit/bench'
 import argon2 from 'argon2'
-import { fmt, report, smoke } from '../../../scripts/bench-lib.js'
 import { type LoginNode, post, startLoginNode } from '../../../tests/login/support/login-node.js'
 import { loginSectionSchema } from '../src/config.js'
 

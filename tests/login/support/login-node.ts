@@ -18,7 +18,9 @@ import {
   SessionReportOk,
 } from '@tessera/protocol'
 import { serverUrl, sql, testDatabase } from '@tessera/storage/testing'
+// biome-ignore lint/style/noRestrictedImports: the center's own test harness (services have no library entry)
 import type { CenterHandle as CenterNode } from '../../../services/center/src/fixtures/harness.js'
+// biome-ignore lint/style/noRestrictedImports: the center's own test harness
 import { dropDatabases, SECRET, startCenter } from '../../../services/center/src/fixtures/harness.js'
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url))
