@@ -1,4 +1,4 @@
-// The generated login messages (proto/tessera/login.proto), imported in one
+// The generated login messages (proto/login/login.proto), imported in one
 // place so a move of the generated code changes one line.
 export {
   AccountChangeNickname,

@@ -3,7 +3,7 @@
 import { type MessageMap as ClientMessageMap, messageTypes as clientTypes } from './client/registry.js'
 import { ProfileChanged } from './game/profile.js'
 import { ClientAck, ClientFrames, ClientGone, SessionBind, SessionBindOk, SessionResumeCheck, SessionResumeCheckOk, ToClient } from './gate/session.js'
-import { HandoffRedeem, HandoffRedeemOk, SessionKick, SessionReport, SessionReportOk } from './tessera/login.js'
+import { HandoffRedeem, HandoffRedeemOk, SessionKick, SessionReport, SessionReportOk } from './login/login.js'
 import { ErrorReply, LinkAuth, LinkAuthOk, LinkChallenge, LinkHello, MachineIdLease, MachineIdLeaseOk, MembershipUpdate, MessageRegistry, type MessageType, OwnershipClaim, OwnershipClaimOk, OwnershipRelease, OwnershipReleaseOk, OwnershipRevoked, RegisterService, RegisterServiceOk, ServiceHeartbeat, ServiceHeartbeatOk, StartupGo, UnregisterService, UnregisterServiceOk } from '@tessera/wire'
 
 /** Message type by wire id, server-only messages included. */

@@ -3,7 +3,7 @@
 import { ChatPush, ChatSend, ChatSendRes } from '../game/chat.js'
 import { Echo } from '../game/echo.js'
 import { ProfileGet, ProfileGetRes, ProfileSet, ProfileSetRes } from '../game/profile.js'
-import { AccountChangeNickname, AccountChangeNicknameRes, AccountChangePassword, AccountChangePasswordRes, AccountLogin, AccountLoginRes, AccountLogout, AccountLogoutRes, AccountRegister, AccountRegisterRes, LoginQueueLeave, LoginQueueLeaveRes, LoginQueuePoll, LoginQueuePush, LoginQueueStatus } from '../tessera/login.js'
+import { AccountChangeNickname, AccountChangeNicknameRes, AccountChangePassword, AccountChangePasswordRes, AccountLogin, AccountLoginRes, AccountLogout, AccountLogoutRes, AccountRegister, AccountRegisterRes, LoginQueueLeave, LoginQueueLeaveRes, LoginQueuePoll, LoginQueuePush, LoginQueueStatus } from '../login/login.js'
 import { Ack, ErrorReply, Goodbye, Handshake, HandshakeOk, Heartbeat, Kick, MessageRegistry, type MessageType } from '@tessera/wire/client'
 
 /** Message type by wire id, for typed send/receive helpers. */
