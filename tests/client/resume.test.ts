@@ -45,7 +45,8 @@ describe.each<Transport>(['tcp', 'ws'])('resume over %s', (transport) => {
     for (let k = 0; k < 3; k++) {
       await sleep(60)
       expect(killConnections(srv.net)).toBeGreaterThan(0)
-      await until(() => c.state === 'open', 5000, 'resume')
+      // Wait for this cut's resume itself: the state may still read 'open' before the client has seen the cut.
+      await until(() => resumes === k + 1 && c.state === 'open', 5000, 'resume')
     }
     await until(() => n >= 120, 5000, 'all requests sent')
     clearInterval(sender)
