@@ -242,7 +242,11 @@ export class BatchWriter {
       expected = 0
       for (const m of meta) expected += m.state.persisted ? 2 : 1
     }
-    if (affected === expected || refusedCount(n, affected, res.info) === 0) {
+    // The refused count decides when the server gives it: a sum that only
+    // matches the prediction (a refused row offset by an unexpected update)
+    // must not pass for "all landed".
+    const refused = refusedCount(n, affected, res.info)
+    if (refused === 0 || (refused === undefined && affected === expected)) {
       if (meta) for (const m of meta) m.state.persisted = true
       return { ...emptyOutcome(), landed: n }
     }
