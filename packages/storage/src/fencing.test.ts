@@ -205,4 +205,26 @@ describe('owner epochs', () => {
     })
     expect(third.stats()).toMatchObject({ rowsLanded: 0, rowsRejected: 1 })
   })
+
+  it('finds a refused row even when an unexpected update makes the affected-rows sum look right', async () => {
+    const db = await testDatabase('fs')
+    cleanups.push(() => db.drop())
+    const a = await writer(db, 0)
+    const q = (s: string) => sql(withDatabase(db.url, db.name), s)
+    // Rows another writer put there first: 10 at version 0 (our insert updates it: 2, not 1),
+    // 11 at version 1 (our version 1 is refused: 0). Sum 2 = the 1 + 1 two inserts predict.
+    await q(
+      "INSERT INTO player (id, name, _version, _epoch) VALUES (10, 'theirs', 0, 0), (11, 'theirs', 1, 0)",
+    )
+    a.create(Player, { id: 10n, name: 'ours' })
+    a.create(Player, { id: 11n, name: 'ours' })
+    const r = await a.flush()
+    expect(r.landed).toBe(1)
+    expect(r.rejected).toHaveLength(1)
+    expect(StorageVersionConflict.is(r.rejected[0]?.error)).toBe(true)
+    expect(await q('SELECT id, name FROM player ORDER BY id')).toEqual([
+      { id: '10', name: 'ours' },
+      { id: '11', name: 'theirs' },
+    ])
+  })
 })

@@ -51,7 +51,10 @@ describe('connection churn', () => {
     }).on(MSG_ECHO, (s, f) => void s.reply(f, f.body))
     // The healthy client stays silent through the churn; on a loaded machine the churn can outlast
     // the 45 s idle default, and its idle cut would then be counted as a churn close.
-    server = new NetServer({ handler: d, limits: { acceptRatePerSec: 0, client: { idleTimeoutMs: 600_000 } } })
+    server = new NetServer({
+      handler: d,
+      limits: { acceptRatePerSec: 0, client: { idleTimeoutMs: 600_000 } },
+    })
     const app = { server }
     const port = (await server.listen('tcp://127.0.0.1:0', 'client')).address.port
     const healthy = await RawTcpClient.open(port)

@@ -19,6 +19,6 @@ export {
   touch,
   VERSION_COLUMN,
 } from './define-entity.js'
-export { decodeValue, encodeKey, encodeValue } from './key-codec.js'
+export { decodeValue, encodeKey, encodeValue, untag } from './key-codec.js'
 export { keyToDb } from './key-to-db.js'
 export { rowId } from './row-id.js'

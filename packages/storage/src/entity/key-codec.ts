@@ -32,6 +32,11 @@ export function encodeValue(v: unknown): string {
   return JSON.stringify(v, replacer)
 }
 
+/** A {"$b"} or {"$x"} tag turned back into its bigint or Buffer; anything else as is (one level, no walk). */
+export function untag(v: unknown): unknown {
+  return reviver('', v)
+}
+
 export function decodeValue(s: string): unknown {
   return JSON.parse(s, reviver)
 }

@@ -15,7 +15,7 @@ import {
 } from '../errors.js'
 import type { StorageLogger } from '../logger.js'
 import { readBackSql, SAME } from '../sql/read-back.js'
-import { type UpsertSpec, upsertSql } from '../sql/upsert.js'
+import { refusedCount, type UpsertSpec, upsertSql } from '../sql/upsert.js'
 
 /** What the writer knows about one row of a spec it writes for a live row. */
 export interface RowMeta {
@@ -176,7 +176,7 @@ export class BatchWriter {
       return this.splitOnError(spec, meta, mayDump, sql, params, err)
     }
     try {
-      return await this.verify(spec, meta, res.affectedRows)
+      return await this.verify(spec, meta, res)
     } catch (err) {
       // The upsert went through but reading back failed: the outcome per row
       // is unknown, so keep the batch in the dump (replaying it is harmless);
@@ -225,22 +225,28 @@ export class BatchWriter {
   /**
    * affectedRows is 1 per inserted row, 2 per updated row and 0 per row the
    * fence kept (FOUND_ROWS is off). For live rows, when the sum is what their
-   * known state predicts, all landed; for replayed rows (state unknown),
-   * only "every row updated" is that plain. Otherwise read the rows back
-   * (see readBackSql) and judge each one.
+   * known state predicts, all landed. Otherwise (and for replayed rows, whose
+   * state is unknown) the server's info line ("Records: n  Duplicates: d",
+   * d = rows updated) gives the refused count exactly; only when some row was refused (or the count is unknown) are the
+   * rows read back (see readBackSql) and judged one by one.
    */
   private async verify(
     spec: UpsertSpec,
     meta: readonly RowMeta[] | undefined,
-    affected: number,
+    res: ResultSetHeader,
   ): Promise<WriteOutcome> {
     const n = spec.rows.length
-    let expected = 2 * n
+    const affected = res.affectedRows
+    let expected = -1
     if (meta) {
       expected = 0
       for (const m of meta) expected += m.state.persisted ? 2 : 1
     }
-    if (affected === expected) {
+    // The refused count decides when the server gives it: a sum that only
+    // matches the prediction (a refused row offset by an unexpected update)
+    // must not pass for "all landed".
+    const refused = refusedCount(n, affected, res.info)
+    if (refused === 0 || (refused === undefined && affected === expected)) {
       if (meta) for (const m of meta) m.state.persisted = true
       return { ...emptyOutcome(), landed: n }
     }

@@ -1,5 +1,5 @@
 import { EPOCH_COLUMN, VERSION_COLUMN } from '../entity/index.js'
-import { keyInSql, q, type UpsertSpec } from './upsert.js'
+import { q, type UpsertSpec } from './upsert.js'
 
 /** Column alias of the "row holds exactly what was written" flag. */
 export const SAME = '_same'
@@ -11,35 +11,37 @@ export const SAME = '_same'
  * with other values is a write that did not land (another writer got there
  * with the same version), which (version, epoch) alone cannot tell.
  *
- * Strings and binary values compare as bytes (`BINARY`): the tables'
- * collation would call 'a' and 'A ' equal.
+ * The written rows are joined as a derived table on the primary key, so the
+ * cost grows with the batch, not its square. Strings and binary values
+ * compare as bytes (`BINARY`): the tables' collation would call 'a' and 'A'
+ * equal.
  */
 export function readBackSql(spec: UpsertSpec): { sql: string; params: unknown[] } {
   const pk = spec.primaryKey.length
-  const keys = spec.rows.map((r) => r.slice(0, pk))
+  const width = spec.columns.length + 2
+  const bytes = spec.columns.map((_c, i) =>
+    spec.rows.some((r) => typeof r[i] === 'string' || Buffer.isBuffer(r[i])),
+  )
+  const alias = (i: number) => `_w${i}`
+  const first = Array.from({ length: width }, (_x, i) => `? AS ${alias(i)}`).join(', ')
+  const next = Array.from({ length: width }, () => '?').join(', ')
   const params: unknown[] = []
-  const tuples: string[] = []
-  for (const r of spec.rows) {
-    const terms: string[] = []
-    spec.columns.forEach((c, i) => {
-      const v = r[i]
-      if (v === null || v === undefined) terms.push(`${q(c)} IS NULL`)
-      else if (typeof v === 'string' || Buffer.isBuffer(v)) {
-        terms.push(`BINARY ${q(c)} = BINARY ?`)
-        params.push(v)
-      } else {
-        terms.push(`${q(c)} = ?`)
-        params.push(v)
-      }
-    })
-    terms.push(`${q(VERSION_COLUMN)} = ?`, `${q(EPOCH_COLUMN)} = ?`)
-    params.push(r[r.length - 2], r[r.length - 1])
-    tuples.push(`(${terms.join(' AND ')})`)
-  }
-  const where = keyInSql(spec.primaryKey, keys)
-  const cols = [...spec.primaryKey, VERSION_COLUMN, EPOCH_COLUMN].map(q).join(',')
+  for (const r of spec.rows) for (const v of r) params.push(v)
+  const selects = spec.rows.map((_r, i) => `SELECT ${i === 0 ? first : next}`).join(' UNION ALL ')
+  const on = spec.primaryKey.map((c, i) => `t.${q(c)} = w.${alias(i)}`).join(' AND ')
+  const same = spec.columns
+    .map((c, i) =>
+      i < pk
+        ? undefined
+        : bytes[i]
+          ? `BINARY t.${q(c)} <=> BINARY w.${alias(i)}`
+          : `t.${q(c)} <=> w.${alias(i)}`,
+    )
+    .filter((x): x is string => x !== undefined)
+  same.push(`t.${q(VERSION_COLUMN)} = w.${alias(width - 2)}`, `t.${q(EPOCH_COLUMN)} = w.${alias(width - 1)}`)
+  const cols = [...spec.primaryKey, VERSION_COLUMN, EPOCH_COLUMN].map((c) => `t.${q(c)}`).join(', ')
   return {
-    sql: `SELECT ${cols}, (${tuples.join(' OR ')}) AS ${SAME} FROM ${q(spec.table)} WHERE ${where.sql}`,
-    params: [...params, ...where.params],
+    sql: `SELECT ${cols}, (${same.join(' AND ')}) AS ${SAME} FROM ${q(spec.table)} t JOIN (${selects}) w ON ${on}`,
+    params,
   }
 }

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { sql, type TestDatabase, testDatabase, withDatabase } from '../testing/mariadb.js'
-import { type UpsertSpec, upsertSql } from './upsert.js'
+import { refusedCount, type UpsertSpec, upsertSql } from './upsert.js'
 
 let db: TestDatabase
 let url: string
@@ -57,5 +57,20 @@ describe('fenced upsert', () => {
       { id: 3, a: 7, b: 1, v: '2', e: '1' },
       { id: 4, a: 1, b: 1, v: '1', e: '1' },
     ])
+  })
+})
+
+describe('refusedCount', () => {
+  it('tells refused rows from affectedRows and the info line (1 per insert, 2 per update, 0 refused)', () => {
+    // Measured on MariaDB: 2 inserts, 1 update, 1 refused.
+    expect(refusedCount(4, 4, 'Records: 4  Duplicates: 1  Warnings: 0')).toBe(1)
+    // 2 inserts and 1 refused look like 1 insert and 1 update without the info line.
+    expect(refusedCount(3, 2, 'Records: 3  Duplicates: 0  Warnings: 0')).toBe(1)
+    expect(refusedCount(2, 2, 'Records: 2  Duplicates: 1  Warnings: 0')).toBe(1)
+    expect(refusedCount(2, 4, 'Records: 2  Duplicates: 2  Warnings: 0')).toBe(0)
+    expect(refusedCount(3, 3, 'Records: 3  Duplicates: 0  Warnings: 0')).toBe(0)
+    expect(refusedCount(1, 0, '')).toBe(1)
+    expect(refusedCount(1, 2, '')).toBe(0)
+    expect(refusedCount(3, 3, '')).toBeUndefined()
   })
 })

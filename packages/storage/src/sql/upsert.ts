@@ -64,3 +64,17 @@ export function keyInSql(
   const t = `(${primaryKey.map(() => '?').join(',')})`
   return { sql: `(${primaryKey.map(q).join(',')}) IN (${keys.map(() => t).join(',')})`, params }
 }
+
+/**
+ * Rows of an upsert the fence refused, from affectedRows and the server's
+ * info line, whose "Duplicates" counts the rows that hit an existing key and
+ * were changed: inserted = affected - 2 * updated, so refused = rows -
+ * affected + updated. Undefined when it cannot be told (no info line).
+ */
+export function refusedCount(rows: number, affected: number, info: string | undefined): number | undefined {
+  if (rows === 1) return affected === 0 ? 1 : 0
+  const m = /Duplicates:\s*(\d+)/.exec(info ?? '')
+  if (!m) return undefined
+  const refused = rows - affected + Number(m[1])
+  return refused >= 0 && refused <= rows ? refused : undefined
+}
