@@ -21,13 +21,17 @@ describe('login processes (node:cluster)', () => {
 
   it('keeps serving through kill -9 of a worker and replaces it', async () => {
     expect((await post(node.http, '/v1/register', { account: 'survivor', password: GOOD })).status).toBe(200)
+    // Workers are listed in the order they logged their ports, not by index: match the victim by pid.
     const [victim] = node.workers
     process.kill(victim!, 'SIGKILL')
     // Once the primary has seen the death (a connection handed to the dead
     // worker before that is lost with it), the other worker answers every
     // request while the replacement starts.
     await expect
-      .poll(() => /login worker 0 \(pid \d+\) exited \(SIGKILL\)/.test(node.output()), { timeout: 10_000 })
+      .poll(
+        () => new RegExp(`login worker \\d+ \\(pid ${victim}\\) exited \\(SIGKILL\\)`).test(node.output()),
+        { timeout: 10_000 },
+      )
       .toBe(true)
     for (let i = 0; i < 10; i++) {
       const r = await post(node.http, '/v1/login', { account: 'survivor', password: GOOD })
