@@ -19,6 +19,7 @@ export async function collectCodes(): Promise<Map<string, { template: string; cl
     '../tools/version/src/errors': () => import('../tools/version/src/errors.js'),
     '../tools/icons/src/errors': () => import('../tools/icons/src/errors.js'),
     '../tools/ps/src/errors': () => import('../tools/ps/src/errors.js'),
+    '../tools/bots/src/errors': () => import('../tools/bots/src/errors.js'),
     '../deploy/src/errors': () => import('../deploy/src/errors.js'),
     // biome-ignore lint/style/noRestrictedImports: see above
     '../services/login/src/errors': () => import('../services/login/src/errors.js'),

@@ -1,11 +1,14 @@
 #!/usr/bin/env node
-// Starts a local Tessera cluster: a private MariaDB instance, the center and
-// two logic services that register, get machine ids, and message each other.
-// Shows the cluster as the center sees it, then runs until Ctrl-C.
+// Starts a local Tessera cluster: a private MariaDB instance, the center,
+// login (2 processes on one port), two logic services and two gateways; then
+// bots (tools/bots) register, log in, hand off to a gateway and play through
+// logic over TCP and WebSocket, checking every answer. Shows the cluster as
+// the center sees it, then runs until Ctrl-C.
 //
 //   node scripts/local-cluster.mjs            (after pnpm build; scripts/run.sh does both)
 //   node scripts/local-cluster.mjs --source   (run the TypeScript sources through tsx)
-//   node scripts/local-cluster.mjs --smoke    (start, check messages flow, stop cleanly, exit 0)
+//   node scripts/local-cluster.mjs --smoke    (start, bots play, stop cleanly, exit 0)
+//   node scripts/local-cluster.mjs --bots 50  (bots per stack; default 10)
 //
 // MYSQL_URL points it at an existing server instead of a private instance.
 import { spawn, spawnSync } from 'node:child_process'
@@ -20,6 +23,8 @@ const args = process.argv.slice(2)
 const source = args.includes('--source')
 const smoke = args.includes('--smoke')
 const dirArg = args.indexOf('--dir')
+const botsArg = args.indexOf('--bots')
+const botsPerStack = botsArg >= 0 ? Number(args[botsArg + 1]) : 10
 const stateDir = path.resolve(dirArg >= 0 ? args[dirArg + 1] : path.join(root, '.tmp/local-cluster'))
 const children = []
 let mariadbDir
@@ -107,6 +112,21 @@ async function stopAll() {
   if (mariadbDir)
     spawnSync('bash', ['scripts/mariadb/mariadb.sh', 'stop', mariadbDir], { cwd: root, stdio: 'inherit' })
   return results
+}
+
+/** Run tools/bots as its own process (a game client is not part of the cluster); resolves to its exit code. */
+function runBots(botArgs) {
+  const entry = source ? 'tools/bots/src/cli.ts' : 'tools/bots/dist/cli.js'
+  const nodeArgs = source ? ['--conditions=tessera-source', '--import', 'tsx', entry] : [entry]
+  const child = spawn(process.execPath, [...nodeArgs, ...botArgs], {
+    cwd: root,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  child.stdout.setEncoding('utf8').on('data', (c) => {
+    for (const line of c.split('\n')) if (line) process.stdout.write(`[bots] ${line}\n`)
+  })
+  child.stderr.setEncoding('utf8').on('data', (c) => process.stderr.write(`[bots] ${c}`))
+  return new Promise((resolve) => child.on('exit', (code) => resolve(code)))
 }
 
 async function main() {
@@ -205,6 +225,86 @@ async function main() {
   say(
     `logic#1 metrics (${adminLine.address}/metrics): ${pings.replace(/\{.*\}/, '')}, ${sent.replace(/\{.*\}/, '{requestsSent}')}, ${sessions.replace(/\{.*\}/, '{service sessions}')}`,
   )
+
+  // Login (two processes on one HTTP port) and two gateways, each with its own tcp and ws ports.
+  const loginHttp = `http://127.0.0.1:${await freePort()}`
+  start('login', 'login', [
+    '--cluster.center',
+    centerAddr,
+    '--cluster.secret',
+    secret,
+    '--app.machineId',
+    '1',
+    '--app.dataDir',
+    path.join(stateDir, 'login'),
+    '--login.listen',
+    JSON.stringify([loginHttp]),
+    '--login.processes',
+    '2',
+    '--login.database.url',
+    mysqlUrl,
+    '--login.database.name',
+    'login',
+  ])
+  const gateways = []
+  for (const id of [200, 201]) {
+    const tcp = `tcp://127.0.0.1:${await freePort()}`
+    const ws = `ws://127.0.0.1:${await freePort()}`
+    gateways.push({ id, tcp, ws })
+    start(`gateway#${id}`, 'gateway', [
+      '--cluster.center',
+      centerAddr,
+      '--cluster.secret',
+      secret,
+      '--gateway.serviceId',
+      String(id),
+      '--gateway.workers',
+      '0',
+      '--gateway.listen',
+      JSON.stringify([tcp, ws]),
+      '--gateway.logicSlots',
+      JSON.stringify([1, 2]),
+      '--app.node',
+      id === 200 ? 'node-a' : 'node-b',
+      '--app.dataDir',
+      path.join(stateDir, `gateway-${id}`),
+    ])
+  }
+  await until('login and both gateways READY', async () => {
+    const v = await getJson(`${centerAdmin}/admin/cluster`)
+    const ready = (v?.services ?? []).filter((s) => s.state === 3)
+    return ready.filter((s) => s.kind === 'gateway').length === 2 && ready.some((s) => s.kind === 'login')
+  })
+  await until('the login HTTP API', () =>
+    fetch(`${loginHttp}/v1/login`, {
+      method: 'POST',
+      body: '{}',
+      headers: { 'content-type': 'application/json' },
+    }).then(() => true),
+  )
+  say(
+    `login HTTP API on ${loginHttp}; gateways ${gateways.map((g) => `#${g.id} ${g.tcp} ${g.ws}`).join(', ')}`,
+  )
+
+  for (const stack of ['tcp', 'ws']) {
+    say(
+      `${botsPerStack} bots play over ${stack}: register, log in, hand off to a gateway, profile, echo, log out, log in again`,
+    )
+    const code = await runBots([
+      '--login',
+      loginHttp,
+      '--bots',
+      String(botsPerStack),
+      '--concurrency',
+      '5',
+      '--stack',
+      stack,
+      '--duration',
+      '180',
+    ])
+    if (code !== 0) throw new Error(`bots over ${stack} exited with ${code}`)
+    say(`bots over ${stack}: every bot played and every answer checked out`)
+  }
 
   if (smoke) {
     const results = await stopAll()

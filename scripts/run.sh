@@ -2,8 +2,8 @@
 # The one command that sets up a fresh machine and runs the platform locally:
 #   ./scripts/run.sh            (Ctrl-C stops everything)
 # It installs everything (scripts/setup.sh), builds, then starts a private
-# MariaDB instance, the center and two logic services that lease machine ids,
-# register, and message each other (scripts/local-cluster.mjs). Set MYSQL_URL
+# MariaDB instance, the center, login, two logic services and two gateways,
+# and bots that play through them (scripts/local-cluster.mjs). Set MYSQL_URL
 # to use an existing MySQL/MariaDB server instead of the private instance.
 set -euo pipefail
 cd "$(dirname "$0")/.."

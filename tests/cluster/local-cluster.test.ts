@@ -9,12 +9,12 @@ import { describe, expect, it } from 'vitest'
 const root = fileURLToPath(new URL('../..', import.meta.url))
 
 describe('the local cluster behind scripts/run.sh', () => {
-  it('starts the center and two logic services that lease ids, register, message each other and stop cleanly', async () => {
+  it('starts center, login, logic and gateways; bots play through them over tcp and ws; everything stops cleanly', async () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'tessera-lc-'))
     try {
       const child = spawn(
         process.execPath,
-        ['scripts/local-cluster.mjs', '--smoke', '--source', '--dir', dir],
+        ['scripts/local-cluster.mjs', '--smoke', '--source', '--dir', dir, '--bots', '3'],
         {
           cwd: root,
           env: { ...process.env, MYSQL_URL: await serverUrl() },
@@ -38,9 +38,12 @@ describe('the local cluster behind scripts/run.sh', () => {
       expect(out).toMatch(
         /logic#1 metrics \(http:\/\/127\.0\.0\.1:\d+\/metrics\): logic_peer_pings_total [1-9]/,
       )
-      for (const name of ['center', 'logic#1', 'logic#2']) expect(out).toContain(`${name} exited with 0`)
+      for (const stack of ['tcp', 'ws']) expect(out).toContain(`bots over ${stack}: every bot played`)
+      expect(out.match(/\[bots\] # Bot run: 3\/3 played, 0 failed/g)?.length).toBe(2)
+      for (const name of ['center', 'logic#1', 'logic#2', 'login', 'gateway#200', 'gateway#201'])
+        expect(out).toContain(`${name} exited with 0`)
     } finally {
       rmSync(dir, { recursive: true, force: true })
     }
-  }, 120_000)
+  }, 300_000)
 })
