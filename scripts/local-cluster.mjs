@@ -25,6 +25,9 @@ const smoke = args.includes('--smoke')
 const dirArg = args.indexOf('--dir')
 const botsArg = args.indexOf('--bots')
 const botsPerStack = botsArg >= 0 ? Number(args[botsArg + 1]) : 10
+// The center's database (leases, ownership); tests give each run its own.
+const centerDbArg = args.indexOf('--center-database')
+const centerDatabase = centerDbArg >= 0 ? args[centerDbArg + 1] : undefined
 const stateDir = path.resolve(dirArg >= 0 ? args[dirArg + 1] : path.join(root, '.tmp/local-cluster'))
 const children = []
 let mariadbDir
@@ -65,7 +68,10 @@ function start(name, service, extraArgs) {
   const child = spawn(
     process.execPath,
     [...nodeArgs, '--config', `services/${service}/config/local.json`, '--log.pretty', 'false', ...extraArgs],
-    { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] },
+    // Own process group: Ctrl-C in the terminal reaches only this script, which
+    // stops each service once with SIGTERM (a service that saw the terminal's
+    // SIGINT too would take our SIGTERM as a second signal and skip its drain).
+    { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], detached: true },
   )
   const proc = {
     name,
@@ -157,6 +163,7 @@ async function main() {
     mysqlUrl,
     '--center.secret',
     secret,
+    ...(centerDatabase ? ['--center.database', centerDatabase] : []),
     '--app.dataDir',
     path.join(stateDir, 'center'),
   ])
@@ -245,6 +252,10 @@ async function main() {
     mysqlUrl,
     '--login.database.name',
     'login',
+    // Every bot registers from 127.0.0.1: lift the per-address registration
+    // limit (default 20 an hour) for this local run only.
+    '--login.limits.register.limit',
+    '1000000',
   ])
   const gateways = []
   for (const id of [200, 201]) {
@@ -317,15 +328,31 @@ async function main() {
   say(
     `running; metrics at ${centerAdmin}/metrics, cluster at ${centerAdmin}/admin/cluster. Ctrl-C stops everything.`,
   )
-  await new Promise((resolve) => {
-    process.once('SIGINT', resolve)
-    process.once('SIGTERM', resolve)
-  })
-  say('stopping')
-  await stopAll()
+  await new Promise(() => {}) // until Ctrl-C (requestStop ends the process)
 }
 
+let stopping = null
+/** Ctrl-C or SIGTERM, at any moment (also during start-up): stop every service once, gracefully. */
+function requestStop(sig) {
+  if (stopping) {
+    say(`${sig}: already stopping; waiting for the services to drain`)
+    return
+  }
+  stopping = (async () => {
+    say(`${sig}: stopping; each service drains and flushes`)
+    const results = await stopAll()
+    for (const r of results) say(`${r.name} exited with ${r.code ?? r.signal}`)
+    const bad = results.filter((r) => r.code !== 0)
+    if (bad.length) say(`unclean exit: ${bad.map((r) => r.name).join(', ')}`)
+    else say('stopped cleanly')
+    process.exit(bad.length ? 1 : 0)
+  })()
+}
+process.on('SIGINT', requestStop)
+process.on('SIGTERM', requestStop)
+
 main().catch(async (err) => {
+  if (stopping) return // a service exiting because we stop it is not a failure
   process.stderr.write(`[cluster] ${err.stack ?? err}\n`)
   await stopAll().catch(() => {})
   process.exit(1)

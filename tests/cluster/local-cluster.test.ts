@@ -3,18 +3,32 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { serverUrl } from '@tessera/storage/testing'
+import { serverUrl, sql } from '@tessera/storage/testing'
 import { describe, expect, it } from 'vitest'
 
 const root = fileURLToPath(new URL('../..', import.meta.url))
+let runs = 0
+/** A center database of its own per run: machine-id claims of another run never meet this one. */
+const centerDb = () => `lc_center_${process.pid}_${++runs}`
 
 describe('the local cluster behind scripts/run.sh', () => {
   it('starts center, login, logic and gateways; bots play through them over tcp and ws; everything stops cleanly', async () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'tessera-lc-'))
+    const db = centerDb()
     try {
       const child = spawn(
         process.execPath,
-        ['scripts/local-cluster.mjs', '--smoke', '--source', '--dir', dir, '--bots', '3'],
+        [
+          'scripts/local-cluster.mjs',
+          '--smoke',
+          '--source',
+          '--dir',
+          dir,
+          '--bots',
+          '3',
+          '--center-database',
+          db,
+        ],
         {
           cwd: root,
           env: { ...process.env, MYSQL_URL: await serverUrl() },
@@ -43,6 +57,46 @@ describe('the local cluster behind scripts/run.sh', () => {
       for (const name of ['center', 'logic#1', 'logic#2', 'login', 'gateway#200', 'gateway#201'])
         expect(out).toContain(`${name} exited with 0`)
     } finally {
+      await sql(await serverUrl(), `DROP DATABASE IF EXISTS \`${db}\``)
+      rmSync(dir, { recursive: true, force: true })
+    }
+  }, 300_000)
+
+  it('Ctrl-C (SIGINT to the whole process group, as a terminal sends it) stops every service once, gracefully', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'tessera-lc-'))
+    const db = centerDb()
+    try {
+      const child = spawn(
+        process.execPath,
+        ['scripts/local-cluster.mjs', '--source', '--dir', dir, '--bots', '1', '--center-database', db],
+        {
+          cwd: root,
+          env: { ...process.env, MYSQL_URL: await serverUrl() },
+          stdio: ['ignore', 'pipe', 'pipe'],
+          detached: true, // its own group, like a shell job
+        },
+      )
+      let out = ''
+      const running = new Promise<void>((resolve) => {
+        const onData = (c: string) => {
+          out += c
+          if (out.includes('Ctrl-C stops everything')) resolve()
+        }
+        child.stdout.setEncoding('utf8').on('data', onData)
+        child.stderr.setEncoding('utf8').on('data', onData)
+      })
+      const exited = new Promise<number | null>((resolve) => child.on('exit', resolve))
+      await Promise.race([running, exited])
+      expect(out, out.slice(-3000)).toContain('Ctrl-C stops everything')
+      process.kill(-child.pid!, 'SIGINT')
+      expect(await exited, out.slice(-3000)).toBe(0)
+      expect(out).toContain('stopped cleanly')
+      for (const name of ['center', 'logic#1', 'logic#2', 'login', 'gateway#200', 'gateway#201'])
+        expect(out).toContain(`${name} exited with 0`)
+      // Each service got one signal: none skipped its drain.
+      expect(out).not.toContain('second signal')
+    } finally {
+      await sql(await serverUrl(), `DROP DATABASE IF EXISTS \`${db}\``)
       rmSync(dir, { recursive: true, force: true })
     }
   }, 300_000)
