@@ -130,6 +130,10 @@ describe.runIf(run)('deploy across three network namespaces', () => {
       'netns',
       'exec',
       ns('a'),
+      'env',
+      // Logic on the other nodes keeps its players in this server: open it to the test subnet.
+      'MARIADB_BIND=0.0.0.0', // only this namespace's addresses exist here
+      `MARIADB_REMOTE_HOST=${subnet}.%`,
       'bash',
       path.join(repo, 'scripts/mariadb/mariadb.sh'),
       'start',
@@ -177,7 +181,7 @@ describe.runIf(run)('deploy across three network namespaces', () => {
     killLeftovers()
     if (mariadbDir) spawnSync('bash', [path.join(repo, 'scripts/mariadb/mariadb.sh'), 'stop', mariadbDir])
     for (const n of [...NODES, 'br']) spawnSync('ip', ['netns', 'del', ns(n)])
-    rmSync(tmp, { recursive: true, force: true })
+    if (!process.env.KEEP_NETNS_TMP) rmSync(tmp, { recursive: true, force: true })
   }, 60_000)
 
   it('env-init prepares a node, and a second run changes nothing', async () => {

@@ -101,7 +101,7 @@ cmd_start() {
   # their safe values (flush the redo log at every commit).
   nohup "$mariadbd" --no-defaults --user="$user" --datadir="$dir/data" \
     --socket="$dir/mysqld.sock" --pid-file="$dir/mysqld.pid" --log-error="$dir/error.log" \
-    --port="$port" --bind-address=127.0.0.1 --skip-name-resolve \
+    --port="$port" --bind-address="${MARIADB_BIND:-127.0.0.1}" --skip-name-resolve \
     --innodb-flush-log-at-trx-commit=1 --innodb-buffer-pool-size=128M \
     --innodb-log-file-size=64M --max-connections=500 --skip-log-bin \
     --character-set-server=utf8mb4 --collation-server=utf8mb4_unicode_ci \
@@ -118,6 +118,15 @@ cmd_start() {
     CREATE USER IF NOT EXISTS 'root'@'127.0.0.1' IDENTIFIED BY '';
     GRANT ALL PRIVILEGES ON *.* TO 'root'@'127.0.0.1' WITH GRANT OPTION;
     FLUSH PRIVILEGES;" || die "could not grant root@127.0.0.1"
+  # Multi-node tests (network namespaces) reach the server from other nodes'
+  # addresses: MARIADB_BIND opens it there, MARIADB_REMOTE_HOST (an IP pattern
+  # such as 10.201.3.%) lets root in from those addresses only.
+  if [ -n "${MARIADB_REMOTE_HOST:-}" ]; then
+    "$(client)" --no-defaults --socket="$dir/mysqld.sock" -uroot -e "
+      CREATE USER IF NOT EXISTS 'root'@'${MARIADB_REMOTE_HOST}' IDENTIFIED BY '';
+      GRANT ALL PRIVILEGES ON *.* TO 'root'@'${MARIADB_REMOTE_HOST}' WITH GRANT OPTION;
+      FLUSH PRIVILEGES;" || die "could not grant root@${MARIADB_REMOTE_HOST}"
+  fi
   url_of "$dir"
 }
 

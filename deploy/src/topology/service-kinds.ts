@@ -40,15 +40,17 @@ export const SERVICE_KINDS: Record<string, ServiceKind> = {
     order: 1,
     ports: ['cluster', 'admin', 'http'],
     nofile: BASE_NOFILE,
-    section: (p) => ({ login: { serviceId: p.serviceId, listen: `http://${p.address}:${p.ports.http}` } }),
-    env: (s) => ({ ...clusterEnv(s), TESSERA_LOGIN__MYSQL_URL: s.mysqlUrl }),
+    section: (p) => ({ login: { serviceId: p.serviceId, listen: [`http://${p.address}:${p.ports.http}`] } }),
+    env: (s) => ({ ...clusterEnv(s), TESSERA_LOGIN__DATABASE__URL: s.mysqlUrl }),
   },
   logic: {
     order: 2,
     ports: ['cluster', 'admin'],
     nofile: BASE_NOFILE,
-    section: (p) => ({ logic: { serviceId: p.serviceId } }),
-    env: clusterEnv,
+    // Logic's player database is logic_<app.machineId>: the id must stay the
+    // same across restarts and moves, so it is the service id.
+    section: (p) => ({ logic: { serviceId: p.serviceId }, app: { machineId: p.serviceId } }),
+    env: (s) => ({ ...clusterEnv(s), TESSERA_STORAGE__URL: s.mysqlUrl }),
   },
   gateway: {
     order: 3,
@@ -57,8 +59,7 @@ export const SERVICE_KINDS: Record<string, ServiceKind> = {
     section: (p) => ({
       gateway: {
         serviceId: p.serviceId,
-        tcp: `tcp://${p.address}:${p.ports.tcp}`,
-        ws: `ws://${p.address}:${p.ports.ws}`,
+        listen: [`tcp://${p.address}:${p.ports.tcp}`, `ws://${p.address}:${p.ports.ws}`],
       },
     }),
     env: clusterEnv,

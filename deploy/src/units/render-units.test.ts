@@ -55,7 +55,8 @@ describe('node files', () => {
       cluster: { center: '10.0.0.1:3800', listen: 'tcp://10.0.0.2:5001' },
       admin: { listen: 'http://127.0.0.1:5091' },
       calendar: { resetHour: 4, timeZone: 'Asia/Shanghai' },
-      gateway: { serviceId: 2, tcp: 'tcp://10.0.0.2:6001', ws: 'ws://10.0.0.2:6101' },
+      // The gateway's own config key: one listen list with every client stack.
+      gateway: { serviceId: 2, listen: ['tcp://10.0.0.2:6001', 'ws://10.0.0.2:6101'] },
     })
     expect(
       files
