@@ -4,7 +4,7 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import { fmt, gc, report, smoke } from '../../../scripts/bench-lib.js'
+import { fmt, gc, report, smoke } from '@tessera/testkit/bench'
 import type { JournalMode } from '../src/durability/journal.js'
 import { Player } from '../src/fixtures/entities.js'
 import { type Row, Storage } from '../src/index.js'

@@ -5,7 +5,7 @@
 import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import { fmt, gc, report, smoke } from '../../../scripts/bench-lib.js'
+import { fmt, gc, report, smoke } from '@tessera/testkit/bench'
 import { DumpFile } from '../src/durability/dump-file.js'
 import { Event, Player } from '../src/fixtures/entities.js'
 import { type Row, Storage, type StorageOptions } from '../src/index.js'

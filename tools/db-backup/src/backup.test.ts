@@ -1,9 +1,9 @@
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import { afterEach, describe, expect, it } from 'vitest'
 // Test-only helper from the storage package (real MariaDB, never a stand-in).
-import { sql, testDatabase, withDatabase } from '../../../packages/storage/src/testing/mariadb.js'
+import { sql, testDatabase, withDatabase } from '@tessera/storage/testing'
+import { afterEach, describe, expect, it } from 'vitest'
 import { runCli } from './cli.js'
 import { SqlSplitter } from './sql-splitter.js'
 
