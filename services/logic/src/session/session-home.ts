@@ -48,6 +48,23 @@ export interface PlayerContext {
 
 export type FeatureHandler<Req, Res> = (request: Req, ctx: PlayerContext) => Res | Promise<Res>
 
+/**
+ * What a feature does when a player arrives or leaves this logic. Both run
+ * in the player's own queue (one at a time with the player's requests), so
+ * they may change the row without racing a handler.
+ */
+export interface PlayerLifecycle {
+  /**
+   * A new session was bound (a login, or a login that replaced an older
+   * session) — not on a resume, which keeps the session. Runs before the
+   * client's first request is handled; pushes made here reach the client
+   * right after HandshakeOk (deliver stored mail, catch up resets, ...).
+   */
+  joined?(ctx: PlayerContext): void | Promise<void>
+  /** The session ended for good (logout, resume grace over, replaced, shutdown), before the row is flushed. */
+  left?(ctx: PlayerContext): void | Promise<void>
+}
+
 interface Route {
   req: MessageType<unknown>
   res: MessageType<unknown> | null
@@ -72,6 +89,7 @@ export class SessionHome extends BaseComponent<ServiceContext<LogicConfig>> {
   private readonly byUser = new Map<bigint, PlayerSession>()
   private readonly routes = new Map<number, Route>()
   private readonly locks = new Map<bigint, Promise<unknown>>()
+  private readonly lifecycles: PlayerLifecycle[] = []
   private storageRef: Storage | undefined
   /** Frames from a connection that no longer holds its session (replaced, resumed elsewhere), or from a peer speaking for another gateway. */
   staleFrames = 0
@@ -89,6 +107,34 @@ export class SessionHome extends BaseComponent<ServiceContext<LogicConfig>> {
       fn: fn as FeatureHandler<unknown, unknown>,
     })
     return this
+  }
+
+  /** Register what a feature does when players arrive and leave (called in registration order). */
+  onPlayer(lifecycle: PlayerLifecycle): this {
+    this.lifecycles.push(lifecycle)
+    return this
+  }
+
+  /** User ids of the players with a session here (live or waiting for a resume). */
+  online(): IterableIterator<bigint> {
+    return this.byUser.keys()
+  }
+
+  /**
+   * Run `fn` with a player's context in that player's queue (after requests
+   * already queued, before later ones): for timers, resets and messages from
+   * other services that change the row. Resolves to undefined when the
+   * player has no session here (then the caller persists the work instead).
+   */
+  withPlayer<T>(userId: bigint, fn: (ctx: PlayerContext) => T | Promise<T>): Promise<T | undefined> {
+    const s = this.byUser.get(userId)
+    if (s === undefined || s.state === 'released') return Promise.resolve(undefined)
+    const run = s.chain.then(() => (s.state === 'released' ? undefined : fn(this.contextOf(s))))
+    s.chain = run.then(
+      () => {},
+      () => {},
+    )
+    return run
   }
 
   get size(): number {
@@ -139,9 +185,11 @@ export class SessionHome extends BaseComponent<ServiceContext<LogicConfig>> {
   }
 
   /** Shutdown: every session ends; connected clients get Kick(KICK_SHUTDOWN). Rows flush with the storage. */
-  willClose(): void {
-    for (const s of [...this.sessions.values()])
-      this.end(s, { reason: KickReason.KICK_SHUTDOWN, message: 'server shutting down' })
+  async willClose(): Promise<void> {
+    const ends = [...this.sessions.values()].map((s) =>
+      this.end(s, { reason: KickReason.KICK_SHUTDOWN, message: 'server shutting down' }),
+    )
+    await Promise.all(ends)
   }
 
   // ---- bind / resume ---------------------------------------------------------
@@ -191,7 +239,7 @@ export class SessionHome extends BaseComponent<ServiceContext<LogicConfig>> {
         // A new login replaces the session: its connection is kicked and its
         // sequenced state dropped; the row is reloaded under the new epoch.
         old = cur.player
-        this.end(cur, { reason: KickReason.KICK_REPLACED, message: 'logged in elsewhere' }, false)
+        await this.end(cur, { reason: KickReason.KICK_REPLACED, message: 'logged in elsewhere' }, false)
       }
       const player = await this.reload(old, uid, m.nickname, m.epoch)
       const s = new PlayerSession(
@@ -207,6 +255,7 @@ export class SessionHome extends BaseComponent<ServiceContext<LogicConfig>> {
       this.sessions.set(s.id, s)
       this.byUser.set(uid, s)
       this.host.context.logger.debug({ userId: String(uid), session: s.id, epoch: String(m.epoch) }, 'bound')
+      void this.lifecycle(s, 'joined')
       return { sessionId: s.id, resumeToken: s.resumeToken, resumed: false, lastReceivedSeq: 0n, replay: [] }
     })
   }
@@ -222,7 +271,7 @@ export class SessionHome extends BaseComponent<ServiceContext<LogicConfig>> {
     if (s === undefined || s.state === 'released' || !sameToken(s.resumeToken, token))
       throw new EdgeResumeRefused('unknown or expired resume token')
     if (!s.canResumeFrom(last)) {
-      this.end(s, null)
+      void this.end(s, null)
       throw new EdgeResumeRefused(`messages after ${last} are no longer held`)
     }
     return s
@@ -318,12 +367,7 @@ export class SessionHome extends BaseComponent<ServiceContext<LogicConfig>> {
         })
       return
     }
-    const ctx: PlayerContext = {
-      userId: s.userId,
-      player: s.player,
-      session: s,
-      push: (type, message) => this.enqueue(s, 0, type.msgId, 0, type.encode(message)),
-    }
+    const ctx = this.contextOf(s)
     try {
       const res = await r.fn(req, ctx)
       if (reqId !== 0 && r.res !== null)
@@ -338,6 +382,37 @@ export class SessionHome extends BaseComponent<ServiceContext<LogicConfig>> {
     }
   }
 
+  private contextOf(s: PlayerSession): PlayerContext {
+    return {
+      userId: s.userId,
+      player: s.player,
+      session: s,
+      push: (type, message) => this.enqueue(s, 0, type.msgId, 0, type.encode(message)),
+    }
+  }
+
+  /** Queue the lifecycle hooks of one event on the session's chain; a failing hook is logged, not fatal. */
+  private lifecycle(s: PlayerSession, event: 'joined' | 'left'): Promise<void> {
+    const ctx = this.contextOf(s)
+    const run = async (): Promise<void> => {
+      for (const l of this.lifecycles) {
+        const fn = l[event]
+        if (fn === undefined) continue
+        try {
+          await fn.call(l, ctx)
+        } catch (err) {
+          this.host.context.logger.error(
+            { err, event, userId: String(s.userId) },
+            'player lifecycle hook failed',
+          )
+        }
+      }
+    }
+    const done = s.chain.then(run, run)
+    s.chain = done
+    return done
+  }
+
   private error(s: PlayerSession, msgId: number, reqId: number, e: ErrorReply): void {
     this.enqueue(s, FrameFlag.RESPONSE | FrameFlag.ERROR, msgId, reqId, ErrorReply.encode(e))
   }
@@ -346,13 +421,13 @@ export class SessionHome extends BaseComponent<ServiceContext<LogicConfig>> {
     const s = this.sessions.get(m.sessionId)
     if (s === undefined || !s.isBoundTo(m.epoch, m.gatewayServiceId, m.connId)) return
     if (!s.out.ack(Number(m.seq)))
-      this.end(s, { reason: KickReason.KICK_PROTOCOL, message: `Ack of ${m.seq}, a message never sent` })
+      void this.end(s, { reason: KickReason.KICK_PROTOCOL, message: `Ack of ${m.seq}, a message never sent` })
   }
 
   private onGone(m: ClientGone): void {
     const s = this.sessions.get(m.sessionId)
     if (s === undefined || !s.isBoundTo(m.epoch, m.gatewayServiceId, m.connId)) return
-    if (m.release) this.end(s, null)
+    if (m.release) void this.end(s, null)
     else this.linger(s)
   }
 
@@ -397,7 +472,7 @@ export class SessionHome extends BaseComponent<ServiceContext<LogicConfig>> {
     if (s.state === 'released') return false
     s.out.push(flags, msgId, reqId, body)
     if (s.out.bytes > this.cfg.maxReplayBytes) {
-      this.end(s, {
+      void this.end(s, {
         reason: KickReason.KICK_SLOW_CONSUMER,
         message: `unacknowledged messages hold ${s.out.bytes} bytes > max ${this.cfg.maxReplayBytes}`,
       })
@@ -442,7 +517,7 @@ export class SessionHome extends BaseComponent<ServiceContext<LogicConfig>> {
   private linger(s: PlayerSession): void {
     if (s.state !== 'live') return
     s.detach()
-    s.lingerTimer = setTimeout(() => this.end(s, null), this.cfg.resumeGraceMs)
+    s.lingerTimer = setTimeout(() => void this.end(s, null), this.cfg.resumeGraceMs)
     s.lingerTimer.unref()
   }
 
@@ -451,8 +526,12 @@ export class SessionHome extends BaseComponent<ServiceContext<LogicConfig>> {
    * closed, its resume token stops working, and (unless the caller reloads
    * it) the player row is flushed and forgotten.
    */
-  private end(s: PlayerSession, kick: { reason: KickReason; message: string } | null, unload = true): void {
-    if (s.state === 'released') return
+  private end(
+    s: PlayerSession,
+    kick: { reason: KickReason; message: string } | null,
+    unload = true,
+  ): Promise<void> {
+    if (s.state === 'released') return Promise.resolve()
     if (s.link !== null) {
       if (kick !== null)
         this.toClient(
@@ -469,11 +548,18 @@ export class SessionHome extends BaseComponent<ServiceContext<LogicConfig>> {
     this.sessions.delete(s.id)
     if (this.byUser.get(s.userId) === s) this.byUser.delete(s.userId)
     s.dispose()
-    if (!unload) return
+    // Features see the player leave (with the row) before it is flushed.
+    const left = this.lifecycle(s, 'left')
+    if (!unload) return left
     const row = s.player
-    void this.serial(s.userId, () => this.storage.unload(row)).catch((err: unknown) =>
-      this.host.context.logger.warn({ err, userId: String(s.userId) }, 'player row did not flush on release'),
+    const done = this.serial(s.userId, () => left.then(() => this.storage.unload(row))).catch(
+      (err: unknown) =>
+        this.host.context.logger.warn(
+          { err, userId: String(s.userId) },
+          'player row did not flush on release',
+        ),
     )
+    return done.then(() => {})
   }
 
   /** Run binds and unloads of one user one at a time. */
