@@ -149,4 +149,43 @@ describe('writer killed -9 while the database hangs (SIGSTOP)', () => {
     expect(state.problems).toEqual([])
     expect(errors).toEqual([])
   })
+
+  it('a load under the hang fails with STORAGE_UNAVAILABLE by the read deadline, and works once the database is back', {
+    timeout: 120_000,
+  }, async () => {
+    const dataDir = mkdtempSync(path.join(os.tmpdir(), 'tessera-hang-load-'))
+    cleanups.push(() => rmSync(dataDir, { recursive: true, force: true }))
+    const s = new Storage({
+      url: server.url,
+      service: 'hangload',
+      machineId: 1,
+      dataDir,
+      entities: [Player, Event],
+      readDeadlineMs: 1000,
+      // Statement and connect timeouts far beyond the test: only the read
+      // deadline can end the load during the hang.
+      db: { queryTimeoutMs: 3_600_000, connectTimeoutMs: 3_600_000 },
+    })
+    await s.start()
+    cleanups.push(() => s.stop())
+    await s.create(Player, { id: 7n, name: 'seven' })
+    await s.flush()
+    await s.unload((await s.load(Player, 7n))!)
+    server.pause()
+    cleanups.push(() => server.resume())
+    const t0 = Date.now()
+    const outcome = await Promise.race([
+      s.load(Player, 7n, { epoch: 3 }).then(
+        () => 'loaded',
+        (err: unknown) => err,
+      ),
+      sleep(30_000).then(() => 'still waiting after 30 s'),
+    ])
+    expect(outcome).toBeInstanceOf(Error)
+    expect((outcome as Error).message).toMatch(/STORAGE_UNAVAILABLE|no answer within 1000 ms/)
+    expect(Date.now() - t0).toBeLessThan(30_000)
+    server.resume()
+    const row = await s.load(Player, 7n, { epoch: 3 })
+    expect(row?.name).toBe('seven')
+  })
 })

@@ -16,6 +16,8 @@ export const storageConfigSchema = z.strictObject({
   batchRows: z.number().int().positive().default(500),
   /** A write batch with no answer in this long counts as an outage (dump file, probe, replay). */
   writeDeadlineMs: z.number().int().positive().default(5000),
+  /** A load with no answer in this long fails with STORAGE_UNAVAILABLE (a hung database). */
+  readDeadlineMs: z.number().int().positive().default(5000),
   journal: z
     .strictObject({
       mode: z.enum(['always', 'write', 'interval', 'off']).default('write'),
@@ -74,6 +76,7 @@ export class StorageComponent {
       flushIntervalMs: config.storage.flushIntervalMs,
       batchRows: config.storage.batchRows,
       writeDeadlineMs: config.storage.writeDeadlineMs,
+      readDeadlineMs: config.storage.readDeadlineMs,
       journal: config.storage.journal,
       logger: logger.child({ component: 'storage' }),
       timers: this.ctx.timers,

@@ -363,7 +363,7 @@ export class Storage implements ChangeSink {
       const replayed = await this.lane.run(() => (this.writer as BatchWriter).replayDump())
       if (!replayed) throw new StorageUnavailable('writes are waiting in the dump file')
     }
-    return loadRow(this.db as DbClient, entity, keyDb, epoch)
+    return loadRow(this.db as DbClient, entity, keyDb, epoch, this.opts.readDeadlineMs)
   }
 
   /** Replay what the previous run left in the journal (logged with how much and how fast). */

@@ -34,6 +34,8 @@ export const loginSectionSchema = z.strictObject({
       .regex(/^[A-Za-z0-9_]{1,64}$/)
       .default('tessera_login'),
     connectionLimit: int(1).default(8),
+    /** A statement or transaction with no answer in this long fails with LOGIN_UNAVAILABLE (a hung database). */
+    deadlineMs: int(1).default(5000),
   }),
   account: section({
     minLength: int(1).max(64).default(3),

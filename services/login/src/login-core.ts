@@ -34,6 +34,7 @@ export class LoginCore extends BaseComponent<ServiceContext<LoginConfig>> {
       url: c.database.url,
       database: c.database.name,
       connectionLimit: c.database.connectionLimit,
+      deadlineMs: c.database.deadlineMs,
       logger: ctx.logger,
     })
     ctx.logger.info({ database: c.database.name }, 'login: database open')
