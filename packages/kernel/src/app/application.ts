@@ -63,6 +63,11 @@ export class Application<C extends AppConfig = AppConfig> {
   private snowflake: Snowflake | undefined
   private admin: AdminServer | undefined
   private machineId: number | undefined
+  /** This process's machine-id holder token (set when the id is leased from the center). */
+  private holder: string | undefined
+  /** Ids are minted only this long after the center's last confirmation (half the holder TTL; 0 = no limit). */
+  private holderWindowMs = 0
+  private leaseConfirmedAt = 0
   private readonly log: CreatedLogger
   private readonly exit: (code: number) => void
   private readonly defs: (config: C) => readonly ServiceDefinition[]
@@ -204,6 +209,8 @@ export class Application<C extends AppConfig = AppConfig> {
         // process instance: a restart gets its own id back, a second live
         // process with the same key is refused (CENTER_MACHINE_ID_HELD).
         const slot = this.config.app.slot ?? defs[0]?.id ?? 0
+        this.holder = randomUUID()
+        const sentAt = Date.now()
         const lease = await leaseMachineId({
           center: cluster.center,
           secret: cluster.secret!,
@@ -211,10 +218,13 @@ export class Application<C extends AppConfig = AppConfig> {
           node: this.config.app.node,
           kind: this.name,
           slot,
-          holder: randomUUID(),
+          holder: this.holder,
           logger: this.logger,
         })
         machineId = lease.machineId
+        // Ids are minted only within half the holder TTL of the center's last confirmation.
+        this.holderWindowMs = lease.holderTtlMs > 0 ? Math.floor(lease.holderTtlMs / 2) : 0
+        this.leaseConfirmedAt = sentAt
         this.logger.info({ machineId, slot, returning: lease.returning }, 'machine id leased from the center')
       }
     }
@@ -227,6 +237,7 @@ export class Application<C extends AppConfig = AppConfig> {
         store: new FileSnowflakeStore(file),
         onSaveError: (err) => this.logger.error({ err }, 'snowflake mark save failed (retrying)'),
       })
+      if (this.holderWindowMs > 0) this.snowflake.confirmUntil(this.leaseConfirmedAt + this.holderWindowMs)
       this.logger.info({ machineId, file }, 'snowflake ids ready')
     }
     this.timers.start()
@@ -271,6 +282,15 @@ export class Application<C extends AppConfig = AppConfig> {
       listen: cluster.listen,
       center: cluster.center!.includes('://') ? cluster.center! : `tcp://${cluster.center}`,
       machineId: this.machineId,
+      ...(this.holder === undefined
+        ? {}
+        : {
+            holder: this.holder,
+            onConfirmed: (sentAtMs: number) => {
+              if (this.holderWindowMs > 0) this.snowflake?.confirmUntil(sentAtMs + this.holderWindowMs)
+            },
+            onSuperseded: (err: Error) => this.superseded(err),
+          }),
       dependsOn: cluster.dependsOn,
       logger: svc.logger,
       timeoutMs: cluster.requestTimeoutMs,
@@ -284,6 +304,20 @@ export class Application<C extends AppConfig = AppConfig> {
     await svc.member.setState(ServiceStates.STARTING)
     await svc.host.startPhases()
     await svc.member.setState(ServiceStates.READY)
+  }
+
+  /**
+   * Another process holds our machine id now (we hung past the holder TTL
+   * and were replaced): mint nothing more, stop, exit 1 — a supervisor that
+   * restarts us gets a fresh lease.
+   */
+  private superseded(err: Error): void {
+    this.snowflake?.revoke()
+    this.logger.fatal(
+      { err, machineId: this.machineId },
+      'machine id superseded by another process; stopping',
+    )
+    void this.stop('machine id superseded').finally(() => this.exit(1))
   }
 
   /** What GET /admin/state answers. */
