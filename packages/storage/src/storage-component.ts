@@ -4,6 +4,7 @@ import { z } from 'zod'
 import type { Columns, Entity } from './entity/index.js'
 import { StorageBadConfig } from './errors.js'
 import { Storage } from './storage.js'
+import { storageAlertInput } from './storage-alert-input.js'
 import { registerStorageMetrics } from './storage-metrics.js'
 
 /** The `storage` section of a service's configuration. */
@@ -80,6 +81,8 @@ export class StorageComponent {
       journal: config.storage.journal,
       logger: logger.child({ component: 'storage' }),
       timers: this.ctx.timers,
+      // Logged by the storage already; this sends it on (Feishu when configured).
+      onAlert: (a) => this.ctx.alert(storageAlertInput(a)),
     })
     this.unregister = registerStorageMetrics(this.ctx.metrics, this._storage)
   }

@@ -74,6 +74,8 @@ export const loginSectionSchema = z.strictObject({
     register: rate(20, 3_600_000),
     /** IPv6 clients are counted per prefix of this length (one subscriber gets a /64). */
     ipv6PrefixBits: int(1).max(128).default(64),
+    /** Refused password checks per minute in one process that raise the login-storm alert (0 = never). */
+    stormPerMinute: int(0).default(300),
   }),
   handoff: section({
     /** How long a hand-off token may wait for its gateway. */

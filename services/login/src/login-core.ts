@@ -45,6 +45,7 @@ export class LoginCore extends BaseComponent<ServiceContext<LoginConfig>> {
       gateways: () => (clustered ? ctx.proxy.membership.ofKind('gateway') : []),
       newUserId: () => ctx.ids.next(),
       now: () => ctx.clock.now(),
+      alert: ctx.alert,
       kick: (gatewayServiceId, userId, loginEpoch, reason) => {
         if (!clustered) return
         try {

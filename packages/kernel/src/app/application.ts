@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto'
 import path from 'node:path'
 import { clusterWire } from '@tessera/wire'
 import type { z } from 'zod'
+import { type AlertInput, FeishuAlertSink, type OnAlert } from '../alerts/index.js'
 import { ClusterMember, type ClusterWire, leaseMachineId, ServiceStates } from '../cluster/index.js'
 import { loadConfig } from '../config/index.js'
 import { TesseraError } from '../errors/index.js'
@@ -74,6 +75,7 @@ export class Application<C extends AppConfig = AppConfig> {
   private _state: AppState = 'created'
   private stopping: Promise<void> | undefined
   private sampler: TimerHandle | undefined
+  private readonly alertSink: FeishuAlertSink | undefined
   private readonly handlers: [string, (...a: unknown[]) => void][] = []
 
   constructor(opts: ApplicationOptions<C>) {
@@ -83,12 +85,19 @@ export class Application<C extends AppConfig = AppConfig> {
     this.logger = this.log.logger
     this.exit = opts.exit ?? ((code) => process.exit(code))
     this.defs = opts.services
+    this.clock = opts.clock ?? systemClock
+    // A bad alerts config fails here, at start, with ALERTS_BAD_CONFIG naming the key.
+    const feishu = opts.config.alerts.feishu
+    this.alertSink =
+      feishu === undefined
+        ? undefined
+        : new FeishuAlertSink({ config: feishu, logger: this.logger, clock: this.clock })
     this.memory = new MemoryMonitor({
       logger: this.logger,
       window: opts.config.memory.window,
       leakWarnBytesPerMin: opts.config.memory.leakWarnBytesPerMin,
+      onAlert: this.alert,
     })
-    this.clock = opts.clock ?? systemClock
     this.metrics = createAppMetrics({ app: this.name, node: opts.config.app.node, memory: this.memory })
     const services = this.services
     // Message rates between services, read from each ServiceProxy at scrape time.
@@ -126,6 +135,21 @@ export class Application<C extends AppConfig = AppConfig> {
     })
   }
 
+  /**
+   * Raise an alert (SharedFacilities.alert): logged at warn (error when
+   * critical) and handed to the Feishu sink when one is configured. Bound,
+   * so it can be passed as any part's `onAlert`.
+   */
+  readonly alert: OnAlert = (a) => {
+    const full: AlertInput = { ...a, service: a.service ?? this.name, node: a.node ?? this.config.app.node }
+    const line = {
+      alert: { kind: full.kind, severity: full.severity, text: full.text, service: full.service },
+    }
+    if (full.severity === 'critical') this.logger.error(line, `alert: ${full.title}`)
+    else this.logger.warn(line, `alert: ${full.title}`)
+    this.alertSink?.alert(full)
+  }
+
   /** Snowflake ids, persisted under `app.dataDir` so a restart never reissues one. */
   get ids(): Snowflake {
     if (!this.snowflake) throw new AppNoMachineId(this.name)
@@ -140,6 +164,7 @@ export class Application<C extends AppConfig = AppConfig> {
       calendar: this.calendar,
       memory: this.memory,
       metrics: this.metrics,
+      alert: this.alert,
       get ids() {
         return app.ids
       },
@@ -378,6 +403,8 @@ export class Application<C extends AppConfig = AppConfig> {
     this.calendar.stop()
     this.timers.stop()
     await this.snowflake?.close()
+    // What is still queued stays on disk for the next start.
+    await this.alertSink?.close()
     if (first) throw first
   }
 
