@@ -167,6 +167,8 @@ export class GameCluster {
   readonly gateways = new Map<number, GatewayAddr>()
   readonly dir = mkdtempSync(path.join(os.tmpdir(), 'tessera-game-'))
   readonly loginDb = `login_t_${process.pid}_${Date.now() % 100000}`
+  /** The icon catalogue database every logic reads (logic.catalogue.database); empty until {@link applyIcons}. */
+  readonly catalogueDb = `catalogue_t_${process.pid}_${Date.now() % 100000}`
   /** Machine ids of the logic databases (logic_<id>), unique per run. */
   readonly machineIds = new Map<number, number>()
   private mysqlUrl = ''
@@ -238,6 +240,8 @@ export class GameCluster {
       this.mysqlUrl,
       '--storage.flushIntervalMs',
       String(this.o.flushIntervalMs),
+      '--logic.catalogue.database',
+      this.catalogueDb,
       ...this.o.logicArgs,
     ])
     this.logics.set(id, p)
@@ -294,6 +298,38 @@ export class GameCluster {
     return json
   }
 
+  /**
+   * Load an icon folder (default: the sample set) into the catalogue
+   * database with the real tool, as an operator does (`tessera-icons
+   * apply`); resolves to the catalogue hash it printed.
+   */
+  async applyIcons(dir?: string): Promise<string> {
+    const args = [
+      '--conditions=tessera-source',
+      '--import',
+      'tsx',
+      path.join(ROOT, 'tools/icons/src/cli.ts'),
+      'apply',
+      '--url',
+      this.mysqlUrl,
+      '--database',
+      this.catalogueDb,
+      ...(dir ? ['--dir', dir] : []),
+    ]
+    const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] })
+    let out = ''
+    let err = ''
+    child.stdout!.setEncoding('utf8').on('data', (c: string) => {
+      out += c
+    })
+    child.stderr!.setEncoding('utf8').on('data', (c: string) => {
+      err += c
+    })
+    const code = await new Promise<number | null>((r) => child.once('exit', (c) => r(c)))
+    if (code !== 0) throw new Error(`tessera-icons apply exited ${code}: ${err}`)
+    return out.trim()
+  }
+
   /** Rows of the player table of a logic's database. */
   async playerRow(logicId: number, userId: string): Promise<Record<string, unknown> | undefined> {
     const db = `logic_${this.machineIds.get(logicId)}`
@@ -313,6 +349,7 @@ export class GameCluster {
     if (url) {
       for (const m of this.machineIds.values()) await sql(url, `DROP DATABASE IF EXISTS \`logic_${m}\``)
       await sql(url, `DROP DATABASE IF EXISTS \`${this.loginDb}\``)
+      await sql(url, `DROP DATABASE IF EXISTS \`${this.catalogueDb}\``)
     }
     await dropDatabases()
     rmSync(this.dir, { recursive: true, force: true })

@@ -3,4 +3,4 @@
 export { SCHEMA_HASH } from './client/schema.js'
 
 /** SHA-256 (hex) of the whole schema, server-only messages included (service-to-service handshakes). */
-export const FULL_SCHEMA_HASH = '21236798a9c8e3bb17d1c7d0781825ae768c1be6c7970ac6e31bcbc6de009286'
+export const FULL_SCHEMA_HASH = '88ea5383aada68c1dc708cccd054a98aef950f9e38d5851a088d1046a37d8de1'
