@@ -17,7 +17,7 @@ import {
   ProfileSetRes,
 } from '@tessera/protocol'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { clientFor, login, newAccount, register, until } from './support/players.js'
+import { clientFor, logicOf, login, newAccount, register, until } from './support/players.js'
 import { useGameCluster } from './support/use-game-cluster.js'
 
 const SAMPLE = fileURLToPath(new URL('../../tools/icons/sample/', import.meta.url))
@@ -122,15 +122,7 @@ describe('icon catalogue delivery', () => {
       const userId = String(
         (await p.client.request(ProfileSet, {}, { response: ProfileSetRes })).profile!.userId,
       )
-      let on = 0
-      await until(
-        async () => {
-          for (const id of [1, 2]) if (await cluster().playerRow(id, userId)) on = id
-          return on !== 0
-        },
-        10_000,
-        'the player row',
-      )
+      const on = await logicOf(cluster(), userId)
       if (!byLogic.has(on)) byLogic.set(on, p)
     }
     expect([...byLogic.keys()].sort()).toEqual([1, 2])

@@ -16,7 +16,7 @@ import {
 } from '@tessera/protocol'
 import { serverUrl, sql } from '@tessera/storage/testing'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { clientFor, login, newAccount, register, until } from './support/players.js'
+import { clientFor, logicOf, login, newAccount, register, until } from './support/players.js'
 import { useGameCluster } from './support/use-game-cluster.js'
 
 interface Player {
@@ -50,15 +50,7 @@ describe('public profile of a player on another logic process', () => {
       const account = newAccount('pub')
       await register(cluster(), account, `Pub ${i}`)
       const p = await connect(account)
-      let on = 0
-      await until(
-        async () => {
-          for (const id of [1, 2]) if (await cluster().playerRow(id, String(p.userId))) on = id
-          return on !== 0
-        },
-        10_000,
-        'the player row',
-      )
+      const on = await logicOf(cluster(), String(p.userId))
       if (byLogic.has(on)) await p.client.close()
       else byLogic.set(on, p)
     }

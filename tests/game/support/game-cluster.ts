@@ -183,13 +183,11 @@ export class GameCluster {
       gatewayArgs: o.gatewayArgs ?? [],
       loginArgs: o.loginArgs ?? [],
     }
-    // Databases logic_<machineId>: a range per test process, so parallel runs do not meet.
-    const base = 200 + ((process.pid * 7) % 700)
-    for (const [i, id] of this.o.logics.entries()) this.machineIds.set(id, base + i)
   }
 
   async start(): Promise<this> {
     this.mysqlUrl = await serverUrl()
+    for (const id of this.o.logics) this.machineIds.set(id, await this.claimMachineId())
     const port = await freePort()
     const c = await spawnCenter(port, newDatabase())
     this.center = new ServiceProc('center', c.child)
@@ -220,6 +218,25 @@ export class GameCluster {
     for (const id of this.o.gateways) await this.startGateway(id)
     await this.login.waitFor((j) => j.msg === 'login#100 ready', 60_000, 'login ready')
     return this
+  }
+
+  /**
+   * A machine id whose database logic_<id> no other cluster uses: CREATE
+   * DATABASE (without IF NOT EXISTS) succeeds for one caller only, so
+   * clusters of test files running in parallel never share a database (a
+   * range derived from the pid did collide, e.g. for pids 100 apart).
+   */
+  private async claimMachineId(): Promise<number> {
+    for (let attempt = 0; attempt < 100; attempt++) {
+      const m = 100 + Math.floor(Math.random() * 900)
+      try {
+        await sql(this.mysqlUrl, `CREATE DATABASE \`logic_${m}\``)
+        return m
+      } catch (err) {
+        if ((err as { code?: string }).code !== 'ER_DB_CREATE_EXISTS') throw err
+      }
+    }
+    throw new Error('no free logic machine id in 100 attempts')
   }
 
   async startLogic(id: number): Promise<ServiceProc> {
