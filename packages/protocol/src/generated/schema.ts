@@ -3,4 +3,4 @@
 export { SCHEMA_HASH } from './client/schema.js'
 
 /** SHA-256 (hex) of the whole schema, server-only messages included (service-to-service handshakes). */
-export const FULL_SCHEMA_HASH = '89ca681ab4f6b44817a77e7ea8e458be63430be28be0701ae85d06fb7be375ee'
+export const FULL_SCHEMA_HASH = '21c109d28f9102160345a89b1fbea883c67b4f70be706516f1ade766f260e97d'
