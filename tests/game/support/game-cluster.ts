@@ -220,7 +220,8 @@ export class GameCluster {
     return this
   }
 
-  async startLogic(id: number): Promise<ServiceProc> {
+  /** Start (or restart) logic `id`; `extraArgs` follow the cluster's logicArgs for this start only. */
+  async startLogic(id: number, extraArgs: string[] = []): Promise<ServiceProc> {
     const p = spawnService(`logic#${id}`, 'logic', [
       '--cluster.center',
       this.centerAddress,
@@ -239,6 +240,7 @@ export class GameCluster {
       '--storage.flushIntervalMs',
       String(this.o.flushIntervalMs),
       ...this.o.logicArgs,
+      ...extraArgs,
     ])
     this.logics.set(id, p)
     await p.waitFor((j) => j.msg === `logic#${id} ready`, 60_000, `logic#${id} ready`)

@@ -4,4 +4,4 @@
  * SHA-256 (hex) of the canonical client-visible schema (server-only messages
  * left out). Sent in Handshake.schema_hash; a mismatch is WIRE_SCHEMA_MISMATCH.
  */
-export const SCHEMA_HASH = '0821011caa770ce181371f3497b635758c1caf55fc308dfe03dd620fc0d04c53'
+export const SCHEMA_HASH = '2b13af38b54ef58ab0975bf33d5d4b0103b99205e88351204eb5a8b590b63013'

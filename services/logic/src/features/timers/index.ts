@@ -1,0 +1,23 @@
+// Durable long timers stored with the player (docs/writing-a-feature.md, "Durable timers").
+export { DURABLE_TIMERS_ID, DurableTimers, durableTimers } from './durable-timers.js'
+export {
+  addTimer,
+  type BookTimer,
+  cancelTimer,
+  dueTimers,
+  effectKey,
+  fireTimer,
+  newTimerBook,
+  type TimerBook,
+  type TimerEffectFn,
+} from './timer-book.js'
+export { PlayerTimer, type PlayerTimerRow } from './timer-entity.js'
+export {
+  TimerBadDuration,
+  TimerBadKey,
+  TimerKindTaken,
+  TimerNotFound,
+  TimerTooMany,
+  TimerUnknownKind,
+} from './timer-errors.js'
+export { TimerSchedule } from './timer-schedule.js'
