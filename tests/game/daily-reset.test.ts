@@ -126,4 +126,24 @@ describe('daily resets across logic restarts', () => {
     expect(p.got(DailyReset)).toEqual([])
     await p.close()
   }, 600_000)
+
+  it('refuses progress on an unknown task or out of range, and counts nothing', async () => {
+    const account = newAccount('dq')
+    await register(cluster(), account)
+    const p = await session(cluster(), account)
+    await expect(p.client.request(TaskProgress, { taskId: 9, amount: 1 })).rejects.toMatchObject({
+      code: 'DAILY_UNKNOWN_TASK',
+    })
+    await expect(p.client.request(TaskProgress, { taskId: 1, amount: 0 })).rejects.toMatchObject({
+      code: 'DAILY_BAD_AMOUNT',
+    })
+    await expect(p.client.request(TaskProgress, { taskId: 1, amount: 101 })).rejects.toMatchObject({
+      code: 'DAILY_BAD_AMOUNT',
+    })
+    const s = (
+      await p.client.request(TaskProgress, { taskId: 3, amount: 100 }, { response: TaskProgressRes })
+    ).state!
+    expect(s.dayTasks).toEqual([{ taskId: 3, count: 100 }])
+    await p.close()
+  }, 120_000)
 })
