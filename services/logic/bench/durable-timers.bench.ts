@@ -42,14 +42,16 @@ interface Schedule {
 
 /** The same per-player bookkeeping as TimerSchedule, on setTimeout/clearTimeout. */
 class TimeoutSchedule implements Schedule {
-  private readonly byUser = new Map<bigint, Map<number, ReturnType<typeof setTimeout>>>()
+  private readonly byUser = new Map<bigint, Map<number, NodeJS.Timeout>>()
   add(uid: bigint, t: BookTimer): void {
     let m = this.byUser.get(uid)
     if (m === undefined) {
       m = new Map()
       this.byUser.set(uid, m)
     }
-    m.set(t.id, setTimeout(onDue, Math.max(0, t.dueMs - Date.now()), { uid, id: t.id }))
+    const arg = { uid, id: t.id }
+    // Node's setTimeout (the DOM typing of tests does not know its argument overload).
+    m.set(t.id, setTimeout(onDue, Math.max(0, t.dueMs - Date.now()), arg) as unknown as NodeJS.Timeout)
   }
   drop(uid: bigint): number {
     const m = this.byUser.get(uid)
