@@ -23,7 +23,8 @@ import {
   type TimerEffectFn,
 } from './timer-book.js'
 import { PlayerTimer, type PlayerTimerRow } from './timer-entity.js'
-import { TimerBadDuration, TimerKindTaken, TimerUnknownKind } from './timer-errors.js'
+import { TimersBadDelay, TimersUnknownKind } from './timer-errors.js'
+import { TimerKinds } from './timer-kinds.js'
 import { TimerSchedule } from './timer-schedule.js'
 
 /**
@@ -37,7 +38,7 @@ import { TimerSchedule } from './timer-schedule.js'
  * effect (it never fires again).
  */
 export class DurableTimers extends BaseComponent<ServiceContext<LogicConfig>> {
-  private readonly kinds = new Map<string, TimerEffectFn>()
+  private readonly kinds = new TimerKinds()
   private rows!: PlayerRows<typeof PlayerTimer.columns>
   private home!: SessionHome
   private schedule!: TimerSchedule
@@ -45,8 +46,7 @@ export class DurableTimers extends BaseComponent<ServiceContext<LogicConfig>> {
 
   /** Register what timers of `kind` do when they fire (at init, before players arrive). */
   defineKind(kind: string, effect: TimerEffectFn): this {
-    if (this.kinds.has(kind)) throw new TimerKindTaken(kind)
-    this.kinds.set(kind, effect)
+    this.kinds.define(kind, effect)
     return this
   }
 
@@ -116,9 +116,9 @@ export class DurableTimers extends BaseComponent<ServiceContext<LogicConfig>> {
 
   private async set(req: TimerSet, p: PlayerContext): Promise<TimerSetRes> {
     const ctx = this.host.context
-    if (!this.kinds.has(req.kind)) throw new TimerUnknownKind(req.kind)
+    if (!this.kinds.has(req.kind)) throw new TimersUnknownKind(req.kind)
     const max = ctx.config.timers.maxDelayMs
-    if (req.delayMs < 1n || req.delayMs > BigInt(max)) throw new TimerBadDuration(String(req.delayMs), max)
+    if (req.delayMs < 1n || req.delayMs > BigInt(max)) throw new TimersBadDelay(String(req.delayMs), max)
     const row = await this.rows.get(p)
     const now = ctx.clock.now()
     const r = addTimer(
@@ -149,7 +149,7 @@ export class DurableTimers extends BaseComponent<ServiceContext<LogicConfig>> {
 
   /** Remove the timer and apply its effect in one assignment, then tell the player. */
   private fire(p: PlayerContext, row: PlayerTimerRow, t: BookTimer, atLogin: boolean): void {
-    const effect = this.kinds.get(t.kind)
+    const effect = this.kinds.effect(t.kind)
     if (effect === undefined)
       this.host.context.logger.warn(
         { kind: t.kind, timer: t.id },

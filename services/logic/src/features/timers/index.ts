@@ -13,11 +13,12 @@ export {
 } from './timer-book.js'
 export { PlayerTimer, type PlayerTimerRow } from './timer-entity.js'
 export {
-  TimerBadDuration,
-  TimerBadKey,
-  TimerKindTaken,
-  TimerNotFound,
-  TimerTooMany,
-  TimerUnknownKind,
+  TimersBadDelay,
+  TimersBadKey,
+  TimersKindTaken,
+  TimersNotFound,
+  TimersTooMany,
+  TimersUnknownKind,
 } from './timer-errors.js'
+export { TimerKinds } from './timer-kinds.js'
 export { TimerSchedule } from './timer-schedule.js'

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { addTimer, cancelTimer, dueTimers, fireTimer, newTimerBook, type TimerBook } from './timer-book.js'
+import { TimerKinds } from './timer-kinds.js'
 
 const plusOne = (level: number) => level + 1
 
@@ -42,29 +43,40 @@ describe('timer book', () => {
   })
 
   it('refuses a key that is empty, too long or not an identifier', () => {
-    expect(() => add(newTimerBook(), '', 1)).toThrow(expect.objectContaining({ code: 'TIMER_BAD_KEY' }))
+    expect(() => add(newTimerBook(), '', 1)).toThrow(expect.objectContaining({ code: 'TIMERS_BAD_KEY' }))
     expect(() => add(newTimerBook(), 'x'.repeat(33), 1)).toThrow(
-      expect.objectContaining({ code: 'TIMER_BAD_KEY' }),
+      expect.objectContaining({ code: 'TIMERS_BAD_KEY' }),
     )
     expect(add(newTimerBook(), 'x'.repeat(32), 1).timer.key).toHaveLength(32)
-    expect(() => add(newTimerBook(), 'a/b', 1)).toThrow(expect.objectContaining({ code: 'TIMER_BAD_KEY' }))
+    expect(() => add(newTimerBook(), 'a/b', 1)).toThrow(expect.objectContaining({ code: 'TIMERS_BAD_KEY' }))
     expect(() => add(newTimerBook(), 'a\u0000', 1)).toThrow(
-      expect.objectContaining({ code: 'TIMER_BAD_KEY' }),
+      expect.objectContaining({ code: 'TIMERS_BAD_KEY' }),
     )
   })
 
   it('caps the pending timers of a player', () => {
     let b = newTimerBook()
     for (let i = 0; i < 3; i++) b = add(b, `k${i}`, 1, 3).book
-    expect(() => add(b, 'more', 1, 3)).toThrow(expect.objectContaining({ code: 'TIMER_TOO_MANY' }))
+    expect(() => add(b, 'more', 1, 3)).toThrow(expect.objectContaining({ code: 'TIMERS_TOO_MANY' }))
     // A fired timer frees its place.
     expect(add(fireTimer(b, 1, plusOne)!.book, 'more', 1, 3).timer.id).toBe(4)
   })
 
   it('refuses to cancel a timer that is not pending', () => {
     const b = add(newTimerBook(), 'a', 1).book
-    expect(() => cancelTimer(b, 7)).toThrow(expect.objectContaining({ code: 'TIMER_NOT_FOUND' }))
+    expect(() => cancelTimer(b, 7)).toThrow(expect.objectContaining({ code: 'TIMERS_NOT_FOUND' }))
     const fired = fireTimer(b, 1, plusOne)!.book
-    expect(() => cancelTimer(fired, 1)).toThrow(expect.objectContaining({ code: 'TIMER_NOT_FOUND' }))
+    expect(() => cancelTimer(fired, 1)).toThrow(expect.objectContaining({ code: 'TIMERS_NOT_FOUND' }))
+  })
+})
+
+describe('TimerKinds', () => {
+  it('defines a kind once', () => {
+    const k = new TimerKinds()
+    k.define('upgrade', plusOne)
+    expect(k.has('upgrade')).toBe(true)
+    expect(k.effect('upgrade')).toBe(plusOne)
+    expect(() => k.define('upgrade', plusOne)).toThrow(expect.objectContaining({ code: 'TIMERS_KIND_TAKEN' }))
+    expect(k.effect('teleport')).toBeUndefined()
   })
 })

@@ -1,4 +1,4 @@
-import { TimerBadKey, TimerNotFound, TimerTooMany } from './timer-errors.js'
+import { TimersBadKey, TimersNotFound, TimersTooMany } from './timer-errors.js'
 
 /** One pending timer (wall-clock times in ms). */
 export interface BookTimer {
@@ -38,24 +38,24 @@ export function effectKey(kind: string, key: string): string {
   return `${kind}/${key}`
 }
 
-/** A new book with one more pending timer. Throws TIMER_BAD_KEY or TIMER_TOO_MANY. */
+/** A new book with one more pending timer. Throws TIMERS_BAD_KEY or TIMERS_TOO_MANY. */
 export function addTimer(
   book: TimerBook,
   t: { kind: string; key: string; setMs: number; dueMs: number },
   maxPending: number,
 ): { book: TimerBook; timer: BookTimer } {
   const len = [...t.key].length
-  if (len === 0 || len > KEY_MAX) throw new TimerBadKey(`length ${len} is outside 1..${KEY_MAX}`)
-  if (!KEY.test(t.key)) throw new TimerBadKey('only letters, digits and _ . : - are allowed')
-  if (book.pending.length >= maxPending) throw new TimerTooMany(maxPending)
+  if (len === 0 || len > KEY_MAX) throw new TimersBadKey(`length ${len} is outside 1..${KEY_MAX}`)
+  if (!KEY.test(t.key)) throw new TimersBadKey('only letters, digits and _ . : - are allowed')
+  if (book.pending.length >= maxPending) throw new TimersTooMany(maxPending)
   const timer: BookTimer = { id: book.seq + 1, ...t }
   return { book: { ...book, seq: timer.id, pending: [...book.pending, timer] }, timer }
 }
 
-/** A new book without pending timer `id`. Throws TIMER_NOT_FOUND. */
+/** A new book without pending timer `id`. Throws TIMERS_NOT_FOUND. */
 export function cancelTimer(book: TimerBook, id: number): { book: TimerBook; timer: BookTimer } {
   const timer = book.pending.find((t) => t.id === id)
-  if (timer === undefined) throw new TimerNotFound(id)
+  if (timer === undefined) throw new TimersNotFound(id)
   return { book: { ...book, pending: book.pending.filter((t) => t !== timer) }, timer }
 }
 
