@@ -119,6 +119,7 @@ describe('daily resets across logic restarts', () => {
       dayTasks: [],
     })
     expect(await state(p)).toMatchObject({ dayKey: day0 + 5, coins: BigInt(4 * COINS) })
+    expect(p.got(DailyReset)).toHaveLength(1)
     await p.close()
     // And not again at the next login.
     p = await session(cluster(), account)

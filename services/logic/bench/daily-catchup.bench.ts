@@ -1,9 +1,9 @@
 // Reset catch-up at login, per player, on the real storage and MariaDB:
-// load the player_daily row under an epoch, apply the resets missed while
-// away (3 game days) in one assignment, unload (the row's flush) — beside
-// the same login of a player already reset today (load, nothing to apply,
-// unload), in the same run. Also the rule alone (gameDay + applyResets),
-// in CPU time per call.
+// load the player_daily row under an epoch and apply the resets missed
+// while away (3 game days) in one journaled assignment — beside the same
+// login of a player already reset today (load, nothing to apply), in the
+// same run; then the batched flush that writes the changed rows. Also the
+// rule alone (gameDay + applyResets), in CPU time per call.
 import { mkdtempSync, rmSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
@@ -21,6 +21,7 @@ const now = Date.now()
 const today = gameDay(now, cfg)
 const week = periodKeyOfDay(today, 'week', cfg)
 
+/** A player last reset `daysAway` game days ago (0: today, nothing due). */
 function awayDoc(daysAway: number): DailyDoc {
   const d = applyResets(
     newDailyDoc(),
@@ -31,16 +32,22 @@ function awayDoc(daysAway: number): DailyDoc {
   return { ...d, dayTasks: { 1: 3, 2: 1 }, weekTasks: { 1: 7 } }
 }
 
-/** One login: load, apply what is due, unload. Returns whether a reset was applied. */
+/** One login's daily part: load the row under the epoch, apply what is due (one journaled assignment). */
 async function login(s: Storage, uid: bigint): Promise<boolean> {
   const row = (await s.load(PlayerDaily, uid, { epoch: 1 }))!
   const r = applyResets(row.doc, gameDay(Date.now(), cfg), week, 100)
   if (r !== null) row.doc = r.doc
-  await s.unload(row)
   return r !== null
 }
 
-async function logins(s: Storage, concurrency: number): Promise<{ ms: number; applied: number }> {
+interface Pass {
+  ms: number
+  applied: number
+  /** The batched flush that writes the changed rows afterwards. */
+  flushMs: number
+}
+
+async function logins(s: Storage, concurrency: number): Promise<Pass> {
   let next = 1
   let applied = 0
   const t0 = performance.now()
@@ -52,7 +59,13 @@ async function logins(s: Storage, concurrency: number): Promise<{ ms: number; ap
       }
     }),
   )
-  return { ms: performance.now() - t0, applied }
+  const ms = performance.now() - t0
+  const t1 = performance.now()
+  await s.flush()
+  const flushMs = performance.now() - t1
+  // Log everyone out (untimed), so the next pass loads from the database again.
+  for (let i = 1; i <= PLAYERS; i++) await s.unload((await s.load(PlayerDaily, BigInt(i)))!)
+  return { ms, applied, flushMs }
 }
 
 async function seed(s: Storage, daysAway: number): Promise<void> {
@@ -77,28 +90,30 @@ const s = new Storage({
 const rows: (string | number)[][] = []
 try {
   await s.start()
-  // Warm-up pass; then, per concurrency, players away 3 days (catch-up), then the same players again (nothing due).
+  // Warm-up pass; then, per concurrency, players reset today (nothing due), then players away 3 days (catch-up).
   await seed(s, 3)
   await logins(s, CONCURRENCY)
   for (const concurrency of [1, CONCURRENCY]) {
+    // Each pass on freshly seeded rows, so both see the same database state.
+    await seed(s, 0)
+    gc()
+    const same = await logins(s, concurrency)
+    if (same.applied !== 0) throw new Error(`a login applied ${same.applied} resets to players reset today`)
     await seed(s, 3)
     gc()
     const away = await logins(s, concurrency)
     if (away.applied !== PLAYERS) throw new Error(`catch-up applied to ${away.applied} of ${PLAYERS}`)
-    gc()
-    const same = await logins(s, concurrency)
-    if (same.applied !== 0) throw new Error(`a second login applied ${same.applied} resets`)
     const label = concurrency === 1 ? 'one login at a time' : `${concurrency} logins in flight`
-    rows.push([
-      `login, already reset today (baseline), ${label}`,
-      fmt((same.ms * 1000) / PLAYERS, 0),
-      fmt(PLAYERS / (same.ms / 1000), 0),
-    ])
-    rows.push([
-      `login with 3 missed resets caught up, ${label}`,
-      fmt((away.ms * 1000) / PLAYERS, 0),
-      fmt(PLAYERS / (away.ms / 1000), 0),
-    ])
+    for (const [name, r] of [
+      [`login, already reset today (baseline), ${label}`, same],
+      [`login with 3 missed resets caught up, ${label}`, away],
+    ] as const)
+      rows.push([
+        name,
+        fmt((r.ms * 1000) / PLAYERS, 0),
+        fmt(PLAYERS / (r.ms / 1000), 0),
+        fmt((r.flushMs * 1000) / PLAYERS, 1),
+      ])
   }
 } finally {
   await s.stop()
@@ -118,16 +133,16 @@ for (const [name, doc] of Object.entries(docs)) {
   cpu[name] = (d.user + d.system) / CALLS
   if (n !== (name === 'away' ? CALLS : 0)) throw new Error('unexpected reset count')
 }
-rows.push(['gameDay + applyResets only, nothing due (CPU)', fmt(cpu.same!, 3), '-'])
-rows.push(['gameDay + applyResets only, 3 days to apply (CPU)', fmt(cpu.away!, 3), '-'])
+rows.push(['gameDay + applyResets only, nothing due (CPU)', fmt(cpu.same!, 3), '-', '-'])
+rows.push(['gameDay + applyResets only, 3 days to apply (CPU)', fmt(cpu.away!, 3), '-', '-'])
 
 report({
   title: `Daily reset catch-up at login: ${fmt(PLAYERS, 0)} players on MariaDB`,
   command: 'pnpm bench daily-catchup',
-  columns: ['case', 'µs per player', 'players/s'],
+  columns: ['case', 'µs per player at login', 'players/s', 'batched flush µs per player'],
   rows,
   notes: [
-    "A login here is the daily feature's part of one: load the player_daily row under the session epoch (the claim UPDATE and the SELECT), apply what is due, unload (one fenced upsert when the document changed, nothing otherwise). Journal mode `write`, time zone Europe/Berlin, reset 05:00.",
-    'The difference between the two login rows is what a catch-up costs: computing it is sub-microsecond; the price is the row write.',
+    "A login here is the daily feature's part of one: load the player_daily row under the session epoch (the claim UPDATE and the SELECT) and apply what is due in one assignment (one journal record, mode `write`). The changed rows reach MariaDB with the next periodic flush, a batched upsert, timed after the logins (last column). Time zone Europe/Berlin, reset 05:00; each pass on freshly seeded rows.",
+    "The difference between the two login rows is what a catch-up adds at login. The rule itself is the last two rows (well under a microsecond); the rest is the storage: the journaled assignment (a write(2) per change, and the journal's fdatasync every 100 ms, on the event loop). The database write comes later, batched.",
   ],
 })
