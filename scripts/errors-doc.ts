@@ -32,6 +32,14 @@ export async function collectCodes(): Promise<Map<string, { template: string; cl
       // biome-ignore lint/style/noRestrictedImports: see above
       import('../services/logic/src/features/profile/profile-errors.js'),
     // biome-ignore lint/style/noRestrictedImports: see above
+    '../services/logic/src/test-clock': () => import('../services/logic/src/test-clock.js'),
+    '../services/logic/src/features/daily/daily-errors': () =>
+      // biome-ignore lint/style/noRestrictedImports: see above
+      import('../services/logic/src/features/daily/daily-errors.js'),
+    '../services/logic/src/features/timers/timer-errors': () =>
+      // biome-ignore lint/style/noRestrictedImports: see above
+      import('../services/logic/src/features/timers/timer-errors.js'),
+    // biome-ignore lint/style/noRestrictedImports: see above
     '../services/gateway/src/errors': () => import('../services/gateway/src/errors.js'),
   }
   for (const [dir, load] of Object.entries(others)) {

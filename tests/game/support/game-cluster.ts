@@ -239,7 +239,8 @@ export class GameCluster {
     throw new Error('no free logic machine id in 100 attempts')
   }
 
-  async startLogic(id: number): Promise<ServiceProc> {
+  /** Start (or restart) logic `id`; `extraArgs` follow the cluster's logicArgs for this start only. */
+  async startLogic(id: number, extraArgs: string[] = []): Promise<ServiceProc> {
     const p = spawnService(`logic#${id}`, 'logic', [
       '--cluster.center',
       this.centerAddress,
@@ -260,6 +261,7 @@ export class GameCluster {
       '--logic.catalogue.database',
       this.catalogueDb,
       ...this.o.logicArgs,
+      ...extraArgs,
     ])
     this.logics.set(id, p)
     await p.waitFor((j) => j.msg === `logic#${id} ready`, 60_000, `logic#${id} ready`)

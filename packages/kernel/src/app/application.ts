@@ -185,8 +185,14 @@ export class Application<C extends AppConfig = AppConfig> {
     argv?: readonly string[]
     env?: Readonly<Record<string, string | undefined>>
     defaultFile?: string
+    /**
+     * The time source, chosen from the loaded configuration (default: the
+     * system clock). Throwing here is treated like a bad configuration key.
+     */
+    clock?: (config: z.output<S>) => Clock | undefined
   }): Promise<Application<z.output<S>>> {
     let loaded: { value: z.output<S>; sources: string[] }
+    let clock: Clock | undefined
     try {
       loaded = loadConfig({
         schema: opts.schema,
@@ -194,6 +200,7 @@ export class Application<C extends AppConfig = AppConfig> {
         env: opts.env,
         defaultFile: opts.defaultFile,
       })
+      clock = opts.clock?.(loaded.value)
     } catch (err) {
       const code = err instanceof TesseraError ? err.code : 'CONFIG_ERROR'
       process.stderr.write(`${opts.name}: ${code}: ${(err as Error).message}\n`)
@@ -203,6 +210,7 @@ export class Application<C extends AppConfig = AppConfig> {
       name: opts.name,
       config: loaded.value,
       services: opts.services,
+      ...(clock ? { clock } : {}),
     })
     app.logger.info({ sources: loaded.sources }, 'configuration loaded')
     app.installProcessHandlers()

@@ -2,8 +2,10 @@
 
 export * from './game/catalogue.js'
 export * from './game/chat.js'
+export * from './game/daily.js'
 export * from './game/echo.js'
 export * from './game/profile.js'
+export * from './game/timer.js'
 export * from './gate/session.js'
 export * from './login/login.js'
 export * from './msg-id.js'

@@ -3,4 +3,4 @@
 export { SCHEMA_HASH } from './client/schema.js'
 
 /** SHA-256 (hex) of the whole schema, server-only messages included (service-to-service handshakes). */
-export const FULL_SCHEMA_HASH = '21c109d28f9102160345a89b1fbea883c67b4f70be706516f1ade766f260e97d'
+export const FULL_SCHEMA_HASH = '16533d4e3084ff08a08cc09c8e901ce2e1253d6dd6cc9b79329ef415c43f53cd'

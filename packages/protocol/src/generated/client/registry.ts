@@ -2,8 +2,10 @@
 
 import { CatalogueSync, CatalogueSyncRes, CatalogueUpdate } from '../game/catalogue.js'
 import { ChatPush, ChatSend, ChatSendRes } from '../game/chat.js'
+import { DailyGet, DailyGetRes, DailyReset, TaskProgress, TaskProgressRes } from '../game/daily.js'
 import { Echo } from '../game/echo.js'
 import { ProfileGainExp, ProfileGainExpRes, ProfileGet, ProfileGetRes, ProfilePublicGet, ProfilePublicGetRes, ProfileSet, ProfileSetRes } from '../game/profile.js'
+import { TimerCancel, TimerCancelRes, TimerFired, TimerList, TimerListRes, TimerSet, TimerSetRes } from '../game/timer.js'
 import { AccountChangeNickname, AccountChangeNicknameRes, AccountChangePassword, AccountChangePasswordRes, AccountLogin, AccountLoginRes, AccountLogout, AccountLogoutRes, AccountRegister, AccountRegisterRes, LoginQueueLeave, LoginQueueLeaveRes, LoginQueuePoll, LoginQueuePush, LoginQueueStatus } from '../login/login.js'
 import { Ack, ErrorReply, Goodbye, Handshake, HandshakeOk, Heartbeat, Kick, MessageRegistry, type MessageType } from '@tessera/wire/client'
 
@@ -24,6 +26,18 @@ export interface MessageMap {
   1020: ChatSend
   1021: ChatSendRes
   1022: ChatPush
+  1100: DailyGet
+  1101: DailyGetRes
+  1102: TaskProgress
+  1103: TaskProgressRes
+  1104: DailyReset
+  1120: TimerSet
+  1121: TimerSetRes
+  1122: TimerCancel
+  1123: TimerCancelRes
+  1124: TimerList
+  1125: TimerListRes
+  1126: TimerFired
   1150: CatalogueUpdate
   1151: CatalogueSync
   1152: CatalogueSyncRes
@@ -65,6 +79,18 @@ export const messageTypes: readonly MessageType[] = [
   ChatSend,
   ChatSendRes,
   ChatPush,
+  DailyGet,
+  DailyGetRes,
+  TaskProgress,
+  TaskProgressRes,
+  DailyReset,
+  TimerSet,
+  TimerSetRes,
+  TimerCancel,
+  TimerCancelRes,
+  TimerList,
+  TimerListRes,
+  TimerFired,
   CatalogueUpdate,
   CatalogueSync,
   CatalogueSyncRes,
