@@ -3,10 +3,13 @@
 // flooding cannot resume into a fresh budget, the budget follows the user
 // across reconnects, a frame sent before HandshakeOk is refused with a
 // message that says so, and stalled readers are bounded node-wide.
+
+import { releaseLevel, type TesseraError } from '@tessera/kernel'
 import {
   ChatPush,
   Echo,
   ErrorReply,
+  Goodbye,
   Handshake,
   HandshakeOk,
   Kick,
@@ -111,6 +114,26 @@ describe('edge: the handshake comes first', () => {
     expect(e.code).toBe(WireError.WIRE_HANDSHAKE_REQUIRED)
     expect(e.message).toMatch(/msg id 1000\) sent before HandshakeOk; wait for the Handshake answer/)
     expect(e.message).not.toMatch(/first frame/)
+  })
+})
+
+describe('edge: log levels', () => {
+  it('logs a client Goodbye as an ordinary end (debug), a flood kick as a warning', async () => {
+    const ended: TesseraError[] = []
+    srv = await startTestServer({
+      limits: { client: { msgRatePerSec: 1, msgBurst: 5 } },
+      onSessionEnd: (_s, r) => ended.push(r),
+    })
+    const a = await login(5n)
+    a.raw.send(0, Goodbye.msgId, 0, Goodbye.encode({ reason: 'bye' }))
+    await until(() => a.raw.closed, 5000, 'close')
+    const b = await login(6n)
+    for (let i = 0; i < 20; i++) b.raw.send(0, Echo.msgId, 10 + i, echo('x'))
+    await until(() => ended.length === 2, 5000, 'releases')
+    expect(ended.map((r) => [r.code, releaseLevel(r)])).toEqual([
+      ['EDGE_CLIENT_GOODBYE', 'debug'],
+      ['NET_RATE_LIMITED', 'warn'],
+    ])
   })
 })
 

@@ -34,7 +34,7 @@ export const gatewayConfigSchema = appConfigSchema.extend({
       /** Connections this process may hold (NET_NODE_LIMIT past it); 0 = no limit. */
       maxConnections: z.number().int().min(0).default(120_000),
       /** Connections of one address without a first frame yet; past it the oldest is cut. */
-      maxPendingPerIp: z.number().int().min(1).default(64),
+      maxPendingPerIp: z.number().int().min(1).default(1024),
       /** How often the connection count is reported to the center as this gateway's load. */
       loadReportMs: z.number().int().positive().default(1000),
       /** How often the whole session list goes to login (SessionReport full). */

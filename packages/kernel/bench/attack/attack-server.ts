@@ -19,7 +19,14 @@ const limits = (process.argv[2] ? JSON.parse(process.argv[2]) : {}) as NetLimits
 const registry = createRegistry()
 const tokens = new HmacTokens({ secret: ATTACK_SECRET })
 const timers = new Set<NodeJS.Timeout>()
-const edge = new EdgeServer({ registry, schemaHash: SCHEMA_HASH, verifyToken: tokens.verifier() })
+// EDGE_NODE_REPLAY_MB: the node-wide replay cap (default: the edge's own).
+const capMb = Number(process.env.EDGE_NODE_REPLAY_MB ?? 0)
+const edge = new EdgeServer({
+  registry,
+  schemaHash: SCHEMA_HASH,
+  verifyToken: tokens.verifier(),
+  ...(capMb > 0 ? { maxNodeReplayBytes: capMb * 1024 * 1024 } : {}),
+})
 const PUSH_TEXT = 'x'.repeat(2048)
 edge.route(Echo, (msg, { session }) => {
   const m = /^push:(\d+)$/.exec(msg.text)

@@ -369,7 +369,9 @@ export class EdgeServer implements SessionHandler, EdgeSessionHost {
       return
     }
     // Clipped: the text is the client's and only goes to the log.
-    const reason = new EdgeClientGoodbye(
+    // An ordinary end: logged at debug (levels say what an operator must act on).
+    const reason = EdgeClientGoodbye.with(
+      { details: { ordinary: true } },
       why.length > 200 ? `${why.slice(0, 200)}…` : why || 'no reason given',
     )
     ;(net.data as Conn).edge = null
@@ -399,8 +401,9 @@ export class EdgeServer implements SessionHandler, EdgeSessionHost {
     this.byToken.delete(s.resumeToken)
     this.sessions.delete(s.id)
     const quiet = reason.code === EdgeSessionReleased.code
+    // An ordinary end (a Goodbye) is debug: nothing for an operator to act on.
     if (!quiet)
-      this.logger.info(
+      this.logger[reason.details?.ordinary === true ? 'debug' : 'info'](
         { session: s.id, reason: reason.code, message: reason.message },
         'edge session released',
       )

@@ -146,7 +146,7 @@ export function defaultNetLimits(): NetLimits {
     sweepIntervalMs: 1_000,
     maxConnectionsPerIp: 2_000,
     maxConnections: 120_000,
-    maxPendingPerIp: 64,
+    maxPendingPerIp: 1024,
     maxPending: 20_000,
     probationMs: 2_000,
   }

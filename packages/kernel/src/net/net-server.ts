@@ -304,8 +304,13 @@ export class NetServer implements Acceptor, SessionHost {
   }
 }
 
-/** Ordinary goodbyes are debug, decisions of ours info; anything the peer did wrong (or a broken socket) warn. */
-function releaseLevel(reason: TesseraError): 'debug' | 'info' | 'warn' {
+/**
+ * Ordinary goodbyes are debug, decisions of ours info; anything the peer did
+ * wrong (or a broken socket) warn. A handler marks an ordinary end it decides
+ * itself (a client's Goodbye) with `details.ordinary`: nothing to act on.
+ */
+export function releaseLevel(reason: TesseraError): 'debug' | 'info' | 'warn' {
+  if (reason.details?.ordinary === true) return 'debug'
   if (NetPeerClosed.is(reason)) return reason.details?.midFrame === true ? 'warn' : 'debug'
   if (NetServerClosing.is(reason) || NetSessionClosed.is(reason)) return 'debug'
   if (NetKicked.is(reason)) return 'info'

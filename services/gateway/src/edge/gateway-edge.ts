@@ -390,7 +390,9 @@ export class GatewayEdge implements SessionHandler {
       }
       this.flushFrames(net, c)
       this.ended(net, c)
-      const reason = new EdgeClientGoodbye(
+      // An ordinary end: logged at debug (levels say what an operator must act on).
+      const reason = EdgeClientGoodbye.with(
+        { details: { ordinary: true } },
         why.length > 200 ? `${why.slice(0, 200)}…` : why || 'no reason given',
       )
       this.notifyLogic(c, ClientGone, { ...this.route(net, c), release: true, reason: reason.message })
