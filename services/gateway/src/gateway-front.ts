@@ -65,7 +65,13 @@ export class GatewayFront extends BaseComponent<ServiceContext<GatewayConfig>> {
           handler,
           control: edgeControlCodec,
           logger,
-          limits: { acceptRatePerSec: g.acceptRatePerSec, client: { msgRatePerSec: g.clientMsgRatePerSec } },
+          limits: {
+            acceptRatePerSec: g.acceptRatePerSec,
+            maxConnectionsPerIp: g.maxConnectionsPerIp,
+            maxConnections: g.maxConnections,
+            maxPendingPerIp: g.maxPendingPerIp,
+            client: { msgRatePerSec: g.clientMsgRatePerSec },
+          },
         }),
     )
     proxy.on(ToClient, (m) => this.edge.onToClient(m))

@@ -129,8 +129,19 @@ export class GatewayEdge implements SessionHandler {
       return
     }
     if (c.phase === 'closed') return
+    if (c.phase === 'binding') {
+      // docs/protocol.md §8.1: nothing but the Handshake until its answer.
+      this.refuse(
+        net,
+        frame.msgId,
+        frame.reqId,
+        new EdgeHandshakeRequired(
+          `frame (msg id ${frame.msgId}) sent before HandshakeOk; wait for the Handshake answer`,
+        ),
+      )
+      return
+    }
     if (
-      c.phase === 'binding' ||
       frame.msgId !== MsgId.Handshake ||
       frame.reqId === 0 ||
       frame.flags & (FrameFlag.RESPONSE | FrameFlag.COMPRESSED | FrameFlag.ENCRYPTED)
@@ -172,8 +183,14 @@ export class GatewayEdge implements SessionHandler {
     this.forget(net, c)
     if (was === 'open') {
       this.flushFrames(net, c)
-      // A drop: the session lingers on logic for the resume grace period.
-      this.notifyLogic(c, ClientGone, { ...this.route(net, c), release: false, reason: reason.code })
+      // A drop: the session lingers on logic for the resume grace period;
+      // one kicked for flooding is released (no resume into a fresh budget).
+      const release = reason.code === 'NET_RATE_LIMITED'
+      this.notifyLogic(c, ClientGone, { ...this.route(net, c), release, reason: reason.code })
+      if (release) {
+        this.o.onOffline?.(c)
+        this.release(c)
+      }
     }
   }
 
@@ -252,6 +269,8 @@ export class GatewayEdge implements SessionHandler {
     c.compress = compress
     c.phase = 'open'
     net.markAuthenticated()
+    // The message budget is the user's: a reconnect or resume continues it.
+    net.shareRateBudget(`user:${userId}`)
     const ok: HandshakeOk = {
       sessionId: bound.sessionId,
       resumeToken: bound.resumeToken,
@@ -371,7 +390,9 @@ export class GatewayEdge implements SessionHandler {
       }
       this.flushFrames(net, c)
       this.ended(net, c)
-      const reason = new EdgeClientGoodbye(
+      // An ordinary end: logged at debug (levels say what an operator must act on).
+      const reason = EdgeClientGoodbye.with(
+        { details: { ordinary: true } },
         why.length > 200 ? `${why.slice(0, 200)}…` : why || 'no reason given',
       )
       this.notifyLogic(c, ClientGone, { ...this.route(net, c), release: true, reason: reason.message })
