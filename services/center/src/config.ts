@@ -12,6 +12,17 @@ export const centerConfigSchema = appConfigSchema.extend({
       listen: z.string().default('tcp://127.0.0.1:3800'),
       /** Admin endpoint: /metrics, /admin/state, /admin/cluster. Empty = none. */
       admin: z.string().default('http://127.0.0.1:3809'),
+      /**
+       * Bearer token of the admin endpoint's operator actions (its POST
+       * routes; docs/operations.md). Set it through TESSERA_CENTER__ADMIN_TOKEN
+       * or `adminTokenFile`, not the config file. Neither set: every operator
+       * action is refused (401).
+       */
+      adminToken: z.string().min(16).optional(),
+      /** A file holding the admin token (surrounding whitespace ignored); read at start. */
+      adminTokenFile: z.string().min(1).optional(),
+      /** How long an operator action waits for every gateway's answer. */
+      adminWaitMs: z.number().int().positive().default(3000),
       /** Shared cluster secret (set it through TESSERA_CENTER__SECRET, not the file). */
       secret: z.string().min(16),
       /** MySQL server for machine-id leases and ownership epochs. */

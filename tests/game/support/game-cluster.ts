@@ -17,6 +17,9 @@ const { dropDatabases, newDatabase, SECRET, spawnCenter } = center
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url))
 
+/** The center's admin bearer token in the test cluster. */
+export const ADMIN_TOKEN = 'test-admin-token-5e1b7c9d3a'
+
 /** One service process and its JSON log lines. */
 export class ServiceProc {
   readonly lines: Record<string, unknown>[] = []
@@ -160,6 +163,8 @@ export interface GatewayAddr {
 export class GameCluster {
   center!: ServiceProc
   centerAddress = ''
+  /** The center's admin endpoint, e.g. http://127.0.0.1:40125 (operator token {@link ADMIN_TOKEN}). */
+  centerAdmin = ''
   login!: ServiceProc
   /** Login's HTTP JSON API, e.g. http://127.0.0.1:40123 */
   loginHttp = ''
@@ -189,10 +194,11 @@ export class GameCluster {
   async start(): Promise<this> {
     this.mysqlUrl = await serverUrl()
     const port = await freePort()
-    const c = await spawnCenter(port, newDatabase())
+    const c = await spawnCenter(port, newDatabase(), { env: { TESSERA_CENTER__ADMIN_TOKEN: ADMIN_TOKEN } })
     this.center = new ServiceProc('center', c.child)
     const ready = await c.ready
     this.centerAddress = ready.address
+    this.centerAdmin = ready.admin
     this.login = spawnService('login', 'login', [
       '--cluster.center',
       this.centerAddress,
@@ -292,6 +298,23 @@ export class GameCluster {
     if (!res.ok)
       throw Object.assign(new Error(`${op}: ${json.error?.code} ${json.error?.message}`), json.error)
     return json
+  }
+
+  /** An operator action: POST a JSON body to the center's admin endpoint (with the admin token unless told). */
+  async admin<T = Record<string, unknown>>(
+    route: string,
+    body: unknown,
+    token: string | null = ADMIN_TOKEN,
+  ): Promise<{ status: number; json: T }> {
+    const res = await fetch(`${this.centerAdmin}${route}`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        ...(token === null ? {} : { authorization: `Bearer ${token}` }),
+      },
+      body: JSON.stringify(body),
+    })
+    return { status: res.status, json: (await res.json()) as T }
   }
 
   /** Rows of the player table of a logic's database. */

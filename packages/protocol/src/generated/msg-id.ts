@@ -38,5 +38,10 @@ export const MsgId = {
   ClientAck: 100205,
   ClientGone: 100206,
   ToClient: 100207,
+  GateIpRulesGet: 100400,
+  GateIpRules: 100401,
+  GateKickUser: 100402,
+  GateNotice: 100403,
+  GateAdminDone: 100404,
 } as const
 export type MsgId = (typeof MsgId)[keyof typeof MsgId]

@@ -2,6 +2,7 @@
 
 import { type MessageMap as ClientMessageMap, messageTypes as clientTypes } from './client/registry.js'
 import { ProfileChanged } from './game/profile.js'
+import { GateAdminDone, GateIpRules, GateIpRulesGet, GateKickUser, GateNotice } from './gate/admin.js'
 import { ClientAck, ClientFrames, ClientGone, SessionBind, SessionBindOk, SessionResumeCheck, SessionResumeCheckOk, ToClient } from './gate/session.js'
 import { HandoffRedeem, HandoffRedeemOk, SessionKick, SessionReport, SessionReportOk } from './login/login.js'
 import { ErrorReply, LinkAuth, LinkAuthOk, LinkChallenge, LinkHello, MachineIdLease, MachineIdLeaseOk, MembershipUpdate, MessageRegistry, type MessageType, OwnershipClaim, OwnershipClaimOk, OwnershipRelease, OwnershipReleaseOk, OwnershipRevoked, RegisterService, RegisterServiceOk, ServiceHeartbeat, ServiceHeartbeatOk, StartupGo, UnregisterService, UnregisterServiceOk } from '@tessera/wire'
@@ -41,6 +42,11 @@ export interface MessageMap extends ClientMessageMap {
   100205: ClientAck
   100206: ClientGone
   100207: ToClient
+  100400: GateIpRulesGet
+  100401: GateIpRules
+  100402: GateKickUser
+  100403: GateNotice
+  100404: GateAdminDone
 }
 
 /** Every message with a msg id, ordered by id. */
@@ -79,6 +85,11 @@ export const messageTypes: readonly MessageType[] = [
   ClientAck,
   ClientGone,
   ToClient,
+  GateIpRulesGet,
+  GateIpRules,
+  GateKickUser,
+  GateNotice,
+  GateAdminDone,
 ].sort((a, b) => a.msgId - b.msgId)
 
 /** A registry of {@link messageTypes}; ERROR frames decode as ErrorReply. */

@@ -3,4 +3,4 @@
 export { SCHEMA_HASH } from './client/schema.js'
 
 /** SHA-256 (hex) of the whole schema, server-only messages included (service-to-service handshakes). */
-export const FULL_SCHEMA_HASH = '89ca681ab4f6b44817a77e7ea8e458be63430be28be0701ae85d06fb7be375ee'
+export const FULL_SCHEMA_HASH = 'af96e4ed4ca22b675af4cf206c49efe3af3cb26e9f92ef7010d026980cd2f36f'

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs'
 import {
   type AdminServer,
   BaseComponent,
@@ -8,14 +9,17 @@ import {
 } from '@tessera/kernel'
 import { CenterComponentIds } from '../component-ids.js'
 import type { CenterConfig } from '../config.js'
+import type { GatewayControl } from '../gateway-control/index.js'
 import type { CenterLink } from '../link/index.js'
 import type { MachineIdLeases } from '../machine-ids/index.js'
 import type { RegistryComponent } from '../registry/index.js'
+import { gatewayRoutes } from './gateway-routes.js'
 
 /**
  * The center's admin endpoint on `center.admin`: the process metrics,
- * `/admin/state`, `/healthz`, and `/admin/cluster` (every registered service
- * and every machine-id lease). Nothing here waits for the database: leases
+ * `/admin/state`, `/healthz`, `/admin/cluster` (every registered service
+ * and every machine-id lease) and the operator actions on gateways
+ * (gateway-routes.ts). Its POST routes need the admin bearer token. Nothing here waits for the database: leases
  * come from the machine-id component's cache, with the time it was read.
  */
 export class CenterAdmin extends BaseComponent<ServiceContext<CenterConfig>> {
@@ -32,7 +36,11 @@ export class CenterAdmin extends BaseComponent<ServiceContext<CenterConfig>> {
       metrics,
       logger,
       state: () => this.state(),
-      routes: { 'GET /admin/cluster': (_req, res) => sendJson(res, 200, this.clusterView()) },
+      token: adminToken(config.center),
+      routes: {
+        'GET /admin/cluster': (_req, res) => sendJson(res, 200, this.clusterView()),
+        ...gatewayRoutes(() => this.host.get<GatewayControl>(CenterComponentIds.GatewayControl)),
+      },
     })
     this.address = this.server.address
     logger.info({ admin: this.address }, 'center: admin listening')
@@ -68,10 +76,25 @@ export class CenterAdmin extends BaseComponent<ServiceContext<CenterConfig>> {
   }
 }
 
+/** The operator token: `center.adminToken`, else the contents of `center.adminTokenFile`. */
+function adminToken(c: CenterConfig['center']): string | undefined {
+  if (c.adminToken) return c.adminToken
+  if (!c.adminTokenFile) return undefined
+  const t = readFileSync(c.adminTokenFile, 'utf8').trim()
+  if (t.length < 16)
+    throw new Error(`center.adminTokenFile ${c.adminTokenFile}: the token must be at least 16 characters`)
+  return t
+}
+
 // @component center sort=50
 export const centerAdmin: ComponentFactory<CenterAdmin, ServiceContext<CenterConfig>> = {
   typeId: CenterComponentIds.Admin,
   name: 'center-admin',
-  dependsOn: [CenterComponentIds.Link, CenterComponentIds.Registry, CenterComponentIds.MachineIds],
+  dependsOn: [
+    CenterComponentIds.Link,
+    CenterComponentIds.Registry,
+    CenterComponentIds.MachineIds,
+    CenterComponentIds.GatewayControl,
+  ],
   create: (host) => new CenterAdmin(host),
 }

@@ -496,14 +496,24 @@ export class GatewayEdge implements SessionHandler {
     for (const net of [...(this.byUser.get(userId) ?? [])]) {
       const c = net.data as GatewayConn
       if (olderThan !== undefined && c.loginEpoch >= olderThan) continue
-      this.flushFrames(net, c)
-      const open = c.phase === 'open'
-      this.ended(net, c)
-      if (open) this.notifyLogic(c, ClientGone, { ...this.route(net, c), release: true, reason: message })
-      this.kick(net, KickReason.KICK_ADMIN, message, reason)
+      this.kickSession(net, message, reason)
       n++
     }
     return n
+  }
+
+  /**
+   * End one connection for good with Kick{KICK_ADMIN, message}: a bound
+   * player's session is released at logic (no resume). Also for connections
+   * still in their handshake.
+   */
+  kickSession(net: Session, message: string, reason: TesseraError): void {
+    const c = net.data as GatewayConn
+    this.flushFrames(net, c)
+    const open = c.phase === 'open'
+    this.ended(net, c)
+    if (open) this.notifyLogic(c, ClientGone, { ...this.route(net, c), release: true, reason: message })
+    this.kick(net, KickReason.KICK_ADMIN, message, reason)
   }
 
   /** Push a Kick on the priority lane, then close. */

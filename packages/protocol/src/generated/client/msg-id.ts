@@ -9,6 +9,7 @@ export const MsgId = {
   Kick: 5,
   ErrorReply: 6,
   Goodbye: 7,
+  Notice: 8,
   Echo: 1000,
   ProfileGet: 1010,
   ProfileGetRes: 1011,

@@ -4,7 +4,7 @@ import { ChatPush, ChatSend, ChatSendRes } from '../game/chat.js'
 import { Echo } from '../game/echo.js'
 import { ProfileGet, ProfileGetRes, ProfileSet, ProfileSetRes } from '../game/profile.js'
 import { AccountChangeNickname, AccountChangeNicknameRes, AccountChangePassword, AccountChangePasswordRes, AccountLogin, AccountLoginRes, AccountLogout, AccountLogoutRes, AccountRegister, AccountRegisterRes, LoginQueueLeave, LoginQueueLeaveRes, LoginQueuePoll, LoginQueuePush, LoginQueueStatus } from '../login/login.js'
-import { Ack, ErrorReply, Goodbye, Handshake, HandshakeOk, Heartbeat, Kick, MessageRegistry, type MessageType } from '@tessera/wire/client'
+import { Ack, ErrorReply, Goodbye, Handshake, HandshakeOk, Heartbeat, Kick, MessageRegistry, type MessageType, Notice } from '@tessera/wire/client'
 
 /** Message type by wire id, for typed send/receive helpers. */
 export interface MessageMap {
@@ -15,6 +15,7 @@ export interface MessageMap {
   5: Kick
   6: ErrorReply
   7: Goodbye
+  8: Notice
   1000: Echo
   1010: ProfileGet
   1011: ProfileGetRes
@@ -49,6 +50,7 @@ export const messageTypes: readonly MessageType[] = [
   Kick,
   ErrorReply,
   Goodbye,
+  Notice,
   Echo,
   ProfileGet,
   ProfileGetRes,

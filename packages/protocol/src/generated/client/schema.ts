@@ -4,4 +4,4 @@
  * SHA-256 (hex) of the canonical client-visible schema (server-only messages
  * left out). Sent in Handshake.schema_hash; a mismatch is WIRE_SCHEMA_MISMATCH.
  */
-export const SCHEMA_HASH = '0821011caa770ce181371f3497b635758c1caf55fc308dfe03dd620fc0d04c53'
+export const SCHEMA_HASH = '9836252cab2c3ab599e896bc34952e3ec9514553ed1f9ee84efddd5be21bb7a6'
