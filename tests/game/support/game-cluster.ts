@@ -160,6 +160,8 @@ export interface GatewayAddr {
 export class GameCluster {
   center!: ServiceProc
   centerAddress = ''
+  /** The center's admin endpoint, e.g. http://127.0.0.1:40123 (operator routes). */
+  centerAdmin = ''
   login!: ServiceProc
   /** Login's HTTP JSON API, e.g. http://127.0.0.1:40123 */
   loginHttp = ''
@@ -193,6 +195,7 @@ export class GameCluster {
     this.center = new ServiceProc('center', c.child)
     const ready = await c.ready
     this.centerAddress = ready.address
+    this.centerAdmin = ready.admin
     this.login = spawnService('login', 'login', [
       '--cluster.center',
       this.centerAddress,
@@ -228,6 +231,9 @@ export class GameCluster {
       String(id),
       '--logic.peerPingMs',
       '0',
+      // The same slot list as the gateways' gateway.logicSlots.
+      '--logic.slots',
+      JSON.stringify(this.o.logics),
       '--app.node',
       `logic-node-${id}`,
       '--app.machineId',

@@ -3,6 +3,7 @@
 export * from './game/chat.js'
 export * from './game/echo.js'
 export * from './game/profile.js'
+export * from './gate/chat-relay.js'
 export * from './gate/session.js'
 export * from './login/login.js'
 export * from './msg-id.js'

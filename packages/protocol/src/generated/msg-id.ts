@@ -38,5 +38,18 @@ export const MsgId = {
   ClientAck: 100205,
   ClientGone: 100206,
   ToClient: 100207,
+  ChatChannelLine: 100300,
+  ChatChannelLineOk: 100301,
+  ChatRelay: 100302,
+  ChatChannelJoin: 100303,
+  ChatChannelJoinOk: 100304,
+  ChatChannelLeave: 100305,
+  ChatChannelLeaveOk: 100306,
+  ChatChannelMembers: 100307,
+  ChatChannelMembersOk: 100308,
+  ChatDirect: 100309,
+  ChatDirectOk: 100310,
+  ChatModerate: 100311,
+  ChatNotice: 100312,
 } as const
 export type MsgId = (typeof MsgId)[keyof typeof MsgId]

@@ -3,4 +3,4 @@
 export { SCHEMA_HASH } from './client/schema.js'
 
 /** SHA-256 (hex) of the whole schema, server-only messages included (service-to-service handshakes). */
-export const FULL_SCHEMA_HASH = '21236798a9c8e3bb17d1c7d0781825ae768c1be6c7970ac6e31bcbc6de009286'
+export const FULL_SCHEMA_HASH = '8607b97422f17b99c74262d85ba02c7b25b2d165f9aee346e05b4ee2542f0e81'

@@ -11,6 +11,7 @@ import type { CenterConfig } from '../config.js'
 import type { CenterLink } from '../link/index.js'
 import type { MachineIdLeases } from '../machine-ids/index.js'
 import type { RegistryComponent } from '../registry/index.js'
+import { chatRoutes } from './chat-routes.js'
 
 /**
  * The center's admin endpoint on `center.admin`: the process metrics,
@@ -32,7 +33,10 @@ export class CenterAdmin extends BaseComponent<ServiceContext<CenterConfig>> {
       metrics,
       logger,
       state: () => this.state(),
-      routes: { 'GET /admin/cluster': (_req, res) => sendJson(res, 200, this.clusterView()) },
+      routes: {
+        'GET /admin/cluster': (_req, res) => sendJson(res, 200, this.clusterView()),
+        ...chatRoutes(this.host),
+      },
     })
     this.address = this.server.address
     logger.info({ admin: this.address }, 'center: admin listening')
