@@ -4,6 +4,7 @@
 import type { TesseraClient } from '@tessera/client'
 import { ShardMap } from '@tessera/kernel'
 import { ChatModeration, ChatPush } from '@tessera/protocol'
+import { serverUrl, sql } from '@tessera/storage/testing'
 import type { GameCluster } from './game-cluster.js'
 import { clientFor, type LoginAnswer, login, newAccount, register, until } from './players.js'
 
@@ -103,4 +104,17 @@ export async function metric(adminUrl: string, name: string): Promise<number> {
   const text = await (await fetch(`${adminUrl}/metrics`)).text()
   const line = text.split('\n').find((l) => l.startsWith(`${name} `) || l.startsWith(`${name}{`))
   return line === undefined ? 0 : Number(line.slice(line.lastIndexOf(' ') + 1))
+}
+
+/** The player's row in its home logic's chat_moderation table (undefined when none). */
+export async function moderationRow(
+  cluster: GameCluster,
+  logic: number,
+  userId: bigint,
+): Promise<Record<string, unknown> | undefined> {
+  const db = `logic_${cluster.machineIds.get(logic)}`
+  const rows = (await sql(await serverUrl(), `SELECT * FROM \`${db}\`.chat_moderation WHERE user_id = ?`, [
+    String(userId),
+  ])) as Record<string, unknown>[]
+  return rows[0]
 }
