@@ -15,7 +15,9 @@ describe('logic config: slots and chat', () => {
     expect(r.success).toBe(false)
     expect(r.error?.issues[0]).toMatchObject({ path: ['logic', 'slots'] })
     expect(r.error?.issues[0]?.message).toMatch(/serviceId 3 is not in logic.slots \[1, 2\]/)
-    expect(logicConfigSchema.safeParse({ storage, logic: { serviceId: 2, slots: [1, 2] } }).success).toBe(true)
+    expect(logicConfigSchema.safeParse({ storage, logic: { serviceId: 2, slots: [1, 2] } }).success).toBe(
+      true,
+    )
   })
 
   it('refuses a misspelt chat key', () => {
