@@ -47,14 +47,15 @@ import {
   ChatBadChannelName,
   ChatBadPeer,
   ChatBanned,
-  ChatMuted,
   ChatRateLimited,
   ChatTargetUnavailable,
   ChatTooManyChannels,
   ChatUnavailable,
 } from './chat-errors.js'
-import { ChatStore, type Moderation } from './chat-store.js'
+import { ChatStore } from './chat-store.js'
 import { channelName, normaliseText, WORLD } from './chat-text.js'
+import { Mailbox } from './mailbox.js'
+import { Moderations } from './moderations.js'
 import { RateLimiter } from './rate-limiter.js'
 
 /**
@@ -74,11 +75,12 @@ export class ChatFeature extends BaseComponent<ServiceContext<LogicConfig>> {
   private shards!: ShardMap
   private owner!: ChannelOwner
   private limiter!: RateLimiter
+  private mailbox!: Mailbox
   private storeRef: ChatStore | undefined
   /** Named channels each player of this logic is in (left for them when they go). */
   private readonly channelsOf = new Map<bigint, Set<string>>()
   /** Mutes and bans of this logic's players (home logic only), from chat_moderation. */
-  private mods = new Map<bigint, Moderation>()
+  private readonly mods = new Moderations()
   private lines: Counter<'kind'> | undefined
   private deliveries: Counter | undefined
   /** Relays that could not be sent (the target logic is not in the cluster). */
@@ -106,14 +108,21 @@ export class ChatFeature extends BaseComponent<ServiceContext<LogicConfig>> {
     home.route(ChatJoin, ChatJoinRes, (req, p) => this.join(req.channel, p, 0))
     home.route(ChatLeave, ChatLeaveRes, (req, p) => this.leave(req.channel, p))
     home.route(ChatMembers, ChatMembersRes, (req, p) => this.members(req.channel, p))
-    home.onPlayer({ joined: (p) => this.deliverMail(p), left: (p) => this.left(p.userId) })
+    this.mailbox = new Mailbox({
+      home,
+      store: () => this.store,
+      maxPerPlayer: config.chat.maxMailPerPlayer,
+      now: () => this.host.context.clock.now(),
+      delivered: (n) => this.deliveries?.inc(n),
+    })
+    home.onPlayer({ joined: (p) => this.mailbox.deliver(p), left: (p) => this.left(p.userId) })
   }
 
   async startup(): Promise<void> {
     const ctx = this.host.context
     this.storeRef = new ChatStore(this.host.get<StorageComponent>(STORAGE_COMPONENT_ID).storage.client)
     await this.storeRef.createTables()
-    this.mods = await this.storeRef.moderations()
+    this.mods.replaceAll(await this.storeRef.moderations())
     this.lines = ctx.metrics.counter({
       name: 'logic_chat_lines_total',
       help: 'Chat lines accepted from players of this logic, by kind',
@@ -212,7 +221,8 @@ export class ChatFeature extends BaseComponent<ServiceContext<LogicConfig>> {
 
   /** Create (maxMembers ≠ 0: -1 = default) or join a channel. */
   private async join(raw: string, p: PlayerContext, maxMembers: number): Promise<ChatJoinRes> {
-    this.mayChat(p.userId)
+    // A muted player may still join and read; a banned one is out of chat.
+    if (this.mods.banned(p.userId)) throw new ChatBanned()
     const create = maxMembers !== 0
     const channel = !create && raw === WORLD ? WORLD : channelName(raw)
     if (create && channel === WORLD) throw new ChatBadChannelName(raw, 'the name is reserved')
@@ -276,11 +286,7 @@ export class ChatFeature extends BaseComponent<ServiceContext<LogicConfig>> {
   // ---- checks -----------------------------------------------------------------
 
   private mayChat(userId: bigint): void {
-    const m = this.mods.get(userId)
-    if (m === undefined) return
-    if (m.banned) throw new ChatBanned()
-    if (m.mutedUntilMs > this.host.context.clock.now())
-      throw new ChatMuted(new Date(m.mutedUntilMs).toISOString())
+    this.mods.check(userId, this.host.context.clock.now())
   }
 
   private rate(userId: bigint): void {
@@ -333,6 +339,10 @@ export class ChatFeature extends BaseComponent<ServiceContext<LogicConfig>> {
     }
   }
 
+  private direct(m: ChatDirect): Promise<ChatDirectOk> {
+    return this.mailbox.direct(m, this.mods.banned(m.toUserId))
+  }
+
   private fromLogic<Q, R>(link: Link, m: Q, fn: (m: Q) => R): R {
     if (link.peer.kind !== 'logic') throw new ChatBadPeer(`${link.peer.kind}#${link.peer.serviceId}`, 'chat')
     return fn(m)
@@ -353,51 +363,11 @@ export class ChatFeature extends BaseComponent<ServiceContext<LogicConfig>> {
     const push = ChatPush.decode(r.push)
     const users = r.everyone ? [...this.home.online()] : r.userIds
     const n = this.home.broadcast(
-      users.filter((u) => this.mods.get(u)?.banned !== true),
+      users.filter((u) => !this.mods.banned(u)),
       ChatPush,
       push,
     )
     this.deliveries?.inc(n)
-  }
-
-  // ---- private messages and mail (on the receiver's home logic) ----------------
-
-  private async direct(m: ChatDirect): Promise<ChatDirectOk> {
-    const to = m.toUserId
-    if (this.mods.get(to)?.banned) throw new ChatTargetUnavailable(String(to), 'banned from chat')
-    if (this.home.push(to, ChatPush, ChatPush.decode(m.push))) {
-      this.deliveries?.inc()
-      return { stored: false }
-    }
-    const store = this.store
-    if (!(await store.playerExists(to))) throw new ChatTargetUnavailable(String(to), 'no such player')
-    if ((await store.mailCount(to)) >= this.cfg.maxMailPerPlayer)
-      throw new ChatTargetUnavailable(String(to), 'mailbox full')
-    await store.putMail(to, m.messageId, m.push, this.host.context.clock.now())
-    // The player may have logged in while the row was written: deliver in
-    // its queue (after the login's own delivery, so never twice).
-    if (this.home.sessionOf(to) !== undefined) void this.home.withPlayer(to, (p) => this.deliverMail(p))
-    return { stored: true }
-  }
-
-  /**
-   * Deliver stored mail (joined hook, in the player's queue): push each, then
-   * delete what was pushed. A crash between the two delivers those lines
-   * again at the next login (same message ids); nothing is lost.
-   */
-  private async deliverMail(p: PlayerContext): Promise<void> {
-    const mail = await this.store.mailOf(p.userId)
-    if (mail.length === 0) return
-    for (const m of mail) {
-      const push = ChatPush.decode(m.push)
-      push.stored = true
-      p.push(ChatPush, push)
-    }
-    this.deliveries?.inc(mail.length)
-    await this.store.deleteMail(
-      p.userId,
-      mail.map((m) => m.id),
-    )
   }
 
   /** The player's session ended: it leaves its named channels. */
@@ -421,14 +391,7 @@ export class ChatFeature extends BaseComponent<ServiceContext<LogicConfig>> {
   private async moderate(m: ChatModerate): Promise<void> {
     const uid = m.userId
     if (this.shards.logicOf(uid) !== this.self) return
-    const was = this.mods.get(uid)
-    const mod: Moderation = {
-      mutedUntilMs: m.mutedUntilMs === undefined ? (was?.mutedUntilMs ?? 0) : Number(m.mutedUntilMs),
-      banned: m.banned ?? was?.banned ?? false,
-      reason: m.reason,
-    }
-    if (!mod.banned && mod.mutedUntilMs === 0) this.mods.delete(uid)
-    else this.mods.set(uid, mod)
+    const mod = this.mods.apply(m)
     this.host.context.logger.info(
       { userId: String(uid), mutedUntilMs: mod.mutedUntilMs, banned: mod.banned, reason: mod.reason },
       'chat moderation',
@@ -438,12 +401,12 @@ export class ChatFeature extends BaseComponent<ServiceContext<LogicConfig>> {
       banned: mod.banned,
       reason: mod.reason,
     })
-    if (mod.banned) await this.left(uid)
     try {
       await this.store.putModeration(uid, mod, this.host.context.clock.now())
     } catch (err) {
       this.host.context.logger.error({ err, userId: String(uid) }, 'chat moderation not persisted')
     }
+    if (mod.banned) await this.left(uid)
   }
 
   private notice(m: ChatNotice): void {
