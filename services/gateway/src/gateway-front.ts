@@ -5,6 +5,7 @@ import {
   formatAddress,
   NetServer,
   type ServiceContext,
+  ShardMap,
   type TimerHandle,
 } from '@tessera/kernel'
 import { SessionKick, ToClient } from '@tessera/protocol'
@@ -13,7 +14,6 @@ import type { GatewayConfig } from './config.js'
 import { GatewayEdge } from './edge/index.js'
 import { GatewayKicked } from './errors.js'
 import { SessionReports } from './login-link/session-reports.js'
-import { ShardMap } from './shard/index.js'
 
 /**
  * The gateway service: client ports (opened at `ready`, then advertised to
@@ -34,7 +34,7 @@ export class GatewayFront extends BaseComponent<ServiceContext<GatewayConfig>> {
 
   init(): void {
     const g = this.host.context.config.gateway
-    this.shards = new ShardMap(g.logicSlots, g.shards)
+    this.shards = new ShardMap(g.logicSlots, g.shards, 'gateway.logicSlots')
   }
 
   startup(): void {

@@ -234,6 +234,9 @@ export class GameCluster {
       String(id),
       '--logic.peerPingMs',
       '0',
+      // The same slot list as the gateways' gateway.logicSlots.
+      '--logic.slots',
+      JSON.stringify(this.o.logics),
       '--app.node',
       `logic-node-${id}`,
       '--app.machineId',

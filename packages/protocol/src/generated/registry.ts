@@ -3,6 +3,7 @@
 import { type MessageMap as ClientMessageMap, messageTypes as clientTypes } from './client/registry.js'
 import { ProfileChanged } from './game/profile.js'
 import { GateAdminDone, GateIpRules, GateIpRulesGet, GateKickUser, GateNotice } from './gate/admin.js'
+import { ChatChannelJoin, ChatChannelJoinOk, ChatChannelLeave, ChatChannelLeaveOk, ChatChannelLine, ChatChannelLineOk, ChatChannelMembers, ChatChannelMembersOk, ChatDirect, ChatDirectOk, ChatModerate, ChatNotice, ChatRelay } from './gate/chat-relay.js'
 import { ClientAck, ClientFrames, ClientGone, SessionBind, SessionBindOk, SessionResumeCheck, SessionResumeCheckOk, ToClient } from './gate/session.js'
 import { HandoffRedeem, HandoffRedeemOk, SessionKick, SessionReport, SessionReportOk } from './login/login.js'
 import { ErrorReply, LinkAuth, LinkAuthOk, LinkChallenge, LinkHello, MachineIdLease, MachineIdLeaseOk, MembershipUpdate, MessageRegistry, type MessageType, OwnershipClaim, OwnershipClaimOk, OwnershipRelease, OwnershipReleaseOk, OwnershipRevoked, RegisterService, RegisterServiceOk, ServiceHeartbeat, ServiceHeartbeatOk, StartupGo, UnregisterService, UnregisterServiceOk } from '@tessera/wire'
@@ -42,6 +43,19 @@ export interface MessageMap extends ClientMessageMap {
   100205: ClientAck
   100206: ClientGone
   100207: ToClient
+  100300: ChatChannelLine
+  100301: ChatChannelLineOk
+  100302: ChatRelay
+  100303: ChatChannelJoin
+  100304: ChatChannelJoinOk
+  100305: ChatChannelLeave
+  100306: ChatChannelLeaveOk
+  100307: ChatChannelMembers
+  100308: ChatChannelMembersOk
+  100309: ChatDirect
+  100310: ChatDirectOk
+  100311: ChatModerate
+  100312: ChatNotice
   100400: GateIpRulesGet
   100401: GateIpRules
   100402: GateKickUser
@@ -85,6 +99,19 @@ export const messageTypes: readonly MessageType[] = [
   ClientAck,
   ClientGone,
   ToClient,
+  ChatChannelLine,
+  ChatChannelLineOk,
+  ChatRelay,
+  ChatChannelJoin,
+  ChatChannelJoinOk,
+  ChatChannelLeave,
+  ChatChannelLeaveOk,
+  ChatChannelMembers,
+  ChatChannelMembersOk,
+  ChatDirect,
+  ChatDirectOk,
+  ChatModerate,
+  ChatNotice,
   GateIpRulesGet,
   GateIpRules,
   GateKickUser,

@@ -3,4 +3,4 @@
 export { SCHEMA_HASH } from './client/schema.js'
 
 /** SHA-256 (hex) of the whole schema, server-only messages included (service-to-service handshakes). */
-export const FULL_SCHEMA_HASH = 'af96e4ed4ca22b675af4cf206c49efe3af3cb26e9f92ef7010d026980cd2f36f'
+export const FULL_SCHEMA_HASH = '5c39ebdaea872182e47e657bb6eea26ea61f3e74c717a2222e89334d4f85abc7'

@@ -13,6 +13,7 @@ import type { GatewayControl } from '../gateway-control/index.js'
 import type { CenterLink } from '../link/index.js'
 import type { MachineIdLeases } from '../machine-ids/index.js'
 import type { RegistryComponent } from '../registry/index.js'
+import { chatRoutes } from './chat-routes.js'
 import { gatewayRoutes } from './gateway-routes.js'
 
 /**
@@ -40,6 +41,7 @@ export class CenterAdmin extends BaseComponent<ServiceContext<CenterConfig>> {
       routes: {
         'GET /admin/cluster': (_req, res) => sendJson(res, 200, this.clusterView()),
         ...gatewayRoutes(() => this.host.get<GatewayControl>(CenterComponentIds.GatewayControl)),
+        ...chatRoutes(this.host),
       },
     })
     this.address = this.server.address

@@ -16,6 +16,7 @@ import {
   type ServiceProxy,
   type Session,
   type SessionHandler,
+  type ShardMap,
   serverKeys,
   type TesseraError,
   toErrorReply,
@@ -50,7 +51,6 @@ import {
 } from '@tessera/protocol'
 import type { TokenRedeemer } from '../auth/token-redeemer.js'
 import { GatewayLogicLost, GatewayReplaced, GatewaySessionEnded } from '../errors.js'
-import type { ShardMap } from '../shard/index.js'
 import { forwardedFrame, type GatewayConn, newConn, writeToClient } from './gateway-conn.js'
 import { parseResumeToken } from './resume-token.js'
 

@@ -5,6 +5,7 @@ import { playerStorage } from '../player/player-storage.js'
 import { sessionHome } from '../session/session-home.js'
 import { profileFeature } from '../features/profile.js'
 import { echoFeature } from '../features/echo.js'
+import { chatFeature } from '../features/chat/chat-feature.js'
 import { peerPing } from '../peers/peer-ping.js'
 
-export const components: readonly ComponentFactory[] = [playerStorage, sessionHome, profileFeature, echoFeature, peerPing]
+export const components: readonly ComponentFactory[] = [playerStorage, sessionHome, profileFeature, echoFeature, chatFeature, peerPing]

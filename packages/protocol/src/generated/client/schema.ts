@@ -4,4 +4,4 @@
  * SHA-256 (hex) of the canonical client-visible schema (server-only messages
  * left out). Sent in Handshake.schema_hash; a mismatch is WIRE_SCHEMA_MISMATCH.
  */
-export const SCHEMA_HASH = '9836252cab2c3ab599e896bc34952e3ec9514553ed1f9ee84efddd5be21bb7a6'
+export const SCHEMA_HASH = '29106f93dd5e67ab2ce808fa7d1f1f02bb1f754c4ce268910a9db8e012c6df20'
