@@ -18,6 +18,11 @@ export interface AdminServerOptions {
    * `authorization: Bearer <token>`, and always when no token is set.
    */
   token?: string
+  /**
+   * Routes that authenticate each request themselves (the center's operator
+   * page: a session cookie and a CSRF token), served without the bearer check.
+   */
+  selfAuthRoutes?: HttpRoutes
   logger?: NetLogger
 }
 
@@ -45,20 +50,23 @@ export async function startAdminServer(opts: AdminServerOptions): Promise<AdminS
       },
     },
   })
-  const routes: HttpRoutes = withBearerAuth(
-    {
-      'GET /metrics': async (_req, res) => {
-        const body = await opts.metrics.text()
-        send(res, 200, opts.metrics.contentType, body)
+  const routes: HttpRoutes = {
+    ...opts.selfAuthRoutes,
+    ...withBearerAuth(
+      {
+        'GET /metrics': async (_req, res) => {
+          const body = await opts.metrics.text()
+          send(res, 200, opts.metrics.contentType, body)
+        },
+        'GET /admin/state': async (_req, res) => {
+          sendJson(res, 200, await opts.state())
+        },
+        'GET /healthz': (_req, res) => send(res, 200, 'text/plain; charset=utf-8', 'ok\n'),
+        ...opts.routes,
       },
-      'GET /admin/state': async (_req, res) => {
-        sendJson(res, 200, await opts.state())
-      },
-      'GET /healthz': (_req, res) => send(res, 200, 'text/plain; charset=utf-8', 'ok\n'),
-      ...opts.routes,
-    },
-    opts.token,
-  )
+      opts.token,
+    ),
+  }
   let listener: Listener
   try {
     listener = await net.listen(opts.address, 'admin', { routes })

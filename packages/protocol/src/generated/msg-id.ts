@@ -56,5 +56,6 @@ export const MsgId = {
   GateKickUser: 100402,
   GateNotice: 100403,
   GateAdminDone: 100404,
+  GateDrain: 100440,
 } as const
 export type MsgId = (typeof MsgId)[keyof typeof MsgId]

@@ -4,6 +4,7 @@ import { type MessageMap as ClientMessageMap, messageTypes as clientTypes } from
 import { ProfileChanged } from './game/profile.js'
 import { GateAdminDone, GateIpRules, GateIpRulesGet, GateKickUser, GateNotice } from './gate/admin.js'
 import { ChatChannelJoin, ChatChannelJoinOk, ChatChannelLeave, ChatChannelLeaveOk, ChatChannelLine, ChatChannelLineOk, ChatChannelMembers, ChatChannelMembersOk, ChatDirect, ChatDirectOk, ChatModerate, ChatNotice, ChatRelay } from './gate/chat-relay.js'
+import { GateDrain } from './gate/drain.js'
 import { ClientAck, ClientFrames, ClientGone, SessionBind, SessionBindOk, SessionResumeCheck, SessionResumeCheckOk, ToClient } from './gate/session.js'
 import { HandoffRedeem, HandoffRedeemOk, SessionKick, SessionReport, SessionReportOk } from './login/login.js'
 import { ErrorReply, LinkAuth, LinkAuthOk, LinkChallenge, LinkHello, MachineIdLease, MachineIdLeaseOk, MembershipUpdate, MessageRegistry, type MessageType, OwnershipClaim, OwnershipClaimOk, OwnershipRelease, OwnershipReleaseOk, OwnershipRevoked, RegisterService, RegisterServiceOk, ServiceHeartbeat, ServiceHeartbeatOk, StartupGo, UnregisterService, UnregisterServiceOk } from '@tessera/wire'
@@ -61,6 +62,7 @@ export interface MessageMap extends ClientMessageMap {
   100402: GateKickUser
   100403: GateNotice
   100404: GateAdminDone
+  100440: GateDrain
 }
 
 /** Every message with a msg id, ordered by id. */
@@ -117,6 +119,7 @@ export const messageTypes: readonly MessageType[] = [
   GateKickUser,
   GateNotice,
   GateAdminDone,
+  GateDrain,
 ].sort((a, b) => a.msgId - b.msgId)
 
 /** A registry of {@link messageTypes}; ERROR frames decode as ErrorReply. */

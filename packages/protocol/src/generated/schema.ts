@@ -3,4 +3,4 @@
 export { SCHEMA_HASH } from './client/schema.js'
 
 /** SHA-256 (hex) of the whole schema, server-only messages included (service-to-service handshakes). */
-export const FULL_SCHEMA_HASH = '5c39ebdaea872182e47e657bb6eea26ea61f3e74c717a2222e89334d4f85abc7'
+export const FULL_SCHEMA_HASH = '6ca9d8f60011c8c979ded4698b03c4f695127230b3ad851ec75d83286ffb2e4e'

@@ -16,6 +16,7 @@ const MAX_BODY_BYTES = 64 * 1024
  * - `POST /admin/gateways/notice` `{"text":"…"}`
  * - `GET /admin/gateways/ip-rules`
  * - `POST /admin/gateways/ip-rules` `{"deny":{"add":[…],"remove":[…]},"allow":{…}}`
+ * - `POST /admin/gateways/drain` `{"serviceId":201,"message":"…"}`
  */
 export function gatewayRoutes(control: () => GatewayControl): HttpRoutes {
   return {
@@ -23,6 +24,13 @@ export function gatewayRoutes(control: () => GatewayControl): HttpRoutes {
       const userId = parseUserId(body.userId)
       const message = body.message === undefined ? 'kicked by an operator' : body.message
       return { userId: String(userId), ...(await control().kick(userId, message as string)) }
+    }),
+    'POST /admin/gateways/drain': route(async (body) => {
+      const id = body.serviceId
+      if (typeof id !== 'number' || !Number.isInteger(id) || id <= 0)
+        throw new CenterBadAdminRequest('serviceId must be the id of a gateway (a positive integer)')
+      const message = body.message === undefined ? '' : body.message
+      return { serviceId: id, ...(await control().drain(id, message as string)) }
     }),
     'POST /admin/gateways/notice': route(async (body) => control().notice(body.text as string)),
     'GET /admin/gateways/ip-rules': (_req, res) => sendJson(res, 200, control().rules),

@@ -1,6 +1,7 @@
 import { BaseComponent, type ComponentFactory, type ServiceContext } from '@tessera/kernel'
 import {
   GateAdminDone,
+  GateDrain,
   GateIpRules,
   GateIpRulesGet,
   GateKickUser,
@@ -89,6 +90,19 @@ export class GatewayControl extends BaseComponent<ServiceContext<CenterConfig>> 
     return this.toGateways(GateNotice, (actionId) => ({ actionId, text, sentAtMs }))
   }
 
+  /**
+   * Drain one gateway (proto/gate/drain.proto): it reports DRAINING, closes
+   * its client ports and moves its clients to the others. Refused when no
+   * such gateway is registered.
+   */
+  drain(serviceId: number, message: string): Promise<ActionOutcome> {
+    checkText('message', message, MAX_KICK_MESSAGE_BYTES, true)
+    const target = this.registry.list().find((s) => s.serviceId === serviceId)
+    if (target?.kind !== 'gateway') throw new CenterBadAdminRequest(`no gateway #${serviceId} is registered`)
+    this.host.context.logger.warn({ gateway: serviceId, message }, 'center: draining a gateway')
+    return this.toGateways(GateDrain, (actionId) => ({ actionId, message }), serviceId)
+  }
+
   /** Change the IP lists, store them, and have every gateway apply them (closing newly refused sessions). */
   changeIpRules(c: IpRuleChange): Promise<{ rules: IpRuleSet; outcome: ActionOutcome }> {
     const run = this.changing.then(async () => {
@@ -115,14 +129,18 @@ export class GatewayControl extends BaseComponent<ServiceContext<CenterConfig>> 
     return { version: r.version, allow: r.allow, deny: r.deny, actionId }
   }
 
-  /** Send to every registered gateway with an open link; collect their answers. */
-  private toGateways<T>(type: MessageType<T>, msg: (actionId: number) => T): Promise<ActionOutcome> {
+  /** Send to every registered gateway (or only `only`) with an open link; collect their answers. */
+  private toGateways<T>(
+    type: MessageType<T>,
+    msg: (actionId: number) => T,
+    only?: number,
+  ): Promise<ActionOutcome> {
     const proxy = this.link.proxy
     return this.replies!.collect((actionId) => {
       const body = msg(actionId)
       const sent: number[] = []
       for (const s of this.registry.list()) {
-        if (s.kind !== 'gateway') continue
+        if (s.kind !== 'gateway' || (only !== undefined && s.serviceId !== only)) continue
         const link = this.registry.linkOf(s.serviceId)
         if (link && proxy.sendOn(link, type, body)) sent.push(s.serviceId)
       }

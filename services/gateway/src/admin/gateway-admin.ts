@@ -9,6 +9,7 @@ import {
 } from '@tessera/kernel'
 import {
   GateAdminDone,
+  GateDrain,
   GateIpRules,
   GateIpRulesGet,
   GateKickUser,
@@ -46,6 +47,7 @@ export class GatewayAdmin extends BaseComponent<ServiceContext<GatewayConfig>> {
       this.front.edge.kickUser(m.userId, m.message, new GatewayKicked(m.message || 'no reason given')),
     )
     this.fromCenter(GateNotice, (m) => this.notice(m))
+    this.fromCenter(GateDrain, (m) => this.front.drain(m.message))
   }
 
   async startup(): Promise<void> {

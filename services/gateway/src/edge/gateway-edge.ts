@@ -516,6 +516,25 @@ export class GatewayEdge implements SessionHandler {
     this.kick(net, KickReason.KICK_ADMIN, message, reason)
   }
 
+  /**
+   * Drain: end every client connection with Kick{KICK_SHUTDOWN, message}.
+   * An open session is a drop, not an end (onClose tells logic
+   * `release: false`): the player's session lingers at logic for the resume
+   * grace period and the client resumes at another gateway. Returns how many
+   * connections were closed.
+   */
+  moveAll(message: string, reason: TesseraError): number {
+    let n = 0
+    for (const net of this.net.list()) {
+      if (net.type !== 'client' || !net.isOpen) continue
+      const c = net.data as GatewayConn | undefined
+      if (c?.phase === 'open') this.flushFrames(net, c)
+      this.kick(net, KickReason.KICK_SHUTDOWN, message, reason)
+      n++
+    }
+    return n
+  }
+
   /** Push a Kick on the priority lane, then close. */
   private kick(net: Session, reason: KickReason, message: string, err: TesseraError): void {
     if (!net.isOpen) return
