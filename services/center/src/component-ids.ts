@@ -11,4 +11,5 @@ export const CenterComponentIds = {
   Ownership: 10_007,
   Admin: 10_008,
   GatewayControl: 10_009,
+  AdminWeb: 10_010,
 } as const

@@ -7,6 +7,7 @@ import {
   sendJson,
   startAdminServer,
 } from '@tessera/kernel'
+import type { AdminWeb } from '../admin-web/index.js'
 import { CenterComponentIds } from '../component-ids.js'
 import type { CenterConfig } from '../config.js'
 import type { GatewayControl } from '../gateway-control/index.js'
@@ -20,7 +21,8 @@ import { gatewayRoutes } from './gateway-routes.js'
  * The center's admin endpoint on `center.admin`: the process metrics,
  * `/admin/state`, `/healthz`, `/admin/cluster` (every registered service
  * and every machine-id lease) and the operator actions on gateways
- * (gateway-routes.ts). Its POST routes need the admin bearer token. Nothing here waits for the database: leases
+ * (gateway-routes.ts), and the operator web page under /ui (admin-web/).
+ * Its POST /admin routes need the admin bearer token. Nothing here waits for the database: leases
  * come from the machine-id component's cache, with the time it was read.
  */
 export class CenterAdmin extends BaseComponent<ServiceContext<CenterConfig>> {
@@ -32,6 +34,11 @@ export class CenterAdmin extends BaseComponent<ServiceContext<CenterConfig>> {
   async startup(): Promise<void> {
     const { config, metrics, logger } = this.host.context
     if (!config.center.admin) return
+    const scriptRoutes = {
+      ...gatewayRoutes(() => this.host.get<GatewayControl>(CenterComponentIds.GatewayControl)),
+      ...chatRoutes(this.host),
+    }
+    const secure = /^(https|wss|tls):/.test(config.center.admin)
     this.server = await startAdminServer({
       address: config.center.admin,
       metrics,
@@ -40,9 +47,10 @@ export class CenterAdmin extends BaseComponent<ServiceContext<CenterConfig>> {
       token: adminToken(config.center),
       routes: {
         'GET /admin/cluster': (_req, res) => sendJson(res, 200, this.clusterView()),
-        ...gatewayRoutes(() => this.host.get<GatewayControl>(CenterComponentIds.GatewayControl)),
-        ...chatRoutes(this.host),
+        ...scriptRoutes,
       },
+      // The operator page (/ui) checks its own session cookie and CSRF token.
+      selfAuthRoutes: this.host.get<AdminWeb>(CenterComponentIds.AdminWeb).routes(scriptRoutes, secure),
     })
     this.address = this.server.address
     logger.info({ admin: this.address }, 'center: admin listening')
@@ -97,6 +105,7 @@ export const centerAdmin: ComponentFactory<CenterAdmin, ServiceContext<CenterCon
     CenterComponentIds.Registry,
     CenterComponentIds.MachineIds,
     CenterComponentIds.GatewayControl,
+    CenterComponentIds.AdminWeb,
   ],
   create: (host) => new CenterAdmin(host),
 }
