@@ -150,6 +150,10 @@ export interface GameClusterOptions {
   flushIntervalMs?: number
   gatewayArgs?: string[]
   loginArgs?: string[]
+  /** Give login, logic and gateway processes an admin endpoint (admin.listen, any port). Default false. */
+  serviceAdmin?: boolean
+  /** More environment for the center (e.g. TESSERA_CENTER__UI__OPERATORS_FILE). */
+  centerEnv?: Record<string, string>
 }
 
 export interface GatewayAddr {
@@ -185,6 +189,8 @@ export class GameCluster {
       flushIntervalMs: o.flushIntervalMs ?? 200,
       gatewayArgs: o.gatewayArgs ?? [],
       loginArgs: o.loginArgs ?? [],
+      serviceAdmin: o.serviceAdmin ?? false,
+      centerEnv: o.centerEnv ?? {},
     }
     // Databases logic_<machineId>: a range per test process, so parallel runs do not meet.
     const base = 200 + ((process.pid * 7) % 700)
@@ -194,7 +200,9 @@ export class GameCluster {
   async start(): Promise<this> {
     this.mysqlUrl = await serverUrl()
     const port = await freePort()
-    const c = await spawnCenter(port, newDatabase(), { env: { TESSERA_CENTER__ADMIN_TOKEN: ADMIN_TOKEN } })
+    const c = await spawnCenter(port, newDatabase(), {
+      env: { TESSERA_CENTER__ADMIN_TOKEN: ADMIN_TOKEN, ...this.o.centerEnv },
+    })
     this.center = new ServiceProc('center', c.child)
     const ready = await c.ready
     this.centerAddress = ready.address
@@ -218,6 +226,7 @@ export class GameCluster {
       '8192',
       '--login.argon2.timeCost',
       '1',
+      ...this.adminArgs(),
       ...this.o.loginArgs,
     ])
     await Promise.all(this.o.logics.map((id) => this.startLogic(id)))
@@ -247,6 +256,7 @@ export class GameCluster {
       this.mysqlUrl,
       '--storage.flushIntervalMs',
       String(this.o.flushIntervalMs),
+      ...this.adminArgs(),
       ...this.o.logicArgs,
     ])
     this.logics.set(id, p)
@@ -270,6 +280,7 @@ export class GameCluster {
       `gateway-node-${id}`,
       '--app.dataDir',
       path.join(this.dir, `gateway-${id}`),
+      ...this.adminArgs(),
       ...this.o.gatewayArgs,
     ])
     const open = await p.waitFor((j) => j.msg === 'client ports open', 60_000, `gateway#${id} ports`)
@@ -284,6 +295,10 @@ export class GameCluster {
     }
     this.gateways.set(id, g)
     return g
+  }
+
+  private adminArgs(): string[] {
+    return this.o.serviceAdmin ? ['--admin.listen', 'http://127.0.0.1:0'] : []
   }
 
   /** POST /v1/<op> to login's JSON API. */

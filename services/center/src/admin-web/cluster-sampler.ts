@@ -227,9 +227,9 @@ export class ClusterSampler {
         s.players.shift()
       }
     }
-    // A service gone for the whole window leaves the charts, its readings and alerts too.
+    // A service gone (not sampled now) with nothing left in the window leaves the charts, its readings and alerts too.
     for (const [key, s] of this.series) {
-      if (s.msgs.some((v) => v !== null) || s.players.some((v) => v !== null)) continue
+      if (points.has(key) || s.msgs.some((v) => v !== null) || s.players.some((v) => v !== null)) continue
       this.series.delete(key)
       this.readings.delete(key)
       this.latestBy.delete(key)
