@@ -150,6 +150,11 @@ export interface GameClusterOptions {
   flushIntervalMs?: number
   gatewayArgs?: string[]
   loginArgs?: string[]
+  /**
+   * node:cluster workers per gateway process (`gateway.workers`); 0 = the
+   * process serves its ports itself. Worker i is service id + i.
+   */
+  gatewayWorkers?: number
 }
 
 export interface GatewayAddr {
@@ -185,6 +190,7 @@ export class GameCluster {
       flushIntervalMs: o.flushIntervalMs ?? 200,
       gatewayArgs: o.gatewayArgs ?? [],
       loginArgs: o.loginArgs ?? [],
+      gatewayWorkers: o.gatewayWorkers ?? 0,
     }
     // Databases logic_<machineId>: a range per test process, so parallel runs do not meet.
     const base = 200 + ((process.pid * 7) % 700)
@@ -258,7 +264,7 @@ export class GameCluster {
       '--gateway.serviceId',
       String(id),
       '--gateway.workers',
-      '0',
+      String(this.o.gatewayWorkers),
       '--gateway.listen',
       JSON.stringify(['tcp://127.0.0.1:0', 'ws://127.0.0.1:0']),
       '--gateway.logicSlots',
@@ -270,7 +276,9 @@ export class GameCluster {
       ...this.o.gatewayArgs,
     ])
     const open = await p.waitFor((j) => j.msg === 'client ports open', 60_000, `gateway#${id} ports`)
-    await p.waitFor((j) => j.msg === `gateway#${id} ready`, 60_000, `gateway#${id} ready`)
+    // With workers, every worker (service id + i) logs its own ready line.
+    for (let i = 0; i < Math.max(1, this.o.gatewayWorkers); i++)
+      await p.waitFor((j) => j.msg === `gateway#${id + i} ready`, 60_000, `gateway#${id + i} ready`)
     const addrs = open.addresses as string[]
     const tcp = new URL(addrs.find((a) => a.startsWith('tcp://'))!)
     const g: GatewayAddr = {
@@ -315,6 +323,16 @@ export class GameCluster {
       body: JSON.stringify(body),
     })
     return { status: res.status, json: (await res.json()) as T }
+  }
+
+  /** The gateway service login records a user online at (the one that redeemed the hand-off). */
+  async onlineAt(userId: string): Promise<number | undefined> {
+    const rows = (await sql(
+      this.mysqlUrl,
+      `SELECT gateway_service_id FROM \`${this.loginDb}\`.online_sessions WHERE user_id = ?`,
+      [userId],
+    )) as { gateway_service_id: number }[]
+    return rows[0] === undefined ? undefined : Number(rows[0].gateway_service_id)
   }
 
   /** Rows of the player table of a logic's database. */
