@@ -291,13 +291,18 @@ export class GameCluster {
     return g
   }
 
-  /** POST /v1/<op> to login's JSON API. */
-  async api<T = Record<string, unknown>>(op: string, body: Record<string, unknown>): Promise<T> {
+  /** Login's JSON API base address (read from its log once). */
+  async loginUrl(): Promise<string> {
     if (!this.loginHttp) {
       const l = await this.login.waitFor((j) => j.msg === 'login: front listening', 10_000, 'login HTTP port')
       this.loginHttp = (l.listen as string[]).find((a) => a.startsWith('http://'))!
     }
-    const res = await fetch(`${this.loginHttp}/v1/${op}`, {
+    return this.loginHttp
+  }
+
+  /** POST /v1/<op> to login's JSON API. */
+  async api<T = Record<string, unknown>>(op: string, body: Record<string, unknown>): Promise<T> {
+    const res = await fetch(`${await this.loginUrl()}/v1/${op}`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify(body),
