@@ -175,6 +175,7 @@ export class GameCluster {
   loginHttp = ''
   readonly logics = new Map<number, ServiceProc>()
   readonly gateways = new Map<number, GatewayAddr>()
+  private readonly gatewayProcs: ServiceProc[] = []
   readonly dir = mkdtempSync(path.join(os.tmpdir(), 'tessera-game-'))
   readonly loginDb = `login_t_${process.pid}_${Date.now() % 100000}`
   /** Machine ids of the logic databases (logic_<id>), unique per run. */
@@ -197,7 +198,17 @@ export class GameCluster {
     for (const [i, id] of this.o.logics.entries()) this.machineIds.set(id, base + i)
   }
 
+  /** Start every process; if one fails to come up, stop the ones already started before throwing. */
   async start(): Promise<this> {
+    try {
+      return await this.startAll()
+    } catch (err) {
+      await this.stop().catch(() => {})
+      throw err
+    }
+  }
+
+  private async startAll(): Promise<this> {
     this.mysqlUrl = await serverUrl()
     const port = await freePort()
     const c = await spawnCenter(port, newDatabase(), { env: { TESSERA_CENTER__ADMIN_TOKEN: ADMIN_TOKEN } })
@@ -275,6 +286,7 @@ export class GameCluster {
       path.join(this.dir, `gateway-${id}`),
       ...this.o.gatewayArgs,
     ])
+    this.gatewayProcs.push(p)
     const open = await p.waitFor((j) => j.msg === 'client ports open', 60_000, `gateway#${id} ports`)
     // With workers, every worker (service id + i) logs its own ready line.
     for (let i = 0; i < Math.max(1, this.o.gatewayWorkers); i++)
@@ -350,8 +362,8 @@ export class GameCluster {
   }
 
   async stop(): Promise<void> {
-    const all = [...this.gateways.values()].map((g) => g.proc)
-    await Promise.all(all.map((p) => p.stop()))
+    // Every gateway process ever spawned, also one that never came up.
+    await Promise.all(this.gatewayProcs.map((p) => p.stop()))
     await Promise.all([...this.logics.values()].map((p) => p.stop()))
     await this.login?.stop()
     await this.center?.stop()
