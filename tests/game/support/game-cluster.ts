@@ -178,6 +178,8 @@ export class GameCluster {
   private readonly gatewayProcs: ServiceProc[] = []
   readonly dir = mkdtempSync(path.join(os.tmpdir(), 'tessera-game-'))
   readonly loginDb = `login_t_${process.pid}_${Date.now() % 100000}`
+  /** The icon catalogue database every logic reads (logic.catalogue.database); empty until {@link applyIcons}. */
+  readonly catalogueDb = `catalogue_t_${process.pid}_${Date.now() % 100000}`
   /** Machine ids of the logic databases (logic_<id>), unique per run. */
   readonly machineIds = new Map<number, number>()
   private mysqlUrl = ''
@@ -193,9 +195,6 @@ export class GameCluster {
       loginArgs: o.loginArgs ?? [],
       gatewayWorkers: o.gatewayWorkers ?? 0,
     }
-    // Databases logic_<machineId>: a range per test process, so parallel runs do not meet.
-    const base = 200 + ((process.pid * 7) % 700)
-    for (const [i, id] of this.o.logics.entries()) this.machineIds.set(id, base + i)
   }
 
   /** Start every process; if one fails to come up, stop the ones already started before throwing. */
@@ -210,6 +209,7 @@ export class GameCluster {
 
   private async startAll(): Promise<this> {
     this.mysqlUrl = await serverUrl()
+    for (const id of this.o.logics) this.machineIds.set(id, await this.claimMachineId())
     const port = await freePort()
     const c = await spawnCenter(port, newDatabase(), { env: { TESSERA_CENTER__ADMIN_TOKEN: ADMIN_TOKEN } })
     this.center = new ServiceProc('center', c.child)
@@ -243,6 +243,25 @@ export class GameCluster {
     return this
   }
 
+  /**
+   * A machine id whose database logic_<id> no other cluster uses: CREATE
+   * DATABASE (without IF NOT EXISTS) succeeds for one caller only, so
+   * clusters of test files running in parallel never share a database (a
+   * range derived from the pid did collide, e.g. for pids 100 apart).
+   */
+  private async claimMachineId(): Promise<number> {
+    for (let attempt = 0; attempt < 100; attempt++) {
+      const m = 100 + Math.floor(Math.random() * 900)
+      try {
+        await sql(this.mysqlUrl, `CREATE DATABASE \`logic_${m}\``)
+        return m
+      } catch (err) {
+        if ((err as { code?: string }).code !== 'ER_DB_CREATE_EXISTS') throw err
+      }
+    }
+    throw new Error('no free logic machine id in 100 attempts')
+  }
+
   async startLogic(id: number): Promise<ServiceProc> {
     const p = spawnService(`logic#${id}`, 'logic', [
       '--cluster.center',
@@ -261,6 +280,8 @@ export class GameCluster {
       this.mysqlUrl,
       '--storage.flushIntervalMs',
       String(this.o.flushIntervalMs),
+      '--logic.catalogue.database',
+      this.catalogueDb,
       ...this.o.logicArgs,
     ])
     this.logics.set(id, p)
@@ -352,6 +373,38 @@ export class GameCluster {
     return rows[0] === undefined ? undefined : Number(rows[0].gateway_service_id)
   }
 
+  /**
+   * Load an icon folder (default: the sample set) into the catalogue
+   * database with the real tool, as an operator does (`tessera-icons
+   * apply`); resolves to the catalogue hash it printed.
+   */
+  async applyIcons(dir?: string): Promise<string> {
+    const args = [
+      '--conditions=tessera-source',
+      '--import',
+      'tsx',
+      path.join(ROOT, 'tools/icons/src/cli.ts'),
+      'apply',
+      '--url',
+      this.mysqlUrl,
+      '--database',
+      this.catalogueDb,
+      ...(dir ? ['--dir', dir] : []),
+    ]
+    const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] })
+    let out = ''
+    let err = ''
+    child.stdout!.setEncoding('utf8').on('data', (c: string) => {
+      out += c
+    })
+    child.stderr!.setEncoding('utf8').on('data', (c: string) => {
+      err += c
+    })
+    const code = await new Promise<number | null>((r) => child.once('exit', (c) => r(c)))
+    if (code !== 0) throw new Error(`tessera-icons apply exited ${code}: ${err}`)
+    return out.trim()
+  }
+
   /** Rows of the player table of a logic's database. */
   async playerRow(logicId: number, userId: string): Promise<Record<string, unknown> | undefined> {
     const db = `logic_${this.machineIds.get(logicId)}`
@@ -371,6 +424,7 @@ export class GameCluster {
     if (url) {
       for (const m of this.machineIds.values()) await sql(url, `DROP DATABASE IF EXISTS \`logic_${m}\``)
       await sql(url, `DROP DATABASE IF EXISTS \`${this.loginDb}\``)
+      await sql(url, `DROP DATABASE IF EXISTS \`${this.catalogueDb}\``)
     }
     await dropDatabases()
     rmSync(this.dir, { recursive: true, force: true })

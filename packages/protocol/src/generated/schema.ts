@@ -3,4 +3,4 @@
 export { SCHEMA_HASH } from './client/schema.js'
 
 /** SHA-256 (hex) of the whole schema, server-only messages included (service-to-service handshakes). */
-export const FULL_SCHEMA_HASH = '4094bf39af6181f93faad33f68d728174085e4e1b628843c388e476f6431ddee'
+export const FULL_SCHEMA_HASH = '70903c69e637589dd5398d4492411c09e5c442d9cc1d106d170888edc179c9bd'

@@ -4,4 +4,4 @@
  * SHA-256 (hex) of the canonical client-visible schema (server-only messages
  * left out). Sent in Handshake.schema_hash; a mismatch is WIRE_SCHEMA_MISMATCH.
  */
-export const SCHEMA_HASH = '9836252cab2c3ab599e896bc34952e3ec9514553ed1f9ee84efddd5be21bb7a6'
+export const SCHEMA_HASH = 'ccc834c216bbfde467de30322c18261ac869f5183ac24c92fec2fe1744b643a5'
