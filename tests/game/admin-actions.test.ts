@@ -69,6 +69,7 @@ describe('operator actions on every gateway', () => {
         expect(r.status).toBe(401)
         expect(r.json.error.code).toBe('ADMIN_UNAUTHORIZED')
       }
+      await cluster().center.waitFor((l) => l.msg === 'admin action refused', 10_000, 'the refusal logged')
       const r = await cluster().admin<Outcome>('/admin/gateways/notice', { text: 'signed' })
       expect(r.status).toBe(200)
       await until(() => a.notices.length > 0, 10_000, 'the notice')
