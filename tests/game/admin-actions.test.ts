@@ -5,8 +5,10 @@
 // lists before it opens its ports). Every POST needs the admin token.
 import { connect } from 'node:net'
 import type { TesseraClient } from '@tessera/client'
-import { KickReason, Notice, ProfileGet, ProfileGetRes } from '@tessera/protocol'
+import { GateKickUser, GateNotice, KickReason, Notice, ProfileGet, ProfileGetRes } from '@tessera/protocol'
 import { describe, expect, it } from 'vitest'
+// biome-ignore lint/style/noRestrictedImports: cluster members from the center's test harness play a silent gateway and a hostile peer
+import { startService } from '../../services/center/src/fixtures/harness.js'
 import { ADMIN_TOKEN, type GameCluster } from './support/game-cluster.js'
 import { clientFor, clientFrom, loginAt, newAccount, register, until } from './support/players.js'
 import { useGameCluster } from './support/use-game-cluster.js'
@@ -67,6 +69,7 @@ describe('operator actions on every gateway', () => {
         expect(r.status).toBe(401)
         expect(r.json.error.code).toBe('ADMIN_UNAUTHORIZED')
       }
+      await cluster().center.waitFor((l) => l.msg === 'admin action refused', 10_000, 'the refusal logged')
       const r = await cluster().admin<Outcome>('/admin/gateways/notice', { text: 'signed' })
       expect(r.status).toBe(200)
       await until(() => a.notices.length > 0, 10_000, 'the notice')
@@ -131,6 +134,31 @@ describe('operator actions on every gateway', () => {
     } finally {
       await a.client.close()
       await b.client.close()
+    }
+  }, 120_000)
+
+  it('takes actions only from the center, and reports a gateway that does not answer', async () => {
+    const a = await playerAt(cluster(), 201)
+    // A cluster member that is not the center (it holds the secret) tells the gateways to act.
+    const hostile = await startService('logic', 77, cluster().centerAddress)
+    // A registered gateway that never answers (hung, or an old version).
+    const silent = await startService('gateway', 299, cluster().centerAddress)
+    try {
+      await until(() => hostile.proxy.membership.get(201) !== undefined, 10_000, 'membership')
+      hostile.proxy.notify(201, GateKickUser, { actionId: 1, userId: BigInt(a.userId), message: 'forged' })
+      hostile.proxy.notify(201, GateNotice, { actionId: 2, text: 'forged', sentAtMs: 0n })
+      const r = await cluster().admin<Outcome>('/admin/gateways/notice', { text: 'real' })
+      expect(r.status).toBe(200)
+      expect(r.json.unanswered).toEqual([299])
+      expect(r.json.gateways.map((g) => g.serviceId)).toEqual([201, 202])
+      await until(() => a.notices.length > 0, 10_000, 'the real notice')
+      expect(await alive(a.client)).toBe(true)
+      expect(a.notices).toEqual(['real'])
+      expect(a.kicks).toEqual([])
+    } finally {
+      await silent.close()
+      await hostile.close()
+      await a.client.close()
     }
   }, 120_000)
 

@@ -30,6 +30,21 @@ export const logicConfigSchema = appConfigSchema.extend({
       slots: z.array(z.number().int().min(1)).min(1).optional(),
       /** Hash shards over the slots: the gateways' `gateway.shards`. */
       shards: z.number().int().min(1).default(4096),
+      /** The icon catalogue pushed to clients (features/catalogue). */
+      catalogue: z
+        .strictObject({
+          /** Database holding the rows `tessera-icons apply` writes (tables icon, icon_catalogue), on the storage's server. */
+          database: z.string().min(1).max(64).default('catalogue'),
+          /** How often to look for a changed catalogue (one one-row SELECT); 0 = read once at start. */
+          pollMs: z.number().int().min(0).default(2000),
+          /** PNG and text bytes per CatalogueUpdate part. */
+          partBytes: z
+            .number()
+            .int()
+            .min(1024)
+            .default(128 * 1024),
+        })
+        .prefault({}),
     })
     .superRefine((v, ctx) => {
       if (v.slots !== undefined && !v.slots.includes(v.serviceId))

@@ -154,6 +154,11 @@ export interface GameClusterOptions {
   serviceAdmin?: boolean
   /** More environment for the center (e.g. TESSERA_CENTER__UI__OPERATORS_FILE). */
   centerEnv?: Record<string, string>
+  /**
+   * node:cluster workers per gateway process (`gateway.workers`); 0 = the
+   * process serves its ports itself. Worker i is service id + i.
+   */
+  gatewayWorkers?: number
 }
 
 export interface GatewayAddr {
@@ -174,8 +179,11 @@ export class GameCluster {
   loginHttp = ''
   readonly logics = new Map<number, ServiceProc>()
   readonly gateways = new Map<number, GatewayAddr>()
+  private readonly gatewayProcs: ServiceProc[] = []
   readonly dir = mkdtempSync(path.join(os.tmpdir(), 'tessera-game-'))
   readonly loginDb = `login_t_${process.pid}_${Date.now() % 100000}`
+  /** The icon catalogue database every logic reads (logic.catalogue.database); empty until {@link applyIcons}. */
+  readonly catalogueDb = `catalogue_t_${process.pid}_${Date.now() % 100000}`
   /** Machine ids of the logic databases (logic_<id>), unique per run. */
   readonly machineIds = new Map<number, number>()
   private mysqlUrl = ''
@@ -191,14 +199,23 @@ export class GameCluster {
       loginArgs: o.loginArgs ?? [],
       serviceAdmin: o.serviceAdmin ?? false,
       centerEnv: o.centerEnv ?? {},
+      gatewayWorkers: o.gatewayWorkers ?? 0,
     }
-    // Databases logic_<machineId>: a range per test process, so parallel runs do not meet.
-    const base = 200 + ((process.pid * 7) % 700)
-    for (const [i, id] of this.o.logics.entries()) this.machineIds.set(id, base + i)
   }
 
+  /** Start every process; if one fails to come up, stop the ones already started before throwing. */
   async start(): Promise<this> {
+    try {
+      return await this.startAll()
+    } catch (err) {
+      await this.stop().catch(() => {})
+      throw err
+    }
+  }
+
+  private async startAll(): Promise<this> {
     this.mysqlUrl = await serverUrl()
+    for (const id of this.o.logics) this.machineIds.set(id, await this.claimMachineId())
     const port = await freePort()
     const c = await spawnCenter(port, newDatabase(), {
       env: { TESSERA_CENTER__ADMIN_TOKEN: ADMIN_TOKEN, ...this.o.centerEnv },
@@ -235,6 +252,25 @@ export class GameCluster {
     return this
   }
 
+  /**
+   * A machine id whose database logic_<id> no other cluster uses: CREATE
+   * DATABASE (without IF NOT EXISTS) succeeds for one caller only, so
+   * clusters of test files running in parallel never share a database (a
+   * range derived from the pid did collide, e.g. for pids 100 apart).
+   */
+  private async claimMachineId(): Promise<number> {
+    for (let attempt = 0; attempt < 100; attempt++) {
+      const m = 100 + Math.floor(Math.random() * 900)
+      try {
+        await sql(this.mysqlUrl, `CREATE DATABASE \`logic_${m}\``)
+        return m
+      } catch (err) {
+        if ((err as { code?: string }).code !== 'ER_DB_CREATE_EXISTS') throw err
+      }
+    }
+    throw new Error('no free logic machine id in 100 attempts')
+  }
+
   async startLogic(id: number): Promise<ServiceProc> {
     const p = spawnService(`logic#${id}`, 'logic', [
       '--cluster.center',
@@ -257,6 +293,8 @@ export class GameCluster {
       '--storage.flushIntervalMs',
       String(this.o.flushIntervalMs),
       ...this.adminArgs(),
+      '--logic.catalogue.database',
+      this.catalogueDb,
       ...this.o.logicArgs,
     ])
     this.logics.set(id, p)
@@ -271,7 +309,7 @@ export class GameCluster {
       '--gateway.serviceId',
       String(id),
       '--gateway.workers',
-      '0',
+      String(this.o.gatewayWorkers),
       '--gateway.listen',
       JSON.stringify(['tcp://127.0.0.1:0', 'ws://127.0.0.1:0']),
       '--gateway.logicSlots',
@@ -283,8 +321,11 @@ export class GameCluster {
       ...this.adminArgs(),
       ...this.o.gatewayArgs,
     ])
+    this.gatewayProcs.push(p)
     const open = await p.waitFor((j) => j.msg === 'client ports open', 60_000, `gateway#${id} ports`)
-    await p.waitFor((j) => j.msg === `gateway#${id} ready`, 60_000, `gateway#${id} ready`)
+    // With workers, every worker (service id + i) logs its own ready line.
+    for (let i = 0; i < Math.max(1, this.o.gatewayWorkers); i++)
+      await p.waitFor((j) => j.msg === `gateway#${id + i} ready`, 60_000, `gateway#${id + i} ready`)
     const addrs = open.addresses as string[]
     const tcp = new URL(addrs.find((a) => a.startsWith('tcp://'))!)
     const g: GatewayAddr = {
@@ -301,13 +342,18 @@ export class GameCluster {
     return this.o.serviceAdmin ? ['--admin.listen', 'http://127.0.0.1:0'] : []
   }
 
-  /** POST /v1/<op> to login's JSON API. */
-  async api<T = Record<string, unknown>>(op: string, body: Record<string, unknown>): Promise<T> {
+  /** Login's JSON API base address (read from its log once). */
+  async loginUrl(): Promise<string> {
     if (!this.loginHttp) {
       const l = await this.login.waitFor((j) => j.msg === 'login: front listening', 10_000, 'login HTTP port')
       this.loginHttp = (l.listen as string[]).find((a) => a.startsWith('http://'))!
     }
-    const res = await fetch(`${this.loginHttp}/v1/${op}`, {
+    return this.loginHttp
+  }
+
+  /** POST /v1/<op> to login's JSON API. */
+  async api<T = Record<string, unknown>>(op: string, body: Record<string, unknown>): Promise<T> {
+    const res = await fetch(`${await this.loginUrl()}/v1/${op}`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify(body),
@@ -335,6 +381,48 @@ export class GameCluster {
     return { status: res.status, json: (await res.json()) as T }
   }
 
+  /** The gateway service login records a user online at (the one that redeemed the hand-off). */
+  async onlineAt(userId: string): Promise<number | undefined> {
+    const rows = (await sql(
+      this.mysqlUrl,
+      `SELECT gateway_service_id FROM \`${this.loginDb}\`.online_sessions WHERE user_id = ?`,
+      [userId],
+    )) as { gateway_service_id: number }[]
+    return rows[0] === undefined ? undefined : Number(rows[0].gateway_service_id)
+  }
+
+  /**
+   * Load an icon folder (default: the sample set) into the catalogue
+   * database with the real tool, as an operator does (`tessera-icons
+   * apply`); resolves to the catalogue hash it printed.
+   */
+  async applyIcons(dir?: string): Promise<string> {
+    const args = [
+      '--conditions=tessera-source',
+      '--import',
+      'tsx',
+      path.join(ROOT, 'tools/icons/src/cli.ts'),
+      'apply',
+      '--url',
+      this.mysqlUrl,
+      '--database',
+      this.catalogueDb,
+      ...(dir ? ['--dir', dir] : []),
+    ]
+    const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] })
+    let out = ''
+    let err = ''
+    child.stdout!.setEncoding('utf8').on('data', (c: string) => {
+      out += c
+    })
+    child.stderr!.setEncoding('utf8').on('data', (c: string) => {
+      err += c
+    })
+    const code = await new Promise<number | null>((r) => child.once('exit', (c) => r(c)))
+    if (code !== 0) throw new Error(`tessera-icons apply exited ${code}: ${err}`)
+    return out.trim()
+  }
+
   /** Rows of the player table of a logic's database. */
   async playerRow(logicId: number, userId: string): Promise<Record<string, unknown> | undefined> {
     const db = `logic_${this.machineIds.get(logicId)}`
@@ -345,8 +433,8 @@ export class GameCluster {
   }
 
   async stop(): Promise<void> {
-    const all = [...this.gateways.values()].map((g) => g.proc)
-    await Promise.all(all.map((p) => p.stop()))
+    // Every gateway process ever spawned, also one that never came up.
+    await Promise.all(this.gatewayProcs.map((p) => p.stop()))
     await Promise.all([...this.logics.values()].map((p) => p.stop()))
     await this.login?.stop()
     await this.center?.stop()
@@ -354,6 +442,7 @@ export class GameCluster {
     if (url) {
       for (const m of this.machineIds.values()) await sql(url, `DROP DATABASE IF EXISTS \`logic_${m}\``)
       await sql(url, `DROP DATABASE IF EXISTS \`${this.loginDb}\``)
+      await sql(url, `DROP DATABASE IF EXISTS \`${this.catalogueDb}\``)
     }
     await dropDatabases()
     rmSync(this.dir, { recursive: true, force: true })

@@ -1,6 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto'
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import type { HttpRoute, HttpRoutes } from '../net/index.js'
+import type { HttpRoute, HttpRoutes, NetLogger } from '../net/index.js'
 import { AdminUnauthorized } from './errors.js'
 
 /** Methods that only read: served without a token (metrics scrapers, health checks). */
@@ -12,7 +12,11 @@ const READ_ONLY = new Set(['GET', 'HEAD', 'OPTIONS'])
  * routes are refused too: an operator action is never open by default.
  * Refusals are 401 with `{"error":{"code":"ADMIN_UNAUTHORIZED","message"}}`.
  */
-export function withBearerAuth(routes: HttpRoutes, token: string | undefined): HttpRoutes {
+export function withBearerAuth(
+  routes: HttpRoutes,
+  token: string | undefined,
+  logger?: NetLogger,
+): HttpRoutes {
   // Compared as SHA-256 digests: equal length whatever was sent, and
   // timingSafeEqual does not tell how much of a guess was right.
   const expected = token ? digest(token) : null
@@ -24,6 +28,8 @@ export function withBearerAuth(routes: HttpRoutes, token: string | undefined): H
       : (req, res) => {
           const why = refusal(req, expected)
           if (why === null) return route(req, res)
+          // Refused operator actions are worth an operator's attention (a probe, a leaked URL, a wrong token in a script).
+          logger?.warn({ route: key, ip: req.socket.remoteAddress, why }, 'admin action refused')
           unauthorized(res, why)
         }
   }

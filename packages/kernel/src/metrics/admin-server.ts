@@ -65,6 +65,7 @@ export async function startAdminServer(opts: AdminServerOptions): Promise<AdminS
         ...opts.routes,
       },
       opts.token,
+      logger,
     ),
   }
   let listener: Listener

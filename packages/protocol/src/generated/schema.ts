@@ -3,4 +3,4 @@
 export { SCHEMA_HASH } from './client/schema.js'
 
 /** SHA-256 (hex) of the whole schema, server-only messages included (service-to-service handshakes). */
-export const FULL_SCHEMA_HASH = '6ca9d8f60011c8c979ded4698b03c4f695127230b3ad851ec75d83286ffb2e4e'
+export const FULL_SCHEMA_HASH = '4a0123d75b5bdbfd82292735ecd6fd4854eea7822d702327bda1470ef79b0083'

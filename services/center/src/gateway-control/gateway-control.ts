@@ -17,6 +17,9 @@ import type { RegistryComponent } from '../registry/index.js'
 import { type ActionOutcome, ActionReplies } from './action-replies.js'
 import { type IpRuleChange, type IpRuleSet, IpRulesStore } from './ip-rules-store.js'
 
+/** Tries to load the IP lists at startup before the center gives up. */
+const LOAD_ATTEMPTS = 5
+
 /** Longest notice text (bytes of UTF-8) and kick message. */
 export const MAX_NOTICE_BYTES = 4096
 export const MAX_KICK_MESSAGE_BYTES = 256
@@ -64,8 +67,20 @@ export class GatewayControl extends BaseComponent<ServiceContext<CenterConfig>> 
   }
 
   async startup(): Promise<void> {
-    this.rulesStore = new IpRulesStore(this.host.get<DatabaseComponent>(CenterComponentIds.Database).db)
-    this.current = await this.rulesStore.load()
+    const store = new IpRulesStore(this.host.get<DatabaseComponent>(CenterComponentIds.Database).db)
+    this.rulesStore = store
+    // The gateways must not start without their lists, nor the center give
+    // up on a database that is only slow for a moment: a few tries.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        this.current = await store.load()
+        break
+      } catch (err) {
+        if (attempt >= LOAD_ATTEMPTS) throw err
+        this.host.context.logger.warn({ err, attempt }, 'center: gateway IP lists not loaded yet; retrying')
+        await new Promise((r) => setTimeout(r, 500 * attempt))
+      }
+    }
     this.host.context.logger.info(
       {
         version: String(this.current.version),

@@ -56,7 +56,7 @@ export class IpRulesStore {
    * listed). Every entry is checked (NET_BAD_IP_RULE) before anything is
    * written, and entries are kept in their normalised text form.
    */
-  change(c: IpRuleChange, now: number): Promise<IpRuleSet> {
+  async change(c: IpRuleChange, now: number): Promise<IpRuleSet> {
     for (const list of [c.allow, c.deny])
       for (const e of [...(list?.add ?? []), ...(list?.remove ?? [])]) new IpFilter({ deny: [e] })
     return this.db.transaction('ip rules change', async (tx) => {

@@ -3,9 +3,10 @@
 import type { ComponentFactory } from '@tessera/kernel'
 import { playerStorage } from '../player/player-storage.js'
 import { sessionHome } from '../session/session-home.js'
-import { profileFeature } from '../features/profile.js'
+import { profileFeature } from '../features/profile/profile-feature.js'
 import { echoFeature } from '../features/echo.js'
+import { catalogueFeature } from '../features/catalogue/catalogue-feature.js'
 import { chatFeature } from '../features/chat/chat-feature.js'
 import { peerPing } from '../peers/peer-ping.js'
 
-export const components: readonly ComponentFactory[] = [playerStorage, sessionHome, profileFeature, echoFeature, chatFeature, peerPing]
+export const components: readonly ComponentFactory[] = [playerStorage, sessionHome, profileFeature, echoFeature, catalogueFeature, chatFeature, peerPing]

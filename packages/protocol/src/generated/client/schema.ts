@@ -4,4 +4,4 @@
  * SHA-256 (hex) of the canonical client-visible schema (server-only messages
  * left out). Sent in Handshake.schema_hash; a mismatch is WIRE_SCHEMA_MISMATCH.
  */
-export const SCHEMA_HASH = '29106f93dd5e67ab2ce808fa7d1f1f02bb1f754c4ce268910a9db8e012c6df20'
+export const SCHEMA_HASH = 'fdb0952753c4d92767338dba4a414ca9aa59c139b052ea559df2664184c3b547'
