@@ -39,9 +39,16 @@ export function nodeFiles(t: Topology, nodeName: string, secrets: ResolvedSecret
   const node = nodeOf(t, nodeName)
   const files: NodeFile[] = []
   const env = { clusterSecret: secrets.clusterSecret, mysqlUrl: mysqlUrl(t, nodeName, secrets.dbPassword) }
-  for (const p of planProcesses(t).filter((x) => x.node === nodeName)) {
+  const plan = planProcesses(t)
+  const logicSlots = plan.filter((x) => x.kind === 'logic').map((x) => x.serviceId)
+  for (const p of plan.filter((x) => x.node === nodeName)) {
     const kind = SERVICE_KINDS[p.kind]!
-    const section = kind.section({ serviceId: p.serviceId, address: node.address, ports: p.ports })
+    const section = kind.section({
+      serviceId: p.serviceId,
+      address: node.address,
+      ports: p.ports,
+      logicSlots,
+    })
     files.push(
       {
         path: `${dir.etc}/${p.unit}.json`,

@@ -47,6 +47,13 @@ function verify(dir: string, files: string[]) {
 const hasAnalyze = spawnSync('sh', ['-c', 'command -v systemd-analyze']).status === 0
 
 describe('node files', () => {
+  it('give gateways and logic the same shard slots: every logic service id of the topology', () => {
+    const cfg = (node: string, unit: string) =>
+      JSON.parse(nodeFiles(topology, node, secrets).find((f) => f.path.endsWith(`/${unit}.json`))!.content)
+    expect(cfg('b', 'tsr-gateway-1').gateway.logicSlots).toEqual([1])
+    expect(cfg('a', 'tsr-logic-1').logic).toMatchObject({ serviceId: 1, slots: [1] })
+  })
+
   it('give each process a config without secrets, a 0600 env file with them, and a unit', () => {
     const files = nodeFiles(topology, 'b', secrets)
     const cfg = files.find((f) => f.path.endsWith('/tsr-gateway-2.json'))!

@@ -3,4 +3,4 @@
 export { SCHEMA_HASH } from './client/schema.js'
 
 /** SHA-256 (hex) of the whole schema, server-only messages included (service-to-service handshakes). */
-export const FULL_SCHEMA_HASH = '16533d4e3084ff08a08cc09c8e901ce2e1253d6dd6cc9b79329ef415c43f53cd'
+export const FULL_SCHEMA_HASH = 'e38c084b7fa361a3d715211c27904307c8f6d9675c162842c6749db5655183e5'

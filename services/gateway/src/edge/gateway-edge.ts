@@ -16,6 +16,7 @@ import {
   type ServiceProxy,
   type Session,
   type SessionHandler,
+  type ShardMap,
   serverKeys,
   type TesseraError,
   toErrorReply,
@@ -50,7 +51,6 @@ import {
 } from '@tessera/protocol'
 import type { TokenRedeemer } from '../auth/token-redeemer.js'
 import { GatewayLogicLost, GatewayReplaced, GatewaySessionEnded } from '../errors.js'
-import type { ShardMap } from '../shard/index.js'
 import { forwardedFrame, type GatewayConn, newConn, writeToClient } from './gateway-conn.js'
 import { parseResumeToken } from './resume-token.js'
 
@@ -517,11 +517,40 @@ export class GatewayEdge implements SessionHandler {
     for (const net of [...(this.byUser.get(userId) ?? [])]) {
       const c = net.data as GatewayConn
       if (olderThan !== undefined && c.loginEpoch >= olderThan) continue
-      this.flushFrames(net, c)
-      const open = c.phase === 'open'
-      this.ended(net, c)
-      if (open) this.notifyLogic(c, ClientGone, { ...this.route(net, c), release: true, reason: message })
-      this.kick(net, KickReason.KICK_ADMIN, message, reason)
+      this.kickSession(net, message, reason)
+      n++
+    }
+    return n
+  }
+
+  /**
+   * End one connection for good with Kick{KICK_ADMIN, message}: a bound
+   * player's session is released at logic (no resume). Also for connections
+   * still in their handshake.
+   */
+  kickSession(net: Session, message: string, reason: TesseraError): void {
+    const c = net.data as GatewayConn
+    this.flushFrames(net, c)
+    const open = c.phase === 'open'
+    this.ended(net, c)
+    if (open) this.notifyLogic(c, ClientGone, { ...this.route(net, c), release: true, reason: message })
+    this.kick(net, KickReason.KICK_ADMIN, message, reason)
+  }
+
+  /**
+   * Drain: end every client connection with Kick{KICK_SHUTDOWN, message}.
+   * An open session is a drop, not an end (onClose tells logic
+   * `release: false`): the player's session lingers at logic for the resume
+   * grace period and the client resumes at another gateway. Returns how many
+   * connections were closed.
+   */
+  moveAll(message: string, reason: TesseraError): number {
+    let n = 0
+    for (const net of this.net.list()) {
+      if (net.type !== 'client' || !net.isOpen) continue
+      const c = net.data as GatewayConn | undefined
+      if (c?.phase === 'open') this.flushFrames(net, c)
+      this.kick(net, KickReason.KICK_SHUTDOWN, message, reason)
       n++
     }
     return n

@@ -4,4 +4,4 @@
  * SHA-256 (hex) of the canonical client-visible schema (server-only messages
  * left out). Sent in Handshake.schema_hash; a mismatch is WIRE_SCHEMA_MISMATCH.
  */
-export const SCHEMA_HASH = '5bc9d79aa0e3ef5426752bcf520c341077c33f1d9a42ca0c21a4a05449732866'
+export const SCHEMA_HASH = '7b902966a892bd76d4d340583c112889acbb850de45a288dea94de6408b91b13'
