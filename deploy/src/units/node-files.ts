@@ -14,6 +14,7 @@ import {
 export interface ResolvedSecrets {
   clusterSecret: string
   dbPassword: string | undefined
+  adminToken?: string
 }
 
 /** The MariaDB URL as seen from `fromNode` (loopback on the database node itself). */
@@ -38,7 +39,11 @@ export function nodeFiles(t: Topology, nodeName: string, secrets: ResolvedSecret
   const dir = nodePaths(t, nodeName)
   const node = nodeOf(t, nodeName)
   const files: NodeFile[] = []
-  const env = { clusterSecret: secrets.clusterSecret, mysqlUrl: mysqlUrl(t, nodeName, secrets.dbPassword) }
+  const env = {
+    clusterSecret: secrets.clusterSecret,
+    mysqlUrl: mysqlUrl(t, nodeName, secrets.dbPassword),
+    adminToken: secrets.adminToken,
+  }
   for (const p of planProcesses(t).filter((x) => x.node === nodeName)) {
     const kind = SERVICE_KINDS[p.kind]!
     const section = kind.section({ serviceId: p.serviceId, address: node.address, ports: p.ports })
