@@ -20,7 +20,7 @@ export interface ServiceKind {
     logicSlots: number[]
   }): Record<string, unknown>
   /** Secrets as environment variables (the unit's 0600 env file), never in the config file. */
-  env(s: { clusterSecret: string; mysqlUrl: string }): Record<string, string>
+  env(s: { clusterSecret: string; mysqlUrl: string; adminToken?: string | undefined }): Record<string, string>
 }
 
 const clusterEnv = (s: { clusterSecret: string }) => ({ TESSERA_CLUSTER__SECRET: s.clusterSecret })
@@ -40,7 +40,11 @@ export const SERVICE_KINDS: Record<string, ServiceKind> = {
         admin: `http://127.0.0.1:${p.ports.admin}`,
       },
     }),
-    env: (s) => ({ TESSERA_CENTER__SECRET: s.clusterSecret, TESSERA_CENTER__MYSQL_URL: s.mysqlUrl }),
+    env: (s) => ({
+      TESSERA_CENTER__SECRET: s.clusterSecret,
+      TESSERA_CENTER__MYSQL_URL: s.mysqlUrl,
+      ...(s.adminToken ? { TESSERA_CENTER__ADMIN_TOKEN: s.adminToken } : {}),
+    }),
   },
   login: {
     order: 1,

@@ -14,6 +14,7 @@ import {
 export interface ResolvedSecrets {
   clusterSecret: string
   dbPassword: string | undefined
+  adminToken?: string
 }
 
 /** The MariaDB URL as seen from `fromNode` (loopback on the database node itself). */
@@ -38,7 +39,11 @@ export function nodeFiles(t: Topology, nodeName: string, secrets: ResolvedSecret
   const dir = nodePaths(t, nodeName)
   const node = nodeOf(t, nodeName)
   const files: NodeFile[] = []
-  const env = { clusterSecret: secrets.clusterSecret, mysqlUrl: mysqlUrl(t, nodeName, secrets.dbPassword) }
+  const env = {
+    clusterSecret: secrets.clusterSecret,
+    mysqlUrl: mysqlUrl(t, nodeName, secrets.dbPassword),
+    adminToken: secrets.adminToken,
+  }
   const plan = planProcesses(t)
   const logicSlots = plan.filter((x) => x.kind === 'logic').map((x) => x.serviceId)
   for (const p of plan.filter((x) => x.node === nodeName)) {
