@@ -166,15 +166,25 @@ try {
   const raw = await measure(
     'raw broadcast (system notice → SessionHome.broadcast)',
     async (i) => {
-      const res = await fetch(`${cluster.centerAdmin}/admin/chat/notice`, {
-        method: 'POST',
-        headers: {
-          'content-type': 'application/json',
-          authorization: `Bearer ${process.env.TESSERA_TEST_ADMIN_TOKEN ?? 'tessera-test-admin-token'}`,
-        },
-        body: JSON.stringify({ text: `notice ${i} ${'x'.repeat(40)}` }),
-      })
-      if (!res.ok) throw new Error(`notice: ${res.status}`)
+      // The admin endpoint may close an idle kept-alive socket as the next
+      // request goes out on it: that request is sent again (at most 3 times).
+      for (let attempt = 1; ; attempt++) {
+        try {
+          const res = await fetch(`${cluster.centerAdmin}/admin/chat/notice`, {
+            method: 'POST',
+            headers: {
+              'content-type': 'application/json',
+              authorization: `Bearer ${process.env.TESSERA_TEST_ADMIN_TOKEN ?? 'tessera-test-admin-token'}`,
+            },
+            body: JSON.stringify({ text: `notice ${i} ${'x'.repeat(40)}` }),
+          })
+          if (!res.ok) throw new Error(`notice: ${res.status}`)
+          await res.arrayBuffer()
+          return
+        } catch (err) {
+          if (attempt >= 3 || !(err instanceof TypeError)) throw err
+        }
+      }
     },
     (m) => m.system,
   )
