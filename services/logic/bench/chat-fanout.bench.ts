@@ -57,6 +57,19 @@ async function inBatches<T>(n: number, fn: (i: number) => Promise<T>): Promise<T
   return out
 }
 
+/** login's JSON API, again after `retryAfterMs` when it says so (LOGIN_NO_GATEWAY, LOGIN_BUSY), at most 10 times. */
+async function api<T>(op: string, body: Record<string, unknown>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await cluster.api<T>(op, body)
+    } catch (err) {
+      const wait = (err as { retryAfterMs?: number }).retryAfterMs
+      if (wait === undefined || attempt >= 10) throw err
+      await new Promise((r) => setTimeout(r, Math.max(wait, 200)))
+    }
+  }
+}
+
 async function until(cond: () => boolean, ms: number, what: string): Promise<void> {
   const end = Date.now() + ms
   while (!cond()) {
@@ -89,11 +102,11 @@ try {
   // Hand-off tokens live 30 s: each member connects right after its login.
   const joined = await inBatches(MEMBERS, async (i) => {
     const account = `chat_${process.pid % 10000}_${i}`
-    await cluster.api('register', { account, password: PASSWORD, nickname: account })
+    await api('register', { account, password: PASSWORD, nickname: account })
     // A refused hand-off (WIRE_UNAVAILABLE while a logic is busy binding) is
     // retried with a fresh login after a pause, at most 5 times.
     for (let attempt = 1; ; attempt++) {
-      const r = await cluster.api<LoginAnswer>('login', { account, password: PASSWORD })
+      const r = await api<LoginAnswer>('login', { account, password: PASSWORD })
       const client = clientFor(r.handoff, 'tcp')
       const m: Member = { client, channel: 0, system: 0 }
       client.on('kicked', (k) => lost.push(`kicked ${k.reason}: ${k.message}`))
@@ -166,15 +179,25 @@ try {
   const raw = await measure(
     'raw broadcast (system notice → SessionHome.broadcast)',
     async (i) => {
-      const res = await fetch(`${cluster.centerAdmin}/admin/chat/notice`, {
-        method: 'POST',
-        headers: {
-          'content-type': 'application/json',
-          authorization: `Bearer ${process.env.TESSERA_TEST_ADMIN_TOKEN ?? 'tessera-test-admin-token'}`,
-        },
-        body: JSON.stringify({ text: `notice ${i} ${'x'.repeat(40)}` }),
-      })
-      if (!res.ok) throw new Error(`notice: ${res.status}`)
+      // The admin endpoint may close an idle kept-alive socket as the next
+      // request goes out on it: that request is sent again (at most 3 times).
+      for (let attempt = 1; ; attempt++) {
+        try {
+          const res = await fetch(`${cluster.centerAdmin}/admin/chat/notice`, {
+            method: 'POST',
+            headers: {
+              'content-type': 'application/json',
+              authorization: `Bearer ${process.env.TESSERA_TEST_ADMIN_TOKEN ?? 'tessera-test-admin-token'}`,
+            },
+            body: JSON.stringify({ text: `notice ${i} ${'x'.repeat(40)}` }),
+          })
+          if (!res.ok) throw new Error(`notice: ${res.status}`)
+          await res.arrayBuffer()
+          return
+        } catch (err) {
+          if (attempt >= 3 || !(err instanceof TypeError)) throw err
+        }
+      }
     },
     (m) => m.system,
   )
