@@ -15,7 +15,9 @@
 //   --dir DIR          the run folder (default .tmp/local-cluster)
 //   --duration S       smoke: how long the bots play (default 40)
 //   --scenario NAME    what the bots do (default play)
+//   --ramp-per-s R     bots started per second over both stacks (default 10)
 //   --center-database  the center's database name (tests give each run its own)
+//   -- ARGS...         passed to the bots (tools/bots flags, e.g. -- --hostile flood=2)
 //
 // MYSQL_URL points it at an existing server instead of a private instance.
 import { spawn, spawnSync } from 'node:child_process'
@@ -26,7 +28,10 @@ import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
-const args = process.argv.slice(2)
+const dashdash = process.argv.indexOf('--')
+const args = process.argv.slice(2, dashdash < 0 ? undefined : dashdash)
+// Everything after `--` goes to the bots (e.g. -- --hostile flood=2 --idle-ms 500).
+const extraBotArgs = dashdash < 0 ? [] : process.argv.slice(dashdash + 1)
 const flag = (name) => args.includes(name)
 const value = (name, dflt) => {
   const i = args.indexOf(name)
@@ -37,6 +42,8 @@ const smoke = flag('--smoke')
 const totalBots = Number(value('--bots', '200'))
 const smokeDurationS = Number(value('--duration', '40'))
 const scenario = value('--scenario', 'play')
+// Bots started per second, over both stacks: login hashes every new password (Argon2id), a few per core per second.
+const rampPerS = Number(value('--ramp-per-s', '10'))
 const centerDatabase = value('--center-database')
 const runDir = path.resolve(value('--dir', path.join(root, '.tmp/local-cluster')))
 const logDir = path.join(runDir, 'logs')
@@ -60,15 +67,47 @@ function say(msg) {
   process.stdout.write(`\x1b[1;34m[cluster]\x1b[0m ${msg}\n`)
 }
 
-function freePort() {
+/** Holds a port open until release() so no later pick (or service) takes it. */
+function holdPort(port = 0) {
   return new Promise((resolve, reject) => {
-    const s = net.createServer()
-    s.on('error', reject)
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address()
-      s.close(() => resolve(port))
-    })
+    const srv = net.createServer()
+    srv.on('error', reject)
+    srv.listen(port, '127.0.0.1', () => resolve(srv))
   })
+}
+
+/**
+ * Picks every port of the run at once, each held open until all are chosen
+ * (so no two picks collide); `pairs` asks for a port whose next one is free
+ * too (login's worker i listens for admin on port + i).
+ */
+async function pickPorts(count, pairs) {
+  const held = []
+  const out = []
+  try {
+    for (let i = 0; i < count; i++) {
+      const s = await holdPort()
+      held.push(s)
+      out.push(s.address().port)
+    }
+    const pairPorts = []
+    for (let i = 0; i < pairs; i++)
+      for (let tries = 0; ; tries++) {
+        const s = await holdPort()
+        held.push(s)
+        const p = s.address().port
+        const next = await holdPort(p + 1).catch(() => null)
+        if (next) {
+          held.push(next)
+          pairPorts.push(p)
+          break
+        }
+        if (tries > 50) throw new Error('no two adjacent free ports on 127.0.0.1')
+      }
+    return { ports: out, pairs: pairPorts }
+  } finally {
+    await Promise.all(held.map((s) => new Promise((r) => s.close(r))))
+  }
 }
 
 const nodeArgs = (entryTs, entryJs) =>
@@ -218,7 +257,7 @@ function startBots(stack, bots, durationS, rounds) {
     '--rounds',
     String(rounds),
     '--ramp-per-s',
-    '20',
+    String(rampPerS / 2),
     '--view',
     'plain',
     '--report',
@@ -226,6 +265,7 @@ function startBots(stack, bots, durationS, rounds) {
     '--json',
     `${base}.json`,
     ...(sourceIps ? ['--source-ips', sourceIps] : []),
+    ...extraBotArgs,
   ]
   const child = spawn(
     process.execPath,
@@ -288,7 +328,9 @@ async function main() {
   }
   say(`run folder ${runDir} (logs in ${logDir})`)
   const secret = randomBytes(24).toString('hex')
-  const port = async () => `127.0.0.1:${await freePort()}`
+  // center, its admin, logic ×2 admin, login HTTP, gateway ×2 (tcp, ws, admin); login's admin pair.
+  const picked = await pickPorts(11, 1)
+  const port = async () => `127.0.0.1:${picked.ports.shift()}`
   endpoints.center = await port()
   endpoints.centerAdmin = `http://${await port()}`
   const cluster = ['--cluster.center', endpoints.center, '--cluster.secret', secret]
@@ -337,6 +379,8 @@ async function main() {
       ...(await admin(`logic#${i}`)),
     ])
   endpoints.login = `http://${await port()}`
+  adminOf.set('login', `http://127.0.0.1:${picked.pairs[0]}`)
+  adminOf.set('login-2', `http://127.0.0.1:${picked.pairs[0] + 1}`)
   start('login', 'login', [
     ...cluster,
     '--app.machineId',
@@ -355,7 +399,9 @@ async function main() {
     // registration limit (default 20 an hour) for this local run only.
     '--login.limits.register.limit',
     '1000000',
-    ...(await admin('login')),
+    // Worker i of login serves its admin endpoint on port + i.
+    '--admin.listen',
+    `http://127.0.0.1:${picked.pairs[0]}`,
   ])
   const gateways = []
   for (const id of [200, 201]) {
@@ -467,12 +513,8 @@ async function finish(codes, interrupted = false) {
     let heading = `bots over ${b.stack} exited with ${codes[i]}`
     try {
       const r = JSON.parse(readFileSync(b.json, 'utf8'))
-      const g = Object.values(r.groups)
-      const played = g.reduce((n, x) => n + x.played, 0)
-      const total = g.reduce((n, x) => n + x.bots, 0)
-      const failed = g.reduce((n, x) => n + x.failed, 0)
-      const rounds = g.reduce((n, x) => n + (x.counts.rounds ?? 0), 0)
-      heading = `bots over ${b.stack}: ${played}/${total} played (${rounds} rounds), ${failed} failed — report ${b.md}`
+      const { bots: total, played, failed, rounds } = r.totals
+      heading = `bots over ${b.stack}: ${played}/${total} played (${rounds} rounds), ${failed} failed${r.missed.length ? `; missed: ${r.missed.join('; ')}` : ''} — report ${b.md}`
       if (played !== total || failed > 0 || r.missed.length) botsOk = false
     } catch {
       botsOk = false

@@ -28,7 +28,7 @@ describe('the run command (scripts/run.sh)', () => {
     try {
       const code = await run.exited
       const out = run.out()
-      expect(out, out.slice(-4000)).toContain('smoke run passed')
+      expect(out, `${out.slice(-4000)}\n${run.logProblems()}`).toContain('smoke run passed')
       expect(code).toBe(0)
       // The compact summary, not raw log lines.
       expect(out).toMatch(/Tessera is up/)

@@ -2,7 +2,7 @@
 // process in its own group, on the test MariaDB with a center database of
 // its own, and collects its output; stops it by pid and drops the database.
 import { type ChildProcess, spawn } from 'node:child_process'
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -20,6 +20,8 @@ export interface RunCommand {
   waitFor(re: RegExp, timeoutMs?: number): Promise<RegExpMatchArray>
   /** pids.json of the run folder: the live pid of each service. */
   pids(): Record<string, number>
+  /** Warnings and errors of every service log (for failure messages). */
+  logProblems(): string
   /** The bots' JSON report of one stack. */
   botReport(stack: 'tcp' | 'ws'): BotReportJson
   cleanup(): Promise<void>
@@ -98,6 +100,15 @@ export async function runCommand(args: string[]): Promise<RunCommand> {
       })
     },
     pids: () => JSON.parse(readFileSync(path.join(dir, 'pids.json'), 'utf8')),
+    logProblems() {
+      const logs = path.join(dir, 'logs')
+      const lines: string[] = []
+      for (const f of existsSync(logs) ? readdirSync(logs) : [])
+        for (const l of readFileSync(path.join(logs, f), 'utf8').split('\n'))
+          if (/"level":(50|60)/.test(l) || (!l.startsWith('{') && l.trim() && !f.startsWith('bots')))
+            lines.push(`${f}: ${l.slice(0, 400)}`)
+      return lines.slice(-40).join('\n')
+    },
     botReport: (stack) => JSON.parse(readFileSync(path.join(dir, `bots-${stack}.json`), 'utf8')),
     async cleanup() {
       if (child.exitCode === null && child.signalCode === null) {

@@ -75,10 +75,10 @@ export function runCli(argv: readonly string[], io: CliIo = stdio, hooks: CliHoo
         type: 'string',
         describe: `hostile: attempts per kind, e.g. flood=3,slow-reader=2 (kinds: ${Object.keys(hostileKinds).join(', ')})`,
       })
-      .option('hostile-ip', {
+      .option('hostile-ips', {
         type: 'string',
-        default: '127.0.0.254',
-        describe: 'hostile: the address hostile bots connect from',
+        default: '127.0.0.240-254',
+        describe: 'hostile: addresses hostile bots connect from (one per kind), apart from the polite ones',
       })
       .option('baseline-s', {
         type: 'number',
@@ -117,11 +117,12 @@ export function runCli(argv: readonly string[], io: CliIo = stdio, hooks: CliHoo
         () => {},
         async (a) => {
           let sourceIps: string[] = []
+          let hostileIps: string[] = []
           try {
             if (a['source-ips']) sourceIps = parseSourceIps(a['source-ips'])
-            parseSourceIps(a['hostile-ip'])
+            if (a['hostile-ips']) hostileIps = parseSourceIps(a['hostile-ips'])
           } catch (err) {
-            throw new UsageError(`--source-ips/--hostile-ip: ${(err as Error).message}`)
+            throw new UsageError(`--source-ips/--hostile-ips: ${(err as Error).message}`)
           }
           if (a.bots / Math.max(1, sourceIps.length) > PORTS_PER_ADDRESS)
             throw new UsageError(
@@ -140,7 +141,7 @@ export function runCli(argv: readonly string[], io: CliIo = stdio, hooks: CliHoo
               idleMs: a['idle-ms'],
               hostile: parseHostile(a.hostile),
               baselineS: a['baseline-s'] ?? Math.floor(a.duration / 3),
-              hostileIp: a['hostile-ip'],
+              hostileIps,
             },
           }
           const view =

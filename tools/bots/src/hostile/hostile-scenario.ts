@@ -29,12 +29,15 @@ export const hostile: Scenario = {
     'polite players (play) alone for a baseline, then beside hostile bots of every kind (--hostile kind=count,...)',
   roles(bots, o) {
     const roles: Role[] = Array.from({ length: bots }, () => ({ group: POLITE, run: playBot }))
+    let n = 0
     for (const [kind, count] of Object.entries(o.hostile)) {
       const k = hostileKinds[kind]
       if (!k || count <= 0) continue
       roles.push({
         group: HOSTILE,
-        hostile: true,
+        // Each kind from its own address where there are enough: one kind's
+        // refusals (an address throttled, its accept burst spent) are not another's.
+        hostile: n++,
         async run(bot: BotContext) {
           await pause(o.baselineS * 1000, bot.stop)
           if (!bot.stop.aborted) await k.run(bot, count, kind)

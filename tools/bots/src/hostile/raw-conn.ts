@@ -3,7 +3,7 @@
 // hostile source address; records what the server answers and whether it
 // cut the connection.
 import net from 'node:net'
-import { decodeFrame, encodeFrame } from '@tessera/client'
+import { decodeFrame, encodeFrame, FrameFlag } from '@tessera/client'
 import { ErrorReply, Handshake, HandshakeOk, SCHEMA_HASH, VersionStage } from '@tessera/protocol'
 import WebSocket from 'ws'
 import type { Stack } from '../net/transports.js'
@@ -15,8 +15,7 @@ export interface Answer {
   body: Uint8Array
 }
 
-const RESPONSE = 0x01
-const ERROR = 0x08
+const { RESPONSE, ERROR } = FrameFlag
 
 /** The outcome name for a connection the server closed without an answer. */
 export const CUT = 'CUT'

@@ -74,7 +74,12 @@ export class Transports {
     loginUrl: string,
     readonly localAddress: string | undefined,
   ) {
-    this.api = httpLoginApi(loginUrl, localAddress === undefined ? {} : { fetch: boundFetch(localAddress) })
+    // Generous: under a registration storm a password hash waits its turn (login answers LOGIN_BUSY when the wait is too long).
+    const timeoutMs = 30_000
+    this.api = httpLoginApi(
+      loginUrl,
+      localAddress === undefined ? { timeoutMs } : { fetch: boundFetch(localAddress), timeoutMs },
+    )
     this.ws = boundWebSocket(localAddress)
   }
 

@@ -62,7 +62,9 @@ export async function runBots(o: RunOptions): Promise<RunSnapshot> {
   const current = new Map<string, BotStats>([...groups].map(([k, v]) => [k, v]))
 
   const polite = (o.sourceIps.length ? o.sourceIps : [undefined]).map((ip) => new Transports(o.login, ip))
-  const hostileNet = new Transports(o.login, o.options.hostileIp)
+  const hostileNet = (o.options.hostileIps.length ? o.options.hostileIps : [undefined]).map(
+    (ip) => new Transports(o.login, ip),
+  )
   const windDown = new AbortController()
   const started0 = performance.now()
   const elapsed = () => performance.now() - started0
@@ -92,7 +94,10 @@ export async function runBots(o: RunOptions): Promise<RunSnapshot> {
     const ctx: BotContext = {
       name,
       stack: o.stack,
-      net: role.hostile ? hostileNet : polite[i % polite.length]!,
+      net:
+        role.hostile === undefined
+          ? polite[i % polite.length]!
+          : hostileNet[role.hostile % hostileNet.length]!,
       get stats() {
         return current.get(role.group)!
       },

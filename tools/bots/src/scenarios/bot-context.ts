@@ -34,8 +34,8 @@ export interface ScenarioOptions {
   hostile: Record<string, number>
   /** Hostile scenario: polite bots play alone this long before the hostile ones start, s. */
   baselineS: number
-  /** Hostile scenario: local address the hostile bots connect from. */
-  hostileIp: string | undefined
+  /** Hostile scenario: local addresses the hostile bots connect from (none: the OS picks). */
+  hostileIps: readonly string[]
 }
 
 /** Throw BOTS_CHECK_FAILED naming the bot unless `ok`. */

@@ -4,8 +4,11 @@ import type { BotContext, ScenarioOptions } from './bot-context.js'
 export interface Role {
   /** Stats group: the report shows each group apart (e.g. polite, hostile). */
   group: string
-  /** Hostile bots connect from the run's hostile address, so per-address limits do not hit polite ones. */
-  hostile?: boolean
+  /**
+   * Hostile bots connect from the run's hostile addresses (this index of
+   * them, in turn), so per-address limits do not hit polite ones.
+   */
+  hostile?: number
   /** Play one bot; resolve when done, throw to fail the bot. */
   run(bot: BotContext): Promise<void>
 }

@@ -38,6 +38,8 @@ export interface BotReport {
   stack: string
   processes: number
   durationMs: number
+  /** Over every group: bots in the run, bots that played their scenario, bots that failed. */
+  totals: { bots: number; played: number; failed: number; rounds: number }
   groups: Record<string, GroupReport>
   hostile: Record<string, HostileKindReport>
   thresholds: { maxErrorRate: number; maxP99Ms: number | null }
@@ -78,8 +80,13 @@ export function buildReport(i: ReportInput): BotReport {
   const merged = mergeGroups(i.runs)
   const groups: Record<string, GroupReport> = {}
   const hostile: Record<string, HostileKindReport> = {}
+  const totals = { bots: 0, played: 0, failed: 0, rounds: 0 }
   for (const [name, g] of merged) {
     const s = g.snapshot()
+    totals.bots += s.target
+    totals.played += s.played
+    totals.failed += s.failed
+    totals.rounds += s.counts.rounds ?? 0
     const bots = s.target || (i.phaseOf[name] ? (merged.get(i.phaseOf[name]!)?.target ?? 0) : 0)
     const requests: Record<string, RequestFigures> = {}
     for (const k of g.requestTypes()) {
@@ -145,6 +152,7 @@ export function buildReport(i: ReportInput): BotReport {
     stack: i.stack,
     processes: i.processes,
     durationMs: Math.max(0, ...i.runs.map((r) => r.elapsedMs)),
+    totals,
     groups,
     hostile,
     thresholds: { maxErrorRate: i.maxErrorRate, maxP99Ms: i.maxP99Ms ?? null },

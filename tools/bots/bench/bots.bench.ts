@@ -1,0 +1,279 @@
+// What one machine holds: bots (idle-hold and play) against a real cluster
+// (center, login, one logic, two gateway processes, each its own process on
+// the test MariaDB), with the cost of each side measured from /proc over a
+// window: CPU and memory of the gateways and logic per 1,000 players, and of
+// the bot process itself. Then, in the same run, the SDK's cost per message
+// beside a lean client (the edge bench's raw protocol speaker): the bots are
+// only as good as the SDK.
+import { spawn } from 'node:child_process'
+import { readFileSync } from 'node:fs'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { TesseraClient } from '@tessera/client'
+import { handoffTcp } from '@tessera/client/node'
+import { Echo } from '@tessera/protocol'
+import { cpuMicros, fmt, gc, report, smoke } from '@tessera/testkit/bench'
+// biome-ignore lint/style/noRestrictedImports: the edge bench's raw load generator is the lean client; benches have no package entry
+import { edgeLoad } from '../../../packages/kernel/bench/edge/edge-load.js'
+import { GameCluster } from '../../../tests/game/support/game-cluster.js'
+
+delete process.env.TESSERA_BENCH_SMOKE // the services read TESSERA_* as configuration
+const here = path.dirname(fileURLToPath(import.meta.url))
+const root = path.resolve(here, '../../..')
+const IDLE_BOTS = smoke ? 100 : 2000
+const PLAY_BOTS = smoke ? 20 : 200
+const WINDOW_MS = smoke ? 2000 : 10_000
+const SDK_CLIENTS = 10
+const PASSWORD = 'violet-harbour-92-lanterns'
+
+/** utime + stime of a process, µs (from /proc; clock ticks of 10 ms). */
+function procCpuMicros(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+  return (Number(f[11]) + Number(f[12])) * 10_000
+}
+
+/** Resident memory of a process, MiB. */
+function rssMiB(pid: number): number {
+  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))
+  return m ? Number(m[1]) / 1024 : 0
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
+
+interface Side {
+  cpuPct: number
+  rssMiB: number
+}
+
+/** CPU % of one core and RSS of each process over a window. */
+async function window(pids: Record<string, number>): Promise<Record<string, Side>> {
+  const c0 = Object.fromEntries(Object.entries(pids).map(([k, p]) => [k, procCpuMicros(p)]))
+  const t0 = performance.now()
+  await sleep(WINDOW_MS)
+  const us = (performance.now() - t0) * 1000
+  return Object.fromEntries(
+    Object.entries(pids).map(([k, p]) => [
+      k,
+      { cpuPct: ((procCpuMicros(p) - c0[k]!) / us) * 100, rssMiB: rssMiB(p) },
+    ]),
+  )
+}
+
+/** The bots CLI as its own process, so its cost is measured apart; resolves once `ready` matches its live view. */
+function startBots(
+  login: string,
+  args: string[],
+  ready: (connected: number, rounds: number) => boolean,
+): Promise<{ pid: number; stop: () => Promise<number | null> }> {
+  const child = spawn(
+    process.execPath,
+    [
+      '--conditions=tessera-source',
+      '--import',
+      'tsx',
+      'tools/bots/src/cli.ts',
+      '--login',
+      login,
+      '--view',
+      'plain',
+      ...args,
+    ],
+    { cwd: root, stdio: ['ignore', 'ignore', 'pipe'] },
+  )
+  const exited = new Promise<number | null>((r) => child.on('exit', r))
+  let log = ''
+  return new Promise((resolve, reject) => {
+    child.stderr!.setEncoding('utf8').on('data', (c: string) => {
+      log += c
+      const m = [...log.matchAll(/bots connected (\d+)\/\d+ .*? rounds (\d+) \| failed bots (\d+)/g)].at(-1)
+      if (!m) return
+      if (Number(m[3]) > 0) reject(new Error(`bots failed: ${log.slice(-2000)}`))
+      else if (ready(Number(m[1]), Number(m[2])))
+        resolve({
+          pid: child.pid!,
+          stop: async () => {
+            child.kill('SIGINT')
+            return exited
+          },
+        })
+    })
+    void exited.then((code) => reject(new Error(`bots exited (${code}) before ready: ${log.slice(-2000)}`)))
+  })
+}
+
+interface Row {
+  kase: string
+  players: number
+  sides: Record<string, Side>
+  base: Record<string, number>
+}
+
+const cluster = new GameCluster({
+  gateways: [201, 202],
+  gatewayArgs: ['--gateway.acceptRatePerSec', '0'],
+  loginArgs: ['--login.limits.register.limit', '10000000', '--login.argon2.memoryKiB', '1024'],
+})
+const rows: Row[] = []
+let sdk: { kase: string; messages: number; cpuUs: number; ms: number }[] = []
+try {
+  await cluster.start()
+  const gws = [...cluster.gateways.values()]
+  const servers = {
+    'gateway#201': gws[0]!.proc.pid,
+    'gateway#202': gws[1]!.proc.pid,
+    logic: cluster.logics.get(1)!.pid,
+  }
+  const base = Object.fromEntries(Object.entries(servers).map(([k, p]) => [k, rssMiB(p)]))
+
+  for (const [kase, players, args] of [
+    ['idle-hold', IDLE_BOTS, ['--scenario', 'idle-hold', '--ramp-per-s', '200']],
+    ['play', PLAY_BOTS, ['--scenario', 'play', '--rounds', '0', '--idle-ms', '2000', '--ramp-per-s', '50']],
+  ] as const) {
+    const bots = await startBots(
+      cluster.loginHttp,
+      ['--bots', String(players), '--duration', '1800', ...args],
+      // idle: everyone holds a session; play: every bot has played a round (steady state).
+      (connected, rounds) => (kase === 'idle-hold' ? connected >= players : rounds >= players),
+    )
+    await sleep(1000)
+    const sides = await window({ ...servers, bots: bots.pid })
+    rows.push({ kase, players, sides, base })
+    const code = await bots.stop()
+    if (code !== 0) throw new Error(`${kase} bots exited with ${code}`)
+  }
+
+  // The SDK beside a lean client: 10 clients, one Echo in flight each, this process's CPU per message.
+  const tokens = async (n: number, tag: string) => {
+    const out: { token: string; tcp: string[] }[] = []
+    for (let i = 0; i < n; i++) {
+      const account = `sdk_${tag}_${process.pid}_${i}`
+      await cluster.api('register', { account, password: PASSWORD, nickname: account })
+      const r = await cluster.api<{ handoff: { token: string; tcp: string[] } }>('login', {
+        account,
+        password: PASSWORD,
+      })
+      out.push(r.handoff)
+    }
+    return out
+  }
+  const sdkHandoffs = await tokens(SDK_CLIENTS, 'sdk')
+  const clients = sdkHandoffs.map(
+    (h) =>
+      new TesseraClient({
+        socket: handoffTcp(h),
+        token: h.token,
+        encryption: false,
+        compression: false,
+      }),
+  )
+  await Promise.all(clients.map((c) => c.connect()))
+  let stop = false
+  let sdkMessages = 0
+  const payload = new Uint8Array(32)
+  const loops = clients.map(async (c) => {
+    while (!stop) {
+      await c.request(Echo, { payload }, { response: Echo })
+      sdkMessages++
+    }
+  })
+  await sleep(1000)
+  gc()
+  const m0 = sdkMessages
+  const c0 = cpuMicros()
+  const t0 = performance.now()
+  await sleep(WINDOW_MS)
+  sdk.push({
+    kase: '@tessera/client (SDK)',
+    messages: sdkMessages - m0,
+    cpuUs: cpuMicros() - c0,
+    ms: performance.now() - t0,
+  })
+  stop = true
+  await Promise.all(loops)
+  await Promise.all(clients.map((c) => c.close()))
+
+  const leanHandoffs = await tokens(SDK_CLIENTS, 'lean')
+  const gwPort = Number(new URL(leanHandoffs[0]!.tcp[0]!).port)
+  // Lean clients all connect to the first hand-off's gateway; tokens for the other one would be refused there.
+  const sameGw = leanHandoffs.filter((h) => Number(new URL(h.tcp[0]!).port) === gwPort)
+  const load = await edgeLoad({
+    transport: 'tcp',
+    port: gwPort,
+    token: '',
+    tokens: sameGw.map((h) => h.token),
+    clients: sameGw.length,
+    inFlight: 1,
+    payload: 32,
+    encrypt: false,
+  })
+  await sleep(1000)
+  gc()
+  load.reset()
+  const l0 = cpuMicros()
+  const lt0 = performance.now()
+  await sleep(WINDOW_MS)
+  sdk.push({
+    kase: `lean client (${sameGw.length} clients)`,
+    messages: load.received(),
+    cpuUs: cpuMicros() - l0,
+    ms: performance.now() - lt0,
+  })
+  if (load.failures().length) throw new Error(`lean client failures: ${load.failures()[0]}`)
+  load.close()
+} finally {
+  await cluster.stop()
+}
+
+const per1k = (v: number, players: number) => (v / players) * 1000
+report({
+  title: 'Bots: what one machine holds (idle and play), per side',
+  columns: [
+    'scenario',
+    'players',
+    'gateway CPU % (2 procs)',
+    'gateway RSS MiB per 1,000',
+    'logic CPU %',
+    'logic RSS MiB per 1,000',
+    'bots CPU %',
+    'bots RSS MiB',
+    'bots RSS MiB per 1,000',
+  ],
+  rows: rows.map((r) => {
+    const g = ['gateway#201', 'gateway#202']
+    const gwCpu = g.reduce((a, k) => a + r.sides[k]!.cpuPct, 0)
+    const gwRss = g.reduce((a, k) => a + r.sides[k]!.rssMiB - r.base[k]!, 0)
+    return [
+      r.kase,
+      fmt(r.players, 0),
+      fmt(gwCpu, 1),
+      fmt(per1k(gwRss, r.players), 1),
+      fmt(r.sides.logic!.cpuPct, 1),
+      fmt(per1k(r.sides.logic!.rssMiB - r.base.logic!, r.players), 1),
+      fmt(r.sides.bots!.cpuPct, 1),
+      fmt(r.sides.bots!.rssMiB, 0),
+      fmt(per1k(r.sides.bots!.rssMiB, r.players), 1),
+    ]
+  }),
+  notes: [
+    `Cluster: center, login (1 process, Argon2id lowered to 1 MiB so ${IDLE_BOTS} registrations do not dominate), one logic, two gateway processes; the bots CLI (tools/bots) as its own process, ${WINDOW_MS} ms window once every bot holds its session (idle-hold) or has played a round (play: rounds of login, profile, 11 echoes, a cut socket and resume, up to 2 s idle, logout).`,
+    'CPU % is of one core (utime + stime from /proc over the window); gateway and logic RSS per 1,000 is the growth over the process before the bots came, divided by the players; bots RSS is the whole bot process.',
+    'Everything (MariaDB, every service, the bots) shares this machine: the figures are what the load costs here, not a ceiling.',
+  ],
+})
+report({
+  title: 'Bots: the SDK’s cost per message beside a lean client (same run, same gateway)',
+  columns: ['client', 'messages', 'msg/s', 'client CPU µs/msg', 'ratio vs lean'],
+  rows: sdk.map((s) => [
+    s.kase,
+    fmt(s.messages, 0),
+    fmt((s.messages / s.ms) * 1000, 0),
+    fmt(s.cpuUs / Math.max(1, s.messages), 1),
+    fmt(s.cpuUs / Math.max(1, s.messages) / (sdk[1]!.cpuUs / Math.max(1, sdk[1]!.messages)), 2),
+  ]),
+  notes: [
+    `${SDK_CLIENTS} clients, one Echo (32-byte payload) in flight each, over binary TCP, no encryption or compression, through gateway and logic; CPU is this process's (the clients') over the window.`,
+    'SDK: TesseraClient.request (typed encode/decode, pending map and timer, outbox for resend, acks). Lean: the edge bench’s raw protocol speaker (pre-encoded bodies, acks every 16 frames).',
+  ],
+})
+sdk = []
