@@ -67,8 +67,8 @@ function say(msg) {
   process.stdout.write(`\x1b[1;34m[cluster]\x1b[0m ${msg}\n`)
 }
 
-/** Holds a port open until release() so no later pick (or service) takes it. */
-function holdPort(port = 0) {
+/** Holds a port open until closed, so no later pick (or service) takes it. */
+function holdPort(port) {
   return new Promise((resolve, reject) => {
     const srv = net.createServer()
     srv.on('error', reject)
@@ -77,34 +77,49 @@ function holdPort(port = 0) {
 }
 
 /**
+ * Ports below the kernel's ephemeral range: a port picked from inside it can
+ * be taken by any outbound connection on a busy machine (bots, tests) between
+ * the pick and the service binding it.
+ */
+function listenRange() {
+  let low = 32768
+  try {
+    low = Number(readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/)[0])
+  } catch {}
+  return low > 12000 ? [10000, low - 1] : [low, 65535]
+}
+
+/**
  * Picks every port of the run at once, each held open until all are chosen
  * (so no two picks collide); `pairs` asks for a port whose next one is free
  * too (login's worker i listens for admin on port + i).
  */
 async function pickPorts(count, pairs) {
+  const [lo, hi] = listenRange()
   const held = []
-  const out = []
-  try {
-    for (let i = 0; i < count; i++) {
-      const s = await holdPort()
-      held.push(s)
-      out.push(s.address().port)
-    }
-    const pairPorts = []
-    for (let i = 0; i < pairs; i++)
-      for (let tries = 0; ; tries++) {
-        const s = await holdPort()
-        held.push(s)
-        const p = s.address().port
-        const next = await holdPort(p + 1).catch(() => null)
-        if (next) {
-          held.push(next)
-          pairPorts.push(p)
-          break
-        }
-        if (tries > 50) throw new Error('no two adjacent free ports on 127.0.0.1')
+  const grab = async (width) => {
+    for (let tries = 0; tries < 200; tries++) {
+      const p = lo + Math.floor(Math.random() * (hi - lo - width))
+      const got = []
+      for (let k = 0; k < width; k++) {
+        const s = await holdPort(p + k).catch(() => null)
+        if (!s) break
+        got.push(s)
       }
-    return { ports: out, pairs: pairPorts }
+      if (got.length === width) {
+        held.push(...got)
+        return p
+      }
+      await Promise.all(got.map((s) => new Promise((r) => s.close(r))))
+    }
+    throw new Error(`no free port in ${lo}-${hi} on 127.0.0.1`)
+  }
+  try {
+    const ports = []
+    for (let i = 0; i < count; i++) ports.push(await grab(1))
+    const pairPorts = []
+    for (let i = 0; i < pairs; i++) pairPorts.push(await grab(2))
+    return { ports, pairs: pairPorts }
   } finally {
     await Promise.all(held.map((s) => new Promise((r) => s.close(r))))
   }
@@ -159,8 +174,17 @@ function launch(svc) {
   child.stderr.setEncoding('utf8').on('data', (c) => svc.log.write(c))
   child.on('exit', (code, signal) => {
     if (stopping || svc.stopped) return
-    // Died on its own (a crash, kill -9): restart it as a unit manager would.
+    // Died on its own (a crash, kill -9): restart it as a unit manager would,
+    // unless it keeps dying (5 times within a minute, like systemd's start limit).
     svc.restarts++
+    svc.recent = [...svc.recent.filter((t) => Date.now() - t < 60_000), Date.now()]
+    if (svc.recent.length > 5) {
+      say(
+        `${svc.name} exited (${signal ?? `code ${code}`}) 6 times within a minute; giving up (see ${svc.log.path})`,
+      )
+      requestStop('a service that keeps failing', 1)
+      return
+    }
     say(`${svc.name} exited (${signal ?? `code ${code}`}); restarting it (restart ${svc.restarts})`)
     setTimeout(() => {
       if (!stopping) {
@@ -180,6 +204,7 @@ function start(name, kind, extraArgs) {
     child: null,
     exited: null,
     restarts: 0,
+    recent: [],
     warnings: 0,
     errors: 0,
     stopped: false,
@@ -395,10 +420,22 @@ async function main() {
     mysqlUrl,
     '--login.database.name',
     'login',
-    // Every bot registers from a few loopback addresses: lift the per-address
-    // registration limit (default 20 an hour) for this local run only.
+    // Every bot registers and logs in from a few loopback addresses: lift the
+    // per-address limits for this local run only (registrations: 20 an hour;
+    // logins: 10 failures in 10 minutes, and a login in flight holds a slot
+    // until it succeeds, so a queue of password checks from one address fills it).
     '--login.limits.register.limit',
     '1000000',
+    '--login.limits.ip.limit',
+    '1000000',
+    // Password hashing as in the test suites (8 MiB, one pass): at the production cost
+    // (19 MiB, two passes) one machine checks about 8 passwords a second
+    // (docs/benchmarks.md, "Login"), fewer than 200 playing bots ask for; a login
+    // waiting longer than 10 s for its hash has its connection cut.
+    '--login.argon2.memoryKiB',
+    '8192',
+    '--login.argon2.timeCost',
+    '1',
     // Worker i of login serves its admin endpoint on port + i.
     '--admin.listen',
     `http://127.0.0.1:${picked.pairs[0]}`,
@@ -529,13 +566,15 @@ async function finish(codes, interrupted = false) {
   if (bad.length) say(`unclean exit: ${bad.map((r) => r.name).join(', ')}`)
   else say('stopped cleanly')
   // Interrupted by the user: the bots' verdict is shown, the exit status is the services' clean stop.
-  const ok = (interrupted || botsOk) && bad.length === 0
+  const ok = (interrupted || botsOk) && bad.length === 0 && !gaveUp
   if (smoke) say(ok ? 'smoke run passed' : 'smoke run FAILED')
   process.exit(ok ? 0 : 1)
 }
 
 /** Ctrl-C or SIGTERM, at any moment (also during start-up): bots wind down, then every service stops once. */
-function requestStop(sig) {
+let gaveUp = false
+function requestStop(sig, failed = 0) {
+  if (failed) gaveUp = true
   if (stopping) {
     say(`${sig}: already stopping; waiting for the bots and services to finish`)
     return
@@ -552,7 +591,7 @@ function requestStop(sig) {
     for (const r of results) say(`${r.name} exited with ${r.code ?? r.signal}`)
     const bad = results.filter((r) => r.code !== 0)
     say(bad.length ? `unclean exit: ${bad.map((r) => r.name).join(', ')}` : 'stopped cleanly')
-    process.exit(bad.length ? 1 : 0)
+    process.exit(bad.length || gaveUp ? 1 : 0)
   })()
 }
 process.on('SIGINT', () => requestStop('SIGINT'))

@@ -2,6 +2,7 @@
 // rate, each a player as a game client is, over the source addresses in
 // turn; a snapshot of the figures every tick; wound down at the end of
 // --duration (or on stop) and cut at the hard deadline, so every run ends.
+import { setMaxListeners } from 'node:events'
 import { BotsDeadline } from '../errors.js'
 import { type Stack, Transports } from '../net/transports.js'
 import type { BotContext, ScenarioOptions } from '../scenarios/bot-context.js'
@@ -66,6 +67,8 @@ export async function runBots(o: RunOptions): Promise<RunSnapshot> {
     (ip) => new Transports(o.login, ip),
   )
   const windDown = new AbortController()
+  // Every bot waits on it (idle steps): one listener per bot is expected, not a leak.
+  setMaxListeners(0, windDown.signal)
   const started0 = performance.now()
   const elapsed = () => performance.now() - started0
   const open = new Set<{ close(): unknown }>()

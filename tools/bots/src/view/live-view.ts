@@ -83,7 +83,8 @@ export class LiveView {
 
   constructor(private readonly o: LiveViewOptions) {
     this.stream = o.stream ?? process.stderr
-    const tty = o.tty ?? this.stream.isTTY === true
+    // A terminal of zero rows (a pty nobody sized) shows nothing redrawn: plain lines then.
+    const tty = o.tty ?? (this.stream.isTTY === true && (this.stream.rows ?? 24) > 0)
     this.draw = tty ? createLogUpdate(this.stream, { showCursor: true }) : null
     this.plainEveryMs = o.plainEveryMs ?? 5000
   }
