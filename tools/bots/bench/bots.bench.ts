@@ -245,39 +245,39 @@ try {
   await cluster.stop()
 }
 
-const per1k = (v: number, players: number) => (v / players) * 1000
+const cpuCell = (pct: number, players: number) => `${fmt(pct, 1)} (${fmt((pct / players) * 1000, 0)})`
 report({
   title: 'Bots: what one machine holds (idle and play), per side',
   columns: [
     'scenario',
     'players',
-    'gateway CPU % (2 procs)',
-    'gateway RSS MiB per 1,000',
-    'logic CPU %',
-    'logic RSS MiB per 1,000',
-    'bots CPU %',
-    'bots CPU % per 1,000',
+    'gateway CPU % (2 procs; per 1,000 players)',
+    'gateway RSS MiB (2 procs) before → with players',
+    'logic CPU % (per 1,000)',
+    'logic RSS MiB before → with players',
+    'bots CPU % (per 1,000)',
     'bots RSS MiB (whole process)',
   ],
   rows: rows.map((r) => {
     const g = ['gateway#201', 'gateway#202']
     const gwCpu = g.reduce((a, k) => a + r.sides[k]!.cpuPct, 0)
-    const gwRss = g.reduce((a, k) => a + r.sides[k]!.rssMiB - r.base[k]!, 0)
+    const gwBefore = g.reduce((a, k) => a + r.base[k]!, 0)
+    const gwWith = g.reduce((a, k) => a + r.sides[k]!.rssMiB, 0)
     return [
       r.kase,
       fmt(r.players, 0),
-      fmt(gwCpu, 1),
-      fmt(per1k(gwRss, r.players), 1),
-      fmt(r.sides.logic!.cpuPct, 1),
-      fmt(per1k(r.sides.logic!.rssMiB - r.base.logic!, r.players), 1),
-      fmt(r.sides.bots!.cpuPct, 1),
-      fmt(per1k(r.sides.bots!.cpuPct, r.players), 1),
+      cpuCell(gwCpu, r.players),
+      `${fmt(gwBefore, 0)} → ${fmt(gwWith, 0)}`,
+      cpuCell(r.sides.logic!.cpuPct, r.players),
+      `${fmt(r.base.logic!, 0)} → ${fmt(r.sides.logic!.rssMiB, 0)}`,
+      cpuCell(r.sides.bots!.cpuPct, r.players),
       fmt(r.sides.bots!.rssMiB, 0),
     ]
   }),
   notes: [
     `Cluster: center, login (1 process, Argon2id at its floor, 1 MiB and one pass, so ${IDLE_BOTS} registrations do not dominate), one logic, two gateway processes; the bots CLI (tools/bots) as its own process, ${WINDOW_MS} ms window once every bot holds its session (idle-hold) or has played a round (play: rounds of login, profile, 11 echoes, a cut socket and resume, up to 2 s idle, logout).`,
-    'CPU % is of one core (utime + stime from /proc over the window); gateway and logic RSS per 1,000 is the growth over the process before the bots of the case came, divided by the players (GC timing makes it rough with few players); bots RSS is the whole bot process (Node, tsx and the SDK included).',
+    'CPU % is of one core (utime + stime from /proc over the window). RSS before: the process 2 s before the bots of the case came; with players: at the end of the window. With a few hundred players the difference is within what a GC moves (it can even shrink); the memory of an idle session itself is measured apart after forced GCs ("Net idle sessions" above). Bots RSS is the whole bot process (Node, tsx and the SDK included).',
+    "The players are few because login is the bottleneck on this shared machine: each bot registers and logs in (database writes for the account, epoch, session, admission and hand-off); past about 10 logins a second the queue of waiting requests passes login's 10 s HTTP socket timeout and connections are cut.",
     'Everything (MariaDB, every service, the bots) shares this machine: the figures are what the load costs here, not a ceiling.',
   ],
 })
@@ -292,7 +292,7 @@ report({
     fmt(s.cpuUs / Math.max(1, s.messages) / (sdk[1]!.cpuUs / Math.max(1, sdk[1]!.messages)), 2),
   ]),
   notes: [
-    `$SDK_CLIENTSclients on the same gateway, one Echo (32-byte payload) in flight each, over binary TCP, no encryption or compression, through gateway and logic; $WINDOW_MSms window after 1 s warm-up; CPU is this process's (the clients') over the window.`,
+    `${SDK_CLIENTS} clients on the same gateway, one Echo (32-byte payload) in flight each, over binary TCP, no encryption or compression, through gateway and logic; ${WINDOW_MS} ms window after 1 s warm-up; CPU is this process's (the clients') over the window.`,
     'SDK: TesseraClient.request (typed encode/decode, pending map and timer, outbox for resend, acks). Lean: the edge bench’s raw protocol speaker (pre-encoded bodies, acks every 16 frames).',
   ],
 })
