@@ -20,8 +20,8 @@ import { GameCluster } from '../../../tests/game/support/game-cluster.js'
 delete process.env.TESSERA_BENCH_SMOKE // the services read TESSERA_* as configuration
 const here = path.dirname(fileURLToPath(import.meta.url))
 const root = path.resolve(here, '../../..')
-const IDLE_BOTS = smoke ? 100 : 300
-const PLAY_BOTS = smoke ? 20 : 60
+const IDLE_BOTS = smoke ? 40 : 300
+const PLAY_BOTS = smoke ? 10 : 60
 const WINDOW_MS = smoke ? 2000 : 10_000
 const SDK_CLIENTS = 10
 const PASSWORD = 'violet-harbour-92-lanterns'
