@@ -448,6 +448,10 @@ async function main() {
       ...cluster,
       '--gateway.serviceId',
       String(id),
+      // A fixed machine id, as logic and login have: a gateway restarted after
+      // kill -9 would otherwise wait for its old lease to expire (about 30 s).
+      '--app.machineId',
+      String(id - 179),
       '--gateway.workers',
       '0',
       '--gateway.listen',
