@@ -17,6 +17,8 @@ const RECOVERABLE = new Set([
   'WIRE_BAD_TOKEN/after-session-lost',
   'WIRE_UNAVAILABLE',
   'CLIENT_CONNECT_FAILED',
+  // Login, not killed, but slow on a loaded machine: a login queued past its HTTP timeout.
+  'CLIENT_CONNECT_FAILED/login-http',
 ])
 
 /** Waits until the bots of `stack` report at least `s` seconds into the run. */

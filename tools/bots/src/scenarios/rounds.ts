@@ -25,7 +25,10 @@ export function moreRounds(bot: BotContext, done: number): boolean {
  * - `WIRE_UNAVAILABLE`: the handshake could not bind at a logic that is
  *   down or restarting;
  * - `CLIENT_CONNECT_FAILED`: the hand-off's gateway died before the
- *   handshake finished.
+ *   handshake finished;
+ * - `CLIENT_CONNECT_FAILED/login-http`: a login request got no answer
+ *   (login under more logins than it hashes: a request waiting past its
+ *   HTTP socket timeout is cut).
  *
  * Anything else fails the bot. Each recovery is counted in the report
  * (`recovered`); a run without faults must have none.
@@ -43,8 +46,11 @@ export function recoverableCode(
       return e.details?.reason === KickReason.KICK_SHUTDOWN ? 'CLIENT_KICKED/KICK_SHUTDOWN' : null
     case 'CLIENT_SESSION_LOST':
     case 'WIRE_UNAVAILABLE':
-    case 'CLIENT_CONNECT_FAILED':
       return e.code
+    case 'CLIENT_CONNECT_FAILED':
+      // The login API's transport fails with the same code: told apart, it is login
+      // overloaded (a request queued past its HTTP timeout), not a dead gateway.
+      return e.message.startsWith('login /v1/') ? 'CLIENT_CONNECT_FAILED/login-http' : e.code
     case 'WIRE_BAD_TOKEN':
       return lost ? 'WIRE_BAD_TOKEN/after-session-lost' : null
     default:
@@ -72,7 +78,7 @@ export async function withRecovery(
       const s = state()
       const code = recoverableCode(err, s.ended, s.lost)
       if (code === null || attempt >= MAX_RETRIES) throw err
-      bot.stats.recovered(code)
+      bot.stats.recovered(code, `bot ${bot.name}: ${(err as Error)?.message ?? String(err)}`)
       await pause(300 * 2 ** Math.min(attempt, 4) * (0.5 + Math.random()))
     }
   }

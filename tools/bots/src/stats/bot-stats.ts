@@ -23,6 +23,8 @@ export interface StatsSnapshot {
   refusals: Record<string, Record<string, number>>
   /** The first failures, with the bot and the message. */
   failures: string[]
+  /** The first recovered errors, with the bot and the message. */
+  recoveredSamples: string[]
 }
 
 const MAX_FAILURES = 20
@@ -48,6 +50,7 @@ export class BotStats {
   private readonly recoveredBy: Record<string, number> = {}
   private readonly refusals: Record<string, Record<string, number>> = {}
   private readonly failures: string[] = []
+  private readonly recoveredSamples: string[] = []
 
   /** Time one request; the sample is kept only when it succeeds. */
   async time<T>(what: string, fn: () => Promise<T>): Promise<T> {
@@ -75,8 +78,10 @@ export class BotStats {
   }
 
   /** An error the scenario expects in this situation and got past. */
-  recovered(code: string): void {
+  recovered(code: string, sample?: string): void {
     bump(this.recoveredBy, code)
+    if (sample !== undefined && this.recoveredSamples.length < MAX_FAILURES)
+      this.recoveredSamples.push(sample)
   }
 
   /** A hostile attempt ended with `outcome` (the code it was refused with, or CUT). */
@@ -96,6 +101,7 @@ export class BotStats {
       recovered: { ...this.recoveredBy },
       refusals: structuredClone(this.refusals),
       failures: [...this.failures],
+      recoveredSamples: [...this.recoveredSamples],
     }
   }
 
@@ -116,6 +122,8 @@ export class BotStats {
       for (const [o, n] of Object.entries(m)) bump(k, o, n)
     }
     for (const f of s.failures) if (this.failures.length < MAX_FAILURES) this.failures.push(f)
+    for (const f of s.recoveredSamples ?? [])
+      if (this.recoveredSamples.length < MAX_FAILURES) this.recoveredSamples.push(f)
   }
 
   private hist(what: string): Histogram {

@@ -23,6 +23,8 @@ export interface GroupReport {
   errors: Record<string, number>
   recovered: Record<string, number>
   failures: string[]
+  /** The first recovered errors with their messages. */
+  recoveredSamples: string[]
 }
 
 export interface HostileKindReport {
@@ -108,6 +110,7 @@ export function buildReport(i: ReportInput): BotReport {
       errors: s.errors,
       recovered: s.recovered,
       failures: s.failures,
+      recoveredSamples: s.recoveredSamples,
     }
     for (const [kind, outcomes] of Object.entries(s.refusals)) {
       const k = hostileKinds[kind]
@@ -192,8 +195,11 @@ export function reportMarkdown(r: BotReport): string {
     if (counts.length) lines.push(`Counts: ${counts.map(([k, n]) => `${k} ${n}`).join(', ')}`, '')
     if (Object.keys(g.errors).length)
       lines.push(...table(['error code', 'bots'], Object.entries(g.errors)), '')
-    if (Object.keys(g.recovered).length)
+    if (Object.keys(g.recovered).length) {
       lines.push(...table(['recovered (logged in again)', 'times'], Object.entries(g.recovered)), '')
+      for (const f of g.recoveredSamples) lines.push(`- recovered: ${f}`)
+      lines.push('')
+    }
     for (const f of g.failures) lines.push(`- ${f}`)
     if (g.failures.length) lines.push('')
   }
