@@ -11,6 +11,8 @@ export interface TcpSocketOptions {
   maxFrameBytes?: number
   /** Connect timeout. Default 10 s. */
   connectTimeoutMs?: number
+  /** Local (source) address to bind, e.g. to spread many clients over 127.0.0.2-9. Default: the OS picks. */
+  localAddress?: string
 }
 
 /** Frames over TCP: each frame is preceded by its length, u32 big-endian. */
@@ -18,7 +20,12 @@ export function tcpSocket(opts: TcpSocketOptions): SocketFactory {
   const max = opts.maxFrameBytes ?? 16 * 1024 * 1024
   return (handlers) => {
     const ev = onceEvents(handlers)
-    const sock: Socket = connect({ host: opts.host, port: opts.port, noDelay: true })
+    const sock: Socket = connect({
+      host: opts.host,
+      port: opts.port,
+      noDelay: true,
+      ...(opts.localAddress === undefined ? {} : { localAddress: opts.localAddress }),
+    })
     sock.setTimeout(opts.connectTimeoutMs ?? 10_000, () => {
       sock.destroy()
       ev.onClose('connect timeout')
