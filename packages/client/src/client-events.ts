@@ -15,6 +15,12 @@ export interface ClientEvents {
    * KICK_REPLACED: the account logged in elsewhere). `close` follows.
    */
   kicked: { reason: number; message: string; replaced: boolean }
+  /**
+   * A game push arrived (any message type, with or without an onPush
+   * handler), in sequence: what a client counts to check that nothing was
+   * lost or doubled across a resume.
+   */
+  push: { msgId: number }
   /** The client stopped for good (closed by the app, kicked, refused, or reconnect gave up). */
   close: { error: TesseraClientError | null }
 }

@@ -319,6 +319,7 @@ export class TesseraClient {
         return
       }
     }
+    if (isGameMsgId(msgId)) this.emit('push', { msgId })
     const handlers = this.pushHandlers.get(msgId)
     if (!handlers || handlers.size === 0) return
     const type = this.options.registry.get(msgId)

@@ -165,6 +165,12 @@ export class GameSession {
       if (e.resumed) bot.stats.count('resumes')
       this.setConnected(true)
     })
+    // Every game push counts, also those the scenario has no handler for
+    // (the catalogue and daily pushes at a player's first join).
+    c.on('push', () => {
+      this.framesSeen++
+      bot.stats.count('pushes')
+    })
     c.on('sessionLost', () => {
       this.lost = true
       bot.stats.count('sessions.lost')
@@ -209,11 +215,7 @@ export class GameSession {
 
   /** Handle a push type: counted (pushes/s, and the sequence check). */
   onPush<T>(type: MessageType<T>, fn: (m: T) => void): void {
-    this.client.onPush(type, (m) => {
-      this.framesSeen++
-      this.bot.stats.count('pushes')
-      fn(m)
-    })
+    this.client.onPush(type, fn)
   }
 
   /** Cut the socket as a lost network does; the client reconnects and resumes. */
