@@ -3,5 +3,6 @@
 // and removes what it creates. Bench helpers: `@tessera/testkit/bench`.
 export { freePort } from './free-port.js'
 export { type TempDir, tempDir, withTempDir } from './temp-dir.js'
+export { makeTestPki, type TestLeaf, type TestPki } from './test-pki.js'
 export { type Exit, isRunning, spawnProcess, stopProcess, type TestProcess } from './test-process.js'
 export { nextEvent, until } from './until.js'

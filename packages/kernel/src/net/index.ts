@@ -46,11 +46,15 @@ export type {
   Listener,
   ListenOptions,
   Stack,
+  TlsConnectOptions,
 } from './stack.js'
 export type { StackRegistry } from './stacks.js'
 export { defaultStacks, getStack } from './stacks.js'
 export { LengthPrefixParser } from './tcp/length-prefix-parser.js'
 export { TcpConnection } from './tcp/tcp-connection.js'
 export { TcpStack } from './tcp/tcp-stack.js'
+export type { TlsCertFiles, TlsConfig } from './tls/tls-contexts.js'
+export { TlsContexts } from './tls/tls-contexts.js'
+export { AutoTlsStack, HttpsStack, TlsStack, WssStack } from './tls/tls-stacks.js'
 export { WsConnection } from './ws/ws-connection.js'
 export { WsStack } from './ws/ws-stack.js'
