@@ -1,4 +1,4 @@
-import { appConfigSchema } from '@tessera/kernel'
+import { appConfigSchema, tlsConfigSchema } from '@tessera/kernel'
 import { z } from 'zod'
 
 export const gatewayConfigSchema = appConfigSchema.extend({
@@ -11,7 +11,9 @@ export const gatewayConfigSchema = appConfigSchema.extend({
        * spread round-robin). 0 = this process serves them itself.
        */
       workers: z.number().int().min(0).max(256).default(0),
-      /** Client ports with their stacks (`tcp://`, `ws://`, `auto://`, `http://`). */
+      /** Certificates for the TLS client ports (`tls://`, `wss://`, `https://`, `auto+tls://`). */
+      tls: tlsConfigSchema.optional(),
+      /** Client ports with their stacks (`tcp://`, `ws://`, `auto://`, `http://`, and their TLS twins). */
       listen: z.array(z.string().min(1)).min(1).default(['tcp://127.0.0.1:3900', 'ws://127.0.0.1:3901']),
       /** Addresses clients are told (login's hand-off); default: the bound listen addresses. */
       advertise: z.array(z.string().min(1)).optional(),

@@ -6,6 +6,7 @@ import {
   NetServer,
   type ServiceContext,
   type TimerHandle,
+  TlsContexts,
 } from '@tessera/kernel'
 import { SessionKick, ToClient } from '@tessera/protocol'
 import { LoginRedeemer } from './auth/index.js'
@@ -26,6 +27,7 @@ export class GatewayFront extends BaseComponent<ServiceContext<GatewayConfig>> {
   private reportTimer: TimerHandle | undefined
   private reports: SessionReports | undefined
   private shards: ShardMap | undefined
+  private tls: TlsContexts | undefined
 
   get edge(): GatewayEdge {
     if (!this.edgeRef) throw new Error('gateway edge used before startup')
@@ -80,8 +82,10 @@ export class GatewayFront extends BaseComponent<ServiceContext<GatewayConfig>> {
     const ctx = this.host.context
     const g = ctx.config.gateway
     const bound: string[] = []
+    // Certificates reload on file change and SIGHUP; live connections keep theirs.
+    if (g.tls) this.tls = (await TlsContexts.load(g.tls, ctx.logger)).reloadOnSignal('SIGHUP')
     for (const a of g.listen) {
-      const l = await this.edge.net.listen(a, 'client')
+      const l = await this.edge.net.listen(a, 'client', { tls: this.tls })
       bound.push(formatAddress(l.address))
     }
     ctx.logger.info({ addresses: bound }, 'client ports open')
@@ -102,6 +106,7 @@ export class GatewayFront extends BaseComponent<ServiceContext<GatewayConfig>> {
     if (this.loadTimer !== undefined) this.host.context.timers.cancel(this.loadTimer)
     if (this.reportTimer !== undefined) this.host.context.timers.cancel(this.reportTimer)
     await this.edgeRef?.close()
+    this.tls?.close()
   }
 }
 

@@ -147,6 +147,10 @@ export interface GameClusterOptions {
   flushIntervalMs?: number
   gatewayArgs?: string[]
   loginArgs?: string[]
+  /** Gateway client ports. Default tcp and ws on 127.0.0.1, port 0. */
+  gatewayListen?: string[]
+  /** Login client ports. Default one http port. */
+  loginListen?: string[]
 }
 
 export interface GatewayAddr {
@@ -154,6 +158,8 @@ export interface GatewayAddr {
   proc: ServiceProc
   tcp: { host: string; port: number }
   ws: string
+  /** Every client address the gateway opened (TLS ones included). */
+  addresses: string[]
 }
 
 /** The running cluster. */
@@ -180,6 +186,8 @@ export class GameCluster {
       flushIntervalMs: o.flushIntervalMs ?? 200,
       gatewayArgs: o.gatewayArgs ?? [],
       loginArgs: o.loginArgs ?? [],
+      gatewayListen: o.gatewayListen ?? ['tcp://127.0.0.1:0', 'ws://127.0.0.1:0'],
+      loginListen: o.loginListen ?? ['http://127.0.0.1:0'],
     }
     // Databases logic_<machineId>: a range per test process, so parallel runs do not meet.
     const base = 200 + ((process.pid * 7) % 700)
@@ -201,7 +209,7 @@ export class GameCluster {
       '--app.machineId',
       '1',
       '--login.listen',
-      JSON.stringify(['http://127.0.0.1:0']),
+      JSON.stringify(this.o.loginListen),
       '--login.processes',
       '1',
       '--login.database.url',
@@ -254,7 +262,7 @@ export class GameCluster {
       '--gateway.workers',
       '0',
       '--gateway.listen',
-      JSON.stringify(['tcp://127.0.0.1:0', 'ws://127.0.0.1:0']),
+      JSON.stringify(this.o.gatewayListen),
       '--gateway.logicSlots',
       JSON.stringify(this.o.logics),
       '--app.node',
@@ -272,6 +280,7 @@ export class GameCluster {
       proc: p,
       tcp: { host: tcp.hostname, port: Number(tcp.port) },
       ws: `${addrs.find((a) => a.startsWith('ws://'))!}/`,
+      addresses: addrs,
     }
     this.gateways.set(id, g)
     return g
