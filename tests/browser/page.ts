@@ -13,6 +13,10 @@ interface PageResult {
   resumed?: number
   sessionLost?: number
   badToken?: string
+  /** What connecting to a wss:// server whose certificate the browser does not trust gave. */
+  untrusted?: string
+  /** The page's own origin scheme (https: in the wss run). */
+  protocol?: string
 }
 
 declare global {
@@ -56,6 +60,20 @@ async function run(): Promise<PageResult> {
     () => 'accepted',
     (e: { code: string }) => e.code,
   )
+  const untrustedUrl = params.get('untrusted')
+  const untrusted = untrustedUrl
+    ? await new TesseraClient({
+        socket: webSocketSocket(untrustedUrl),
+        token: params.get('token')!,
+        reconnect: false,
+        connectTimeoutMs: 5000,
+      })
+        .connect()
+        .then(
+          () => 'accepted',
+          (e: { code: string }) => e.code,
+        )
+    : undefined
   return {
     ok: true,
     encrypted,
@@ -65,6 +83,8 @@ async function run(): Promise<PageResult> {
     resumed,
     sessionLost,
     badToken,
+    untrusted,
+    protocol: location.protocol,
   }
 }
 
