@@ -23,6 +23,12 @@ export const gatewayConfigSchema = appConfigSchema.extend({
       shards: z.number().int().min(1).default(4096),
       encryption: z.enum(['required', 'optional', 'off']).default('optional'),
       compression: z.boolean().default(true),
+      /**
+       * Ed25519 private key (PKCS#8 PEM file, `tessera-keygen ed25519`) that signs
+       * every encrypted handshake; clients built with its public key refuse
+       * anyone else (docs/protocol.md, "Server authentication"). Unset: unsigned.
+       */
+      signingKeyFile: z.string().min(1).optional(),
       /** Key epoch length, ms. */
       keyRotateMs: z.number().int().min(1000).default(600_000),
       /** Oldest client version accepted ('1.2.0'). Default: any. */

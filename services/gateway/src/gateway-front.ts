@@ -1,8 +1,10 @@
+import { readFileSync } from 'node:fs'
 import {
   BaseComponent,
   type ComponentFactory,
   edgeControlCodec,
   formatAddress,
+  loadSigningKey,
   NetServer,
   type ServiceContext,
   type TimerHandle,
@@ -57,6 +59,7 @@ export class GatewayFront extends BaseComponent<ServiceContext<GatewayConfig>> {
         encryption: g.encryption,
         compression: g.compression,
         keyRotateMs: g.keyRotateMs,
+        signingKey: g.signingKeyFile ? loadSigningKey(readFileSync(g.signingKeyFile)) : undefined,
         minClientVersion: g.minClientVersion,
         requestTimeoutMs: timeoutMs,
         onOnline: (c) => reports.wentOnline({ userId: c.userId, loginEpoch: c.loginEpoch }),

@@ -100,6 +100,8 @@ export const loginSectionSchema = z.strictObject({
     resumeGraceMs: int(0).default(30_000),
     handlerTimeoutMs: int(0).default(10_000),
     encryption: z.enum(['required', 'optional', 'off']).default('optional'),
+    /** Ed25519 private key (PKCS#8 PEM file) signing every encrypted handshake; unset: unsigned. */
+    signingKeyFile: z.string().min(1).optional(),
   }),
   /** Clean-up of expired tokens, sessions and queue places, and of sessions of vanished gateways. */
   janitorMs: int(100).default(5_000),

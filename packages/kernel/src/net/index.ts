@@ -24,6 +24,7 @@ export {
   MAX_CONTROL_MSG_ID,
   writeHeader,
 } from './frame-header.js'
+export type { FrameSealer } from './frame-sealer.js'
 export { HttpStack } from './http/http-stack.js'
 export type { HttpRoute, HttpRoutes } from './http/routes.js'
 export { dispatchRoute } from './http/routes.js'

@@ -3,4 +3,4 @@
 export { SCHEMA_HASH } from './client/schema.js'
 
 /** SHA-256 (hex) of the whole schema, server-only messages included (service-to-service handshakes). */
-export const FULL_SCHEMA_HASH = '21236798a9c8e3bb17d1c7d0781825ae768c1be6c7970ac6e31bcbc6de009286'
+export const FULL_SCHEMA_HASH = '1dd663d1720d8c8048da3bb78d29b4a2f742e992b6bec011cde885a2035f4d9b'

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs'
 import {
   BaseComponent,
   type ComponentFactory,
@@ -53,6 +54,7 @@ export class LoginFront extends BaseComponent<ServiceContext<LoginConfig>> {
       schemaHash: SCHEMA_HASH,
       verifyToken: anonymousOnly,
       encryption: c.edge.encryption,
+      ...(c.edge.signingKeyFile ? { signingKey: readFileSync(c.edge.signingKeyFile) } : {}),
       resumeGraceMs: c.edge.resumeGraceMs,
       handlerTimeoutMs: c.edge.handlerTimeoutMs,
       logger: ctx.logger,
