@@ -3,12 +3,14 @@
 // certificate files in the config; the hand-off lists the TLS addresses and
 // the SDK plays over them; SIGHUP makes the gateway serve a renewed
 // certificate to new connections while a player's session goes on.
-import { copyFileSync, mkdirSync } from 'node:fs'
+import { generateKeyPairSync } from 'node:crypto'
+import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs'
 import { request } from 'node:https'
 import path from 'node:path'
 import tls from 'node:tls'
 import { handoffWebSocket, TesseraClient } from '@tessera/client'
 import { handoffTcp } from '@tessera/client/node'
+import { loadSigningKey } from '@tessera/kernel'
 import { ProfileGet, ProfileGetRes } from '@tessera/protocol'
 import { makeTestPki, tempDir } from '@tessera/testkit'
 import { afterAll, describe, expect, it } from 'vitest'
@@ -24,6 +26,11 @@ mkdirSync(served)
 const files = { cert: path.join(served, 'server.pem'), key: path.join(served, 'server.key') }
 copyFileSync(first.cert, files.cert)
 copyFileSync(first.key, files.key)
+// The gateway also signs its handshakes; the players pin its public key.
+const { privateKey } = generateKeyPairSync('ed25519')
+const signingFile = path.join(dir.path, 'signing.pem')
+writeFileSync(signingFile, privateKey.export({ type: 'pkcs8', format: 'pem' }))
+const pin = Buffer.from(loadSigningKey(privateKey).publicKey).toString('hex')
 // SIGHUP only: the test decides when the gateway reloads.
 const tlsArg = JSON.stringify({ certs: [files], watch: false })
 afterAll(() => dir.remove())
@@ -72,12 +79,12 @@ describe('TLS client ports on login and the gateway (slow: real processes)', () 
       'wss://127.0.0.1:0',
       'auto+tls://127.0.0.1:0',
     ],
-    gatewayArgs: ['--gateway.tls', tlsArg],
+    gatewayArgs: ['--gateway.tls', tlsArg, '--gateway.signingKeyFile', signingFile],
     loginListen: ['http://127.0.0.1:0', 'https://127.0.0.1:0'],
     loginArgs: ['--login.tls', tlsArg],
   })
 
-  it('registers over https, plays over tls:// and wss://, and a SIGHUP renews the certificate live', async () => {
+  it('registers over https, plays over tls:// and wss:// with a signed handshake, and a SIGHUP renews the certificate live', async () => {
     const c = cluster()
     const l = await c.login.waitFor((j) => j.msg === 'login: front listening', 10_000, 'login ports')
     const https = (l.listen as string[]).find((a) => a.startsWith('https://'))!
@@ -103,7 +110,13 @@ describe('TLS client ports on login and the gateway (slow: real processes)', () 
         transport === 'tls'
           ? handoffTcp(only, { ca: pki.ca })
           : handoffWebSocket(only, { WebSocket: wsTrusting(pki.ca) })
-      const p = new TesseraClient({ socket, token: only.token, clientKind: 'node-test', reconnect: false })
+      const p = new TesseraClient({
+        socket,
+        token: only.token,
+        clientKind: 'node-test',
+        reconnect: false,
+        serverKeys: [pin],
+      })
       await p.connect()
       const me = await p.request(ProfileGet, { userId: 0n }, { response: ProfileGetRes })
       expect(me.profile?.nickname).toBe(account)
