@@ -1,6 +1,7 @@
+import { generateKeyPairSync } from 'node:crypto'
 import { createServer } from 'node:https'
 import type { AddressInfo } from 'node:net'
-import { TlsContexts } from '@tessera/kernel'
+import { loadSigningKey, TlsContexts } from '@tessera/kernel'
 import { makeTestPki, type TempDir, tempDir } from '@tessera/testkit'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { browserPageEntry, bundleForBrowser } from '../support/bundle.js'
@@ -21,6 +22,7 @@ describe.skipIf(!available)('SDK in headless Chromium (slow: launches a browser,
   let dir: TempDir | undefined
   let contexts: TlsContexts | undefined
   let stranger: TestServer | undefined
+  let pin = ''
 
   // Everything over TLS, as a web game on an HTTPS page must: the page is
   // served over https:// and the SDK opens wss://, both with a certificate
@@ -34,7 +36,9 @@ describe.skipIf(!available)('SDK in headless Chromium (slow: launches a browser,
     const other = pki.issue('stranger', ['localhost', '127.0.0.1'])
     contexts = await TlsContexts.load({ certs: [leaf], watch: false })
     const strangerCerts = await TlsContexts.load({ certs: [other], watch: false })
-    srv = await startTestServer({ tls: contexts })
+    const { privateKey } = generateKeyPairSync('ed25519')
+    pin = Buffer.from(loadSigningKey(privateKey).publicKey).toString('hex')
+    srv = await startTestServer({ tls: contexts, signingKey: privateKey })
     stranger = await startTestServer({ tls: strangerCerts })
     strangerCerts.close()
     const js = await bundleForBrowser(browserPageEntry)
@@ -51,6 +55,7 @@ describe.skipIf(!available)('SDK in headless Chromium (slow: launches a browser,
     const hash = new URLSearchParams({
       ws: srv.wssUrl!,
       untrusted: stranger.wssUrl!,
+      pin,
       token: srv.tokens.sign('browser-user', 60_000),
       pushes: '300',
     })
@@ -67,7 +72,7 @@ describe.skipIf(!available)('SDK in headless Chromium (slow: launches a browser,
     dir?.remove()
   })
 
-  it('over https and wss: handshakes (encrypted, WebCrypto X25519), requests, gets pushes and resumes after a server-side kill', async () => {
+  it('over https and wss: handshakes (encrypted, WebCrypto X25519, server signature checked with Ed25519), requests, gets pushes and resumes after a server-side kill', async () => {
     const evaluate = await browser!.open(pageUrl)
     // Cut the connection once the page is mid-stream.
     await until(() => srv.net.size > 0, 10_000, 'page connected')

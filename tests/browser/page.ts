@@ -30,11 +30,14 @@ async function run(): Promise<PageResult> {
   const params = new URLSearchParams(location.hash.slice(1))
   const url = params.get('ws')!
   const total = Number(params.get('pushes'))
+  const pin = params.get('pin')
   const c = new TesseraClient({
     socket: webSocketSocket(url),
     token: params.get('token')!,
     clientKind: 'web',
     reconnect: { initialDelayMs: 20 },
+    // The server's handshake signature checked with WebCrypto Ed25519.
+    ...(pin ? { serverKeys: [pin] } : {}),
   })
   let resumed = 0
   let sessionLost = 0
