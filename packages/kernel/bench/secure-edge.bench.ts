@@ -60,7 +60,7 @@ function frame(flags: number, msgId: number, reqId: number, body: Uint8Array): B
 
 /** A raw client: the real handshake, then echo requests with cumulative Acks, every frame sealed when encrypting. */
 class Client {
-  private buf = Buffer.alloc(0)
+  private buf: Buffer = Buffer.alloc(0)
   private sealer: ReturnType<typeof cipherSealer> | null = null
   private waiting: ((ok: HandshakeOk) => void) | null = null
   private inSeq = 0
