@@ -155,7 +155,7 @@ class Client {
   }
 }
 
-const ECHO = Echo.encode({ text: 'x'.repeat(32) })
+const ECHO = Echo.encode(Echo.create({ text: 'x'.repeat(32) }))
 
 function open(stack: 'tcp' | 'tls', port: number, ca: string): Promise<Socket> {
   return new Promise((resolve, reject) => {
