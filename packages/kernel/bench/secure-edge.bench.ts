@@ -77,7 +77,9 @@ class Client {
   ) {
     sock.on('data', (d: Buffer) => this.onData(d))
     sock.on('error', (e) => (this.failure ??= e.message))
-    sock.on('close', () => this.waiting?.reject(new Error(`closed during the handshake: ${this.failure ?? ''}`)))
+    sock.on('close', () =>
+      this.waiting?.reject(new Error(`closed during the handshake: ${this.failure ?? ''}`)),
+    )
   }
 
   async handshake(token: string): Promise<void> {
@@ -211,7 +213,9 @@ async function run(
     )
     const hs = await child.ask('stop')
     times.sort((a, b) => a - b)
-    process.stderr.write(`${k.kase}: ${times.length} handshakes, p50 ${fmt(times[times.length >> 1]!, 1)} ms\n`)
+    process.stderr.write(
+      `${k.kase}: ${times.length} handshakes, p50 ${fmt(times[times.length >> 1]!, 1)} ms\n`,
+    )
 
     const clients: Client[] = []
     for (let i = 0; i < CLIENTS; i++) {
