@@ -241,7 +241,9 @@ export class TesseraClient {
         onClose: (reason) => {
           clearTimeout(deadline)
           link.socketClosed()
-          this.linkFailed(link, reason)
+          // After the frames already received: opening a sealed Kick takes a
+          // WebCrypto round trip, and the close that follows it must not win.
+          link.receive(() => this.linkFailed(link, reason))
         },
       })
     } catch (err) {
