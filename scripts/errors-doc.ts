@@ -25,6 +25,20 @@ export async function collectCodes(): Promise<Map<string, { template: string; cl
     '../services/login/src/errors': () => import('../services/login/src/errors.js'),
     // biome-ignore lint/style/noRestrictedImports: see above
     '../services/logic/src/errors': () => import('../services/logic/src/errors.js'),
+    '../services/logic/src/features/catalogue/catalogue-errors': () =>
+      // biome-ignore lint/style/noRestrictedImports: see above
+      import('../services/logic/src/features/catalogue/catalogue-errors.js'),
+    '../services/logic/src/features/profile/profile-errors': () =>
+      // biome-ignore lint/style/noRestrictedImports: see above
+      import('../services/logic/src/features/profile/profile-errors.js'),
+    // biome-ignore lint/style/noRestrictedImports: see above
+    '../services/logic/src/test-clock': () => import('../services/logic/src/test-clock.js'),
+    '../services/logic/src/features/daily/daily-errors': () =>
+      // biome-ignore lint/style/noRestrictedImports: see above
+      import('../services/logic/src/features/daily/daily-errors.js'),
+    '../services/logic/src/features/timers/timer-errors': () =>
+      // biome-ignore lint/style/noRestrictedImports: see above
+      import('../services/logic/src/features/timers/timer-errors.js'),
     // biome-ignore lint/style/noRestrictedImports: see above
     '../services/gateway/src/errors': () => import('../services/gateway/src/errors.js'),
   }

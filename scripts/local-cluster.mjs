@@ -2,8 +2,10 @@
 // Starts a local Tessera cluster: a private MariaDB instance, the center,
 // login (2 processes on one port), two logic services and two gateways; then
 // bots (tools/bots) register, log in, hand off to a gateway and play through
-// logic over TCP and WebSocket, checking every answer. Shows the cluster as
-// the center sees it, then runs until Ctrl-C.
+// logic over TCP and WebSocket, checking every answer. The sample icon set
+// (tools/icons/sample) is loaded into the catalogue database with
+// `tessera-icons apply` first, and every player gets it at its first
+// connect. Shows the cluster as the center sees it, then runs until Ctrl-C.
 //
 //   node scripts/local-cluster.mjs            (after pnpm build; scripts/run.sh does both)
 //   node scripts/local-cluster.mjs --source   (run the TypeScript sources through tsx)
@@ -120,6 +122,18 @@ async function stopAll() {
   return results
 }
 
+/** `tessera-icons apply`: the sample icon set into the catalogue database logic reads (logic.catalogue.database). */
+function applyIcons(mysqlUrl, database) {
+  const entry = source ? 'tools/icons/src/cli.ts' : 'tools/icons/dist/cli.js'
+  const nodeArgs = source ? ['--conditions=tessera-source', '--import', 'tsx', entry] : [entry]
+  const r = spawnSync(process.execPath, [...nodeArgs, 'apply', '--url', mysqlUrl, '--database', database], {
+    cwd: root,
+    encoding: 'utf8',
+  })
+  if (r.status !== 0) throw new Error(`tessera-icons apply failed: ${r.stderr}`)
+  return r.stdout.trim()
+}
+
 /** Run tools/bots as its own process (a game client is not part of the cluster); resolves to its exit code. */
 function runBots(botArgs) {
   const entry = source ? 'tools/bots/src/cli.ts' : 'tools/bots/dist/cli.js'
@@ -149,6 +163,10 @@ async function main() {
     mysqlUrl = r.stdout.trim().split('\n').at(-1)
   }
   say(`MySQL: ${mysqlUrl}`)
+  const catalogueHash = applyIcons(mysqlUrl, 'catalogue')
+  say(
+    `icon catalogue: tools/icons/sample applied to database catalogue (tessera-icons apply), hash ${catalogueHash}`,
+  )
   const secret = randomBytes(24).toString('hex')
   const [centerPort, adminPort] = [await freePort(), await freePort()]
   const centerAddr = `127.0.0.1:${centerPort}`
@@ -316,6 +334,19 @@ async function main() {
     if (code !== 0) throw new Error(`bots over ${stack} exited with ${code}`)
     say(`bots over ${stack}: every bot played and every answer checked out`)
   }
+
+  // Every bot's player got the catalogue pushed at its first connect.
+  let pushes = 0
+  for (const c of children.filter((p) => p.name.startsWith('logic#'))) {
+    const admin = c.lines.map((l) => JSON.parse(l)).find((o) => o.msg === 'admin endpoint listening')
+    const text = await (await fetch(`${admin.address}/metrics`)).text()
+    for (const l of text.split('\n'))
+      if (l.startsWith('logic_catalogue_deliveries_total{') && l.includes('reason="join"'))
+        pushes += Number(l.split(' ').at(-1))
+  }
+  say(
+    `icon catalogue: pushed whole to ${pushes} players at their first connect (logic_catalogue_deliveries_total)`,
+  )
 
   if (smoke) {
     const results = await stopAll()

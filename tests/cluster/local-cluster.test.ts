@@ -53,6 +53,12 @@ describe('the local cluster behind scripts/run.sh', () => {
         /logic#1 metrics \(http:\/\/127\.0\.0\.1:\d+\/metrics\): logic_peer_pings_total [1-9]/,
       )
       for (const stack of ['tcp', 'ws']) expect(out).toContain(`bots over ${stack}: every bot played`)
+      // The sample icon set is applied and pushed to every bot's player (3 per stack) at its first
+      // connect, once: each bot logs in twice, and 12 would mean a push per connect.
+      expect(out).toMatch(
+        /icon catalogue: tools\/icons\/sample applied to database catalogue .*hash [0-9a-f]{64}/,
+      )
+      expect(out).toMatch(/icon catalogue: pushed whole to 6 players at their first connect/)
       expect(out.match(/\[bots\] # Bot run: 3\/3 played, 0 failed/g)?.length).toBe(2)
       for (const name of ['center', 'logic#1', 'logic#2', 'login', 'gateway#200', 'gateway#201'])
         expect(out).toContain(`${name} exited with 0`)

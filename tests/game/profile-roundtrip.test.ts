@@ -1,7 +1,8 @@
 // The game path end to end, on real processes and the real MariaDB:
 // register → log in (login's JSON API) → hand-off to the gateway → profile
 // change through logic → log out → log in again sees the change, and the
-// row is in logic's database. Over binary TCP and WebSocket.
+// row is in logic's database; a nickname changed at login reaches the
+// profile at the next login. Over binary TCP and WebSocket.
 import { Gender, ProfileGet, ProfileGetRes, ProfileSet, ProfileSetRes } from '@tessera/protocol'
 import { describe, expect, it } from 'vitest'
 import { clientFor, login, newAccount, register, type Transport, until } from './support/players.js'
@@ -31,6 +32,11 @@ describe('register → login → gateway → profile change → logout → login
       await expect(c1.request(ProfileSet, { nickname: 'a\u0000b' })).rejects.toMatchObject({
         code: 'PROFILE_BAD_NICKNAME',
       })
+      // The nickname belongs to login (change-nickname); the profile takes it at the next login.
+      await expect(c1.request(ProfileSet, { nickname: 'Bea' })).rejects.toMatchObject({
+        code: 'PROFILE_NICKNAME_AT_LOGIN',
+      })
+      await cluster().api('nickname', { sessionToken: first.sessionToken, nickname: 'Bea' })
       await c1.close()
       await cluster().api('logout', { sessionToken: first.sessionToken })
 
@@ -47,7 +53,7 @@ describe('register → login → gateway → profile change → logout → login
       const after = await c2.request(ProfileGet, { userId: 0n }, { response: ProfileGetRes })
       expect(after.profile?.motto).toBe('fortune favours the bold')
       expect(after.profile?.gender).toBe(Gender.GENDER_OTHER)
-      expect(after.profile?.nickname).toBe('Ann')
+      expect(after.profile?.nickname).toBe('Bea')
       await c2.close()
     }, 60_000)
   }

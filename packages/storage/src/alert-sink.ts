@@ -29,6 +29,21 @@ export class AlertSink {
     this.emit({ kind: 'quarantine', database: this.database, ...e })
   }
 
+  /** The dump file began taking writes (an outage) or was emptied again. Logged where it happens. */
+  dump(firing: boolean, dumpedRows: number): void {
+    this.emit({ kind: 'dump', database: this.database, firing, dumpedRows })
+  }
+
+  /** A start-up replay put records back (logged by the replay itself). */
+  replayed(source: 'journal' | 'dump', records: number, rows: number, ms: number): void {
+    if (records > 0) this.emit({ kind: 'replay', database: this.database, source, records, rows, ms })
+  }
+
+  /** A statement the database refused went to the error dump (logged by the writer). */
+  sqlError(table: string, message: string, file: string): void {
+    this.emit({ kind: 'sql-error', database: this.database, table, message, file })
+  }
+
   private emit(a: StorageAlert): void {
     try {
       this.hook?.(a)

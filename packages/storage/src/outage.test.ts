@@ -4,6 +4,7 @@ import path from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { Event, Player } from './fixtures/entities.js'
 import { Storage, type StorageOptions } from './storage.js'
+import type { StorageAlert } from './storage-alert.js'
 import { sql, testDatabase, withDatabase } from './testing/mariadb.js'
 import { TcpProxy } from './testing/tcp-proxy.js'
 
@@ -57,7 +58,8 @@ async function until(cond: () => boolean | Promise<boolean>, ms = 10_000): Promi
 describe('database outage', () => {
   it('dumps writes that fail after the retries and replays them once the database answers', async () => {
     const { proxy, make, q, warnings } = await setup()
-    const s = make()
+    const alerts: StorageAlert[] = []
+    const s = make({ onAlert: (a) => alerts.push(a) })
     await s.start()
     cleanups.push(() => s.stop())
     const rows = [s.create(Player, { id: 1n, gold: 1 }), s.create(Player, { id: 2n, gold: 2 })]
@@ -69,12 +71,20 @@ describe('database outage', () => {
     expect(r1.dumped).toBe(7)
     expect(s.stats().dumpPending).toBeGreaterThan(0)
     expect(warnings.some((w) => w.includes('dumped'))).toBe(true)
+    // One alert when the outage begins (not one per batch).
+    const dumps = alerts.filter((a) => a.kind === 'dump')
+    expect(dumps).toHaveLength(1)
+    expect(dumps[0]).toMatchObject({ kind: 'dump', database: s.database, firing: true })
     // While the dump holds writes, later ones queue behind them in order.
     rows[0]!.gold += 100
     const r2 = await s.flush()
     expect(r2.dumped).toBe(1)
     proxy.restore()
     await until(() => s.stats().dumpPending === 0)
+    expect(alerts.filter((a) => a.kind === 'dump').map((a) => a.kind === 'dump' && a.firing)).toEqual([
+      true,
+      false,
+    ])
     expect(await q('SELECT id, gold, _version FROM player ORDER BY id')).toEqual([
       { id: '1', gold: 111, _version: '3' },
       { id: '2', gold: 12, _version: '2' },
@@ -94,8 +104,14 @@ describe('database outage', () => {
     await s1.stop()
     proxy.restore()
     expect(await q('SELECT gold FROM player')).toEqual([{ gold: 5 }])
-    const s2 = make()
+    const alerts: StorageAlert[] = []
+    const s2 = make({ onAlert: (a) => alerts.push(a) })
     await s2.start()
+    expect(alerts.find((a) => a.kind === 'replay')).toMatchObject({
+      kind: 'replay',
+      source: 'dump',
+      records: 2,
+    })
     cleanups.push(() => s2.stop())
     expect(s2.stats().dumpPending).toBe(0)
     expect(await q('SELECT gold FROM player')).toEqual([{ gold: 55 }])

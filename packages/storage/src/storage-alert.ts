@@ -29,3 +29,33 @@ export type StorageAlert =
       /** Where the bytes are kept. */
       file: string
     }
+  | {
+      /**
+       * Writes are going to the dump file (`firing: true`, when the first
+       * batch of an outage is dumped) or the dump file was replayed and is
+       * empty again (`firing: false`).
+       */
+      kind: 'dump'
+      database: string
+      firing: boolean
+      /** Rows written to the dump so far (since start). */
+      dumpedRows: number
+    }
+  | {
+      /** A start-up replay of the journal or the dump file put records back into the database. */
+      kind: 'replay'
+      database: string
+      source: 'journal' | 'dump'
+      records: number
+      rows: number
+      ms: number
+    }
+  | {
+      /** The database refused a statement (not a connection loss): the row is in the error dump. */
+      kind: 'sql-error'
+      database: string
+      table: string
+      message: string
+      /** The error dump file holding the statement. */
+      file: string
+    }

@@ -4,6 +4,7 @@ import { z } from 'zod'
 import type { Columns, Entity } from './entity/index.js'
 import { StorageBadConfig } from './errors.js'
 import { Storage } from './storage.js'
+import { storageAlertInput } from './storage-alert-input.js'
 import { registerStorageMetrics } from './storage-metrics.js'
 
 /** The `storage` section of a service's configuration. */
@@ -16,6 +17,8 @@ export const storageConfigSchema = z.strictObject({
   batchRows: z.number().int().positive().default(500),
   /** A write batch with no answer in this long counts as an outage (dump file, probe, replay). */
   writeDeadlineMs: z.number().int().positive().default(5000),
+  /** A load with no answer in this long fails with STORAGE_UNAVAILABLE (a hung database). */
+  readDeadlineMs: z.number().int().positive().default(5000),
   journal: z
     .strictObject({
       mode: z.enum(['always', 'write', 'interval', 'off']).default('write'),
@@ -74,9 +77,12 @@ export class StorageComponent {
       flushIntervalMs: config.storage.flushIntervalMs,
       batchRows: config.storage.batchRows,
       writeDeadlineMs: config.storage.writeDeadlineMs,
+      readDeadlineMs: config.storage.readDeadlineMs,
       journal: config.storage.journal,
       logger: logger.child({ component: 'storage' }),
       timers: this.ctx.timers,
+      // Logged by the storage already; this sends it on (Feishu when configured).
+      onAlert: (a) => this.ctx.alert(storageAlertInput(a)),
     })
     this.unregister = registerStorageMetrics(this.ctx.metrics, this._storage)
   }

@@ -20,6 +20,7 @@ describe('resolveOptions', () => {
       flushIntervalMs: 1000,
       batchRows: 500,
       writeDeadlineMs: 5000,
+      readDeadlineMs: 5000,
       probeIntervalMs: 1000,
       journal: { mode: 'write', syncIntervalMs: 100, segmentRecords: 65_536, alertBytes: 64 * 1024 * 1024 },
     })
@@ -28,6 +29,7 @@ describe('resolveOptions', () => {
   it.each([
     [{ batchRows: 0 }, /batchRows must be > 0/],
     [{ writeDeadlineMs: -1 }, /writeDeadlineMs must be > 0/],
+    [{ readDeadlineMs: 0 }, /readDeadlineMs must be > 0/],
     [{ journal: { segmentRecords: 0 } }, /journal segmentRecords must be > 0/],
     [{ journal: { mode: 'sometimes' as 'off' } }, /journal mode sometimes/],
     [{ mode: 'multi' as 'single' }, /mode multi/],

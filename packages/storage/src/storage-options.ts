@@ -31,6 +31,13 @@ export interface StorageOptions {
    * for each retry's query and connect timeouts. Default 5000 ms.
    */
   writeDeadlineMs?: number
+  /**
+   * A load (the epoch claim and the read, retries included) that gets no
+   * answer within this long fails with STORAGE_UNAVAILABLE, so a hung
+   * database refuses a player's bind promptly instead of holding it for
+   * every retry's query timeout (3 × 15 s by default). Default 5000 ms.
+   */
+  readDeadlineMs?: number
   /** While writes wait in the dump file, how often to check the database is back. Default 1000 ms. */
   probeIntervalMs?: number
   journal?: JournalOptions
@@ -68,6 +75,7 @@ export function resolveOptions(opts: StorageOptions): ResolvedStorageOptions {
     flushIntervalMs: opts.flushIntervalMs ?? 1000,
     batchRows: opts.batchRows ?? 500,
     writeDeadlineMs: opts.writeDeadlineMs ?? 5000,
+    readDeadlineMs: opts.readDeadlineMs ?? 5000,
     probeIntervalMs: opts.probeIntervalMs ?? 1000,
     journal: {
       mode: opts.journal?.mode ?? 'write',
@@ -85,6 +93,7 @@ export function resolveOptions(opts: StorageOptions): ResolvedStorageOptions {
     ['batchRows', r.batchRows],
     ['flushIntervalMs', r.flushIntervalMs],
     ['writeDeadlineMs', r.writeDeadlineMs],
+    ['readDeadlineMs', r.readDeadlineMs],
     ['probeIntervalMs', r.probeIntervalMs],
     ['journal syncIntervalMs', r.journal.syncIntervalMs],
     ['journal segmentRecords', r.journal.segmentRecords],

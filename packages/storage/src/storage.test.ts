@@ -163,7 +163,8 @@ describe('Storage', () => {
   it('splits a batch on an SQL error: the bad row goes to the error dump and the log, the others land', async () => {
     const errors: unknown[] = []
     const logger = { info() {}, warn() {}, error: (o: object) => errors.push(o) }
-    const { storage, q } = await open({ logger })
+    const alerts: StorageAlert[] = []
+    const { storage, q } = await open({ logger, onAlert: (a) => alerts.push(a) })
     await q(
       "CREATE TRIGGER no_cursed BEFORE INSERT ON event FOR EACH ROW IF NEW.payload = 'cursed' THEN SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'cursed payload'; END IF",
     )
@@ -182,6 +183,15 @@ describe('Storage', () => {
     expect(rec.error.message).toBe('cursed payload')
     expect(rec.sql).toContain("'cursed'")
     expect(errors).toHaveLength(1)
+    expect(alerts).toEqual([
+      {
+        kind: 'sql-error',
+        database: storage.database,
+        table: 'event',
+        message: 'cursed payload',
+        file: path.join(storage.dir, 'errors.log'),
+      },
+    ])
     expect(storage.stats().rowsErrored).toBe(1)
   })
 

@@ -131,12 +131,19 @@ export class Storage implements ChangeSink {
         this.logger,
         this.opts.now,
         this.opts.writeDeadlineMs,
+        this.alerts,
       )
       const t0 = performance.now()
       const dump = await this.writer.replayDump()
       this.replay.dumpMs = performance.now() - t0
       this.replay.dumpRecords = dump?.records ?? 0
       this.replay.dumpRows = (dump?.landed ?? 0) + (dump?.errored ?? 0)
+      this.alerts.replayed(
+        'dump',
+        this.replay.dumpRecords,
+        this.replay.dumpRows,
+        Math.round(this.replay.dumpMs),
+      )
       await this.replayJournal()
       this.journal.open()
       this.state = 'running'
@@ -363,7 +370,7 @@ export class Storage implements ChangeSink {
       const replayed = await this.lane.run(() => (this.writer as BatchWriter).replayDump())
       if (!replayed) throw new StorageUnavailable('writes are waiting in the dump file')
     }
-    return loadRow(this.db as DbClient, entity, keyDb, epoch)
+    return loadRow(this.db as DbClient, entity, keyDb, epoch, this.opts.readDeadlineMs)
   }
 
   /** Replay what the previous run left in the journal (logged with how much and how fast). */
@@ -381,6 +388,7 @@ export class Storage implements ChangeSink {
       journalRows: r.rows,
       journalMs: r.ms,
     }
+    this.alerts.replayed('journal', r.records, r.rows, Math.round(r.ms))
   }
 
   /** What the last start() replayed from the dump file and the journal. */

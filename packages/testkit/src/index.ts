@@ -1,6 +1,7 @@
 // Public surface of @tessera/testkit: helpers shared by the tests and
 // benchmarks of every package, so each test stops what it starts (by pid)
 // and removes what it creates. Bench helpers: `@tessera/testkit/bench`.
+export { type FeishuPost, type FeishuWebhook, feishuWebhook } from './feishu-webhook.js'
 export { freePort } from './free-port.js'
 export { type TempDir, tempDir, withTempDir } from './temp-dir.js'
 export { makeTestPki, type TestLeaf, type TestPki } from './test-pki.js'

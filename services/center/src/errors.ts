@@ -8,6 +8,10 @@ export const CenterMachineIdHeld = defineError<[number, string, string]>(
   'CENTER_MACHINE_ID_HELD',
   'machine id %d of %s is held by another live process (%s); refused a second one: give each process of a kind on a node its own slot (app.slot, or a distinct service id)',
 )
+export const CenterMachineIdSuperseded = defineError<[number, string]>(
+  'CENTER_MACHINE_ID_SUPERSEDED',
+  'machine id %d of node %s is held by another process now (this one hung past center.holderTtlMs and was replaced); stop and start again for a fresh lease',
+)
 export const CenterBadLease = defineError<[string]>('CENTER_BAD_LEASE', 'bad machine-id request: %s')
 export const CenterDuplicateService = defineError<[number, string, string]>(
   'CENTER_DUPLICATE_SERVICE',

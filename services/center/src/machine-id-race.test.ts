@@ -17,6 +17,8 @@ const ROOT = fileURLToPath(new URL('../../../', import.meta.url))
 
 interface Minter {
   child: ChildProcess
+  /** Everything the process printed so far (stdout and stderr). */
+  output(): string
   /** Resolves with the process's machine id and minted ids once it is READY, or with its exit code. */
   outcome: Promise<{ machineId: number; ids: string[] } | { exit: number | null; output: string }>
   exited: Promise<void>
@@ -48,7 +50,7 @@ function dataDir(): string {
 
 function minter(
   center: string,
-  o: { node: string; serviceId: number; slot?: number; dir?: string; count?: number },
+  o: { node: string; serviceId: number; slot?: number; dir?: string; count?: number; everyMs?: number },
 ): Minter {
   const args = [
     '--conditions=tessera-source',
@@ -65,6 +67,8 @@ function minter(
     String(o.serviceId),
     '--minter.count',
     String(o.count ?? 2000),
+    '--minter.everyMs',
+    String(o.everyMs ?? 0),
     '--log.pretty',
     'false',
     '--log.level',
@@ -98,7 +102,15 @@ function minter(
       child.once('exit', (code) => resolve({ exit: code, output }))
     },
   )
-  return { child, outcome, exited }
+  return { child, outcome, exited, output: () => output }
+}
+
+/** The `tick` lines a minter printed (see id-minter-process.ts). */
+function ticks(text: string): { id?: string; error?: string; atMs: number }[] {
+  return text
+    .split('\n')
+    .filter((l) => l.startsWith('{"tick"'))
+    .map((l) => (JSON.parse(l) as { tick: { id?: string; error?: string; atMs: number } }).tick)
 }
 
 async function center(holderTtlMs = 30_000): Promise<CenterHandle> {
@@ -179,5 +191,43 @@ describe('machine ids are unique per live process', () => {
       if (s.status === 'rejected') expect(s.reason).toMatchObject({ code: 'CENTER_MACHINE_ID_HELD' })
     const again = await ask(`holder-${granted[0]!.i}`)
     expect(again).toMatchObject({ machineId: granted[0]!.lease.machineId, returning: true })
+  })
+
+  it('a process that hung past the holder TTL and was replaced mints nothing when it wakes, and exits', {
+    timeout: 90_000,
+  }, async () => {
+    // Short heartbeats and claims: the hung process is dropped after ~1 s and
+    // its claim lapses 1.5 s later; a restart of its (node, kind, slot) then
+    // takes the id over while the old process is still alive (stopped).
+    const c = await center(1500)
+    const a = minter(c.address, { node: 'node-w', serviceId: 301, slot: 4, everyMs: 20 })
+    const first = minted(await a.outcome)
+    await until(() => ticks(a.output()).some((t) => t.id !== undefined), 10_000, 'a mints on its timer')
+    a.child.kill('SIGSTOP')
+    await until(() => !c.registry.list().some((s) => s.serviceId === 301), 15_000, 'a dropped by heartbeat')
+    const b = minter(c.address, { node: 'node-w', serviceId: 302, slot: 4 })
+    let took: Awaited<Minter['outcome']> | undefined
+    const deadline = Date.now() + 20_000
+    // Until the claim lapses the restart is refused with CENTER_MACHINE_ID_HELD; try again.
+    for (let m = b; Date.now() < deadline; ) {
+      took = await m.outcome
+      if (!('exit' in took)) break
+      m = minter(c.address, { node: 'node-w', serviceId: 302, slot: 4 })
+    }
+    const second = minted(took!)
+    expect(second.machineId).toBe(first.machineId)
+
+    const wokeAt = Date.now()
+    a.child.kill('SIGCONT')
+    const exit = await Promise.race([
+      new Promise<number | null>((r) => a.child.once('exit', (code) => r(code))),
+      new Promise<string>((r) => setTimeout(() => r('still running after 20 s'), 20_000)),
+    ])
+    expect(exit).toBe(1)
+    expect(a.output()).toContain('machine id superseded')
+    // Not one id minted by the woken process with its old (now reassigned) machine id.
+    const after = ticks(a.output()).filter((t) => t.atMs >= wokeAt)
+    expect(after.filter((t) => t.id !== undefined)).toEqual([])
+    expect(after.every((t) => t.error === 'ID_LEASE_UNCONFIRMED' || t.error === 'ID_CLOSED')).toBe(true)
   })
 })

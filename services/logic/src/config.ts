@@ -21,9 +21,54 @@ export const logicConfigSchema = appConfigSchema.extend({
       ackEvery: z.number().int().positive().default(16),
       /** ...or this long after the first unacknowledged one. */
       ackDelayMs: z.number().int().positive().default(100),
+      /** The icon catalogue pushed to clients (features/catalogue). */
+      catalogue: z
+        .strictObject({
+          /** Database holding the rows `tessera-icons apply` writes (tables icon, icon_catalogue), on the storage's server. */
+          database: z.string().min(1).max(64).default('catalogue'),
+          /** How often to look for a changed catalogue (one one-row SELECT); 0 = read once at start. */
+          pollMs: z.number().int().min(0).default(2000),
+          /** PNG and text bytes per CatalogueUpdate part. */
+          partBytes: z
+            .number()
+            .int()
+            .min(1024)
+            .default(128 * 1024),
+        })
+        .prefault({}),
     })
     .prefault({}),
   storage: storageConfigSchema,
+  /** Daily sign-in reward and task counters, reset by the calendar (features/daily). */
+  daily: z
+    .strictObject({
+      /** Coins granted at the first sign-in of each game day. */
+      signInCoins: z.number().int().min(0).max(1_000_000).default(100),
+      /** Ids of the daily tasks a TaskProgress may count. */
+      tasks: z.array(z.number().int().min(1).max(0xffff)).max(64).default([1, 2, 3]),
+      /** Largest amount one TaskProgress may add. */
+      maxProgress: z.number().int().min(1).max(1_000_000).default(100),
+    })
+    .prefault({}),
+  /** Durable timers stored with the player (features/timers). */
+  timers: z
+    .strictObject({
+      /** Pending timers one player may hold. */
+      maxPerPlayer: z.number().int().min(1).max(1024).default(32),
+      /** Longest delay of a timer (default 30 days). */
+      maxDelayMs: z
+        .number()
+        .int()
+        .positive()
+        .default(30 * 24 * 3600 * 1000),
+    })
+    .prefault({}),
+  /**
+   * Tests of real processes only: the wall clock of this process runs
+   * `offsetMs` ahead (or behind) from start. Refused at start unless
+   * NODE_ENV is `test` (see test-clock.ts).
+   */
+  testClock: z.strictObject({ offsetMs: z.number().int().default(0) }).prefault({}),
 })
 
 export type LogicConfig = z.output<typeof logicConfigSchema>

@@ -37,6 +37,8 @@ export const loginSectionSchema = z.strictObject({
       .regex(/^[A-Za-z0-9_]{1,64}$/)
       .default('tessera_login'),
     connectionLimit: int(1).default(8),
+    /** A statement or transaction with no answer in this long fails with LOGIN_UNAVAILABLE (a hung database). */
+    deadlineMs: int(1).default(5000),
   }),
   account: section({
     minLength: int(1).max(64).default(3),
@@ -75,6 +77,8 @@ export const loginSectionSchema = z.strictObject({
     register: rate(20, 3_600_000),
     /** IPv6 clients are counted per prefix of this length (one subscriber gets a /64). */
     ipv6PrefixBits: int(1).max(128).default(64),
+    /** Refused password checks per minute in one process that raise the login-storm alert (0 = never). */
+    stormPerMinute: int(0).default(300),
   }),
   handoff: section({
     /** How long a hand-off token may wait for its gateway. */

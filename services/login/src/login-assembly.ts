@@ -1,4 +1,4 @@
-import type { ServiceInfoMsg } from '@tessera/kernel'
+import type { OnAlert, ServiceInfoMsg } from '@tessera/kernel'
 import {
   AccountRules,
   AccountStore,
@@ -11,7 +11,7 @@ import type { LoginSection } from './config.js'
 import type { LoginDb } from './db/index.js'
 import { LoginBadConfig } from './errors.js'
 import { GatewayPicker, HandoffIssuer, HandoffTokens, OnlineSessions } from './handoff/index.js'
-import { Throttle } from './limits/index.js'
+import { StormWatch, Throttle } from './limits/index.js'
 import { LoginService, type LoginServiceDeps } from './login-service.js'
 
 /** Every part of a login process, built around one database. */
@@ -35,6 +35,8 @@ export interface LoginAssemblyOptions {
   now: () => number
   kick: LoginServiceDeps['kick']
   logger: LoginServiceDeps['logger']
+  /** Raise an alert (the login-storm alert); none: the log line only. */
+  alert?: OnAlert
 }
 
 /** Check the limits that zod cannot relate to each other. */
@@ -78,6 +80,18 @@ export function assembleLogin(o: LoginAssemblyOptions): LoginParts {
     ipv6PrefixBits: c.limits.ipv6PrefixBits,
     kick: o.kick,
     logger: o.logger,
+    storm: new StormWatch(c.limits.stormPerMinute, 60_000, (failures) => {
+      o.logger.warn(
+        { failures, perMinute: c.limits.stormPerMinute },
+        'login: storm of refused password checks',
+      )
+      o.alert?.({
+        kind: 'login-storm',
+        severity: 'warning',
+        title: 'login storm: refused password checks over the limit',
+        text: `${failures} refused password checks (wrong, unknown or throttled) within a minute in this process (alert at login.limits.stormPerMinute = ${c.limits.stormPerMinute}); look for credential stuffing or a client retrying in a loop, consider IP deny`,
+      })
+    }),
   })
   return { db, hasher, accounts, throttle, tokens, online, admission, service }
 }

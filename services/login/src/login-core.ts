@@ -34,6 +34,7 @@ export class LoginCore extends BaseComponent<ServiceContext<LoginConfig>> {
       url: c.database.url,
       database: c.database.name,
       connectionLimit: c.database.connectionLimit,
+      deadlineMs: c.database.deadlineMs,
       logger: ctx.logger,
     })
     ctx.logger.info({ database: c.database.name }, 'login: database open')
@@ -44,6 +45,7 @@ export class LoginCore extends BaseComponent<ServiceContext<LoginConfig>> {
       gateways: () => (clustered ? ctx.proxy.membership.ofKind('gateway') : []),
       newUserId: () => ctx.ids.next(),
       now: () => ctx.clock.now(),
+      alert: ctx.alert,
       kick: (gatewayServiceId, userId, loginEpoch, reason) => {
         if (!clustered) return
         try {

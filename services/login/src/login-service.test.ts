@@ -151,3 +151,36 @@ describe('LoginService (real MariaDB, manual clock)', () => {
 })
 
 const quiet = { info() {}, warn() {}, error() {} }
+
+describe('login-storm alert', () => {
+  let f: LoginFixture
+  beforeAll(async () => {
+    f = await loginFixture({ limits: { stormPerMinute: 8 } })
+  })
+  afterAll(() => f?.close())
+
+  it('raises login-storm once when refused password checks (wrong or throttled) reach the limit in a minute', async () => {
+    await f.service.register(
+      { account: 'storm-target', password: GOOD, nickname: '' },
+      { ip: '198.51.100.1' },
+    )
+    const refused: string[] = []
+    for (let i = 0; i < 7; i++)
+      refused.push(
+        await code(
+          f.service.login({ account: 'storm-target', password: 'nope nope' }, { ip: `198.51.100.${10 + i}` }),
+        ),
+      )
+    // 5 wrong passwords, then the account limit refuses: both kinds count.
+    expect(refused).toEqual([
+      ...Array(5).fill('LOGIN_BAD_CREDENTIALS'),
+      ...Array(2).fill('LOGIN_THROTTLED_ACCOUNT'),
+    ])
+    expect(f.alerts).toEqual([])
+    await code(f.service.login({ account: 'storm-target', password: 'nope nope' }, { ip: '198.51.100.99' }))
+    await code(f.service.login({ account: 'storm-target', password: 'nope nope' }, { ip: '198.51.100.98' }))
+    expect(f.alerts).toHaveLength(1)
+    expect(f.alerts[0]).toMatchObject({ kind: 'login-storm', severity: 'warning' })
+    expect(f.alerts[0]!.text).toMatch(/8 refused password checks/)
+  })
+})

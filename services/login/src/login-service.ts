@@ -9,7 +9,7 @@ import type {
   Redeemed,
   SessionEntry,
 } from './handoff/index.js'
-import { ipKey, type Throttle, type ThrottleKey, ThrottleScope } from './limits/index.js'
+import { ipKey, type StormWatch, type Throttle, type ThrottleKey, ThrottleScope } from './limits/index.js'
 
 export interface LoginServiceDeps {
   db: LoginDb
@@ -28,6 +28,8 @@ export interface LoginServiceDeps {
   /** Tell the gateway holding a user to end sessions older than `loginEpoch`. */
   kick: (gatewayServiceId: number, userId: bigint, loginEpoch: bigint, reason: string) => void
   logger: { warn(o: object, m?: string): void }
+  /** Told of every refused password check (wrong, unknown or throttled), for the login-storm alert. */
+  storm?: StormWatch
 }
 
 /** The answer to a login: the account session plus a hand-off or a queue place (AccountLoginRes). */
@@ -191,7 +193,12 @@ export class LoginService {
    */
   private async checked<T>(keys: ThrottleKey[], check: () => Promise<T | null>): Promise<T> {
     const { throttle } = this.d
-    await throttle.reserve(keys, this.d.now())
+    try {
+      await throttle.reserve(keys, this.d.now())
+    } catch (err) {
+      if ((err as { code?: string }).code?.startsWith('LOGIN_THROTTLED')) this.d.storm?.failed(this.d.now())
+      throw err
+    }
     let found: T | null
     try {
       found = await check()
@@ -199,7 +206,10 @@ export class LoginService {
       for (const k of keys) await throttle.giveBack(k, this.d.now(), 'one').catch(() => {})
       throw err
     }
-    if (found === null) throw new LoginBadCredentials()
+    if (found === null) {
+      this.d.storm?.failed(this.d.now())
+      throw new LoginBadCredentials()
+    }
     const now = this.d.now()
     await throttle.giveBack(keys[0]!, now, 'all')
     for (const k of keys.slice(1)) await throttle.giveBack(k, now, 'one')

@@ -173,6 +173,8 @@ export class GameCluster {
   readonly gateways = new Map<number, GatewayAddr>()
   readonly dir = mkdtempSync(path.join(os.tmpdir(), 'tessera-game-'))
   readonly loginDb = `login_t_${process.pid}_${Date.now() % 100000}`
+  /** The icon catalogue database every logic reads (logic.catalogue.database); empty until {@link applyIcons}. */
+  readonly catalogueDb = `catalogue_t_${process.pid}_${Date.now() % 100000}`
   /** Machine ids of the logic databases (logic_<id>), unique per run. */
   readonly machineIds = new Map<number, number>()
   private mysqlUrl = ''
@@ -189,13 +191,11 @@ export class GameCluster {
       gatewayListen: o.gatewayListen ?? ['tcp://127.0.0.1:0', 'ws://127.0.0.1:0'],
       loginListen: o.loginListen ?? ['http://127.0.0.1:0'],
     }
-    // Databases logic_<machineId>: a range per test process, so parallel runs do not meet.
-    const base = 200 + ((process.pid * 7) % 700)
-    for (const [i, id] of this.o.logics.entries()) this.machineIds.set(id, base + i)
   }
 
   async start(): Promise<this> {
     this.mysqlUrl = await serverUrl()
+    for (const id of this.o.logics) this.machineIds.set(id, await this.claimMachineId())
     const port = await freePort()
     const c = await spawnCenter(port, newDatabase())
     this.center = new ServiceProc('center', c.child)
@@ -228,7 +228,27 @@ export class GameCluster {
     return this
   }
 
-  async startLogic(id: number): Promise<ServiceProc> {
+  /**
+   * A machine id whose database logic_<id> no other cluster uses: CREATE
+   * DATABASE (without IF NOT EXISTS) succeeds for one caller only, so
+   * clusters of test files running in parallel never share a database (a
+   * range derived from the pid did collide, e.g. for pids 100 apart).
+   */
+  private async claimMachineId(): Promise<number> {
+    for (let attempt = 0; attempt < 100; attempt++) {
+      const m = 100 + Math.floor(Math.random() * 900)
+      try {
+        await sql(this.mysqlUrl, `CREATE DATABASE \`logic_${m}\``)
+        return m
+      } catch (err) {
+        if ((err as { code?: string }).code !== 'ER_DB_CREATE_EXISTS') throw err
+      }
+    }
+    throw new Error('no free logic machine id in 100 attempts')
+  }
+
+  /** Start (or restart) logic `id`; `extraArgs` follow the cluster's logicArgs for this start only. */
+  async startLogic(id: number, extraArgs: string[] = []): Promise<ServiceProc> {
     const p = spawnService(`logic#${id}`, 'logic', [
       '--cluster.center',
       this.centerAddress,
@@ -246,7 +266,10 @@ export class GameCluster {
       this.mysqlUrl,
       '--storage.flushIntervalMs',
       String(this.o.flushIntervalMs),
+      '--logic.catalogue.database',
+      this.catalogueDb,
       ...this.o.logicArgs,
+      ...extraArgs,
     ])
     this.logics.set(id, p)
     await p.waitFor((j) => j.msg === `logic#${id} ready`, 60_000, `logic#${id} ready`)
@@ -303,6 +326,38 @@ export class GameCluster {
     return json
   }
 
+  /**
+   * Load an icon folder (default: the sample set) into the catalogue
+   * database with the real tool, as an operator does (`tessera-icons
+   * apply`); resolves to the catalogue hash it printed.
+   */
+  async applyIcons(dir?: string): Promise<string> {
+    const args = [
+      '--conditions=tessera-source',
+      '--import',
+      'tsx',
+      path.join(ROOT, 'tools/icons/src/cli.ts'),
+      'apply',
+      '--url',
+      this.mysqlUrl,
+      '--database',
+      this.catalogueDb,
+      ...(dir ? ['--dir', dir] : []),
+    ]
+    const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] })
+    let out = ''
+    let err = ''
+    child.stdout!.setEncoding('utf8').on('data', (c: string) => {
+      out += c
+    })
+    child.stderr!.setEncoding('utf8').on('data', (c: string) => {
+      err += c
+    })
+    const code = await new Promise<number | null>((r) => child.once('exit', (c) => r(c)))
+    if (code !== 0) throw new Error(`tessera-icons apply exited ${code}: ${err}`)
+    return out.trim()
+  }
+
   /** Rows of the player table of a logic's database. */
   async playerRow(logicId: number, userId: string): Promise<Record<string, unknown> | undefined> {
     const db = `logic_${this.machineIds.get(logicId)}`
@@ -322,6 +377,7 @@ export class GameCluster {
     if (url) {
       for (const m of this.machineIds.values()) await sql(url, `DROP DATABASE IF EXISTS \`logic_${m}\``)
       await sql(url, `DROP DATABASE IF EXISTS \`${this.loginDb}\``)
+      await sql(url, `DROP DATABASE IF EXISTS \`${this.catalogueDb}\``)
     }
     await dropDatabases()
     rmSync(this.dir, { recursive: true, force: true })

@@ -64,3 +64,20 @@ export async function until(
     await new Promise((r) => setTimeout(r, 20))
   }
 }
+
+/**
+ * Which logic process holds a connected player: the one whose database got
+ * its row (the shard map decides; tests find players on each logic this way).
+ */
+export async function logicOf(cluster: GameCluster, userId: string, timeoutMs = 10_000): Promise<number> {
+  let on = 0
+  await until(
+    async () => {
+      for (const id of cluster.logics.keys()) if (await cluster.playerRow(id, userId)) on = id
+      return on !== 0
+    },
+    timeoutMs,
+    `the row of player ${userId}`,
+  )
+  return on
+}

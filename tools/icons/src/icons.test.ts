@@ -105,25 +105,29 @@ describe('the sample catalogue', () => {
 
 describe('catalogue hash', () => {
   const base = [
-    { id: 2, name: 'b', png: Buffer.from('bb') },
-    { id: 1, name: 'a', png: Buffer.from('a') },
+    { id: 2, name: 'b', description: 'B', png: Buffer.from('bb') },
+    { id: 1, name: 'a', description: 'A', png: Buffer.from('a') },
   ]
-  it('changes with any id, name or PNG byte, not with order', () => {
+  it('changes with any id, name, description or PNG byte, not with order', () => {
     const h = catalogueHash(base)
     expect(catalogueHash([...base].reverse())).toBe(h)
     expect(catalogueHash([base[0]!, { ...base[1]!, id: 3 }])).not.toBe(h)
     expect(catalogueHash([base[0]!, { ...base[1]!, name: 'c' }])).not.toBe(h)
     expect(catalogueHash([base[0]!, { ...base[1]!, png: Buffer.from('b') }])).not.toBe(h)
-    // Length prefixes: moving a byte from a name into the PNG is a different catalogue.
-    expect(catalogueHash([{ id: 1, name: 'ab', png: Buffer.from('c') }])).not.toBe(
-      catalogueHash([{ id: 1, name: 'a', png: Buffer.from('bc') }]),
+    expect(catalogueHash([base[0]!, { ...base[1]!, description: 'A.' }])).not.toBe(h)
+    // Length prefixes: moving a byte from a name into the description or the PNG is a different catalogue.
+    expect(catalogueHash([{ id: 1, name: 'ab', description: '', png: Buffer.from('c') }])).not.toBe(
+      catalogueHash([{ id: 1, name: 'a', description: '', png: Buffer.from('bc') }]),
+    )
+    expect(catalogueHash([{ id: 1, name: 'ab', description: 'c', png: Buffer.from('') }])).not.toBe(
+      catalogueHash([{ id: 1, name: 'a', description: 'bc', png: Buffer.from('') }]),
     )
   })
 
-  it('ignores descriptions (clients are not sent them)', () => {
+  it('covers descriptions (clients are sent them): a changed text is a new catalogue', () => {
     const a = loadCatalogue({ dir: folder([d(1, 'a')]) })
     const b = loadCatalogue({ dir: folder([d(1, 'a', { description: 'another text' })]) })
-    expect(b.hash).toBe(a.hash)
+    expect(b.hash).not.toBe(a.hash)
   })
 })
 

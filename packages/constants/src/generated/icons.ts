@@ -45,7 +45,7 @@ export enum Icon {
  * SHA-256 of the catalogue as clients receive it (ids, names, PNG bytes); a
  * client holding this hash has the current catalogue.
  */
-export const ICON_CATALOGUE_HASH = '2e1d46a7dcfd4eb8c9fa942e876c3826432b51166858ffa7e7257f0227be4c61'
+export const ICON_CATALOGUE_HASH = '15ab2dc92276080bbe94c27dedf3ba455b08da1eec2af3d66744928e82608ab7'
 
 /** Every icon id, ascending. */
 export const ICON_IDS: readonly Icon[] = [Icon.GoldCoin, Icon.Gem, Icon.Heart, Icon.Sword, Icon.Shield, Icon.HealthPotion]

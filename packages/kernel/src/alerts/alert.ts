@@ -13,6 +13,7 @@ export const ALERT_KINDS = [
   'memory-leak',
   'storage-dump',
   'storage-replay',
+  'storage-quarantine',
   'login-storm',
   'sql-error',
   'custom',

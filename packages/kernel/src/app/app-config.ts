@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { alertsConfigSchema } from '../alerts/index.js'
 
 /**
  * Configuration every Application understands. A service extends it with its
@@ -82,6 +83,8 @@ export const appConfigSchema = z.strictObject({
       weekStart: z.number().int().min(1).max(7).default(1),
     })
     .prefault({}),
+  /** Where alerts go besides the log (docs/alerts.md); none configured: the log only. */
+  alerts: alertsConfigSchema.prefault({}),
   memory: z
     .strictObject({
       sampleIntervalMs: z.number().int().positive().default(10_000),

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto'
 import path from 'node:path'
 import { clusterWire } from '@tessera/wire'
 import type { z } from 'zod'
+import { type AlertInput, FeishuAlertSink, type OnAlert } from '../alerts/index.js'
 import { ClusterMember, type ClusterWire, leaseMachineId, ServiceStates } from '../cluster/index.js'
 import { loadConfig } from '../config/index.js'
 import { TesseraError } from '../errors/index.js'
@@ -63,12 +64,18 @@ export class Application<C extends AppConfig = AppConfig> {
   private snowflake: Snowflake | undefined
   private admin: AdminServer | undefined
   private machineId: number | undefined
+  /** This process's machine-id holder token (set when the id is leased from the center). */
+  private holder: string | undefined
+  /** Ids are minted only this long after the center's last confirmation (half the holder TTL; 0 = no limit). */
+  private holderWindowMs = 0
+  private leaseConfirmedAt = 0
   private readonly log: CreatedLogger
   private readonly exit: (code: number) => void
   private readonly defs: (config: C) => readonly ServiceDefinition[]
   private _state: AppState = 'created'
   private stopping: Promise<void> | undefined
   private sampler: TimerHandle | undefined
+  private readonly alertSink: FeishuAlertSink | undefined
   private readonly handlers: [string, (...a: unknown[]) => void][] = []
 
   constructor(opts: ApplicationOptions<C>) {
@@ -78,12 +85,19 @@ export class Application<C extends AppConfig = AppConfig> {
     this.logger = this.log.logger
     this.exit = opts.exit ?? ((code) => process.exit(code))
     this.defs = opts.services
+    this.clock = opts.clock ?? systemClock
+    // A bad alerts config fails here, at start, with ALERTS_BAD_CONFIG naming the key.
+    const feishu = opts.config.alerts.feishu
+    this.alertSink =
+      feishu === undefined
+        ? undefined
+        : new FeishuAlertSink({ config: feishu, logger: this.logger, clock: this.clock })
     this.memory = new MemoryMonitor({
       logger: this.logger,
       window: opts.config.memory.window,
       leakWarnBytesPerMin: opts.config.memory.leakWarnBytesPerMin,
+      onAlert: this.alert,
     })
-    this.clock = opts.clock ?? systemClock
     this.metrics = createAppMetrics({ app: this.name, node: opts.config.app.node, memory: this.memory })
     const services = this.services
     // Message rates between services, read from each ServiceProxy at scrape time.
@@ -121,6 +135,21 @@ export class Application<C extends AppConfig = AppConfig> {
     })
   }
 
+  /**
+   * Raise an alert (SharedFacilities.alert): logged at warn (error when
+   * critical) and handed to the Feishu sink when one is configured. Bound,
+   * so it can be passed as any part's `onAlert`.
+   */
+  readonly alert: OnAlert = (a) => {
+    const full: AlertInput = { ...a, service: a.service ?? this.name, node: a.node ?? this.config.app.node }
+    const line = {
+      alert: { kind: full.kind, severity: full.severity, text: full.text, service: full.service },
+    }
+    if (full.severity === 'critical') this.logger.error(line, `alert: ${full.title}`)
+    else this.logger.warn(line, `alert: ${full.title}`)
+    this.alertSink?.alert(full)
+  }
+
   /** Snowflake ids, persisted under `app.dataDir` so a restart never reissues one. */
   get ids(): Snowflake {
     if (!this.snowflake) throw new AppNoMachineId(this.name)
@@ -135,6 +164,7 @@ export class Application<C extends AppConfig = AppConfig> {
       calendar: this.calendar,
       memory: this.memory,
       metrics: this.metrics,
+      alert: this.alert,
       get ids() {
         return app.ids
       },
@@ -155,8 +185,14 @@ export class Application<C extends AppConfig = AppConfig> {
     argv?: readonly string[]
     env?: Readonly<Record<string, string | undefined>>
     defaultFile?: string
+    /**
+     * The time source, chosen from the loaded configuration (default: the
+     * system clock). Throwing here is treated like a bad configuration key.
+     */
+    clock?: (config: z.output<S>) => Clock | undefined
   }): Promise<Application<z.output<S>>> {
     let loaded: { value: z.output<S>; sources: string[] }
+    let clock: Clock | undefined
     try {
       loaded = loadConfig({
         schema: opts.schema,
@@ -164,6 +200,7 @@ export class Application<C extends AppConfig = AppConfig> {
         env: opts.env,
         defaultFile: opts.defaultFile,
       })
+      clock = opts.clock?.(loaded.value)
     } catch (err) {
       const code = err instanceof TesseraError ? err.code : 'CONFIG_ERROR'
       process.stderr.write(`${opts.name}: ${code}: ${(err as Error).message}\n`)
@@ -173,6 +210,7 @@ export class Application<C extends AppConfig = AppConfig> {
       name: opts.name,
       config: loaded.value,
       services: opts.services,
+      ...(clock ? { clock } : {}),
     })
     app.logger.info({ sources: loaded.sources }, 'configuration loaded')
     app.installProcessHandlers()
@@ -204,6 +242,8 @@ export class Application<C extends AppConfig = AppConfig> {
         // process instance: a restart gets its own id back, a second live
         // process with the same key is refused (CENTER_MACHINE_ID_HELD).
         const slot = this.config.app.slot ?? defs[0]?.id ?? 0
+        this.holder = randomUUID()
+        const sentAt = Date.now()
         const lease = await leaseMachineId({
           center: cluster.center,
           secret: cluster.secret!,
@@ -211,10 +251,13 @@ export class Application<C extends AppConfig = AppConfig> {
           node: this.config.app.node,
           kind: this.name,
           slot,
-          holder: randomUUID(),
+          holder: this.holder,
           logger: this.logger,
         })
         machineId = lease.machineId
+        // Ids are minted only within half the holder TTL of the center's last confirmation.
+        this.holderWindowMs = lease.holderTtlMs > 0 ? Math.floor(lease.holderTtlMs / 2) : 0
+        this.leaseConfirmedAt = sentAt
         this.logger.info({ machineId, slot, returning: lease.returning }, 'machine id leased from the center')
       }
     }
@@ -227,6 +270,7 @@ export class Application<C extends AppConfig = AppConfig> {
         store: new FileSnowflakeStore(file),
         onSaveError: (err) => this.logger.error({ err }, 'snowflake mark save failed (retrying)'),
       })
+      if (this.holderWindowMs > 0) this.snowflake.confirmUntil(this.leaseConfirmedAt + this.holderWindowMs)
       this.logger.info({ machineId, file }, 'snowflake ids ready')
     }
     this.timers.start()
@@ -271,6 +315,15 @@ export class Application<C extends AppConfig = AppConfig> {
       listen: cluster.listen,
       center: cluster.center!.includes('://') ? cluster.center! : `tcp://${cluster.center}`,
       machineId: this.machineId,
+      ...(this.holder === undefined
+        ? {}
+        : {
+            holder: this.holder,
+            onConfirmed: (sentAtMs: number) => {
+              if (this.holderWindowMs > 0) this.snowflake?.confirmUntil(sentAtMs + this.holderWindowMs)
+            },
+            onSuperseded: (err: Error) => this.superseded(err),
+          }),
       dependsOn: cluster.dependsOn,
       logger: svc.logger,
       timeoutMs: cluster.requestTimeoutMs,
@@ -284,6 +337,20 @@ export class Application<C extends AppConfig = AppConfig> {
     await svc.member.setState(ServiceStates.STARTING)
     await svc.host.startPhases()
     await svc.member.setState(ServiceStates.READY)
+  }
+
+  /**
+   * Another process holds our machine id now (we hung past the holder TTL
+   * and were replaced): mint nothing more, stop, exit 1 — a supervisor that
+   * restarts us gets a fresh lease.
+   */
+  private superseded(err: Error): void {
+    this.snowflake?.revoke()
+    this.logger.fatal(
+      { err, machineId: this.machineId },
+      'machine id superseded by another process; stopping',
+    )
+    void this.stop('machine id superseded').finally(() => this.exit(1))
   }
 
   /** What GET /admin/state answers. */
@@ -344,6 +411,8 @@ export class Application<C extends AppConfig = AppConfig> {
     this.calendar.stop()
     this.timers.stop()
     await this.snowflake?.close()
+    // What is still queued stays on disk for the next start.
+    await this.alertSink?.close()
     if (first) throw first
   }
 

@@ -1,3 +1,4 @@
+import type { OnAlert } from '../alerts/index.js'
 import type { ClusterMember, ServiceProxy } from '../cluster/index.js'
 import type { ComponentFactory } from '../component/index.js'
 import { ComponentHost } from '../component/index.js'
@@ -22,6 +23,12 @@ export interface SharedFacilities {
   readonly metrics: Metrics
   /** Snowflake ids; throws APP_NO_MACHINE_ID when the process has no machine id. */
   readonly ids: Snowflake
+  /**
+   * Raise an alert: always logged, and sent to the process's alert sink
+   * (Feishu) when `alerts.feishu` is configured. Never throws, never waits.
+   * `service` and `node` default to this process's.
+   */
+  readonly alert: OnAlert
 }
 
 /** What every component of a service can reach through `host.context`. */
@@ -76,6 +83,8 @@ export class Service<C = unknown> {
         calendar: shared.calendar,
         memory: shared.memory,
         metrics: shared.metrics,
+        // The service's own name on its alerts unless the caller names another.
+        alert: (a) => shared.alert({ ...a, service: a.service ?? `${kind}#${id}` }),
         // Getters: ids exist once the application has a machine id, the proxy
         // once the service has joined the cluster.
         get ids() {

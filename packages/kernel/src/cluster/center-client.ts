@@ -27,7 +27,24 @@ export interface CenterClientOptions {
   logger?: NetLogger
   /** The center said every dependency is ready. */
   onStartupGo?: (msg: StartupGo) => void
+  /** The machine-id holder token this process leased its id with (sent at every registration). */
+  holder?: string
+  /**
+   * The center confirmed this process is registered (a registration or a
+   * heartbeat answered as known); `sentAtMs` is when that request was sent
+   * (wall clock), so the claim was valid at least then.
+   */
+  onConfirmed?: (sentAtMs: number) => void
+  /**
+   * The center refused to register us because another process claimed our
+   * machine id (CENTER_MACHINE_ID_SUPERSEDED): heartbeats stop; the process
+   * must stop minting ids and exit.
+   */
+  onSuperseded?: (err: Error) => void
 }
+
+/** The center's refusal of a process whose machine id another process holds now. */
+export const MACHINE_ID_SUPERSEDED = 'CENTER_MACHINE_ID_SUPERSEDED'
 
 /** Service id the center's fixed channel is kept under (a service id no service may take). */
 export const CENTER_CHANNEL_ID = 0xffffffff
@@ -65,7 +82,12 @@ export class CenterClient {
 
   /** Register once (rejects when the center cannot be reached), then heartbeat on a timer. */
   async start(): Promise<void> {
-    await this.register()
+    try {
+      await this.register()
+    } catch (err) {
+      this.superseded(err)
+      throw err
+    }
     this.schedule()
   }
 
@@ -79,6 +101,7 @@ export class CenterClient {
         return
       }
       const s = this.opts.info()
+      const sentAt = Date.now()
       const res = await this.proxy.request(
         CENTER_CHANNEL_ID,
         ServiceHeartbeat,
@@ -90,8 +113,9 @@ export class CenterClient {
         this.logger.info({}, 'center: it does not know us (restarted?), registering again')
         this.registered = false
         await this.register()
-      }
+      } else this.opts.onConfirmed?.(sentAt)
     } catch (err) {
+      if (this.superseded(err)) return
       if (this.registered) {
         const e = toTesseraError(err)
         this.logger.warn(
@@ -131,14 +155,28 @@ export class CenterClient {
     this.registered = false
   }
 
+  /** A CENTER_MACHINE_ID_SUPERSEDED refusal: stop for good and tell the owner. */
+  private superseded(err: unknown): boolean {
+    if (toTesseraError(err).code !== MACHINE_ID_SUPERSEDED) return false
+    this.stopped = true
+    this.registered = false
+    if (this.timer) clearTimeout(this.timer)
+    this.timer = null
+    this.logger.error({ err }, 'center: another process holds our machine id now; stopping')
+    this.opts.onSuperseded?.(err as Error)
+    return true
+  }
+
   private async register(): Promise<void> {
+    const sentAt = Date.now()
     const res = await this.proxy.request(
       CENTER_CHANNEL_ID,
       RegisterService,
-      { service: this.opts.info() },
+      { service: this.opts.info(), holder: this.opts.holder ?? '' },
       RegisterServiceOk,
       { timeoutMs: Math.max(2000, this.heartbeatMs * 2) },
     )
+    this.opts.onConfirmed?.(sentAt)
     if (res.heartbeatMs > 0) this.heartbeatMs = res.heartbeatMs
     // A center still collecting re-registrations knows less than we do: add, never drop.
     if (res.complete) this.proxy.membership.apply({ up: res.members, down: [], full: true })

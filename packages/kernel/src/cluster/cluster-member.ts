@@ -18,6 +18,10 @@ export interface ClusterMemberOptions {
   /** Client-facing addresses to advertise besides the cluster one (`ws://...`). */
   advertise?: string[]
   machineId?: number
+  /** Machine-id holder token, with what to do when the center confirms or supersedes it (CenterClientOptions). */
+  holder?: string
+  onConfirmed?: (sentAtMs: number) => void
+  onSuperseded?: (err: Error) => void
   /** Kinds that must be READY before this service starts (the center decides). */
   dependsOn?: string[]
   logger?: NetLogger
@@ -82,6 +86,9 @@ export class ClusterMember {
         info: () => info,
         logger: o.logger,
         onStartupGo: () => member?.resolveGo(),
+        ...(o.holder === undefined ? {} : { holder: o.holder }),
+        ...(o.onConfirmed === undefined ? {} : { onConfirmed: o.onConfirmed }),
+        ...(o.onSuperseded === undefined ? {} : { onSuperseded: o.onSuperseded }),
       })
       member = new ClusterMember(proxy, client, info, transport.net)
       await client.start()

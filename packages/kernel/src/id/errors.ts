@@ -26,6 +26,11 @@ export const IdStoreCorrupt = defineError<[string, string]>(
   'snowflake store file %s is corrupt: %s',
 )
 export const IdClosed = defineError<[]>('ID_CLOSED', 'snowflake generator is closed')
+export const IdLeaseUnconfirmed = defineError<[number, string]>(
+  'ID_LEASE_UNCONFIRMED',
+  'machine id %d: the center has not confirmed this process holds it since %s (the process may have hung ' +
+    'and been replaced); no id is minted until it does',
+)
 
 // Version numbers.
 export const IdBadVersion = defineError<[string, string]>(

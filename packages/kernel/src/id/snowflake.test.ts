@@ -25,6 +25,22 @@ function takeIncreasing(g: Snowflake, n: number, prev = -1n, each?: (i: number) 
 }
 
 describe('Snowflake', () => {
+  it('mints only within the confirmed window of its machine-id lease; a revoke is for good', () => {
+    const { clock, g } = gen()
+    g.next() // no window set: no limit
+    g.confirmUntil(START + 100)
+    clock.advance(99)
+    g.next()
+    clock.advance(1)
+    expect(() => g.next()).toThrow(expect.objectContaining({ code: 'ID_LEASE_UNCONFIRMED' }))
+    g.confirmUntil(START + 50) // an older confirmation never shortens...
+    g.confirmUntil(START + 300) // ...a newer one extends
+    g.next()
+    g.revoke()
+    g.confirmUntil(START + 10_000)
+    expect(() => g.next()).toThrow(expect.objectContaining({ code: 'ID_LEASE_UNCONFIRMED' }))
+  })
+
   it('stamps the clock, machine id and a sequence that restarts each millisecond', () => {
     const { clock, g } = gen({ machineId: 5 })
     const a = g.decompose(g.next())

@@ -5,6 +5,7 @@ import {
   IdClockBehind,
   IdClosed,
   IdExhausted,
+  IdLeaseUnconfirmed,
   IdReservationPending,
   IdStoreFailed,
 } from './errors.js'
@@ -101,6 +102,9 @@ export class Snowflake {
   private onSaveError: ((err: TesseraError) => void) | undefined
   private timer: NodeJS.Timeout | null = null
   private closing: Promise<void> | null = null
+  /** Wall ms (relative to the epoch) from which next() refuses: the machine-id lease is unconfirmed. */
+  private confirmedUntilTs = Number.POSITIVE_INFINITY
+  private revoked = false
 
   /**
    * A generator without persistence: unique and monotonic within this
@@ -170,6 +174,7 @@ export class Snowflake {
   /** Next id. Throws ID_CLOCK_BEHIND, ID_RESERVATION_PENDING, ID_CLOSED (see the class comment). */
   next(): bigint {
     const now = Math.floor(this.clock.now()) - this.epochMs
+    if (now >= this.confirmedUntilTs) throw this.unconfirmed()
     let ts = this.lastTs
     let seq = this.seq + 1
     if (now > ts) {
@@ -214,6 +219,31 @@ export class Snowflake {
     // Three saves in a row were outrun by the clock (each took > reserveMs).
     const now = Math.floor(this.clock.now()) - this.epochMs
     throw this.pending(Math.max(now, this.lastTs + 1))
+  }
+
+  /**
+   * Mint only until wall time `untilMs` (then ID_LEASE_UNCONFIRMED) unless
+   * confirmed again. A process whose machine id is leased from the center
+   * calls this whenever the center confirms it still holds the id, with the
+   * time the confirming request was sent plus half the holder TTL: a process
+   * that hung longer than that (and may have been replaced by another
+   * holder of the same id) mints nothing until it is confirmed again.
+   */
+  confirmUntil(untilMs: number): void {
+    if (this.revoked) return
+    const ts = Math.floor(untilMs) - this.epochMs
+    if (ts > this.confirmedUntilTs || this.confirmedUntilTs === Number.POSITIVE_INFINITY)
+      this.confirmedUntilTs = ts
+  }
+
+  /** Mint nothing any more (the center said another process holds this machine id now). */
+  revoke(): void {
+    this.revoked = true
+    this.confirmedUntilTs = Number.NEGATIVE_INFINITY
+  }
+
+  private unconfirmed(): TesseraError {
+    return new IdLeaseUnconfirmed(this.machineId, this.iso(this.confirmedUntilTs))
   }
 
   /** Stop renewing; later next() calls throw ID_CLOSED. Waits for a save in flight. Idempotent. */

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest'
+import type { AlertInput } from '../alerts/index.js'
 import type { Logger } from '../log/index.js'
 import { MemoryMonitor, type ProcessMemory } from './index.js'
 
@@ -35,8 +36,10 @@ describe('MemoryMonitor', () => {
     let t = 0
     let rss = 100e6
     const { logger, warns } = captureLogger()
+    const alerts: AlertInput[] = []
     const m = new MemoryMonitor({
       logger,
+      onAlert: (a) => alerts.push(a),
       window: 10,
       leakWarnBytesPerMin: 1e6,
       read: fakeProcess(() => rss),
@@ -57,6 +60,8 @@ describe('MemoryMonitor', () => {
     }
     expect(warns).toHaveLength(1)
     expect(m.leakWarnings).toBe(1)
+    expect(alerts).toHaveLength(1)
+    expect(alerts[0]).toMatchObject({ kind: 'memory-leak', severity: 'warning' })
     expect(m.snapshot().rssSlopeBytesPerMin).toBeCloseTo(12e6, -3)
   })
 

@@ -1,3 +1,4 @@
+import type { OnAlert } from '../alerts/index.js'
 import type { Logger } from '../log/index.js'
 
 /** What a pool, buffer registry or cache says it holds. */
@@ -28,6 +29,8 @@ export interface MemoryMonitorOptions {
   /** Samples kept for the growth check. */
   window?: number
   leakWarnBytesPerMin?: number
+  /** Told of the leak warning (once per stretch of growth), as well as the log. */
+  onAlert?: OnAlert
   /** Source of process figures (tests replace it). */
   read?: () => ProcessMemory
   /** Monotonic ms, for the slope. */
@@ -84,6 +87,12 @@ export class MemoryMonitor {
           { rss: snap.process.rss, rssSlopeBytesPerMin: Math.round(slope), reporters: snap.reporters },
           'memory: RSS has grown steadily over the sample window (possible leak)',
         )
+        this.opts.onAlert?.({
+          kind: 'memory-leak',
+          severity: 'warning',
+          title: 'RSS growing steadily (possible leak)',
+          text: `RSS ${Math.round(snap.process.rss / 1048576)} MiB, growing ${Math.round(slope / 1048576)} MiB/min over the sample window`,
+        })
       }
     } else {
       this.warned = false

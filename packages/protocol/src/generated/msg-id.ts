@@ -25,6 +25,8 @@ export const MsgId = {
   OwnershipReleaseOk: 234,
   StartupGo: 240,
   ProfileChanged: 1014,
+  PublicProfileLookup: 1164,
+  PublicProfileLookupRes: 1165,
   HandoffRedeem: 100100,
   HandoffRedeemOk: 100101,
   SessionReport: 100102,

@@ -3,4 +3,4 @@
 export { SCHEMA_HASH } from './client/schema.js'
 
 /** SHA-256 (hex) of the whole schema, server-only messages included (service-to-service handshakes). */
-export const FULL_SCHEMA_HASH = '1dd663d1720d8c8048da3bb78d29b4a2f742e992b6bec011cde885a2035f4d9b'
+export const FULL_SCHEMA_HASH = 'e1d701e9491c7e57ba3c8c23d3c93ca905198441c63679f126afecc04c130953'

@@ -1,4 +1,5 @@
 import type { ResultSetHeader, RowDataPacket } from 'mysql2/promise'
+import type { AlertSink } from '../alert-sink.js'
 import type { DbClient } from '../db/db-client.js'
 import { errorInfo } from '../db/db-errors.js'
 import type { DumpFile } from '../durability/dump-file.js'
@@ -99,6 +100,7 @@ export class BatchWriter {
     private readonly now: () => number,
     /** Per batch, retries included: past it the database counts as away (see StorageOptions.writeDeadlineMs). */
     private readonly deadlineMs: number,
+    private readonly alerts?: AlertSink,
   ) {}
 
   /** Write one batch. While the dump file has records, new batches queue behind them there. */
@@ -136,6 +138,7 @@ export class BatchWriter {
       mergeOutcome(done, o)
     }
     this.dump.clear()
+    this.alerts?.dump(false, this.totals.dumped)
     this.logger.info(
       {
         records: done.records,
@@ -151,7 +154,9 @@ export class BatchWriter {
   }
 
   private toDump(spec: UpsertSpec): WriteOutcome {
+    const first = !this.dump.hasData
     this.dump.append(spec, this.now())
+    if (first) this.alerts?.dump(true, this.totals.dumped + spec.rows.length)
     return { ...emptyOutcome(), dumped: spec.rows.length }
   }
 
@@ -212,6 +217,7 @@ export class BatchWriter {
       { table: spec.table, err: info, sql: rec.sql, file: this.errors.path },
       'storage: statement failed, written to the error dump',
     )
+    this.alerts?.sqlError(spec.table, String(info.message), this.errors.path)
     const out = { ...emptyOutcome(), errored: 1 }
     const m = meta?.[0]
     if (m)

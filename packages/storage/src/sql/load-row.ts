@@ -16,18 +16,23 @@ export async function loadRow(
   entity: Entity<Columns>,
   keyDb: unknown[],
   epoch: number,
+  deadlineMs?: number,
 ): Promise<object | undefined> {
   const where = keyInSql(entity.primaryKey, [keyDb])
   if (epoch > 0) {
     await db.query(
       `UPDATE ${q(entity.table)} SET ${q(EPOCH_COLUMN)} = ? WHERE ${where.sql} AND ${q(EPOCH_COLUMN)} < ?`,
       [epoch, ...where.params, epoch],
+      true,
+      deadlineMs,
     )
   }
   const cols = [...entity.columnNames, VERSION_COLUMN, EPOCH_COLUMN].map(q).join(',')
   const rows = await db.query<RowDataPacket[]>(
     `SELECT ${cols} FROM ${q(entity.table)} WHERE ${where.sql}`,
     where.params,
+    true,
+    deadlineMs,
   )
   const raw = rows[0]
   if (!raw) return undefined

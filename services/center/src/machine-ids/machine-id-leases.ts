@@ -13,7 +13,7 @@ import { clusterWire } from '@tessera/protocol'
 import { CenterComponentIds } from '../component-ids.js'
 import type { CenterConfig } from '../config.js'
 import type { DatabaseComponent } from '../db/index.js'
-import { CenterNoDatabase } from '../errors.js'
+import { CenterMachineIdSuperseded, CenterNoDatabase } from '../errors.js'
 import type { CenterLink } from '../link/index.js'
 import type { DropReason, Registry, RegistryComponent } from '../registry/index.js'
 import { keyText, type Lease, type LeaseRequest, type LeaseRow, MachineIdStore } from './machine-id-store.js'
@@ -53,6 +53,7 @@ export class MachineIdLeases extends BaseComponent<ServiceContext<CenterConfig>>
     this.host
       .get<CenterLink>(CenterComponentIds.Link)
       .proxy.handle(w.machineIdLease, w.machineIdLeaseOk, (m, link) => this.lease(m, link))
+    this.registry.guardRegistrations((info, holder) => this.checkHolder(info, holder))
     this.registry.onRegistered((info) => this.registered(info))
     this.registry.onDropped((info, why, linkOpen) => this.dropped(info, why, linkOpen))
   }
@@ -159,6 +160,7 @@ export class MachineIdLeases extends BaseComponent<ServiceContext<CenterConfig>>
       leaseUntilMs: BigInt(lease.leaseUntilMs),
       returning: lease.returning,
       holderUntilMs: BigInt(lease.holderUntilMs),
+      holderTtlMs: req.holder ? this.host.context.config.center.holderTtlMs : 0,
     }
   }
 
@@ -176,9 +178,28 @@ export class MachineIdLeases extends BaseComponent<ServiceContext<CenterConfig>>
         leaseUntilMs: BigInt(r.leaseUntilMs),
         returning: true,
         holderUntilMs: BigInt(req.holder ? r.holderUntilMs : 0),
+        holderTtlMs: req.holder ? this.host.context.config.center.holderTtlMs : 0,
       }
     }
     return undefined
+  }
+
+  /**
+   * A process that leased its id with a holder token registers only while
+   * that token still holds the id: one that hung past holderTtlMs may have
+   * been replaced by another process of its (node, kind, slot), and minting
+   * ids with the same machine id would collide. (The cache is written by
+   * every lease this center answers, so a takeover is seen at once.)
+   */
+  private checkHolder(info: ServiceInfoMsg, holder: string): void {
+    if (!holder) return
+    const row = this.cache.get(info.machineId)
+    if (row === undefined || row.node !== info.node || row.holder === null || row.holder === holder) return
+    this.host.context.logger.warn(
+      { service: `${info.kind}#${info.serviceId}`, machineId: info.machineId, holder: holder.slice(0, 8) },
+      'center: registration refused, another process holds its machine id now',
+    )
+    throw new CenterMachineIdSuperseded(info.machineId, info.node)
   }
 
   private registered(info: ServiceInfoMsg): void {

@@ -31,6 +31,21 @@ export class RegistryComponent extends BaseComponent<ServiceContext<CenterConfig
       heartbeatTimeoutMs: c.heartbeatTimeoutMs,
     })
     this.created = registry
+    // A service that stopped heartbeating is an operator's business (a
+    // deliberate leave is not).
+    registry.onDropped((info, why, linkOpen) => {
+      if (why !== 'heartbeat timeout') return
+      this.host.context.alert({
+        kind: 'service-down',
+        severity: 'critical',
+        title: `${info.kind}#${info.serviceId} on ${info.node} is down`,
+        text: linkOpen
+          ? `no heartbeat for ${c.heartbeatTimeoutMs} ms while its link stayed open: the process is hung (or its node is overloaded)`
+          : `no heartbeat for ${c.heartbeatTimeoutMs} ms and its link closed: the process crashed or was killed`,
+        service: `${info.kind}#${info.serviceId}`,
+        node: info.node,
+      })
+    })
     metrics.gauge<'kind'>({
       name: 'tessera_center_services',
       help: 'Registered services by kind',

@@ -27,6 +27,9 @@ interface Entry {
   deadline: number
 }
 
+/** Refuses a registration by throwing; `holder` is the process's machine-id holder token ('' if none). */
+export type RegistrationGuard = (info: ServiceInfoMsg, holder: string) => void
+
 /** Why a service left the registry. */
 export type DropReason = 'unregistered' | 'heartbeat timeout'
 
@@ -52,11 +55,14 @@ export class Registry {
   private readonly go = new Set<number>()
   private readonly registeredListeners: ((info: ServiceInfoMsg) => void)[] = []
   private readonly dropListeners: DropListener[] = []
+  private readonly guards: RegistrationGuard[] = []
 
   constructor(private readonly o: RegistryOptions) {
     this.startedAt = o.now()
     const { proxy, wire } = o
-    proxy.handle(wire.registerService, wire.registerServiceOk, (m, link) => this.register(m.service, link))
+    proxy.handle(wire.registerService, wire.registerServiceOk, (m, link) =>
+      this.register(m.service, link, m.holder),
+    )
     proxy.handle(wire.serviceHeartbeat, wire.serviceHeartbeatOk, (m, link) => ({
       known: this.heartbeat(m.serviceId, m.load, m.state, link),
     }))
@@ -88,6 +94,11 @@ export class Registry {
     this.registeredListeners.push(fn)
   }
 
+  /** Checks every registration must pass (a guard throws to refuse it). */
+  guardRegistrations(fn: RegistrationGuard): void {
+    this.guards.push(fn)
+  }
+
   onDropped(fn: DropListener): void {
     this.dropListeners.push(fn)
   }
@@ -111,9 +122,10 @@ export class Registry {
     return [...this.entries.values()].map((e) => e.info).sort((a, b) => a.serviceId - b.serviceId)
   }
 
-  register(info: ServiceInfoMsg | undefined, link: Link) {
+  register(info: ServiceInfoMsg | undefined, link: Link, holder = '') {
     if (!info || info.serviceId <= 0 || !info.kind)
       throw new CenterBadRegistration('service id and kind are required')
+    for (const guard of this.guards) guard(info, holder)
     if (info.serviceId !== link.peer.serviceId || info.kind !== link.peer.kind)
       throw new CenterBadRegistration(
         `registers ${info.kind}#${info.serviceId} over a link authenticated as ${link.peer.kind}#${link.peer.serviceId}`,

@@ -18,6 +18,12 @@ export const Player = defineEntity('player', {
     rating: col.double(),
     last_reset_ms: col.bigint({ unsigned: true }),
     created_at_ms: col.bigint({ unsigned: true }),
+    /** Avatar: an icon id of the catalogue (checked when set); 0 = none. */
+    avatar_icon_id: col.int({ unsigned: true }),
+    /** Experience within the current level (features/profile/exp.ts has the level-up rule). */
+    exp: col.int({ unsigned: true }),
+    /** Hash of the icon catalogue last pushed to this player ('' = none): pushed again only when it changed. */
+    catalogue_hash: col.varchar(64),
   },
   primaryKey: ['id'],
 })

@@ -11,6 +11,13 @@ export interface LoginDbOptions {
   url: string
   database: string
   connectionLimit: number
+  /**
+   * A statement or transaction (retries included) with no answer within
+   * this long fails with LOGIN_UNAVAILABLE: a hung database (TCP open, no
+   * answer) refuses logins promptly instead of holding them for every
+   * retry's timeouts. Default 5000 ms.
+   */
+  deadlineMs?: number
   logger: {
     info(o: object, m?: string): void
     warn(o: object, m?: string): void
@@ -38,6 +45,7 @@ export class LoginDb {
     readonly client: DbClient,
     /** Statement counts and latency by class. */
     readonly metrics: QueryMetrics,
+    private readonly deadlineMs: number,
   ) {}
 
   static async open(o: LoginDbOptions): Promise<LoginDb> {
@@ -47,7 +55,7 @@ export class LoginDb {
       metrics,
       o.logger,
     )
-    const db = new LoginDb(client, metrics)
+    const db = new LoginDb(client, metrics, o.deadlineMs ?? 5000)
     try {
       for (const s of LOGIN_SCHEMA) await client.query(s)
     } catch (err) {
@@ -59,21 +67,48 @@ export class LoginDb {
 
   /** A read (or an idempotent write): retried on network errors. */
   async rows<T extends Row = Row>(sql: string, params: Params = []): Promise<T[]> {
-    return unavailable(() => this.client.query<T[]>(sql, params))
+    return unavailable(() => this.client.query<T[]>(sql, params, true, this.deadlineMs))
   }
 
   /** An idempotent write, retried on network errors. */
   async write(sql: string, params: Params = []): Promise<ResultSetHeader> {
-    return unavailable(() => this.client.query<ResultSetHeader>(sql, params))
+    return unavailable(() => this.client.query<ResultSetHeader>(sql, params, true, this.deadlineMs))
   }
 
   /** A write that must not run twice (a counter, a single-use flag): no retry. */
   async exec(sql: string, params: Params = []): Promise<ResultSetHeader> {
-    return unavailable(() => this.client.query<ResultSetHeader>(sql, params, false))
+    return unavailable(() => this.client.query<ResultSetHeader>(sql, params, false, this.deadlineMs))
   }
 
-  /** Run `fn` in a transaction; a deadlock or lock timeout runs it again. */
-  async tx<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
+  /**
+   * Run `fn` in a transaction; a deadlock or lock timeout runs it again.
+   * The whole call has the deadline: past it the connection is destroyed
+   * (the server rolls back what it had) and the call fails with
+   * LOGIN_UNAVAILABLE.
+   */
+  tx<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
+    const held: { conn?: PoolConnection; expired: boolean } = { expired: false }
+    let timer: NodeJS.Timeout | undefined
+    const expired = new Promise<never>((_resolve, reject) => {
+      timer = setTimeout(() => {
+        held.expired = true
+        held.conn?.destroy()
+        reject(
+          LoginUnavailable.with({
+            details: { deadlineMs: this.deadlineMs, reason: 'no answer from the database (is it hung?)' },
+          }),
+        )
+      }, this.deadlineMs)
+    })
+    const run = this.txAttempts(fn, held)
+    run.catch(() => {})
+    return Promise.race([run, expired]).finally(() => clearTimeout(timer))
+  }
+
+  private async txAttempts<T>(
+    fn: (tx: Tx) => Promise<T>,
+    held: { conn?: PoolConnection; expired: boolean },
+  ): Promise<T> {
     for (let attempt = 1; ; attempt++) {
       let conn: PoolConnection
       try {
@@ -81,6 +116,12 @@ export class LoginDb {
       } catch (err) {
         throw LoginUnavailable.with({ cause: err })
       }
+      if (held.expired) {
+        // The caller has given up: this connection arrived too late.
+        conn.destroy()
+        throw new LoginUnavailable()
+      }
+      held.conn = conn
       const c = conn
       let broken = false
       const t: Tx = {
@@ -113,7 +154,8 @@ export class LoginDb {
         await c.query('ROLLBACK').catch(() => {})
         throw err
       } finally {
-        if (broken) c.destroy()
+        held.conn = undefined
+        if (broken || held.expired) c.destroy()
         else c.release()
       }
     }

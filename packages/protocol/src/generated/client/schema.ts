@@ -4,4 +4,4 @@
  * SHA-256 (hex) of the canonical client-visible schema (server-only messages
  * left out). Sent in Handshake.schema_hash; a mismatch is WIRE_SCHEMA_MISMATCH.
  */
-export const SCHEMA_HASH = '78cb4d7fe9d878dd8d68775d58d93c9959ec9ce67eec032ae53ad0496cdef324'
+export const SCHEMA_HASH = 'fc60b47b383378a925a73065d867103e2f6fe8348dd08a0c06bc4fdec5110f1c'

@@ -22,8 +22,12 @@ export interface Profile {
   rating: number
   /** Unix milliseconds of the last daily reset applied. */
   lastResetMs: bigint
-  /** Unset until the player picks a motto. */
+  /** Unset until the player picks a motto (the player's signature text). */
   motto?: string
+  /** Icon id of the avatar (an icon of the catalogue); 0 = none picked. */
+  avatarIconId: number
+  /** Experience within the current level (docs/writing-a-feature.md: level-up rule). */
+  exp: number
 }
 
 export function writeProfile(m: Profile, w: Writer, depth: number): void {
@@ -42,11 +46,13 @@ export function writeProfile(m: Profile, w: Writer, depth: number): void {
   if (m.rating !== 0 && m.rating != null) { w.uint32(57); w.double(m.rating) }
   if (m.lastResetMs) { w.uint32(65); writeFixed64(w, m.lastResetMs) }
   if (m.motto != null) { w.uint32(74); w.string(m.motto) }
+  if (m.avatarIconId) { w.uint32(80); w.uint32(m.avatarIconId) }
+  if (m.exp) { w.uint32(88); w.uint32(m.exp) }
 }
 
 export function readProfile(r: Reader, end: number, depth: number): Profile {
   if (depth > MAX_DEPTH) throw tooDeep()
-  const m: Profile = { userId: 0n, nickname: '', level: 0, gold: 0n, gender: 0, iconIds: [], rating: 0, lastResetMs: 0n, motto: undefined }
+  const m: Profile = { userId: 0n, nickname: '', level: 0, gold: 0n, gender: 0, iconIds: [], rating: 0, lastResetMs: 0n, motto: undefined, avatarIconId: 0, exp: 0 }
   while (r.pos < end) {
     const t = r.tag()
     switch (t) {
@@ -60,6 +66,8 @@ export function readProfile(r: Reader, end: number, depth: number): Profile {
       case 57: m.rating = r.double(); break
       case 65: m.lastResetMs = readFixed64(r); break
       case 74: m.motto = r.string(); break
+      case 80: m.avatarIconId = r.uint32(); break
+      case 88: m.exp = r.uint32(); break
       default: skipField(r, t, depth)
     }
   }
@@ -73,7 +81,7 @@ export const Profile: MessageType<Profile> = {
   noLogReq: false,
   noLogRes: false,
   serverOnly: false,
-  create: (init) => ({ userId: 0n, nickname: '', level: 0, gold: 0n, gender: 0, iconIds: [], rating: 0, lastResetMs: 0n, motto: undefined, ...init }),
+  create: (init) => ({ userId: 0n, nickname: '', level: 0, gold: 0n, gender: 0, iconIds: [], rating: 0, lastResetMs: 0n, motto: undefined, avatarIconId: 0, exp: 0, ...init }),
   encode(m) {
     const w = newWriter()
     writeProfile(m, w, 0)
@@ -161,6 +169,125 @@ export const ProfileChanged: MessageType<ProfileChanged> = {
   },
   write: writeProfileChanged,
   read: readProfileChanged,
+}
+
+/**
+ * Sample exp gain (a game awards exp from its own rules on the server; this
+ * request lets bots and tests drive it). Capped per request.
+ */
+export interface ProfileGainExp {
+  amount: number
+}
+
+export function writeProfileGainExp(m: ProfileGainExp, w: Writer, depth: number): void {
+  if (depth > MAX_DEPTH) throw tooDeep()
+  if (m.amount) { w.uint32(8); w.uint32(m.amount) }
+}
+
+export function readProfileGainExp(r: Reader, end: number, depth: number): ProfileGainExp {
+  if (depth > MAX_DEPTH) throw tooDeep()
+  const m: ProfileGainExp = { amount: 0 }
+  while (r.pos < end) {
+    const t = r.tag()
+    switch (t) {
+      case 8: m.amount = r.uint32(); break
+      default: skipField(r, t, depth)
+    }
+  }
+  checkEnd(r, end)
+  return m
+}
+
+export const ProfileGainExp: MessageType<ProfileGainExp> = {
+  name: 'game.ProfileGainExp',
+  msgId: 1162,
+  noLogReq: false,
+  noLogRes: false,
+  serverOnly: false,
+  create: (init) => ({ amount: 0, ...init }),
+  encode(m) {
+    const w = newWriter()
+    writeProfileGainExp(m, w, 0)
+    return w.finish()
+  },
+  decode(bytes) {
+    const r = newReader(bytes)
+    return readProfileGainExp(r, r.len, 0)
+  },
+  decodeRange(buf, start, end) {
+    return readProfileGainExp(newReader(buf, start, end), end, 0)
+  },
+  encodeScratch(m) {
+    const w = newWriter()
+    writeProfileGainExp(m, w, 0)
+    return w
+  },
+  encodeInto(m, target, offset) {
+    return encodeInto(writeProfileGainExp, m, target, offset)
+  },
+  write: writeProfileGainExp,
+  read: readProfileGainExp,
+}
+
+export interface ProfileGainExpRes {
+  level: number
+  exp: number
+  /** Levels gained by this request. */
+  levelsUp: number
+}
+
+export function writeProfileGainExpRes(m: ProfileGainExpRes, w: Writer, depth: number): void {
+  if (depth > MAX_DEPTH) throw tooDeep()
+  if (m.level) { w.uint32(8); w.uint32(m.level) }
+  if (m.exp) { w.uint32(16); w.uint32(m.exp) }
+  if (m.levelsUp) { w.uint32(24); w.uint32(m.levelsUp) }
+}
+
+export function readProfileGainExpRes(r: Reader, end: number, depth: number): ProfileGainExpRes {
+  if (depth > MAX_DEPTH) throw tooDeep()
+  const m: ProfileGainExpRes = { level: 0, exp: 0, levelsUp: 0 }
+  while (r.pos < end) {
+    const t = r.tag()
+    switch (t) {
+      case 8: m.level = r.uint32(); break
+      case 16: m.exp = r.uint32(); break
+      case 24: m.levelsUp = r.uint32(); break
+      default: skipField(r, t, depth)
+    }
+  }
+  checkEnd(r, end)
+  return m
+}
+
+export const ProfileGainExpRes: MessageType<ProfileGainExpRes> = {
+  name: 'game.ProfileGainExpRes',
+  msgId: 1163,
+  noLogReq: false,
+  noLogRes: false,
+  serverOnly: false,
+  create: (init) => ({ level: 0, exp: 0, levelsUp: 0, ...init }),
+  encode(m) {
+    const w = newWriter()
+    writeProfileGainExpRes(m, w, 0)
+    return w.finish()
+  },
+  decode(bytes) {
+    const r = newReader(bytes)
+    return readProfileGainExpRes(r, r.len, 0)
+  },
+  decodeRange(buf, start, end) {
+    return readProfileGainExpRes(newReader(buf, start, end), end, 0)
+  },
+  encodeScratch(m) {
+    const w = newWriter()
+    writeProfileGainExpRes(m, w, 0)
+    return w
+  },
+  encodeInto(m, target, offset) {
+    return encodeInto(writeProfileGainExpRes, m, target, offset)
+  },
+  write: writeProfileGainExpRes,
+  read: readProfileGainExpRes,
 }
 
 export interface ProfileGet {
@@ -272,10 +399,121 @@ export const ProfileGetRes: MessageType<ProfileGetRes> = {
   read: readProfileGetRes,
 }
 
+/** Another player's public profile, wherever (on whichever logic) that player lives. */
+export interface ProfilePublicGet {
+  userId: bigint
+}
+
+export function writeProfilePublicGet(m: ProfilePublicGet, w: Writer, depth: number): void {
+  if (depth > MAX_DEPTH) throw tooDeep()
+  if (m.userId) { w.uint32(8); writeInt64(w, m.userId) }
+}
+
+export function readProfilePublicGet(r: Reader, end: number, depth: number): ProfilePublicGet {
+  if (depth > MAX_DEPTH) throw tooDeep()
+  const m: ProfilePublicGet = { userId: 0n }
+  while (r.pos < end) {
+    const t = r.tag()
+    switch (t) {
+      case 8: m.userId = readInt64(r); break
+      default: skipField(r, t, depth)
+    }
+  }
+  checkEnd(r, end)
+  return m
+}
+
+export const ProfilePublicGet: MessageType<ProfilePublicGet> = {
+  name: 'game.ProfilePublicGet',
+  msgId: 1160,
+  noLogReq: false,
+  noLogRes: false,
+  serverOnly: false,
+  create: (init) => ({ userId: 0n, ...init }),
+  encode(m) {
+    const w = newWriter()
+    writeProfilePublicGet(m, w, 0)
+    return w.finish()
+  },
+  decode(bytes) {
+    const r = newReader(bytes)
+    return readProfilePublicGet(r, r.len, 0)
+  },
+  decodeRange(buf, start, end) {
+    return readProfilePublicGet(newReader(buf, start, end), end, 0)
+  },
+  encodeScratch(m) {
+    const w = newWriter()
+    writeProfilePublicGet(m, w, 0)
+    return w
+  },
+  encodeInto(m, target, offset) {
+    return encodeInto(writeProfilePublicGet, m, target, offset)
+  },
+  write: writeProfilePublicGet,
+  read: readProfilePublicGet,
+}
+
+export interface ProfilePublicGetRes {
+  profile?: PublicProfile
+}
+
+export function writeProfilePublicGetRes(m: ProfilePublicGetRes, w: Writer, depth: number): void {
+  if (depth > MAX_DEPTH) throw tooDeep()
+  if (m.profile != null) { w.uint32(10).fork(); writePublicProfile(m.profile, w, depth + 1); w.ldelim() }
+}
+
+export function readProfilePublicGetRes(r: Reader, end: number, depth: number): ProfilePublicGetRes {
+  if (depth > MAX_DEPTH) throw tooDeep()
+  const m: ProfilePublicGetRes = { profile: undefined }
+  while (r.pos < end) {
+    const t = r.tag()
+    switch (t) {
+      case 10: m.profile = readPublicProfile(r, subEnd(r, end), depth + 1); break
+      default: skipField(r, t, depth)
+    }
+  }
+  checkEnd(r, end)
+  return m
+}
+
+export const ProfilePublicGetRes: MessageType<ProfilePublicGetRes> = {
+  name: 'game.ProfilePublicGetRes',
+  msgId: 1161,
+  noLogReq: false,
+  noLogRes: false,
+  serverOnly: false,
+  create: (init) => ({ profile: undefined, ...init }),
+  encode(m) {
+    const w = newWriter()
+    writeProfilePublicGetRes(m, w, 0)
+    return w.finish()
+  },
+  decode(bytes) {
+    const r = newReader(bytes)
+    return readProfilePublicGetRes(r, r.len, 0)
+  },
+  decodeRange(buf, start, end) {
+    return readProfilePublicGetRes(newReader(buf, start, end), end, 0)
+  },
+  encodeScratch(m) {
+    const w = newWriter()
+    writeProfilePublicGetRes(m, w, 0)
+    return w
+  },
+  encodeInto(m, target, offset) {
+    return encodeInto(writeProfilePublicGetRes, m, target, offset)
+  },
+  write: writeProfilePublicGetRes,
+  read: readProfilePublicGetRes,
+}
+
 export interface ProfileSet {
   nickname?: string
   gender?: Gender
   motto?: string
+  /** An icon id of the current catalogue (PROFILE_BAD_AVATAR otherwise); 0 clears it. */
+  avatarIconId?: number
 }
 
 export function writeProfileSet(m: ProfileSet, w: Writer, depth: number): void {
@@ -283,17 +521,19 @@ export function writeProfileSet(m: ProfileSet, w: Writer, depth: number): void {
   if (m.nickname != null) { w.uint32(10); w.string(m.nickname) }
   if (m.gender != null) { w.uint32(16); w.int32(m.gender) }
   if (m.motto != null) { w.uint32(26); w.string(m.motto) }
+  if (m.avatarIconId != null) { w.uint32(32); w.uint32(m.avatarIconId) }
 }
 
 export function readProfileSet(r: Reader, end: number, depth: number): ProfileSet {
   if (depth > MAX_DEPTH) throw tooDeep()
-  const m: ProfileSet = { nickname: undefined, gender: undefined, motto: undefined }
+  const m: ProfileSet = { nickname: undefined, gender: undefined, motto: undefined, avatarIconId: undefined }
   while (r.pos < end) {
     const t = r.tag()
     switch (t) {
       case 10: m.nickname = r.string(); break
       case 16: m.gender = r.int32() as Gender; break
       case 26: m.motto = r.string(); break
+      case 32: m.avatarIconId = r.uint32(); break
       default: skipField(r, t, depth)
     }
   }
@@ -307,7 +547,7 @@ export const ProfileSet: MessageType<ProfileSet> = {
   noLogReq: false,
   noLogRes: false,
   serverOnly: false,
-  create: (init) => ({ nickname: undefined, gender: undefined, motto: undefined, ...init }),
+  create: (init) => ({ nickname: undefined, gender: undefined, motto: undefined, avatarIconId: undefined, ...init }),
   encode(m) {
     const w = newWriter()
     writeProfileSet(m, w, 0)
@@ -384,4 +624,187 @@ export const ProfileSetRes: MessageType<ProfileSetRes> = {
   },
   write: writeProfileSetRes,
   read: readProfileSetRes,
+}
+
+/** What any player may read about another: no gold, no counters. */
+export interface PublicProfile {
+  userId: bigint
+  nickname: string
+  level: number
+  avatarIconId: number
+  motto?: string
+}
+
+export function writePublicProfile(m: PublicProfile, w: Writer, depth: number): void {
+  if (depth > MAX_DEPTH) throw tooDeep()
+  if (m.userId) { w.uint32(8); writeInt64(w, m.userId) }
+  if (m.nickname) { w.uint32(18); w.string(m.nickname) }
+  if (m.level) { w.uint32(24); w.uint32(m.level) }
+  if (m.avatarIconId) { w.uint32(32); w.uint32(m.avatarIconId) }
+  if (m.motto != null) { w.uint32(42); w.string(m.motto) }
+}
+
+export function readPublicProfile(r: Reader, end: number, depth: number): PublicProfile {
+  if (depth > MAX_DEPTH) throw tooDeep()
+  const m: PublicProfile = { userId: 0n, nickname: '', level: 0, avatarIconId: 0, motto: undefined }
+  while (r.pos < end) {
+    const t = r.tag()
+    switch (t) {
+      case 8: m.userId = readInt64(r); break
+      case 18: m.nickname = r.string(); break
+      case 24: m.level = r.uint32(); break
+      case 32: m.avatarIconId = r.uint32(); break
+      case 42: m.motto = r.string(); break
+      default: skipField(r, t, depth)
+    }
+  }
+  checkEnd(r, end)
+  return m
+}
+
+export const PublicProfile: MessageType<PublicProfile> = {
+  name: 'game.PublicProfile',
+  msgId: 0,
+  noLogReq: false,
+  noLogRes: false,
+  serverOnly: false,
+  create: (init) => ({ userId: 0n, nickname: '', level: 0, avatarIconId: 0, motto: undefined, ...init }),
+  encode(m) {
+    const w = newWriter()
+    writePublicProfile(m, w, 0)
+    return w.finish()
+  },
+  decode(bytes) {
+    const r = newReader(bytes)
+    return readPublicProfile(r, r.len, 0)
+  },
+  decodeRange(buf, start, end) {
+    return readPublicProfile(newReader(buf, start, end), end, 0)
+  },
+  encodeScratch(m) {
+    const w = newWriter()
+    writePublicProfile(m, w, 0)
+    return w
+  },
+  encodeInto(m, target, offset) {
+    return encodeInto(writePublicProfile, m, target, offset)
+  },
+  write: writePublicProfile,
+  read: readPublicProfile,
+}
+
+/**
+ * Logic -> logic: the public profile of a player whose row this logic may
+ * hold (loaded, or in its database). Never sent to clients.
+ */
+export interface PublicProfileLookup {
+  userId: bigint
+}
+
+export function writePublicProfileLookup(m: PublicProfileLookup, w: Writer, depth: number): void {
+  if (depth > MAX_DEPTH) throw tooDeep()
+  if (m.userId) { w.uint32(8); writeInt64(w, m.userId) }
+}
+
+export function readPublicProfileLookup(r: Reader, end: number, depth: number): PublicProfileLookup {
+  if (depth > MAX_DEPTH) throw tooDeep()
+  const m: PublicProfileLookup = { userId: 0n }
+  while (r.pos < end) {
+    const t = r.tag()
+    switch (t) {
+      case 8: m.userId = readInt64(r); break
+      default: skipField(r, t, depth)
+    }
+  }
+  checkEnd(r, end)
+  return m
+}
+
+export const PublicProfileLookup: MessageType<PublicProfileLookup> = {
+  name: 'game.PublicProfileLookup',
+  msgId: 1164,
+  noLogReq: false,
+  noLogRes: false,
+  serverOnly: true,
+  create: (init) => ({ userId: 0n, ...init }),
+  encode(m) {
+    const w = newWriter()
+    writePublicProfileLookup(m, w, 0)
+    return w.finish()
+  },
+  decode(bytes) {
+    const r = newReader(bytes)
+    return readPublicProfileLookup(r, r.len, 0)
+  },
+  decodeRange(buf, start, end) {
+    return readPublicProfileLookup(newReader(buf, start, end), end, 0)
+  },
+  encodeScratch(m) {
+    const w = newWriter()
+    writePublicProfileLookup(m, w, 0)
+    return w
+  },
+  encodeInto(m, target, offset) {
+    return encodeInto(writePublicProfileLookup, m, target, offset)
+  },
+  write: writePublicProfileLookup,
+  read: readPublicProfileLookup,
+}
+
+export interface PublicProfileLookupRes {
+  /** False when this logic has no row for the player. */
+  found: boolean
+  profile?: PublicProfile
+}
+
+export function writePublicProfileLookupRes(m: PublicProfileLookupRes, w: Writer, depth: number): void {
+  if (depth > MAX_DEPTH) throw tooDeep()
+  if (m.found) { w.uint32(8); w.bool(m.found) }
+  if (m.profile != null) { w.uint32(18).fork(); writePublicProfile(m.profile, w, depth + 1); w.ldelim() }
+}
+
+export function readPublicProfileLookupRes(r: Reader, end: number, depth: number): PublicProfileLookupRes {
+  if (depth > MAX_DEPTH) throw tooDeep()
+  const m: PublicProfileLookupRes = { found: false, profile: undefined }
+  while (r.pos < end) {
+    const t = r.tag()
+    switch (t) {
+      case 8: m.found = r.bool(); break
+      case 18: m.profile = readPublicProfile(r, subEnd(r, end), depth + 1); break
+      default: skipField(r, t, depth)
+    }
+  }
+  checkEnd(r, end)
+  return m
+}
+
+export const PublicProfileLookupRes: MessageType<PublicProfileLookupRes> = {
+  name: 'game.PublicProfileLookupRes',
+  msgId: 1165,
+  noLogReq: false,
+  noLogRes: false,
+  serverOnly: true,
+  create: (init) => ({ found: false, profile: undefined, ...init }),
+  encode(m) {
+    const w = newWriter()
+    writePublicProfileLookupRes(m, w, 0)
+    return w.finish()
+  },
+  decode(bytes) {
+    const r = newReader(bytes)
+    return readPublicProfileLookupRes(r, r.len, 0)
+  },
+  decodeRange(buf, start, end) {
+    return readPublicProfileLookupRes(newReader(buf, start, end), end, 0)
+  },
+  encodeScratch(m) {
+    const w = newWriter()
+    writePublicProfileLookupRes(m, w, 0)
+    return w
+  },
+  encodeInto(m, target, offset) {
+    return encodeInto(writePublicProfileLookupRes, m, target, offset)
+  },
+  write: writePublicProfileLookupRes,
+  read: readPublicProfileLookupRes,
 }

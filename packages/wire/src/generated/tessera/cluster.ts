@@ -345,6 +345,13 @@ export interface MachineIdLeaseOk {
    * registered (0 when the request had no holder).
    */
   holderUntilMs: bigint
+  /**
+   * How long a claim lasts unrenewed (center.holderTtlMs): a process mints
+   * ids only within half of it since the center last confirmed it (its
+   * last registration or heartbeat answered as known), so a process that
+   * hung longer mints nothing until it is confirmed again.
+   */
+  holderTtlMs: number
 }
 
 export function writeMachineIdLeaseOk(m: MachineIdLeaseOk, w: Writer, depth: number): void {
@@ -353,11 +360,12 @@ export function writeMachineIdLeaseOk(m: MachineIdLeaseOk, w: Writer, depth: num
   if (m.leaseUntilMs) { w.uint32(16); writeUint64(w, m.leaseUntilMs) }
   if (m.returning) { w.uint32(24); w.bool(m.returning) }
   if (m.holderUntilMs) { w.uint32(32); writeUint64(w, m.holderUntilMs) }
+  if (m.holderTtlMs) { w.uint32(40); w.uint32(m.holderTtlMs) }
 }
 
 export function readMachineIdLeaseOk(r: Reader, end: number, depth: number): MachineIdLeaseOk {
   if (depth > MAX_DEPTH) throw tooDeep()
-  const m: MachineIdLeaseOk = { machineId: 0, leaseUntilMs: 0n, returning: false, holderUntilMs: 0n }
+  const m: MachineIdLeaseOk = { machineId: 0, leaseUntilMs: 0n, returning: false, holderUntilMs: 0n, holderTtlMs: 0 }
   while (r.pos < end) {
     const t = r.tag()
     switch (t) {
@@ -365,6 +373,7 @@ export function readMachineIdLeaseOk(r: Reader, end: number, depth: number): Mac
       case 16: m.leaseUntilMs = readUint64(r); break
       case 24: m.returning = r.bool(); break
       case 32: m.holderUntilMs = readUint64(r); break
+      case 40: m.holderTtlMs = r.uint32(); break
       default: skipField(r, t, depth)
     }
   }
@@ -378,7 +387,7 @@ export const MachineIdLeaseOk: MessageType<MachineIdLeaseOk> = {
   noLogReq: false,
   noLogRes: false,
   serverOnly: true,
-  create: (init) => ({ machineId: 0, leaseUntilMs: 0n, returning: false, holderUntilMs: 0n, ...init }),
+  create: (init) => ({ machineId: 0, leaseUntilMs: 0n, returning: false, holderUntilMs: 0n, holderTtlMs: 0, ...init }),
   encode(m) {
     const w = newWriter()
     writeMachineIdLeaseOk(m, w, 0)
@@ -776,20 +785,30 @@ export const OwnershipRevoked: MessageType<OwnershipRevoked> = {
 /** Service -> center request: add or replace this service in the registry. */
 export interface RegisterService {
   service?: ServiceInfo
+  /**
+   * The machine-id holder token this process leased its id with (empty when
+   * the id was configured). The center refuses the registration with
+   * CENTER_MACHINE_ID_SUPERSEDED when another process has claimed that id
+   * since (this one hung past the holder TTL and was replaced): the process
+   * must stop, its ids could collide with the new holder's.
+   */
+  holder: string
 }
 
 export function writeRegisterService(m: RegisterService, w: Writer, depth: number): void {
   if (depth > MAX_DEPTH) throw tooDeep()
   if (m.service != null) { w.uint32(10).fork(); writeServiceInfo(m.service, w, depth + 1); w.ldelim() }
+  if (m.holder) { w.uint32(18); w.string(m.holder) }
 }
 
 export function readRegisterService(r: Reader, end: number, depth: number): RegisterService {
   if (depth > MAX_DEPTH) throw tooDeep()
-  const m: RegisterService = { service: undefined }
+  const m: RegisterService = { service: undefined, holder: '' }
   while (r.pos < end) {
     const t = r.tag()
     switch (t) {
       case 10: m.service = readServiceInfo(r, subEnd(r, end), depth + 1); break
+      case 18: m.holder = r.string(); break
       default: skipField(r, t, depth)
     }
   }
@@ -803,7 +822,7 @@ export const RegisterService: MessageType<RegisterService> = {
   noLogReq: false,
   noLogRes: false,
   serverOnly: true,
-  create: (init) => ({ service: undefined, ...init }),
+  create: (init) => ({ service: undefined, holder: '', ...init }),
   encode(m) {
     const w = newWriter()
     writeRegisterService(m, w, 0)

@@ -1,0 +1,154 @@
+// Durable timers through real processes (center, login, gateway, logic on
+// MariaDB). The storage flush interval is long, so what the logic wrote is
+// only in its journal when it is killed: a timer set before a kill -9 fires
+// once after the logic comes back; one that fired before a kill -9 (its
+// effect and its fired mark are one write) never fires again.
+import {
+  TimerCancel,
+  TimerCancelRes,
+  TimerFired,
+  TimerList,
+  TimerListRes,
+  TimerSet,
+  TimerSetRes,
+} from '@tessera/protocol'
+import { describe, expect, it } from 'vitest'
+import { connectPlayer, type FeaturePlayer } from './support/feature-player.js'
+import type { GameCluster } from './support/game-cluster.js'
+import { newAccount, register } from './support/players.js'
+import { useGameCluster } from './support/use-game-cluster.js'
+
+const HOUR = 3600_000
+/**
+ * The logic's clock offset so far. It only grows: the logic's snowflake ids
+ * never run backwards (a restart with the clock behind its last id fails).
+ */
+let offset = 0
+
+/** kill -9 logic 1, then start it with its wall clock `moveBy` further ahead. */
+async function killAndRestart(cluster: GameCluster, p: FeaturePlayer, moveBy = 0): Promise<void> {
+  await cluster.logics.get(1)!.kill9()
+  await p.close()
+  offset += moveBy
+  await cluster.startLogic(1, offset === 0 ? [] : ['--testClock.offsetMs', String(offset)])
+}
+
+function session(cluster: GameCluster, account: string): Promise<FeaturePlayer> {
+  return connectPlayer(cluster, account, [TimerFired])
+}
+
+function list(p: FeaturePlayer) {
+  return p.client.request(TimerList, {}, { response: TimerListRes })
+}
+
+function set(p: FeaturePlayer, key: string, delayMs: number, kind = 'upgrade') {
+  return p.client.request(TimerSet, { kind, key, delayMs: BigInt(delayMs) }, { response: TimerSetRes })
+}
+
+describe('durable timers', () => {
+  const cluster = useGameCluster({
+    flushIntervalMs: 60_000,
+    logicArgs: ['--timers.maxPerPlayer', '4'],
+  })
+
+  it('a timer set before kill -9 fires once, at login, after the logic comes back', async () => {
+    const account = newAccount('tk')
+    await register(cluster(), account)
+    let p = await session(cluster(), account)
+    const t = (await set(p, 'barracks', 8 * HOUR)).timer!
+    expect(t).toMatchObject({ id: 1, kind: 'upgrade', key: 'barracks' })
+    expect(t.dueMs - t.setMs).toBe(BigInt(8 * HOUR))
+    // Back 8 h and a minute later (the logic's wall clock moved at start).
+    await killAndRestart(cluster(), p, 8 * HOUR + 60_000)
+    p = await session(cluster(), account)
+    let l = await list(p)
+    expect(p.got(TimerFired)).toMatchObject([
+      {
+        timer: { id: 1, key: 'barracks' },
+        effect: { kind: 'upgrade', key: 'barracks', level: 1 },
+        atLogin: true,
+      },
+    ])
+    expect(l.timers).toEqual([])
+    expect(l.effects).toEqual([{ kind: 'upgrade', key: 'barracks', level: 1 }])
+    await p.close()
+
+    // Once: not at the next login, not after another kill -9 and restart.
+    p = await session(cluster(), account)
+    expect((await list(p)).effects).toEqual([{ kind: 'upgrade', key: 'barracks', level: 1 }])
+    expect(p.got(TimerFired)).toEqual([])
+    await killAndRestart(cluster(), p, HOUR)
+    p = await session(cluster(), account)
+    l = await list(p)
+    expect(l.effects).toEqual([{ kind: 'upgrade', key: 'barracks', level: 1 }])
+    expect(p.got(TimerFired)).toEqual([])
+    await p.close()
+  }, 300_000)
+
+  it('fires on the wheel while the player is online, once, also across a kill -9 right after', async () => {
+    const account = newAccount('tw')
+    await register(cluster(), account)
+    let p = await session(cluster(), account)
+    await set(p, 'mine', 1500)
+    await set(p, 'mine', 2500)
+    const first = await p.next(TimerFired, 0, 60_000)
+    const second = await p.next(TimerFired, 1, 60_000)
+    expect([first, second]).toMatchObject([
+      { timer: { id: 1 }, effect: { level: 1 }, atLogin: false },
+      { timer: { id: 2 }, effect: { level: 2 }, atLogin: false },
+    ])
+    // Killed right after the fire: the fired mark and the effect are in the journal together.
+    await killAndRestart(cluster(), p)
+    p = await session(cluster(), account)
+    const l = await list(p)
+    expect(l.timers).toEqual([])
+    expect(l.effects).toEqual([{ kind: 'upgrade', key: 'mine', level: 2 }])
+    expect(p.got(TimerFired)).toEqual([])
+    await p.close()
+  }, 300_000)
+
+  it('a timer due while the player is away fires at the next login, once; a cancelled one never', async () => {
+    const account = newAccount('to')
+    await register(cluster(), account)
+    let p = await session(cluster(), account)
+    await set(p, 'farm', 1000)
+    const keep = (await set(p, 'wall', HOUR)).timer!
+    const gone = (await set(p, 'tower', 1000)).timer!
+    expect(
+      (await p.client.request(TimerCancel, { id: gone.id }, { response: TimerCancelRes })).timer,
+    ).toMatchObject({
+      id: gone.id,
+      key: 'tower',
+    })
+    await p.close()
+    // Away past the due time: nothing can fire (the player is not loaded).
+    await new Promise((r) => setTimeout(r, 2500))
+    p = await session(cluster(), account)
+    const l = await list(p)
+    expect(p.got(TimerFired)).toMatchObject([{ timer: { key: 'farm' }, effect: { level: 1 }, atLogin: true }])
+    expect(l.timers).toMatchObject([{ id: keep.id, key: 'wall' }])
+    expect(l.effects).toEqual([{ kind: 'upgrade', key: 'farm', level: 1 }])
+    await p.close()
+    p = await session(cluster(), account)
+    await list(p)
+    expect(p.got(TimerFired)).toEqual([])
+    await p.close()
+  }, 120_000)
+
+  it('refuses bad timers with typed errors and changes nothing', async () => {
+    const account = newAccount('tr')
+    await register(cluster(), account)
+    const p = await session(cluster(), account)
+    await expect(set(p, 'a', 1000, 'teleport')).rejects.toMatchObject({ code: 'TIMERS_UNKNOWN_KIND' })
+    await expect(set(p, 'a', 0)).rejects.toMatchObject({ code: 'TIMERS_BAD_DELAY' })
+    await expect(set(p, 'a', 30 * 24 * HOUR + 1)).rejects.toMatchObject({ code: 'TIMERS_BAD_DELAY' })
+    await expect(set(p, 'a b', 1000)).rejects.toMatchObject({ code: 'TIMERS_BAD_KEY' })
+    await expect(p.client.request(TimerCancel, { id: 99 })).rejects.toMatchObject({
+      code: 'TIMERS_NOT_FOUND',
+    })
+    for (let i = 0; i < 4; i++) await set(p, `k${i}`, HOUR)
+    await expect(set(p, 'k4', HOUR)).rejects.toMatchObject({ code: 'TIMERS_TOO_MANY' })
+    expect((await list(p)).timers.map((t) => t.key)).toEqual(['k0', 'k1', 'k2', 'k3'])
+    await p.close()
+  }, 120_000)
+})
