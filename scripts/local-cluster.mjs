@@ -199,6 +199,9 @@ async function main() {
       secret,
       '--logic.serviceId',
       String(i),
+      // The same slot list as the gateways' gateway.logicSlots (private chat, channel owners).
+      '--logic.slots',
+      JSON.stringify([1, 2]),
       // The storage names its database logic_<machineId> from app.machineId.
       '--app.machineId',
       String(10 + i),

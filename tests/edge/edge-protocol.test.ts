@@ -6,14 +6,12 @@ import {
   Heartbeat,
   Kick,
   KickReason,
-  SCHEMA_HASH,
-  VersionStage,
   WireError,
 } from '@tessera/protocol'
 import { afterEach, describe, expect, it } from 'vitest'
 import { until } from '../support/clients.js'
 import { startTestServer, type TestServer } from '../support/edge-server.js'
-import { rawHandshake } from '../support/raw-handshake.js'
+import { handshakeBody, rawHandshake } from '../support/raw-handshake.js'
 import { RawTcp } from '../support/raw-tcp.js'
 
 const RESPONSE = 0x04
@@ -25,16 +23,7 @@ afterEach(async () => {
   srv = null
 })
 
-function handshake(token: string, extra: Partial<Handshake> = {}): Uint8Array {
-  return Handshake.encode(
-    Handshake.create({
-      version: { major: 1, minor: 0, revision: 0, stage: VersionStage.STAGE_RELEASE },
-      schemaHash: Buffer.from(SCHEMA_HASH, 'hex'),
-      token,
-      ...extra,
-    }),
-  )
-}
+const handshake = handshakeBody
 
 describe('edge protocol rules (raw frames)', () => {
   it('answers a first frame that is not a Handshake with WIRE_HANDSHAKE_REQUIRED and closes', async () => {

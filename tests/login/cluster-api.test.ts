@@ -39,14 +39,15 @@ describe('login cluster API (redeem, session reports, kicks)', () => {
   const kicks: { userId: bigint; loginEpoch: bigint; reason: string }[] = []
 
   const core = () => app.services[0]!.host.get<LoginCore>(LOGIN_CORE_ID)
-  const gateway = async (serviceId: number) => {
+  /** A gateway member; `like` = a process behind the same ports (a node:cluster sibling of that gateway), `node` to place it elsewhere. */
+  const gateway = async (serviceId: number, like = serviceId, node = `gw${like}`) => {
     const m = await ClusterMember.join({
-      identity: { kind: 'gateway', serviceId, node: `gw${serviceId}` },
+      identity: { kind: 'gateway', serviceId, node },
       secret: SECRET,
       wire: clusterWire,
       listen: 'tcp://127.0.0.1:0',
       center: center.address,
-      advertise: [`tcp://127.0.0.1:${41000 + serviceId}`, `ws://127.0.0.1:${42000 + serviceId}/`],
+      advertise: [`tcp://127.0.0.1:${41000 + like}`, `ws://127.0.0.1:${42000 + like}/`],
     })
     await m.setState(ServiceStates.READY)
     return m
@@ -132,6 +133,29 @@ describe('login cluster API (redeem, session reports, kicks)', () => {
     expect(await codeOf(redeem(gw8, r.handoff!.token))).toBe('LOGIN_TOKEN_WRONG_GATEWAY')
     // Still good where it belongs.
     expect(await codeOf(redeem(gw7, r.handoff!.token))).toBe('OK')
+  })
+
+  it('lets a process behind the same ports redeem (gateway.workers), not one elsewhere', async () => {
+    // Worker 17 shares gateway 7's ports on its node; 18 advertises the same
+    // addresses from another node (so it is not behind those ports).
+    const sibling = await gateway(17, 7)
+    const elsewhere = await gateway(18, 7, 'another-node')
+    try {
+      await until(
+        () =>
+          app.services[0]!.member!.proxy.membership.ofKind('gateway').filter(
+            (s) => s.state === ServiceStates.READY,
+          ).length === 4,
+      )
+      const r = await loginAt(7)
+      expect(await codeOf(redeem(elsewhere, r.handoff!.token))).toBe('LOGIN_TOKEN_WRONG_GATEWAY')
+      expect(await codeOf(redeem(gw8, r.handoff!.token))).toBe('LOGIN_TOKEN_WRONG_GATEWAY')
+      expect(await codeOf(redeem(sibling, r.handoff!.token))).toBe('OK')
+      expect(await codeOf(redeem(gw7, r.handoff!.token))).toBe('LOGIN_TOKEN_USED')
+    } finally {
+      await sibling.leave()
+      await elsewhere.leave()
+    }
   })
 
   it('refuses a gateway that redeems in another gateway’s name', async () => {

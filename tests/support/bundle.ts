@@ -25,4 +25,5 @@ export async function bundleForBrowser(entry: string, opts: { minify?: boolean }
 }
 
 export const browserPageEntry = here('../browser/page.ts')
+export const gamePageEntry = here('../browser/game-page.ts')
 export const sdkOnlyEntry = here('../browser/sdk-only.ts')

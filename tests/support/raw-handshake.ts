@@ -2,6 +2,18 @@ import { decodeFrame, encodeFrame } from '@tessera/client'
 import { ErrorReply, Handshake, HandshakeOk, SCHEMA_HASH, VersionStage } from '@tessera/protocol'
 import WebSocket from 'ws'
 
+/** A Handshake body from a release 1.0.0 client of this schema, with `token` and any other fields. */
+export function handshakeBody(token: string, extra: Partial<Handshake> = {}): Uint8Array {
+  return Handshake.encode(
+    Handshake.create({
+      version: { major: 1, minor: 0, revision: 0, stage: VersionStage.STAGE_RELEASE },
+      schemaHash: Buffer.from(SCHEMA_HASH, 'hex'),
+      token,
+      ...extra,
+    }),
+  )
+}
+
 /** One hand-made Handshake over a fresh WebSocket; resolves with the server's answer. */
 export function rawHandshake(
   wsUrl: string,

@@ -137,4 +137,15 @@ describe('topology', () => {
       dbPassword: 'db-pass',
     })
   })
+
+  it('resolves the optional admin token, at least 16 characters', () => {
+    const t = parseTopology({
+      ...base(),
+      secrets: { cluster: { env: 'TSR_SECRET' }, admin: { env: 'TSR_ADMIN' } },
+    })
+    const env = { TSR_SECRET: 's'.repeat(16) }
+    expect(() => resolveSecrets(t, env)).toThrow(/secrets.admin: environment variable TSR_ADMIN is not set/)
+    expect(() => resolveSecrets(t, { ...env, TSR_ADMIN: 'short' })).toThrow(/admin token needs at least 16/)
+    expect(resolveSecrets(t, { ...env, TSR_ADMIN: 'a'.repeat(20) }).adminToken).toBe('a'.repeat(20))
+  })
 })

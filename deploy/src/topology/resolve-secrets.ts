@@ -6,6 +6,8 @@ import type { SecretRef, Topology } from './topology-schema.js'
 export interface Secrets {
   clusterSecret: string
   dbPassword: string | undefined
+  /** The center's admin token, when the topology names one. */
+  adminToken?: string
 }
 
 function read(ref: SecretRef, env: NodeJS.ProcessEnv): string | string[] {
@@ -33,7 +35,13 @@ export function resolveSecrets(
     errors.push('secrets.cluster: the cluster secret needs at least 16 characters')
   const db = t.mariadb.password ? read(t.mariadb.password, env) : undefined
   if (Array.isArray(db)) errors.push(`mariadb.password: ${db[0]}`)
+  const admin = t.secrets.admin ? read(t.secrets.admin, env) : undefined
+  if (Array.isArray(admin)) errors.push(`secrets.admin: ${admin[0]}`)
+  else if (admin !== undefined && admin.length < 16)
+    errors.push('secrets.admin: the admin token needs at least 16 characters')
   if (errors.length)
     throw new DeployBadTopology(source, errors.length, errors.map((e) => `  ${e}`).join('\n'))
-  return { clusterSecret: cluster as string, dbPassword: db as string | undefined }
+  const out: Secrets = { clusterSecret: cluster as string, dbPassword: db as string | undefined }
+  if (admin !== undefined) out.adminToken = admin as string
+  return out
 }

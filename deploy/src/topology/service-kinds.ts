@@ -12,9 +12,15 @@ export interface ServiceKind {
   /** Open-file limit of its processes (gateways hold one socket per player). */
   nofile: number
   /** The kind's own config section for one process. */
-  section(p: { serviceId: number; address: string; ports: Record<string, number> }): Record<string, unknown>
+  section(p: {
+    serviceId: number
+    address: string
+    ports: Record<string, number>
+    /** Every logic service id of the topology, in order: the shard map's slots. */
+    logicSlots: number[]
+  }): Record<string, unknown>
   /** Secrets as environment variables (the unit's 0600 env file), never in the config file. */
-  env(s: { clusterSecret: string; mysqlUrl: string }): Record<string, string>
+  env(s: { clusterSecret: string; mysqlUrl: string; adminToken?: string | undefined }): Record<string, string>
 }
 
 const clusterEnv = (s: { clusterSecret: string }) => ({ TESSERA_CLUSTER__SECRET: s.clusterSecret })
@@ -34,7 +40,11 @@ export const SERVICE_KINDS: Record<string, ServiceKind> = {
         admin: `http://127.0.0.1:${p.ports.admin}`,
       },
     }),
-    env: (s) => ({ TESSERA_CENTER__SECRET: s.clusterSecret, TESSERA_CENTER__MYSQL_URL: s.mysqlUrl }),
+    env: (s) => ({
+      TESSERA_CENTER__SECRET: s.clusterSecret,
+      TESSERA_CENTER__MYSQL_URL: s.mysqlUrl,
+      ...(s.adminToken ? { TESSERA_CENTER__ADMIN_TOKEN: s.adminToken } : {}),
+    }),
   },
   login: {
     order: 1,
@@ -49,7 +59,11 @@ export const SERVICE_KINDS: Record<string, ServiceKind> = {
     nofile: BASE_NOFILE,
     // Logic's player database is logic_<app.machineId>: the id must stay the
     // same across restarts and moves, so it is the service id.
-    section: (p) => ({ logic: { serviceId: p.serviceId }, app: { machineId: p.serviceId } }),
+    // Gateways and logic share the shard map: the same slot list on both.
+    section: (p) => ({
+      logic: { serviceId: p.serviceId, slots: p.logicSlots },
+      app: { machineId: p.serviceId },
+    }),
     env: (s) => ({ ...clusterEnv(s), TESSERA_STORAGE__URL: s.mysqlUrl }),
   },
   gateway: {
@@ -60,6 +74,7 @@ export const SERVICE_KINDS: Record<string, ServiceKind> = {
       gateway: {
         serviceId: p.serviceId,
         listen: [`tcp://${p.address}:${p.ports.tcp}`, `ws://${p.address}:${p.ports.ws}`],
+        ...(p.logicSlots.length > 0 ? { logicSlots: p.logicSlots } : {}),
       },
     }),
     env: clusterEnv,

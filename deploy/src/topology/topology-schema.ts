@@ -94,6 +94,11 @@ export const topologySchema = z.strictObject({
   secrets: z.strictObject({
     /** The cluster secret every service link proves (at least 16 characters). */
     cluster: secretRefSchema,
+    /**
+     * The center's admin bearer token (operator actions on its admin
+     * endpoint; at least 16 characters). Absent: operator actions are closed.
+     */
+    admin: secretRefSchema.optional(),
   }),
   nodes: z.array(nodeSchema).min(1),
   services: z.array(serviceSchema).min(1),

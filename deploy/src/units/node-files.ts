@@ -14,6 +14,7 @@ import {
 export interface ResolvedSecrets {
   clusterSecret: string
   dbPassword: string | undefined
+  adminToken?: string
 }
 
 /** The MariaDB URL as seen from `fromNode` (loopback on the database node itself). */
@@ -38,10 +39,21 @@ export function nodeFiles(t: Topology, nodeName: string, secrets: ResolvedSecret
   const dir = nodePaths(t, nodeName)
   const node = nodeOf(t, nodeName)
   const files: NodeFile[] = []
-  const env = { clusterSecret: secrets.clusterSecret, mysqlUrl: mysqlUrl(t, nodeName, secrets.dbPassword) }
-  for (const p of planProcesses(t).filter((x) => x.node === nodeName)) {
+  const env = {
+    clusterSecret: secrets.clusterSecret,
+    mysqlUrl: mysqlUrl(t, nodeName, secrets.dbPassword),
+    adminToken: secrets.adminToken,
+  }
+  const plan = planProcesses(t)
+  const logicSlots = plan.filter((x) => x.kind === 'logic').map((x) => x.serviceId)
+  for (const p of plan.filter((x) => x.node === nodeName)) {
     const kind = SERVICE_KINDS[p.kind]!
-    const section = kind.section({ serviceId: p.serviceId, address: node.address, ports: p.ports })
+    const section = kind.section({
+      serviceId: p.serviceId,
+      address: node.address,
+      ports: p.ports,
+      logicSlots,
+    })
     files.push(
       {
         path: `${dir.etc}/${p.unit}.json`,

@@ -47,6 +47,13 @@ function verify(dir: string, files: string[]) {
 const hasAnalyze = spawnSync('sh', ['-c', 'command -v systemd-analyze']).status === 0
 
 describe('node files', () => {
+  it('give gateways and logic the same shard slots: every logic service id of the topology', () => {
+    const cfg = (node: string, unit: string) =>
+      JSON.parse(nodeFiles(topology, node, secrets).find((f) => f.path.endsWith(`/${unit}.json`))!.content)
+    expect(cfg('b', 'tsr-gateway-1').gateway.logicSlots).toEqual([1])
+    expect(cfg('a', 'tsr-logic-1').logic).toMatchObject({ serviceId: 1, slots: [1] })
+  })
+
   it('give each process a config without secrets, a 0600 env file with them, and a unit', () => {
     const files = nodeFiles(topology, 'b', secrets)
     const cfg = files.find((f) => f.path.endsWith('/tsr-gateway-2.json'))!
@@ -73,6 +80,15 @@ describe('node files', () => {
     expect(a.find((f) => f.path.endsWith('tsr-center-1.env'))!.content).toContain(
       'TESSERA_CENTER__MYSQL_URL="mysql://tessera:p%40ss%20word@127.0.0.1:3306"',
     )
+    // The admin token, when set, goes to the center's env file only.
+    const withAdmin = nodeFiles(topology, 'a', { ...secrets, adminToken: 't'.repeat(20) })
+    expect(
+      withAdmin.filter((f) => f.content.includes('t'.repeat(20))).map((f) => [path.basename(f.path), f.mode]),
+    ).toEqual([['tsr-center-1.env', 0o600]])
+    expect(withAdmin.find((f) => f.path.endsWith('tsr-center-1.env'))!.content).toContain(
+      `TESSERA_CENTER__ADMIN_TOKEN="${'t'.repeat(20)}"`,
+    )
+    expect(a.find((f) => f.path.endsWith('tsr-center-1.env'))!.content).not.toContain('ADMIN_TOKEN')
     expect(a.map((f) => path.basename(f.path))).toContain('tsr-db-backup.timer')
     expect(files.map((f) => path.basename(f.path))).not.toContain('tsr-db-backup.timer')
     const logic = a.find((f) => f.path.endsWith('tsr-logic-1.service'))!.content

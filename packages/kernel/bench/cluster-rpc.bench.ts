@@ -51,6 +51,8 @@ proxy.membership.merge([
     dependsOn: [],
     state: ServiceStates.READY,
     startedAtMs: 0n,
+    version: '',
+    admin: '',
   },
 ])
 let countReply: ((n: number) => void) | null = null

@@ -10,4 +10,6 @@ export const CenterComponentIds = {
   MachineIds: 10_006,
   Ownership: 10_007,
   Admin: 10_008,
+  GatewayControl: 10_009,
+  AdminWeb: 10_010,
 } as const

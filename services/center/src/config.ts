@@ -12,6 +12,49 @@ export const centerConfigSchema = appConfigSchema.extend({
       listen: z.string().default('tcp://127.0.0.1:3800'),
       /** Admin endpoint: /metrics, /admin/state, /admin/cluster. Empty = none. */
       admin: z.string().default('http://127.0.0.1:3809'),
+      /**
+       * Bearer token of the admin endpoint's operator actions (its POST
+       * routes; docs/operations.md). Set it through TESSERA_CENTER__ADMIN_TOKEN
+       * or `adminTokenFile`, not the config file. Neither set: every operator
+       * action is refused (401).
+       */
+      adminToken: z.string().min(16).optional(),
+      /** A file holding the admin token (surrounding whitespace ignored); read at start. */
+      adminTokenFile: z.string().min(1).optional(),
+      /** The operator web page on the admin endpoint (/ui; docs/operations.md "Admin web page"). */
+      ui: z
+        .strictObject({
+          /** Operators file (`pnpm tessera-operator add`); unset: nobody can log in. */
+          operatorsFile: z.string().min(1).optional(),
+          /** How often the center samples every service's /metrics for the charts (one hour is kept). */
+          sampleIntervalMs: z.number().int().min(1000).default(10_000),
+          /** Longest wait for one service's /metrics or /admin/state. */
+          scrapeTimeoutMs: z.number().int().positive().default(2000),
+          /** A session unused this long ends. */
+          sessionIdleMs: z
+            .number()
+            .int()
+            .positive()
+            .default(30 * 60_000),
+          /** A session ends this long after login. */
+          sessionMaxAgeMs: z
+            .number()
+            .int()
+            .positive()
+            .default(12 * 3600_000),
+          /** Failed logins allowed per client address and per operator name within loginWindowMs. */
+          loginFailures: z.number().int().positive().default(5),
+          loginWindowMs: z
+            .number()
+            .int()
+            .positive()
+            .default(15 * 60_000),
+          /** More origins allowed to POST, e.g. a reverse proxy's "https://ops.example.com". */
+          origins: z.array(z.string().url()).default([]),
+        })
+        .prefault({}),
+      /** How long an operator action waits for every gateway's answer. */
+      adminWaitMs: z.number().int().positive().default(3000),
       /** Shared cluster secret (set it through TESSERA_CENTER__SECRET, not the file). */
       secret: z.string().min(16),
       /** MySQL server for machine-id leases and ownership epochs. */

@@ -19,3 +19,7 @@ export const CenterDuplicateService = defineError<[number, string, string]>(
 )
 export const CenterBadRegistration = defineError<[string]>('CENTER_BAD_REGISTRATION', 'bad registration: %s')
 export const CenterNoDatabase = defineError<[string]>('CENTER_NO_DATABASE', 'center database unavailable: %s')
+export const CenterBadAdminRequest = defineError<[string]>(
+  'CENTER_BAD_ADMIN_REQUEST',
+  'bad admin request: %s',
+)

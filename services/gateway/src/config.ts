@@ -35,8 +35,14 @@ export const gatewayConfigSchema = appConfigSchema.extend({
       minClientVersion: z.string().optional(),
       /** Client messages per second per connection before it is cut (KICK_FLOOD); 0 = no limit. */
       clientMsgRatePerSec: z.number().int().min(0).default(100),
-      /** New connections per second per source address; 0 = no limit. */
+      /** New connections per second per source address before they come in on probation; 0 = no limit. */
       acceptRatePerSec: z.number().int().min(0).default(50),
+      /** Connections one source address may hold (NET_IP_LIMIT past it); 0 = no limit. */
+      maxConnectionsPerIp: z.number().int().min(0).default(2000),
+      /** Connections this process may hold (NET_NODE_LIMIT past it); 0 = no limit. */
+      maxConnections: z.number().int().min(0).default(120_000),
+      /** Connections of one address without a first frame yet; past it the oldest is cut. */
+      maxPendingPerIp: z.number().int().min(1).default(1024),
       /** How often the connection count is reported to the center as this gateway's load. */
       loadReportMs: z.number().int().positive().default(1000),
       /** How often the whole session list goes to login (SessionReport full). */

@@ -17,3 +17,6 @@ export const GatewaySessionEnded = defineError<[string]>(
   'the session was ended by its logic: %s',
 )
 export const GatewayKicked = defineError<[string]>('GATEWAY_KICKED', 'kicked by an operator: %s')
+export const GatewayDraining = defineError<[string]>('GATEWAY_DRAINING', 'this gateway is draining: %s', {
+  client: true,
+})

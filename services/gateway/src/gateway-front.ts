@@ -5,8 +5,11 @@ import {
   edgeControlCodec,
   formatAddress,
   loadSigningKey,
+  type Listener,
   NetServer,
   type ServiceContext,
+  ServiceStates,
+  ShardMap,
   type TimerHandle,
   TlsContexts,
 } from '@tessera/kernel'
@@ -14,9 +17,8 @@ import { SessionKick, ToClient } from '@tessera/protocol'
 import { LoginRedeemer } from './auth/index.js'
 import type { GatewayConfig } from './config.js'
 import { GatewayEdge } from './edge/index.js'
-import { GatewayKicked } from './errors.js'
+import { GatewayDraining, GatewayKicked } from './errors.js'
 import { SessionReports } from './login-link/session-reports.js'
-import { ShardMap } from './shard/index.js'
 
 /**
  * The gateway service: client ports (opened at `ready`, then advertised to
@@ -30,6 +32,9 @@ export class GatewayFront extends BaseComponent<ServiceContext<GatewayConfig>> {
   private reports: SessionReports | undefined
   private shards: ShardMap | undefined
   private tls: TlsContexts | undefined
+  private readonly listeners: Listener[] = []
+  /** Set by {@link drain}: no new connections; stays until the process restarts. */
+  draining = false
 
   get edge(): GatewayEdge {
     if (!this.edgeRef) throw new Error('gateway edge used before startup')
@@ -38,7 +43,7 @@ export class GatewayFront extends BaseComponent<ServiceContext<GatewayConfig>> {
 
   init(): void {
     const g = this.host.context.config.gateway
-    this.shards = new ShardMap(g.logicSlots, g.shards)
+    this.shards = new ShardMap(g.logicSlots, g.shards, 'gateway.logicSlots')
   }
 
   startup(): void {
@@ -70,7 +75,13 @@ export class GatewayFront extends BaseComponent<ServiceContext<GatewayConfig>> {
           handler,
           control: edgeControlCodec,
           logger,
-          limits: { acceptRatePerSec: g.acceptRatePerSec, client: { msgRatePerSec: g.clientMsgRatePerSec } },
+          limits: {
+            acceptRatePerSec: g.acceptRatePerSec,
+            maxConnectionsPerIp: g.maxConnectionsPerIp,
+            maxConnections: g.maxConnections,
+            maxPendingPerIp: g.maxPendingPerIp,
+            client: { msgRatePerSec: g.clientMsgRatePerSec },
+          },
         }),
     )
     proxy.on(ToClient, (m) => this.edge.onToClient(m))
@@ -89,6 +100,7 @@ export class GatewayFront extends BaseComponent<ServiceContext<GatewayConfig>> {
     if (g.tls) this.tls = (await TlsContexts.load(g.tls, ctx.logger)).reloadOnSignal('SIGHUP')
     for (const a of g.listen) {
       const l = await this.edge.net.listen(a, 'client', { tls: this.tls })
+      this.listeners.push(l)
       bound.push(formatAddress(l.address))
     }
     ctx.logger.info({ addresses: bound }, 'client ports open')
@@ -103,6 +115,27 @@ export class GatewayFront extends BaseComponent<ServiceContext<GatewayConfig>> {
       this.reports?.full(this.edge.openConns().map((c) => ({ userId: c.userId, loginEpoch: c.loginEpoch })))
     full()
     this.reportTimer = ctx.timers.every(g.sessionReportMs, full)
+  }
+
+  /**
+   * Drain (an operator action, proto/gate/drain.proto): report DRAINING so
+   * login hands no more players here, close the client ports, and move every
+   * client away (Kick{KICK_SHUTDOWN}; sessions linger at logic for a resume
+   * at another gateway). Returns how many connections were closed.
+   */
+  drain(message: string): number {
+    const ctx = this.host.context
+    const why = message || 'gateway draining: reconnect'
+    if (!this.draining) {
+      this.draining = true
+      ctx.logger.warn({ message: why }, 'gateway draining')
+      ctx.member
+        ?.setState(ServiceStates.DRAINING)
+        .catch((err: unknown) => ctx.logger.warn({ err }, 'could not report DRAINING (next heartbeat will)'))
+      for (const l of this.listeners.splice(0))
+        void l.close().catch((err: unknown) => ctx.logger.warn({ err }, 'closing a client port failed'))
+    }
+    return this.edge.moveAll(why, new GatewayDraining(why))
   }
 
   async willClose(): Promise<void> {

@@ -1,6 +1,7 @@
 import { appConfigSchema } from '@tessera/kernel'
 import { storageConfigSchema } from '@tessera/storage'
 import { z } from 'zod'
+import { chatConfigSchema } from './features/chat/chat-config.js'
 
 export const logicConfigSchema = appConfigSchema.extend({
   logic: z
@@ -21,6 +22,14 @@ export const logicConfigSchema = appConfigSchema.extend({
       ackEvery: z.number().int().positive().default(16),
       /** ...or this long after the first unacknowledged one. */
       ackDelayMs: z.number().int().positive().default(100),
+      /**
+       * Service ids of the logic slots, in slot order: the same list as the
+       * gateways' `gateway.logicSlots` (logic finds the home of any player
+       * and the owner of a chat channel with it). Default: this service alone.
+       */
+      slots: z.array(z.number().int().min(1)).min(1).optional(),
+      /** Hash shards over the slots: the gateways' `gateway.shards`. */
+      shards: z.number().int().min(1).default(4096),
       /** The icon catalogue pushed to clients (features/catalogue). */
       catalogue: z
         .strictObject({
@@ -37,7 +46,16 @@ export const logicConfigSchema = appConfigSchema.extend({
         })
         .prefault({}),
     })
+    .superRefine((v, ctx) => {
+      if (v.slots !== undefined && !v.slots.includes(v.serviceId))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['slots'],
+          message: `this logic's serviceId ${v.serviceId} is not in logic.slots [${v.slots.join(', ')}]`,
+        })
+    })
     .prefault({}),
+  chat: chatConfigSchema,
   storage: storageConfigSchema,
   /** Daily sign-in reward and task counters, reset by the calendar (features/daily). */
   daily: z

@@ -98,6 +98,12 @@ export const loginSectionSchema = z.strictObject({
     maxBodyBytes: int(64).default(4096),
     /** Origins browsers may call the JSON API from (`*` = any; tokens travel in bodies, not cookies). */
     corsOrigins: z.array(z.string().min(1)).default(['*']),
+    /**
+     * Addresses or CIDR ranges of the reverse proxies / load balancers in
+     * front of login: only from these is `X-Forwarded-For` believed (for the
+     * per-address limits and the logs). Empty: the header is ignored.
+     */
+    trustedProxies: z.array(z.string().min(1)).default([]),
   }),
   edge: section({
     /** How long a dropped socket client may resume its login session. */

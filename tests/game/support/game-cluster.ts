@@ -17,6 +17,9 @@ const { dropDatabases, newDatabase, SECRET, spawnCenter } = center
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url))
 
+/** The center's admin bearer token in the test cluster. */
+export const ADMIN_TOKEN = 'test-admin-token-5e1b7c9d3a'
+
 /** One service process and its JSON log lines. */
 export class ServiceProc {
   readonly lines: Record<string, unknown>[] = []
@@ -151,6 +154,15 @@ export interface GameClusterOptions {
   gatewayListen?: string[]
   /** Login client ports. Default one http port. */
   loginListen?: string[]
+  /** Give login, logic and gateway processes an admin endpoint (admin.listen, any port). Default false. */
+  serviceAdmin?: boolean
+  /** More environment for the center (e.g. TESSERA_CENTER__UI__OPERATORS_FILE). */
+  centerEnv?: Record<string, string>
+  /**
+   * node:cluster workers per gateway process (`gateway.workers`); 0 = the
+   * process serves its ports itself. Worker i is service id + i.
+   */
+  gatewayWorkers?: number
 }
 
 export interface GatewayAddr {
@@ -166,11 +178,14 @@ export interface GatewayAddr {
 export class GameCluster {
   center!: ServiceProc
   centerAddress = ''
+  /** The center's admin endpoint, e.g. http://127.0.0.1:40125 (operator token {@link ADMIN_TOKEN}). */
+  centerAdmin = ''
   login!: ServiceProc
   /** Login's HTTP JSON API, e.g. http://127.0.0.1:40123 */
   loginHttp = ''
   readonly logics = new Map<number, ServiceProc>()
   readonly gateways = new Map<number, GatewayAddr>()
+  private readonly gatewayProcs: ServiceProc[] = []
   readonly dir = mkdtempSync(path.join(os.tmpdir(), 'tessera-game-'))
   readonly loginDb = `login_t_${process.pid}_${Date.now() % 100000}`
   /** The icon catalogue database every logic reads (logic.catalogue.database); empty until {@link applyIcons}. */
@@ -190,17 +205,33 @@ export class GameCluster {
       loginArgs: o.loginArgs ?? [],
       gatewayListen: o.gatewayListen ?? ['tcp://127.0.0.1:0', 'ws://127.0.0.1:0'],
       loginListen: o.loginListen ?? ['http://127.0.0.1:0'],
+      serviceAdmin: o.serviceAdmin ?? false,
+      centerEnv: o.centerEnv ?? {},
+      gatewayWorkers: o.gatewayWorkers ?? 0,
     }
   }
 
+  /** Start every process; if one fails to come up, stop the ones already started before throwing. */
   async start(): Promise<this> {
+    try {
+      return await this.startAll()
+    } catch (err) {
+      await this.stop().catch(() => {})
+      throw err
+    }
+  }
+
+  private async startAll(): Promise<this> {
     this.mysqlUrl = await serverUrl()
     for (const id of this.o.logics) this.machineIds.set(id, await this.claimMachineId())
     const port = await freePort()
-    const c = await spawnCenter(port, newDatabase())
+    const c = await spawnCenter(port, newDatabase(), {
+      env: { TESSERA_CENTER__ADMIN_TOKEN: ADMIN_TOKEN, ...this.o.centerEnv },
+    })
     this.center = new ServiceProc('center', c.child)
     const ready = await c.ready
     this.centerAddress = ready.address
+    this.centerAdmin = ready.admin
     this.login = spawnService('login', 'login', [
       '--cluster.center',
       this.centerAddress,
@@ -220,6 +251,7 @@ export class GameCluster {
       '8192',
       '--login.argon2.timeCost',
       '1',
+      ...this.adminArgs(),
       ...this.o.loginArgs,
     ])
     await Promise.all(this.o.logics.map((id) => this.startLogic(id)))
@@ -256,6 +288,9 @@ export class GameCluster {
       String(id),
       '--logic.peerPingMs',
       '0',
+      // The same slot list as the gateways' gateway.logicSlots.
+      '--logic.slots',
+      JSON.stringify(this.o.logics),
       '--app.node',
       `logic-node-${id}`,
       '--app.machineId',
@@ -266,6 +301,7 @@ export class GameCluster {
       this.mysqlUrl,
       '--storage.flushIntervalMs',
       String(this.o.flushIntervalMs),
+      ...this.adminArgs(),
       '--logic.catalogue.database',
       this.catalogueDb,
       ...this.o.logicArgs,
@@ -283,7 +319,7 @@ export class GameCluster {
       '--gateway.serviceId',
       String(id),
       '--gateway.workers',
-      '0',
+      String(this.o.gatewayWorkers),
       '--gateway.listen',
       JSON.stringify(this.o.gatewayListen),
       '--gateway.logicSlots',
@@ -292,10 +328,14 @@ export class GameCluster {
       `gateway-node-${id}`,
       '--app.dataDir',
       path.join(this.dir, `gateway-${id}`),
+      ...this.adminArgs(),
       ...this.o.gatewayArgs,
     ])
+    this.gatewayProcs.push(p)
     const open = await p.waitFor((j) => j.msg === 'client ports open', 60_000, `gateway#${id} ports`)
-    await p.waitFor((j) => j.msg === `gateway#${id} ready`, 60_000, `gateway#${id} ready`)
+    // With workers, every worker (service id + i) logs its own ready line.
+    for (let i = 0; i < Math.max(1, this.o.gatewayWorkers); i++)
+      await p.waitFor((j) => j.msg === `gateway#${id + i} ready`, 60_000, `gateway#${id + i} ready`)
     const addrs = open.addresses as string[]
     const tcp = new URL(addrs.find((a) => a.startsWith('tcp://'))!)
     const g: GatewayAddr = {
@@ -309,13 +349,22 @@ export class GameCluster {
     return g
   }
 
-  /** POST /v1/<op> to login's JSON API. */
-  async api<T = Record<string, unknown>>(op: string, body: Record<string, unknown>): Promise<T> {
+  private adminArgs(): string[] {
+    return this.o.serviceAdmin ? ['--admin.listen', 'http://127.0.0.1:0'] : []
+  }
+
+  /** Login's JSON API base address (read from its log once). */
+  async loginUrl(): Promise<string> {
     if (!this.loginHttp) {
       const l = await this.login.waitFor((j) => j.msg === 'login: front listening', 10_000, 'login HTTP port')
       this.loginHttp = (l.listen as string[]).find((a) => a.startsWith('http://'))!
     }
-    const res = await fetch(`${this.loginHttp}/v1/${op}`, {
+    return this.loginHttp
+  }
+
+  /** POST /v1/<op> to login's JSON API. */
+  async api<T = Record<string, unknown>>(op: string, body: Record<string, unknown>): Promise<T> {
+    const res = await fetch(`${await this.loginUrl()}/v1/${op}`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify(body),
@@ -324,6 +373,33 @@ export class GameCluster {
     if (!res.ok)
       throw Object.assign(new Error(`${op}: ${json.error?.code} ${json.error?.message}`), json.error)
     return json
+  }
+
+  /** An operator action: POST a JSON body to the center's admin endpoint (with the admin token unless told). */
+  async admin<T = Record<string, unknown>>(
+    route: string,
+    body: unknown,
+    token: string | null = ADMIN_TOKEN,
+  ): Promise<{ status: number; json: T }> {
+    const res = await fetch(`${this.centerAdmin}${route}`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        ...(token === null ? {} : { authorization: `Bearer ${token}` }),
+      },
+      body: JSON.stringify(body),
+    })
+    return { status: res.status, json: (await res.json()) as T }
+  }
+
+  /** The gateway service login records a user online at (the one that redeemed the hand-off). */
+  async onlineAt(userId: string): Promise<number | undefined> {
+    const rows = (await sql(
+      this.mysqlUrl,
+      `SELECT gateway_service_id FROM \`${this.loginDb}\`.online_sessions WHERE user_id = ?`,
+      [userId],
+    )) as { gateway_service_id: number }[]
+    return rows[0] === undefined ? undefined : Number(rows[0].gateway_service_id)
   }
 
   /**
@@ -368,8 +444,8 @@ export class GameCluster {
   }
 
   async stop(): Promise<void> {
-    const all = [...this.gateways.values()].map((g) => g.proc)
-    await Promise.all(all.map((p) => p.stop()))
+    // Every gateway process ever spawned, also one that never came up.
+    await Promise.all(this.gatewayProcs.map((p) => p.stop()))
     await Promise.all([...this.logics.values()].map((p) => p.stop()))
     await this.login?.stop()
     await this.center?.stop()

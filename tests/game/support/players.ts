@@ -65,6 +65,36 @@ export async function until(
   }
 }
 
+/** A WebSocket client for a hand-off whose connections leave from `localAddress` (e.g. 127.0.0.2). */
+export function clientFrom(h: HandoffAddresses, localAddress: string): TesseraClient {
+  class FromAddress extends WebSocket {
+    constructor(url: string) {
+      super(url, { localAddress })
+    }
+  }
+  return new TesseraClient({
+    socket: handoffWebSocket(h, {
+      WebSocket: FromAddress as unknown as NonNullable<Parameters<typeof handoffWebSocket>[1]>['WebSocket'],
+    }),
+    token: h.token,
+    clientKind: 'node-test',
+    reconnect: { initialDelayMs: 20, maxDelayMs: 200 },
+  })
+}
+
+/** Log in until login hands the player to `gatewayId` (it spreads hand-offs by load); bounded. */
+export async function loginAt(
+  cluster: GameCluster,
+  account: string,
+  gatewayId: number,
+): Promise<LoginAnswer> {
+  for (let i = 0; i < 30; i++) {
+    const a = await login(cluster, account)
+    if (a.handoff.gatewayServiceId === gatewayId) return a
+  }
+  throw new Error(`login never handed ${account} to gateway ${gatewayId}`)
+}
+
 /**
  * Which logic process holds a connected player: the one whose database got
  * its row (the shard map decides; tests find players on each logic this way).

@@ -208,6 +208,7 @@ export async function post(
   route: string,
   body: unknown,
   from = '127.0.0.1',
+  extraHeaders: Record<string, string> = {},
 ): Promise<{ status: number; body: Record<string, unknown> & { error?: { code: string } } }> {
   const { request } = await import('node:http')
   const u = new URL(route, base)
@@ -221,7 +222,11 @@ export async function post(
         method: 'POST',
         localAddress: from,
         agent: false,
-        headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) },
+        headers: {
+          ...extraHeaders,
+          'content-type': 'application/json',
+          'content-length': Buffer.byteLength(text),
+        },
       },
       (res) => {
         let data = ''

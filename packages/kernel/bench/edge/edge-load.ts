@@ -50,7 +50,8 @@ export interface EdgeLoadOptions {
   encrypt: boolean
 }
 
-function frame(flags: number, msgId: number, reqId: number, body: Uint8Array): Buffer {
+/** A frame (10-byte header + body), without any stack prefix. */
+export function frame(flags: number, msgId: number, reqId: number, body: Uint8Array): Buffer {
   const f = Buffer.allocUnsafe(10 + body.length)
   f[0] = flags
   f[1] = 0

@@ -9,9 +9,14 @@ export interface Child {
   kill(): Promise<void>
 }
 
-export function forkChild(script: string, args: string[], timeoutMs = 60_000): Promise<Child> {
+export function forkChild(
+  script: string,
+  args: string[],
+  timeoutMs = 60_000,
+  execArgv: string[] = process.execArgv,
+): Promise<Child> {
   const proc = fork(script, args, {
-    execArgv: process.execArgv,
+    execArgv,
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   })
   const next = (): Promise<Record<string, unknown>> =>

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import path from 'node:path'
+import { RELEASE_VERSION } from '@tessera/constants'
 import { clusterWire } from '@tessera/wire'
 import type { z } from 'zod'
 import { type AlertInput, FeishuAlertSink, type OnAlert } from '../alerts/index.js'
@@ -12,6 +13,7 @@ import { MemoryMonitor } from '../memory/index.js'
 import {
   type AdminServer,
   createAppMetrics,
+  type Histogram,
   type Metrics,
   registerNetMetrics,
   startAdminServer,
@@ -27,7 +29,10 @@ import {
 import type { AppConfig } from './app-config.js'
 import { applyCoreDumpSettings } from './core-dump.js'
 import { AppNoMachineId } from './errors.js'
-import { Service, type ServiceDefinition, type SharedFacilities } from './service.js'
+import { type RecentAlert, Service, type ServiceDefinition, type SharedFacilities } from './service.js'
+
+/** How many alerts a process keeps for GET /admin/state. */
+const RECENT_ALERTS = 100
 
 export interface ApplicationOptions<C extends AppConfig> {
   /** Process name in logs (e.g. `center`). */
@@ -63,6 +68,8 @@ export class Application<C extends AppConfig = AppConfig> {
   readonly services: Service<C>[] = []
   private snowflake: Snowflake | undefined
   private admin: AdminServer | undefined
+  private readonly requestSeconds: Histogram<'service'>
+  private readonly recent: RecentAlert[] = []
   private machineId: number | undefined
   /** This process's machine-id holder token (set when the id is leased from the center). */
   private holder: string | undefined
@@ -114,6 +121,14 @@ export class Application<C extends AppConfig = AppConfig> {
         }
       },
     })
+    // Round trips of requests to other services (gateway → logic session
+    // binds, logic → logic, heartbeats to the center): the center's admin
+    // page charts their p99 from these buckets.
+    this.requestSeconds = this.metrics.histogram<'service'>({
+      name: 'tessera_cluster_request_seconds',
+      help: 'Round-trip time of cluster requests answered with a body, per service',
+      labelNames: ['service'],
+    })
     // ref: while the application runs, its repeating timers keep the process alive.
     this.timers = new TimerWheel({
       // On the real clock, read time once per turn, as Node's own timers do
@@ -148,6 +163,14 @@ export class Application<C extends AppConfig = AppConfig> {
     if (full.severity === 'critical') this.logger.error(line, `alert: ${full.title}`)
     else this.logger.warn(line, `alert: ${full.title}`)
     this.alertSink?.alert(full)
+    const { kind, severity, title, text, service, node } = full
+    this.recent.push({ atMs: this.clock.now(), kind, severity, title, text, service, node })
+    if (this.recent.length > RECENT_ALERTS) this.recent.shift()
+  }
+
+  /** The last alerts raised here, oldest first (GET /admin/state, the center's admin page). */
+  recentAlerts(): readonly RecentAlert[] {
+    return this.recent
   }
 
   /** Snowflake ids, persisted under `app.dataDir` so a restart never reissues one. */
@@ -165,6 +188,7 @@ export class Application<C extends AppConfig = AppConfig> {
       memory: this.memory,
       metrics: this.metrics,
       alert: this.alert,
+      recentAlerts: () => this.recent,
       get ids() {
         return app.ids
       },
@@ -325,10 +349,14 @@ export class Application<C extends AppConfig = AppConfig> {
             onSuperseded: (err: Error) => this.superseded(err),
           }),
       dependsOn: cluster.dependsOn,
+      version: RELEASE_VERSION.text,
+      ...(this.admin === undefined ? {} : { admin: this.admin.address }),
       logger: svc.logger,
       timeoutMs: cluster.requestTimeoutMs,
     })
     registerNetMetrics(this.metrics, svc.member.net, `cluster:${svc.name}`)
+    const roundTrips = this.requestSeconds.labels({ service: svc.name })
+    svc.member.proxy.onRoundTrip = (seconds) => roundTrips.observe(seconds)
     svc.logger.info({ address: svc.member.info.addresses[0] }, 'registered with the center')
     await svc.host.prepare()
     if (cluster.dependsOn.length)
@@ -368,6 +396,7 @@ export class Application<C extends AppConfig = AppConfig> {
         addresses: s.member?.info.addresses ?? [],
       })),
       memory: this.memory.snapshot(),
+      alerts: this.recent,
     }
   }
 

@@ -29,6 +29,19 @@ export interface SharedFacilities {
    * `service` and `node` default to this process's.
    */
   readonly alert: OnAlert
+  /** The last alerts this process raised, oldest first (at most 100; the center's admin page lists them). */
+  readonly recentAlerts?: () => readonly RecentAlert[]
+}
+
+/** An alert as this process raised it, with when (wall clock, Unix ms). */
+export interface RecentAlert {
+  atMs: number
+  kind: string
+  severity: string
+  title: string
+  text?: string
+  service?: string
+  node?: string
 }
 
 /** What every component of a service can reach through `host.context`. */

@@ -24,6 +24,10 @@ export interface ClusterMemberOptions {
   onSuperseded?: (err: Error) => void
   /** Kinds that must be READY before this service starts (the center decides). */
   dependsOn?: string[]
+  /** Release version to report (ServiceInfo.version). */
+  version?: string
+  /** The process's admin endpoint to report (ServiceInfo.admin), e.g. `http://127.0.0.1:9101`. */
+  admin?: string
   logger?: NetLogger
   limits?: NetLimitsInput
   timeoutMs?: number
@@ -78,6 +82,8 @@ export class ClusterMember {
         dependsOn: o.dependsOn ?? [],
         state: ServiceStates.PREPARING,
         startedAtMs: BigInt(Date.now()),
+        version: o.version ?? '',
+        admin: o.admin ?? '',
       }
       let member: ClusterMember | undefined
       const client = new CenterClient({

@@ -35,3 +35,7 @@ export const ClusterBacklogFull = defineError<[string, number]>(
 export const ClusterClosed = defineError<[]>('CLUSTER_CLOSED', 'the service proxy is closed')
 export const ClusterNoHandler = defineError<[number]>('CLUSTER_NO_HANDLER', 'no handler for message id %d')
 export const ClusterBadBody = defineError<[string, string]>('CLUSTER_BAD_BODY', 'cannot decode %s: %s')
+export const ClusterBadShardMap = defineError<[string]>(
+  'CLUSTER_BAD_SHARD_MAP',
+  'bad logic shard map: %s (the same slot list must be on every gateway and logic)',
+)

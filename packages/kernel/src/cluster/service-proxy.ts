@@ -58,6 +58,8 @@ interface Pending {
   link: Link | null
   name: string
   timeoutMs: number
+  /** performance.now() when sent (round-trip time). */
+  sentAt: number
 }
 
 /**
@@ -148,6 +150,12 @@ export class ServiceProxy implements LinkHandler {
     return this
   }
 
+  /**
+   * Told the round-trip time (seconds) of every request answered with a
+   * body (the Application feeds its `tessera_cluster_request_seconds`).
+   */
+  onRoundTrip: ((seconds: number) => void) | undefined
+
   /** Called after any link (inbound or outbound) closed. */
   addLinkDownListener(fn: (link: Link, reason: TesseraError) => void): void {
     this.downListeners.push(fn)
@@ -183,6 +191,7 @@ export class ServiceProxy implements LinkHandler {
         link: null,
         name: req.name,
         timeoutMs,
+        sentAt: performance.now(),
       }
       this.pending.set(reqId, p)
       this.stats.requestsSent++
@@ -315,6 +324,7 @@ export class ServiceProxy implements LinkHandler {
         return
       }
       this.stats.responsesReceived++
+      this.onRoundTrip?.((performance.now() - p.sentAt) / 1000)
       p.resolve(v)
       return
     }

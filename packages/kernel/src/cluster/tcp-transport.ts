@@ -203,6 +203,11 @@ export class TcpClusterTransport implements ClusterTransport, SessionHandler {
     if (st.phase === 'hello' && frame.msgId === LinkHello.msgId) {
       const hello = LinkHello.decode(frame.body)
       const peer = { kind: hello.kind, serviceId: hello.serviceId, node: hello.node }
+      // A reflection: someone relays one of our own dials back to our
+      // listener, claiming to be us, to have us prove the secret for them
+      // (then hands our challenge to our dialer). A service never links to
+      // itself, so a peer claiming to be this service is refused.
+      if (sameService(peer, this.identity)) throw new ClusterAuthFailed('a peer claiming to be this service')
       st.peer = peer
       st.dialNonce = hello.nonce
       st.acceptNonce = newNonce()
@@ -243,6 +248,8 @@ export class TcpClusterTransport implements ClusterTransport, SessionHandler {
     if (st.phase === 'challenge' && frame.msgId === LinkChallenge.msgId) {
       const ch = LinkChallenge.decode(frame.body)
       const peer = { kind: ch.kind, serviceId: ch.serviceId, node: ch.node }
+      if (sameService(peer, this.identity))
+        throw new ClusterAuthFailed(`${st.address} claims to be this service (a reflection)`)
       const want = linkProof(this.secret, 'accept', st.nonce, ch.nonce, this.identity, peer)
       if (!proofMatches(want, ch.proof))
         throw new ClusterAuthFailed(`${st.address} does not have the cluster secret`)
@@ -283,4 +290,8 @@ export class TcpClusterTransport implements ClusterTransport, SessionHandler {
     clearTimeout(st.timer)
     st.reject(err)
   }
+}
+
+function sameService(a: PeerIdentity, b: PeerIdentity): boolean {
+  return a.kind === b.kind && a.serviceId === b.serviceId
 }

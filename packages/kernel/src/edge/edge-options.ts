@@ -42,6 +42,14 @@ export interface EdgeOptions {
   resumeGraceMs?: number
   /** Bytes of unacknowledged outbound messages a session keeps; past it the session is released. Default 1 MiB. */
   maxReplayBytes?: number
+  /**
+   * Unacknowledged bytes all sessions together may hold (stalled readers);
+   * past it a session holding more than `replayShareBytes` is released
+   * (EDGE_NODE_REPLAY_FULL, Kick KICK_SLOW_CONSUMER). Default 256 MiB.
+   */
+  maxNodeReplayBytes?: number
+  /** What a session may hold while the node is past `maxNodeReplayBytes`. Default 64 KiB. */
+  replayShareBytes?: number
   /** Heartbeat period advertised to clients. Default 15 s. */
   heartbeatMs?: number
   /** Idle timeout advertised to clients (match the net limits). Default 45 s. */

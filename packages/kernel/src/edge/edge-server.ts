@@ -27,6 +27,7 @@ import {
   type Frame,
   type InboundFrame,
   type NetLogger,
+  NetRateLimited,
   NetServerClosing,
   type Session,
   type SessionHandler,
@@ -75,6 +76,9 @@ export class EdgeServer implements SessionHandler, EdgeSessionHost {
   readonly ackEvery: number
   readonly ackDelayMs: number
   readonly maxReplayBytes: number
+  readonly maxNodeReplayBytes: number
+  readonly replayShareBytes: number
+  replayTotal = 0
   readonly resumeGraceMs: number
   private readonly opts: EdgeOptions
   private readonly logger: NetLogger
@@ -97,6 +101,8 @@ export class EdgeServer implements SessionHandler, EdgeSessionHost {
     this.ackEvery = opts.ackEvery ?? 16
     this.ackDelayMs = opts.ackDelayMs ?? 100
     this.maxReplayBytes = opts.maxReplayBytes ?? 1024 * 1024
+    this.maxNodeReplayBytes = opts.maxNodeReplayBytes ?? 256 * 1024 * 1024
+    this.replayShareBytes = opts.replayShareBytes ?? 64 * 1024
     this.resumeGraceMs = opts.resumeGraceMs ?? 30_000
     this.encryption = opts.encryption ?? 'optional'
     this.keyRotateMs = opts.keyRotateMs ?? 10 * 60_000
@@ -166,12 +172,18 @@ export class EdgeServer implements SessionHandler, EdgeSessionHost {
       if (conn.edge !== null) this.onGameFrame(net, conn.edge, frame)
       return
     }
-    if (
-      conn.phase === 'verifying' ||
-      frame.msgId !== Handshake.msgId ||
-      frame.reqId === 0 ||
-      frame.flags & FrameFlag.RESPONSE
-    ) {
+    if (conn.phase === 'verifying') {
+      // docs/protocol.md §8.1: nothing but the Handshake until its answer.
+      this.refuse(
+        net,
+        frame,
+        new EdgeHandshakeRequired(
+          `frame (msg id ${frame.msgId}) sent before HandshakeOk; wait for the Handshake answer`,
+        ),
+      )
+      return
+    }
+    if (frame.msgId !== Handshake.msgId || frame.reqId === 0 || frame.flags & FrameFlag.RESPONSE) {
       this.refuse(
         net,
         frame,
@@ -214,6 +226,11 @@ export class EdgeServer implements SessionHandler, EdgeSessionHost {
     if (!s || s.net !== net) return
     s.detach()
     if (s.state !== 'lingering') return
+    if (noResume(reason)) {
+      // Kicked for flooding: a resume must not start it over with a fresh budget.
+      this.released(s, reason)
+      return
+    }
     this.logger.debug(
       { session: s.id, reason: reason.code, graceMs: this.resumeGraceMs },
       'edge session lingering',
@@ -281,6 +298,8 @@ export class EdgeServer implements SessionHandler, EdgeSessionHost {
     conn.edge = s
     conn.phase = 'open'
     net.markAuthenticated()
+    // The message budget is the user's: a reconnect or resume continues it.
+    net.shareRateBudget(`user:${String(s.userId)}`)
     const ok: HandshakeOk = {
       sessionId: s.id,
       resumeToken: s.resumeToken,
@@ -385,7 +404,9 @@ export class EdgeServer implements SessionHandler, EdgeSessionHost {
       return
     }
     // Clipped: the text is the client's and only goes to the log.
-    const reason = new EdgeClientGoodbye(
+    // An ordinary end: logged at debug (levels say what an operator must act on).
+    const reason = EdgeClientGoodbye.with(
+      { details: { ordinary: true } },
       why.length > 200 ? `${why.slice(0, 200)}…` : why || 'no reason given',
     )
     ;(net.data as Conn).edge = null
@@ -415,8 +436,9 @@ export class EdgeServer implements SessionHandler, EdgeSessionHost {
     this.byToken.delete(s.resumeToken)
     this.sessions.delete(s.id)
     const quiet = reason.code === EdgeSessionReleased.code
+    // An ordinary end (a Goodbye) is debug: nothing for an operator to act on.
     if (!quiet)
-      this.logger.info(
+      this.logger[reason.details?.ordinary === true ? 'debug' : 'info'](
         { session: s.id, reason: reason.code, message: reason.message },
         'edge session released',
       )
@@ -432,4 +454,9 @@ export class EdgeServer implements SessionHandler, EdgeSessionHost {
   close(): void {
     for (const s of [...this.sessions.values()]) this.released(s, new NetServerClosing())
   }
+}
+
+/** Close reasons after which a session is released rather than left to resume. */
+function noResume(reason: TesseraError): boolean {
+  return NetRateLimited.is(reason)
 }

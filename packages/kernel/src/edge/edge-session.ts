@@ -2,7 +2,7 @@ import { Ack, FrameFlag, Kick, type MessageType, ReplayBuffer } from '@tessera/w
 import type { MessageCodec, SessionCipher } from '../codec/index.js'
 import type { TesseraError } from '../errors/index.js'
 import { SendPolicy, type Session } from '../net/index.js'
-import { EdgeResumeBufferFull } from './errors.js'
+import { EdgeNodeReplayFull, EdgeResumeBufferFull } from './errors.js'
 import { kickMessage, kickReasonFor } from './wire-codes.js'
 
 /** What an edge session needs from its server, passed in once. */
@@ -10,6 +10,11 @@ export interface EdgeSessionHost {
   readonly ackEvery: number
   readonly ackDelayMs: number
   readonly maxReplayBytes: number
+  /** Replay bytes held by every session of the server, kept up to date by the sessions. */
+  replayTotal: number
+  /** Past this node-wide total, a session holding more than {@link replayShareBytes} is released. */
+  readonly maxNodeReplayBytes: number
+  readonly replayShareBytes: number
   codecFor(compress: boolean): MessageCodec
   /** The session ended for good (grace expired, buffer overflow, closed). */
   released(s: EdgeSession, reason: TesseraError): void
@@ -90,9 +95,18 @@ export class EdgeSession {
   /** Sequence, keep for replay and send if connected. Flags: RESPONSE / ERROR as needed. */
   enqueue(flags: number, msgId: number, reqId: number, body: Uint8Array): void {
     if (this.state === 'released') return
-    const item = this.out.push(flags, msgId, reqId, body)
-    if (this.out.bytes > this.host.maxReplayBytes) {
-      this.host.released(this, new EdgeResumeBufferFull(this.out.bytes, this.host.maxReplayBytes))
+    const host = this.host
+    const out = this.out
+    const before = out.bytes
+    const item = out.push(flags, msgId, reqId, body)
+    host.replayTotal += out.bytes - before
+    if (out.bytes > host.maxReplayBytes) {
+      host.released(this, new EdgeResumeBufferFull(out.bytes, host.maxReplayBytes))
+      return
+    }
+    // Memory of the whole node: stalled readers (a big backlog each) go first.
+    if (host.replayTotal > host.maxNodeReplayBytes && out.bytes > host.replayShareBytes) {
+      host.released(this, new EdgeNodeReplayFull(out.bytes, host.maxNodeReplayBytes))
       return
     }
     if (this.net !== null) this.transmit(item.flags, item.msgId, item.reqId, item.body)
@@ -124,7 +138,7 @@ export class EdgeSession {
 
   /** After HandshakeOk: send everything the client has not received, in order. */
   replayAfter(lastReceived: number): number {
-    this.out.ack(lastReceived)
+    this.trim(lastReceived)
     const items = this.out.after(lastReceived)
     for (const it of items) if (this.net !== null) this.transmit(it.flags, it.msgId, it.reqId, it.body)
     this.replayed += items.length
@@ -143,7 +157,15 @@ export class EdgeSession {
 
   /** A cumulative Ack from the client. */
   onAck(seq: number): boolean {
-    return this.out.ack(seq)
+    return this.trim(seq)
+  }
+
+  /** Drop acknowledged messages, keeping the node-wide total in step. */
+  private trim(seq: number): boolean {
+    const before = this.out.bytes
+    const ok = this.out.ack(seq)
+    this.host.replayTotal += this.out.bytes - before
+    return ok
   }
 
   /** Count one inbound game message; acknowledges every `ackEvery` or after `ackDelayMs`. */
@@ -185,6 +207,7 @@ export class EdgeSession {
     if (this.ackTimer !== null) clearTimeout(this.ackTimer)
     this.lingerTimer = null
     this.ackTimer = null
+    this.host.replayTotal -= this.out.bytes
     this.out.clear()
     this.cipher?.destroy()
     this.cipher = null

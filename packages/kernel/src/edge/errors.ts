@@ -34,6 +34,11 @@ export const EdgeResumeBufferFull = defineError<[number, number]>(
   'unacknowledged outbound messages hold %d bytes > max %d; session released',
   { client: true },
 )
+export const EdgeNodeReplayFull = defineError<[number, number]>(
+  'EDGE_NODE_REPLAY_FULL',
+  'this session holds %d unacknowledged bytes while the server as a whole is past its cap of %d; session released',
+  { client: true },
+)
 export const EdgeGraceExpired = defineError<[number]>(
   'EDGE_GRACE_EXPIRED',
   'client did not resume within %d ms',

@@ -11,6 +11,7 @@ import {
 } from '../codec/index.js'
 import { isClientVisible, TesseraError } from '../errors/index.js'
 import {
+  NetFrameTimeout,
   NetIdleTimeout,
   NetOutboundOverflow,
   NetRateLimited,
@@ -24,6 +25,7 @@ import {
   EdgeHandshakeRequired,
   EdgeInboundOverflow,
   EdgeNegotiationFailed,
+  EdgeNodeReplayFull,
   EdgeProtocolViolation,
   EdgeResumeBufferFull,
   EdgeResumeRefused,
@@ -101,8 +103,10 @@ export function kickMessage(reason: TesseraError): string {
 const kickByCode = new Map<string, KickReason>([
   [NetOutboundOverflow.code, KickReason.KICK_SLOW_CONSUMER],
   [EdgeResumeBufferFull.code, KickReason.KICK_SLOW_CONSUMER],
+  [EdgeNodeReplayFull.code, KickReason.KICK_SLOW_CONSUMER],
   [NetRateLimited.code, KickReason.KICK_FLOOD],
   [NetIdleTimeout.code, KickReason.KICK_IDLE],
+  [NetFrameTimeout.code, KickReason.KICK_IDLE],
   [NetServerClosing.code, KickReason.KICK_SHUTDOWN],
   [EdgeProtocolViolation.code, KickReason.KICK_PROTOCOL],
   [NetTooManyErrors.code, KickReason.KICK_PROTOCOL],

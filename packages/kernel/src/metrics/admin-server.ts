@@ -1,6 +1,7 @@
 import type { ServerResponse } from 'node:http'
 import type { HttpRoutes, Listener, NetLogger } from '../net/index.js'
 import { formatAddress, NetServer, NetUnknownMessage, silentLogger } from '../net/index.js'
+import { withBearerAuth } from './admin-auth.js'
 import type { Metrics } from './metrics.js'
 
 export interface AdminServerOptions {
@@ -11,6 +12,17 @@ export interface AdminServerOptions {
   state: () => unknown | Promise<unknown>
   /** More routes (`'GET /admin/cluster'`...), e.g. the center's cluster view. */
   routes?: HttpRoutes
+  /**
+   * Bearer token of the routes that change something (every method but
+   * GET/HEAD/OPTIONS): they answer 401 ADMIN_UNAUTHORIZED without
+   * `authorization: Bearer <token>`, and always when no token is set.
+   */
+  token?: string
+  /**
+   * Routes that authenticate each request themselves (the center's operator
+   * page: a session cookie and a CSRF token), served without the bearer check.
+   */
+  selfAuthRoutes?: HttpRoutes
   logger?: NetLogger
 }
 
@@ -24,8 +36,9 @@ export interface AdminServer {
 /**
  * Serve `GET /metrics` (Prometheus text), `GET /admin/state` (JSON) and
  * `GET /healthz` on the net layer's HTTP stack, as `admin` sessions (so the
- * admin limits and IP lists apply). WebSocket upgrades on this port carry no
- * messages yet and are answered NET_UNKNOWN_MESSAGE.
+ * admin limits and IP lists apply). Routes other than GET/HEAD/OPTIONS need
+ * the bearer token ({@link AdminServerOptions.token}). WebSocket upgrades on
+ * this port carry no messages yet and are answered NET_UNKNOWN_MESSAGE.
  */
 export async function startAdminServer(opts: AdminServerOptions): Promise<AdminServer> {
   const logger = opts.logger ?? silentLogger
@@ -38,15 +51,22 @@ export async function startAdminServer(opts: AdminServerOptions): Promise<AdminS
     },
   })
   const routes: HttpRoutes = {
-    'GET /metrics': async (_req, res) => {
-      const body = await opts.metrics.text()
-      send(res, 200, opts.metrics.contentType, body)
-    },
-    'GET /admin/state': async (_req, res) => {
-      sendJson(res, 200, await opts.state())
-    },
-    'GET /healthz': (_req, res) => send(res, 200, 'text/plain; charset=utf-8', 'ok\n'),
-    ...opts.routes,
+    ...opts.selfAuthRoutes,
+    ...withBearerAuth(
+      {
+        'GET /metrics': async (_req, res) => {
+          const body = await opts.metrics.text()
+          send(res, 200, opts.metrics.contentType, body)
+        },
+        'GET /admin/state': async (_req, res) => {
+          sendJson(res, 200, await opts.state())
+        },
+        'GET /healthz': (_req, res) => send(res, 200, 'text/plain; charset=utf-8', 'ok\n'),
+        ...opts.routes,
+      },
+      opts.token,
+      logger,
+    ),
   }
   let listener: Listener
   try {

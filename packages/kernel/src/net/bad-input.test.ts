@@ -184,7 +184,9 @@ describe('bad input', () => {
     c.write(Buffer.concat(Array.from({ length: 500 }, (_, i) => tcpFrame(0, MSG_ECHO, i + 1, 'x'))))
     await c.closedPromise
     await expectReleased('NET_RATE_LIMITED')
-    expect(c.frames.length).toBeLessThanOrEqual(100)
+    // At most the burst answered, then the Kick that says why (docs/protocol.md: KICK_FLOOD).
+    expect(c.frames.filter((f) => f.msgId === MSG_ECHO).length).toBeLessThanOrEqual(100)
+    expect(decodeMinimalReason(c.frames.at(-1)!.body).code).toBe('NET_RATE_LIMITED')
     await stillServing()
   })
 

@@ -50,14 +50,18 @@ describe('connection churn', () => {
       },
     }).on(MSG_ECHO, (s, f) => void s.reply(f, f.body))
     // The healthy client stays silent through the churn; on a loaded machine the churn can outlast
-    // the 45 s idle default, and its idle cut would then be counted as a churn close.
+    // the 45 s idle default and the 10 s handshake deadline (it never authenticates), and either
+    // cut would then be counted as a churn close.
     server = new NetServer({
       handler: d,
-      limits: { acceptRatePerSec: 0, client: { idleTimeoutMs: 600_000 } },
+      limits: { acceptRatePerSec: 0, client: { idleTimeoutMs: 600_000, handshakeTimeoutMs: 600_000 } },
     })
     const app = { server }
     const port = (await server.listen('tcp://127.0.0.1:0', 'client')).address.port
     const healthy = await RawTcpClient.open(port)
+    // It speaks first: a connection that never sent a frame is pending, and
+    // the churn from its own address would evict it (maxPendingPerIp).
+    expect(await healthy.echo(9, 'first')).toBe('first')
     // Warm up so lazily created internals exist before the baseline.
     for (let i = 0; i < 200; i++) await cycle(port, i % 4)
     await sleep(50)

@@ -9,6 +9,16 @@ export interface NetCounters {
   writesAfterClose: number
   rateLimited: number
   outboundOverflows: number
+  /** Connections refused because their IP, or the whole server, held the most connections allowed. */
+  refusedIpLimit: number
+  refusedNodeLimit: number
+  /** Pending connections cut to make room for newer ones. */
+  evictedPending: number
+  /** Connections admitted over their IP's accept rate, and those of them cut for a late first frame. */
+  probation: number
+  probationTimeouts: number
+  /** Sessions cut because a frame took longer than frameTimeoutMs to arrive. */
+  frameTimeouts: number
 }
 
 export function newCounters(): NetCounters {
@@ -22,5 +32,11 @@ export function newCounters(): NetCounters {
     writesAfterClose: 0,
     rateLimited: 0,
     outboundOverflows: 0,
+    refusedIpLimit: 0,
+    refusedNodeLimit: 0,
+    evictedPending: 0,
+    probation: 0,
+    probationTimeouts: 0,
+    frameTimeouts: 0,
   }
 }

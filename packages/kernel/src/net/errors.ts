@@ -50,6 +50,29 @@ export const NetTooManyErrors = defineError<[number]>(
   'session sent %d bad messages; closing',
   { client: true },
 )
+export const NetFrameTimeout = defineError<[number]>(
+  'NET_FRAME_TIMEOUT',
+  'a frame took longer than %d ms to arrive',
+  { client: true },
+)
+export const NetIpLimit = defineError<[number]>('NET_IP_LIMIT', 'this address already holds %d connections', {
+  client: true,
+})
+export const NetNodeLimit = defineError<[number]>(
+  'NET_NODE_LIMIT',
+  'the server already holds %d connections',
+  { client: true },
+)
+export const NetPendingEvicted = defineError<[string]>(
+  'NET_PENDING_EVICTED',
+  'connection cut before its first frame: %s',
+  { client: true },
+)
+export const NetProbationTimeout = defineError<[number]>(
+  'NET_PROBATION_TIMEOUT',
+  'connection over the accept rate sent no complete first frame within %d ms',
+  { client: true },
+)
 export const NetKicked = defineError<[string]>('NET_KICKED', 'kicked: %s', { client: true })
 export const NetPeerClosed = defineError<[]>('NET_PEER_CLOSED', 'peer closed the connection')
 export const NetSocketError = defineError<[string]>('NET_SOCKET_ERROR', 'socket error: %s')

@@ -31,6 +31,12 @@ export interface SessionLimits {
   dropInboundOverflow: boolean
   /** Bad messages (unknown id, bad header) tolerated before the session is closed. */
   maxBadMessages: number
+  /**
+   * A frame whose first bytes arrived must be complete within this (0 = no
+   * deadline): a peer dripping a frame is cut (NET_FRAME_TIMEOUT) however
+   * often it finishes one. Checked on the sweep, so up to `sweepIntervalMs` late.
+   */
+  frameTimeoutMs: number
 }
 
 export interface NetLimits {
@@ -53,6 +59,29 @@ export interface NetLimits {
   closeGraceMs: number
   /** Period of the sweep that enforces handshake, idle and heartbeat deadlines. */
   sweepIntervalMs: number
+  /**
+   * Connections (sessions and sockets still in their HTTP request or upgrade)
+   * one source IP may hold (0 = unlimited). At the cap, a new connection
+   * first evicts the IP's oldest pending one; with none pending it is
+   * refused (NET_IP_LIMIT).
+   */
+  maxConnectionsPerIp: number
+  /** The same for the whole server (NET_NODE_LIMIT). */
+  maxConnections: number
+  /**
+   * Pending connections (no complete first frame or HTTP request yet) one IP
+   * may hold; past it its oldest pending one is cut (NET_PENDING_EVICTED),
+   * so an abusive neighbour behind the same NAT cannot keep a prompt client out.
+   */
+  maxPendingPerIp: number
+  /** Pending connections of the whole server; past it the oldest is cut. */
+  maxPending: number
+  /**
+   * A connection over its IP's accept rate is admitted on probation: it must
+   * send a complete first frame (or HTTP request) within this, or it is cut
+   * (NET_PROBATION_TIMEOUT), and probation connections are evicted first.
+   */
+  probationMs: number
 }
 
 /** All net defaults, in one place. */
@@ -72,6 +101,7 @@ export function defaultNetLimits(): NetLimits {
       inboundQueueMax: 64,
       dropInboundOverflow: true,
       maxBadMessages: 16,
+      frameTimeoutMs: 10_000,
     },
     service: {
       stacks: ['tcp'],
@@ -87,6 +117,7 @@ export function defaultNetLimits(): NetLimits {
       inboundQueueMax: 10_000,
       dropInboundOverflow: false,
       maxBadMessages: 1000,
+      frameTimeoutMs: 60_000,
     },
     admin: {
       stacks: ['http', 'ws', 'auto', 'https', 'wss', 'auto+tls'],
@@ -102,6 +133,7 @@ export function defaultNetLimits(): NetLimits {
       inboundQueueMax: 64,
       dropInboundOverflow: true,
       maxBadMessages: 16,
+      frameTimeoutMs: 30_000,
     },
     acceptRatePerSec: 50,
     acceptBurst: 100,
@@ -112,6 +144,11 @@ export function defaultNetLimits(): NetLimits {
     writeHighWaterBytes: 64 * 1024,
     closeGraceMs: 2_000,
     sweepIntervalMs: 1_000,
+    maxConnectionsPerIp: 2_000,
+    maxConnections: 120_000,
+    maxPendingPerIp: 1024,
+    maxPending: 20_000,
+    probationMs: 2_000,
   }
 }
 
@@ -133,6 +170,7 @@ const sessionSchema = z
     inboundQueueMax: int(1),
     dropInboundOverflow: z.boolean(),
     maxBadMessages: int(0),
+    frameTimeoutMs: int(0),
   })
   .strict()
   .refine((s) => s.preAuthMaxFrameBytes <= s.maxFrameBytes, 'preAuthMaxFrameBytes must be <= maxFrameBytes')
@@ -153,6 +191,11 @@ const limitsSchema = z
     writeHighWaterBytes: int(16 * 1024), // >= the socket's own high-water mark, so 'drain' is sure to fire
     closeGraceMs: int(0),
     sweepIntervalMs: int(1),
+    maxConnectionsPerIp: int(0),
+    maxConnections: int(0),
+    maxPendingPerIp: int(1),
+    maxPending: int(1),
+    probationMs: int(1),
   })
   .strict()
 

@@ -1,11 +1,14 @@
+import type { Socket } from 'node:net'
 import type { TesseraError } from '../errors/index.js'
 import { type Clock, systemClock, TurnCachedClock } from '../timer/clock.js'
 import { AcceptLimiter } from './accept-limiter.js'
 import { formatAddress } from './address.js'
+import { Admission } from './admission.js'
 import { type ControlCodec, textControlCodec } from './control.js'
 import { type NetCounters, newCounters } from './counters.js'
 import { resolveEndpoint } from './endpoints.js'
 import {
+  NetFrameTimeout,
   NetHandshakeTimeout,
   NetIdleTimeout,
   NetKicked,
@@ -15,12 +18,20 @@ import {
 } from './errors.js'
 import type { HttpRoutes } from './http/routes.js'
 import { IpFilter, type IpRules } from './ip-filter.js'
-import { type NetLimits, type NetLimitsInput, resolveNetLimits, type SessionType } from './limits.js'
+import {
+  type NetLimits,
+  type NetLimitsInput,
+  resolveNetLimits,
+  SESSION_TYPES,
+  type SessionType,
+} from './limits.js'
 import { type NetLogger, silentLogger } from './logger.js'
+import { RateBudgets } from './rate-budgets.js'
 import { Session, type SessionHandler, type SessionHost } from './session.js'
 import type { Acceptor, Connection, Listener, TlsConnectOptions } from './stack.js'
 import { defaultStacks, getStack, type StackRegistry } from './stacks.js'
 import type { TlsContexts } from './tls/tls-contexts.js'
+import type { TokenBucket } from './token-bucket.js'
 
 export interface NetServerOptions {
   handler: SessionHandler
@@ -53,6 +64,8 @@ export class NetServer implements Acceptor, SessionHost {
   private readonly stacks: StackRegistry
   private readonly ipFilter: IpFilter
   private readonly acceptLimiter: AcceptLimiter
+  private readonly admission: Admission
+  private readonly budgets: Record<SessionType, RateBudgets>
   private readonly sessions = new Map<number, Session>()
   private readonly listeners = new Set<Listener>()
   private nextId = 1
@@ -78,6 +91,12 @@ export class NetServer implements Acceptor, SessionHost {
     this.writeHighWaterBytes = l.writeHighWaterBytes
     this.closeGraceMs = l.closeGraceMs
     this.acceptLimiter = new AcceptLimiter(l.acceptRatePerSec, l.acceptBurst, l.acceptTrackedIps, this.clock)
+    this.admission = new Admission(l, this.counters)
+    this.budgets = {
+      client: new RateBudgets(this.clock, l.acceptTrackedIps),
+      service: new RateBudgets(this.clock, l.acceptTrackedIps),
+      admin: new RateBudgets(this.clock, l.acceptTrackedIps),
+    }
     this.logger.info({ netLimits: l, stacks: [...this.stacks.keys()] }, 'net limits')
     if (opts.autoSweep !== false) {
       this.sweepTimer = setInterval(sweepTick, l.sweepIntervalMs, this)
@@ -137,14 +156,44 @@ export class NetServer implements Acceptor, SessionHost {
     return this.open(conn, type, true)
   }
 
-  /** @internal Acceptor: IP lists then accept rate, before a byte is read. */
-  admit(ip: string): boolean {
-    if (this.closing || !this.ipFilter.allows(ip) || !this.acceptLimiter.admit(ip)) {
-      this.counters.refused++
-      this.logger.debug({ ip }, 'connection refused')
-      return false
-    }
-    return true
+  /**
+   * @internal Acceptor: IP lists, then the connection caps, before a byte is
+   * read. Over the IP's accept rate a socket comes in on probation (see
+   * Admission); a stack that passes no socket gets the old rule: refused.
+   */
+  admit(ip: string, socket?: Socket): boolean {
+    if (this.closing || !this.ipFilter.allows(ip)) return this.refuse(ip, 'ip list')
+    const underRate = this.acceptLimiter.admit(ip)
+    if (socket === undefined) return underRate || this.refuse(ip, 'accept rate')
+    const err = this.admission.admit(socket, ip, !underRate, this.clock.monotonic())
+    return err === null || this.refuse(ip, err.code)
+  }
+
+  private refuse(ip: string, why: string): false {
+    this.counters.refused++
+    this.logger.debug({ ip, why }, 'connection refused')
+    return false
+  }
+
+  /** @internal Acceptor: an HTTP request arrived on the socket. */
+  settle(socket: Socket): void {
+    this.admission.settle(socket)
+  }
+
+  /** @internal SessionHost: the session's first frame arrived. */
+  firstFrame(s: Session): void {
+    const sock = s.conn.socket
+    if (sock !== undefined) this.admission.settle(sock)
+  }
+
+  /** @internal SessionHost. */
+  rateBudget(type: SessionType, key: string): TokenBucket {
+    return this.budgets[type].get(key, this.limits[type].msgBurst)
+  }
+
+  /** Connections held by admission (accepted sockets, pending ones included), all and pending. */
+  get connections(): { total: number; pending: number } {
+    return { total: this.admission.size, pending: this.admission.pendingCount }
   }
 
   /** @internal Acceptor. */
@@ -155,6 +204,8 @@ export class NetServer implements Acceptor, SessionHost {
   private open(conn: Connection, type: SessionType, initiator: boolean): Session {
     const s = new Session(this, this.nextId++, type, conn, this.limits[type], initiator)
     this.counters.accepted++
+    // Evicting this connection from now on aborts its session (reason logged, counted).
+    if (!initiator && conn.socket !== undefined) this.admission.own(conn.socket, s)
     if (s.isOpen) {
       this.sessions.set(s.id, s)
       try {
@@ -225,12 +276,18 @@ export class NetServer implements Acceptor, SessionHost {
       if (!s.authenticated && l.handshakeTimeoutMs > 0 && now - s.createdAt >= l.handshakeTimeoutMs) {
         s.abort(new NetHandshakeTimeout(l.handshakeTimeoutMs))
       } else if (l.idleTimeoutMs > 0 && now - s.lastRecvAt >= l.idleTimeoutMs) {
-        s.abort(new NetIdleTimeout(l.idleTimeoutMs))
+        s.kickFor(new NetIdleTimeout(l.idleTimeoutMs))
+      } else if (l.frameTimeoutMs > 0 && frameOverdue(s, now, l.frameTimeoutMs)) {
+        this.counters.frameTimeouts++
+        s.kickFor(new NetFrameTimeout(l.frameTimeoutMs))
       } else if (s.initiator && l.heartbeatIntervalMs > 0 && now - s.lastSendAt >= l.heartbeatIntervalMs) {
         s.sendHeartbeat()
       }
     }
     this.acceptLimiter.sweep()
+    this.admission.sweep(now)
+    for (const t of SESSION_TYPES)
+      this.budgets[t].sweep(this.limits[t].msgRatePerSec, this.limits[t].msgBurst)
   }
 
   /**
@@ -253,12 +310,35 @@ export class NetServer implements Acceptor, SessionHost {
   }
 }
 
-/** Ordinary goodbyes are debug, decisions of ours info; anything the peer did wrong (or a broken socket) warn. */
-function releaseLevel(reason: TesseraError): 'debug' | 'info' | 'warn' {
+/**
+ * Ordinary goodbyes are debug, decisions of ours info; anything the peer did
+ * wrong (or a broken socket) warn. A handler marks an ordinary end it decides
+ * itself (a client's Goodbye) with `details.ordinary`: nothing to act on.
+ */
+export function releaseLevel(reason: TesseraError): 'debug' | 'info' | 'warn' {
+  if (reason.details?.ordinary === true) return 'debug'
   if (NetPeerClosed.is(reason)) return reason.details?.midFrame === true ? 'warn' : 'debug'
   if (NetServerClosing.is(reason) || NetSessionClosed.is(reason)) return 'debug'
   if (NetKicked.is(reason)) return 'info'
   return 'warn'
+}
+
+/**
+ * Per-frame deadline, checked on the sweep: a partial frame first seen at a
+ * sweep must be complete (some frame finished) within `ms`. Reading paused by
+ * this side (inbound queue full) is not the peer's fault and resets the mark.
+ */
+function frameOverdue(s: Session, now: number, ms: number): boolean {
+  if (s.conn.midFrame !== true || s.readPaused) {
+    s.frameMarkAt = -1
+    return false
+  }
+  if (s.frameMarkAt < 0 || s.frameMarkFrames !== s.framesIn) {
+    s.frameMarkAt = now
+    s.frameMarkFrames = s.framesIn
+    return false
+  }
+  return now - s.frameMarkAt >= ms
 }
 
 function sweepTick(server: NetServer): void {

@@ -310,13 +310,19 @@ describe('Control lane', () => {
     b.close()
   })
 
-  it('limits new connections per IP (token bucket)', async () => {
-    const port = await tcpApp({ limits: { acceptRatePerSec: 1, acceptBurst: 3 } })
-    const cs = await Promise.all([0, 1, 2, 3, 4].map(() => RawTcpClient.open(port).catch(() => null)))
-    await sleep(50)
-    expect(cs.filter((c) => c === null || c.closed)).toHaveLength(2)
-    expect(app.server.counters.refused).toBe(2)
+  it('puts connections over the per-IP accept rate on probation: cut unless their first frame is prompt', async () => {
+    const port = await tcpApp({
+      limits: { acceptRatePerSec: 1, acceptBurst: 3, probationMs: 150, sweepIntervalMs: 20 },
+    })
+    const cs = await Promise.all([0, 1, 2, 3, 4].map(() => RawTcpClient.open(port)))
+    await waitFor(() => cs.filter((c) => c.closed).length === 2)
+    expect(app.server.counters.probation).toBe(2)
+    expect(app.server.counters.probationTimeouts).toBe(2)
     expect(app.server.size).toBe(3)
-    for (const c of cs) c?.close()
+    // Over the rate too, but it speaks at once: served (a NAT neighbour's churn does not lock it out).
+    const prompt = await RawTcpClient.open(port)
+    expect(await prompt.echo(1, 'in')).toBe('in')
+    expect(app.server.counters.probation).toBe(3)
+    for (const c of [...cs, prompt]) c.close()
   })
 })

@@ -62,6 +62,10 @@ export interface SessionHost {
   readonly counters: NetCounters
   /** Called once when a session is released. */
   released(session: Session, reason: TesseraError): void
+  /** The session's first complete frame arrived (it is no longer a pending connection). */
+  firstFrame(session: Session): void
+  /** The shared message-rate bucket of `key` for sessions of `type`. */
+  rateBudget(type: SessionType, key: string): TokenBucket
 }
 
 const OPEN = 0
@@ -99,6 +103,11 @@ export class Session implements ConnectionSink {
   droppedBroadcasts = 0
   droppedInbound = 0
   badMessages = 0
+  /** Frames received (heartbeats included). */
+  framesIn = 0
+  /** @internal per-frame deadline: when a partial frame was first seen, and {@link framesIn} then (-1: none seen). */
+  frameMarkAt = -1
+  frameMarkFrames = 0
   /** Why the session closed (first reason wins); null while open. */
   closeReason: TesseraError | null = null
 
@@ -325,12 +334,35 @@ export class Session implements ConnectionSink {
 
   /** Tell the peer why (priority lane), then close gracefully. */
   kick(reason: string): Promise<void> {
+    return this.kickFor(new NetKicked(reason), reason)
+  }
+
+  /**
+   * Send a Kick naming `err` (the control codec maps its code to a kick
+   * reason: NET_RATE_LIMITED → flood, NET_IDLE_TIMEOUT → idle...), then
+   * close gracefully with `err` as the reason (`message`, default its own,
+   * is the text the peer gets). Nothing more is parsed.
+   */
+  kickFor(err: TesseraError, message: string = err.message): Promise<void> {
     if (this.state === OPEN) {
-      const err = new NetKicked(reason)
-      this.sendControl(this.host.control.kickId, this.host.control.encodeKick(err.code, reason))
+      this.sendControl(this.host.control.kickId, this.host.control.encodeKick(err.code, message))
       return this.close(err)
     }
     return this.whenClosed()
+  }
+
+  /**
+   * From now on take message-rate tokens from the bucket shared by every
+   * session of `key` (the edge passes the user: a reconnect or resume then
+   * continues the budget instead of starting a fresh burst).
+   */
+  shareRateBudget(key: string): void {
+    if (this.limits.msgRatePerSec > 0) this.bucket = this.host.rateBudget(this.type, key)
+  }
+
+  /** True when reading is paused by this side (inbound queue full): a partial frame is then not the peer's fault. */
+  get readPaused(): boolean {
+    return this.paused
   }
 
   /** @internal transport drained: move waiting frames, priority lane first. */
@@ -352,26 +384,28 @@ export class Session implements ConnectionSink {
       this.abort(new NetFrameTooLarge(end - start, max))
       return
     }
-    let frame: InboundFrame
-    try {
-      frame = decodeFrame(buf, start, end)
-    } catch (err) {
-      // A bad header means the stream is not ours (garbage): no resync possible.
-      this.host.counters.badMessages++
-      this.abort(toTesseraError(err))
-      return
-    }
+    // The rate budget first: a flooding peer's frames cost no decoding.
     const host = this.host
     const now = host.clock.monotonic()
     this.lastRecvAt = now
+    if (++this.framesIn === 1) host.firstFrame(this)
     const l = this.limits
     if (l.msgRatePerSec > 0) {
       if (this.bucket === null) this.bucket = new TokenBucket(l.msgBurst, now)
       if (!this.bucket.take(l.msgRatePerSec, l.msgBurst, now)) {
         host.counters.rateLimited++
-        this.abort(new NetRateLimited(l.msgRatePerSec))
+        this.kickFor(new NetRateLimited(l.msgRatePerSec))
         return
       }
+    }
+    let frame: InboundFrame
+    try {
+      frame = decodeFrame(buf, start, end)
+    } catch (err) {
+      // A bad header means the stream is not ours (garbage): no resync possible.
+      host.counters.badMessages++
+      this.abort(toTesseraError(err))
+      return
     }
     if (this.sealer !== null) {
       let plain: Uint8Array

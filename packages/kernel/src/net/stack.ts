@@ -1,3 +1,4 @@
+import type { Socket } from 'node:net'
 import type { MessageType } from '@tessera/wire'
 import type { TesseraError } from '../errors/index.js'
 import type { NetAddress } from './address.js'
@@ -23,6 +24,13 @@ export interface ConnectionSink {
   onClose(err: TesseraError | null): void
 }
 
+/**
+ * Bytes a closing connection still reads (and throws away unparsed) before it
+ * is destroyed: enough for a polite peer's last frames and its close, while a
+ * peer that keeps writing costs neither parsing nor the close grace period.
+ */
+export const CLOSING_DISCARD_BYTES = 64 * 1024
+
 /** One transport connection turned into frames. Every stack implements this and nothing more. */
 export interface Connection {
   readonly stack: string
@@ -30,6 +38,10 @@ export interface Connection {
   readonly remotePort: number
   /** Bytes the stack needs before the header of an outbound frame (TCP: 4 for the length). */
   readonly prefixBytes: number
+  /** The socket underneath, when there is one (admission tracks accepted sockets by it). */
+  readonly socket?: Socket
+  /** True while part of a frame has arrived and the rest has not (the per-frame deadline watches it). */
+  readonly midFrame?: boolean
   /** Attach the sink; reading starts here. */
   bind(sink: ConnectionSink): void
   /** Largest inbound frame accepted from now on, checked before the body is allocated. */
@@ -69,8 +81,14 @@ export interface Connection {
 export interface Acceptor {
   readonly limits: Readonly<NetLimits>
   readonly logger: NetLogger
-  /** Called on every inbound socket before a byte is read; false = refuse (IP lists, accept rate). */
-  admit(ip: string): boolean
+  /**
+   * Called on every inbound socket before a byte is read; false = refuse (IP
+   * lists, connection caps). Given the socket, the acceptor tracks it until
+   * it closes (caps per IP and server, pending eviction, probation).
+   */
+  admit(ip: string, socket?: Socket): boolean
+  /** Optional: the socket's first HTTP request arrived (it is no longer pending). */
+  settle?(socket: Socket): void
   /** Hand over a new connection; must bind it synchronously. */
   accept(conn: Connection, type: SessionType): void
 }

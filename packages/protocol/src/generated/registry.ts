@@ -2,6 +2,9 @@
 
 import { type MessageMap as ClientMessageMap, messageTypes as clientTypes } from './client/registry.js'
 import { ProfileChanged, PublicProfileLookup, PublicProfileLookupRes } from './game/profile.js'
+import { GateAdminDone, GateIpRules, GateIpRulesGet, GateKickUser, GateNotice } from './gate/admin.js'
+import { ChatChannelJoin, ChatChannelJoinOk, ChatChannelLeave, ChatChannelLeaveOk, ChatChannelLine, ChatChannelLineOk, ChatChannelMembers, ChatChannelMembersOk, ChatDirect, ChatDirectOk, ChatModerate, ChatNotice, ChatRelay } from './gate/chat-relay.js'
+import { GateDrain } from './gate/drain.js'
 import { ClientAck, ClientFrames, ClientGone, SessionBind, SessionBindOk, SessionResumeCheck, SessionResumeCheckOk, ToClient } from './gate/session.js'
 import { HandoffRedeem, HandoffRedeemOk, SessionKick, SessionReport, SessionReportOk } from './login/login.js'
 import { ErrorReply, LinkAuth, LinkAuthOk, LinkChallenge, LinkHello, MachineIdLease, MachineIdLeaseOk, MembershipUpdate, MessageRegistry, type MessageType, OwnershipClaim, OwnershipClaimOk, OwnershipRelease, OwnershipReleaseOk, OwnershipRevoked, RegisterService, RegisterServiceOk, ServiceHeartbeat, ServiceHeartbeatOk, StartupGo, UnregisterService, UnregisterServiceOk } from '@tessera/wire'
@@ -43,6 +46,25 @@ export interface MessageMap extends ClientMessageMap {
   100205: ClientAck
   100206: ClientGone
   100207: ToClient
+  100300: ChatChannelLine
+  100301: ChatChannelLineOk
+  100302: ChatRelay
+  100303: ChatChannelJoin
+  100304: ChatChannelJoinOk
+  100305: ChatChannelLeave
+  100306: ChatChannelLeaveOk
+  100307: ChatChannelMembers
+  100308: ChatChannelMembersOk
+  100309: ChatDirect
+  100310: ChatDirectOk
+  100311: ChatModerate
+  100312: ChatNotice
+  100400: GateIpRulesGet
+  100401: GateIpRules
+  100402: GateKickUser
+  100403: GateNotice
+  100404: GateAdminDone
+  100440: GateDrain
 }
 
 /** Every message with a msg id, ordered by id. */
@@ -83,6 +105,25 @@ export const messageTypes: readonly MessageType[] = [
   ClientAck,
   ClientGone,
   ToClient,
+  ChatChannelLine,
+  ChatChannelLineOk,
+  ChatRelay,
+  ChatChannelJoin,
+  ChatChannelJoinOk,
+  ChatChannelLeave,
+  ChatChannelLeaveOk,
+  ChatChannelMembers,
+  ChatChannelMembersOk,
+  ChatDirect,
+  ChatDirectOk,
+  ChatModerate,
+  ChatNotice,
+  GateIpRulesGet,
+  GateIpRules,
+  GateKickUser,
+  GateNotice,
+  GateAdminDone,
+  GateDrain,
 ].sort((a, b) => a.msgId - b.msgId)
 
 /** A registry of {@link messageTypes}; ERROR frames decode as ErrorReply. */

@@ -3,4 +3,4 @@
 export { SCHEMA_HASH } from './client/schema.js'
 
 /** SHA-256 (hex) of the whole schema, server-only messages included (service-to-service handshakes). */
-export const FULL_SCHEMA_HASH = 'e1d701e9491c7e57ba3c8c23d3c93ca905198441c63679f126afecc04c130953'
+export const FULL_SCHEMA_HASH = 'e892cbd377fd1cd783b9ba4061c17bf4a225468f4a3a8898cff46f4ec881afc2'

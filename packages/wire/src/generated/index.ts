@@ -2,3 +2,4 @@
 
 export * from './tessera/cluster.js'
 export * from './tessera/control.js'
+export * from './tessera/notice.js'

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs'
 import {
   type AdminServer,
   BaseComponent,
@@ -6,16 +7,22 @@ import {
   sendJson,
   startAdminServer,
 } from '@tessera/kernel'
+import type { AdminWeb } from '../admin-web/index.js'
 import { CenterComponentIds } from '../component-ids.js'
 import type { CenterConfig } from '../config.js'
+import type { GatewayControl } from '../gateway-control/index.js'
 import type { CenterLink } from '../link/index.js'
 import type { MachineIdLeases } from '../machine-ids/index.js'
 import type { RegistryComponent } from '../registry/index.js'
+import { chatRoutes } from './chat-routes.js'
+import { gatewayRoutes } from './gateway-routes.js'
 
 /**
  * The center's admin endpoint on `center.admin`: the process metrics,
- * `/admin/state`, `/healthz`, and `/admin/cluster` (every registered service
- * and every machine-id lease). Nothing here waits for the database: leases
+ * `/admin/state`, `/healthz`, `/admin/cluster` (every registered service
+ * and every machine-id lease) and the operator actions on gateways
+ * (gateway-routes.ts), and the operator web page under /ui (admin-web/).
+ * Its POST /admin routes need the admin bearer token. Nothing here waits for the database: leases
  * come from the machine-id component's cache, with the time it was read.
  */
 export class CenterAdmin extends BaseComponent<ServiceContext<CenterConfig>> {
@@ -27,12 +34,23 @@ export class CenterAdmin extends BaseComponent<ServiceContext<CenterConfig>> {
   async startup(): Promise<void> {
     const { config, metrics, logger } = this.host.context
     if (!config.center.admin) return
+    const scriptRoutes = {
+      ...gatewayRoutes(() => this.host.get<GatewayControl>(CenterComponentIds.GatewayControl)),
+      ...chatRoutes(this.host),
+    }
+    const secure = /^(https|wss|tls):/.test(config.center.admin)
     this.server = await startAdminServer({
       address: config.center.admin,
       metrics,
       logger,
       state: () => this.state(),
-      routes: { 'GET /admin/cluster': (_req, res) => sendJson(res, 200, this.clusterView()) },
+      token: adminToken(config.center),
+      routes: {
+        'GET /admin/cluster': (_req, res) => sendJson(res, 200, this.clusterView()),
+        ...scriptRoutes,
+      },
+      // The operator page (/ui) checks its own session cookie and CSRF token.
+      selfAuthRoutes: this.host.get<AdminWeb>(CenterComponentIds.AdminWeb).routes(scriptRoutes, secure),
     })
     this.address = this.server.address
     logger.info({ admin: this.address }, 'center: admin listening')
@@ -68,10 +86,26 @@ export class CenterAdmin extends BaseComponent<ServiceContext<CenterConfig>> {
   }
 }
 
+/** The operator token: `center.adminToken`, else the contents of `center.adminTokenFile`. */
+function adminToken(c: CenterConfig['center']): string | undefined {
+  if (c.adminToken) return c.adminToken
+  if (!c.adminTokenFile) return undefined
+  const t = readFileSync(c.adminTokenFile, 'utf8').trim()
+  if (t.length < 16)
+    throw new Error(`center.adminTokenFile ${c.adminTokenFile}: the token must be at least 16 characters`)
+  return t
+}
+
 // @component center sort=50
 export const centerAdmin: ComponentFactory<CenterAdmin, ServiceContext<CenterConfig>> = {
   typeId: CenterComponentIds.Admin,
   name: 'center-admin',
-  dependsOn: [CenterComponentIds.Link, CenterComponentIds.Registry, CenterComponentIds.MachineIds],
+  dependsOn: [
+    CenterComponentIds.Link,
+    CenterComponentIds.Registry,
+    CenterComponentIds.MachineIds,
+    CenterComponentIds.GatewayControl,
+    CenterComponentIds.AdminWeb,
+  ],
   create: (host) => new CenterAdmin(host),
 }

@@ -6,7 +6,9 @@ import { databaseComponent } from '../db/database-component.js'
 import { registryComponent } from '../registry/registry-component.js'
 import { machineIdLeases } from '../machine-ids/machine-id-leases.js'
 import { ownershipComponent } from '../ownership/ownership-component.js'
+import { gatewayControl } from '../gateway-control/gateway-control.js'
+import { adminWeb } from '../admin-web/admin-web.js'
 import { centerAdmin } from '../admin/center-admin.js'
 import { statusReporter } from '../status/status-reporter.js'
 
-export const components: readonly ComponentFactory[] = [centerLink, databaseComponent, registryComponent, machineIdLeases, ownershipComponent, centerAdmin, statusReporter]
+export const components: readonly ComponentFactory[] = [centerLink, databaseComponent, registryComponent, machineIdLeases, ownershipComponent, gatewayControl, adminWeb, centerAdmin, statusReporter]

@@ -19,6 +19,7 @@ import {
   type ServiceProxy,
   type Session,
   type SessionHandler,
+  type ShardMap,
   type SigningKey,
   serverKeys,
   startSealing,
@@ -55,7 +56,6 @@ import {
 } from '@tessera/protocol'
 import type { TokenRedeemer } from '../auth/token-redeemer.js'
 import { GatewayLogicLost, GatewayReplaced, GatewaySessionEnded } from '../errors.js'
-import type { ShardMap } from '../shard/index.js'
 import { forwardedFrame, type GatewayConn, newConn, writeToClient } from './gateway-conn.js'
 import { parseResumeToken } from './resume-token.js'
 
@@ -136,8 +136,19 @@ export class GatewayEdge implements SessionHandler {
       return
     }
     if (c.phase === 'closed') return
+    if (c.phase === 'binding') {
+      // docs/protocol.md §8.1: nothing but the Handshake until its answer.
+      this.refuse(
+        net,
+        frame.msgId,
+        frame.reqId,
+        new EdgeHandshakeRequired(
+          `frame (msg id ${frame.msgId}) sent before HandshakeOk; wait for the Handshake answer`,
+        ),
+      )
+      return
+    }
     if (
-      c.phase === 'binding' ||
       frame.msgId !== MsgId.Handshake ||
       frame.reqId === 0 ||
       frame.flags & (FrameFlag.RESPONSE | FrameFlag.COMPRESSED | FrameFlag.ENCRYPTED)
@@ -188,8 +199,14 @@ export class GatewayEdge implements SessionHandler {
     this.forget(net, c)
     if (was === 'open') {
       this.flushFrames(net, c)
-      // A drop: the session lingers on logic for the resume grace period.
-      this.notifyLogic(c, ClientGone, { ...this.route(net, c), release: false, reason: reason.code })
+      // A drop: the session lingers on logic for the resume grace period;
+      // one kicked for flooding is released (no resume into a fresh budget).
+      const release = reason.code === 'NET_RATE_LIMITED'
+      this.notifyLogic(c, ClientGone, { ...this.route(net, c), release, reason: reason.code })
+      if (release) {
+        this.o.onOffline?.(c)
+        this.release(c)
+      }
     }
   }
 
@@ -275,6 +292,8 @@ export class GatewayEdge implements SessionHandler {
     c.compress = compress
     c.phase = 'open'
     net.markAuthenticated()
+    // The message budget is the user's: a reconnect or resume continues it.
+    net.shareRateBudget(`user:${userId}`)
     const ok: HandshakeOk = {
       sessionId: bound.sessionId,
       resumeToken: bound.resumeToken,
@@ -400,7 +419,9 @@ export class GatewayEdge implements SessionHandler {
       }
       this.flushFrames(net, c)
       this.ended(net, c)
-      const reason = new EdgeClientGoodbye(
+      // An ordinary end: logged at debug (levels say what an operator must act on).
+      const reason = EdgeClientGoodbye.with(
+        { details: { ordinary: true } },
         why.length > 200 ? `${why.slice(0, 200)}…` : why || 'no reason given',
       )
       this.notifyLogic(c, ClientGone, { ...this.route(net, c), release: true, reason: reason.message })
@@ -525,11 +546,40 @@ export class GatewayEdge implements SessionHandler {
     for (const net of [...(this.byUser.get(userId) ?? [])]) {
       const c = net.data as GatewayConn
       if (olderThan !== undefined && c.loginEpoch >= olderThan) continue
-      this.flushFrames(net, c)
-      const open = c.phase === 'open'
-      this.ended(net, c)
-      if (open) this.notifyLogic(c, ClientGone, { ...this.route(net, c), release: true, reason: message })
-      this.kick(net, KickReason.KICK_ADMIN, message, reason)
+      this.kickSession(net, message, reason)
+      n++
+    }
+    return n
+  }
+
+  /**
+   * End one connection for good with Kick{KICK_ADMIN, message}: a bound
+   * player's session is released at logic (no resume). Also for connections
+   * still in their handshake.
+   */
+  kickSession(net: Session, message: string, reason: TesseraError): void {
+    const c = net.data as GatewayConn
+    this.flushFrames(net, c)
+    const open = c.phase === 'open'
+    this.ended(net, c)
+    if (open) this.notifyLogic(c, ClientGone, { ...this.route(net, c), release: true, reason: message })
+    this.kick(net, KickReason.KICK_ADMIN, message, reason)
+  }
+
+  /**
+   * Drain: end every client connection with Kick{KICK_SHUTDOWN, message}.
+   * An open session is a drop, not an end (onClose tells logic
+   * `release: false`): the player's session lingers at logic for the resume
+   * grace period and the client resumes at another gateway. Returns how many
+   * connections were closed.
+   */
+  moveAll(message: string, reason: TesseraError): number {
+    let n = 0
+    for (const net of this.net.list()) {
+      if (net.type !== 'client' || !net.isOpen) continue
+      const c = net.data as GatewayConn | undefined
+      if (c?.phase === 'open') this.flushFrames(net, c)
+      this.kick(net, KickReason.KICK_SHUTDOWN, message, reason)
       n++
     }
     return n

@@ -2,5 +2,6 @@
 // The components of the gateway service, in sort-id order, from their @component markers.
 import type { ComponentFactory } from '@tessera/kernel'
 import { gatewayFront } from '../gateway-front.js'
+import { gatewayAdmin } from '../admin/gateway-admin.js'
 
-export const components: readonly ComponentFactory[] = [gatewayFront]
+export const components: readonly ComponentFactory[] = [gatewayFront, gatewayAdmin]

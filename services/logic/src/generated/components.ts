@@ -6,8 +6,9 @@ import { sessionHome } from '../session/session-home.js'
 import { profileFeature } from '../features/profile/profile-feature.js'
 import { echoFeature } from '../features/echo.js'
 import { catalogueFeature } from '../features/catalogue/catalogue-feature.js'
+import { chatFeature } from '../features/chat/chat-feature.js'
 import { dailyFeature } from '../features/daily/daily-feature.js'
 import { durableTimers } from '../features/timers/durable-timers.js'
 import { peerPing } from '../peers/peer-ping.js'
 
-export const components: readonly ComponentFactory[] = [playerStorage, sessionHome, profileFeature, echoFeature, catalogueFeature, dailyFeature, durableTimers, peerPing]
+export const components: readonly ComponentFactory[] = [playerStorage, sessionHome, profileFeature, echoFeature, catalogueFeature, chatFeature, dailyFeature, durableTimers, peerPing]

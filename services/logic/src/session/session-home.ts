@@ -93,6 +93,8 @@ export class SessionHome extends BaseComponent<ServiceContext<LogicConfig>> {
   private storageRef: Storage | undefined
   /** Frames from a connection that no longer holds its session (replaced, resumed elsewhere), or from a peer speaking for another gateway. */
   staleFrames = 0
+  /** ToClient cluster messages sent to gateways (one per gateway link per broadcast). */
+  toClientSent = 0
 
   /**
    * Register the handler of a client message. `res` is the response type of
@@ -175,6 +177,15 @@ export class SessionHome extends BaseComponent<ServiceContext<LogicConfig>> {
       for (const s of this.sessions.values()) if (s.link === link) this.linger(s)
     })
     const sessions = this.sessions
+    const home = this
+    ctx.metrics.counter({
+      name: 'logic_to_client_messages_total',
+      help: 'ToClient cluster messages sent to gateways (a broadcast sends one per gateway link)',
+      collect() {
+        this.reset()
+        this.inc(home.toClientSent)
+      },
+    })
     ctx.metrics.gauge({
       name: 'logic_player_sessions',
       help: 'Player sessions held by this logic (live and lingering)',
@@ -490,6 +501,7 @@ export class SessionHome extends BaseComponent<ServiceContext<LogicConfig>> {
     body: Uint8Array,
     close = false,
   ): void {
+    this.toClientSent++
     this.host.context.proxy.sendOn(link, ToClient, { connIds, flags, msgId, reqId, body, close })
   }
 

@@ -1,7 +1,7 @@
 import { BaseComponent, type ComponentFactory, type Link, type ServiceContext } from '@tessera/kernel'
 import type { LoginConfig } from '../config.js'
 import { LoginNotYourGateway } from '../errors.js'
-import type { GatewayInstance } from '../handoff/index.js'
+import { type GatewayInstance, gatewayGroup } from '../handoff/index.js'
 import { LOGIN_CORE_ID, type LoginCore } from '../login-core.js'
 import { HandoffRedeem, HandoffRedeemOk, SessionReport, SessionReportOk } from '../wire.js'
 
@@ -63,7 +63,11 @@ export class LoginClusterApi extends BaseComponent<ServiceContext<LoginConfig>> 
     const member = this.host.context.proxy.membership.get(gatewayServiceId)
     // Not (yet) in our view of the registry: its rows get start time 0 and
     // are replaced by the gateway's next full report.
-    return { serviceId: gatewayServiceId, startedAtMs: member?.startedAtMs ?? 0n }
+    return {
+      serviceId: gatewayServiceId,
+      startedAtMs: member?.startedAtMs ?? 0n,
+      group: member ? gatewayGroup(member) : '',
+    }
   }
 }
 

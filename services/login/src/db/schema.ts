@@ -35,6 +35,11 @@ export const LOGIN_SCHEMA: readonly string[] = [
     KEY pending (used_at_ms, expires_at_ms),
     KEY by_user (user_id)
   ) ENGINE=InnoDB`,
+  // The port group of the gateway (handoff/gateway-group.ts): any gateway
+  // process behind the same client ports may redeem. Added after the first
+  // release, hence the ALTER for databases created before it.
+  `ALTER TABLE handoff_tokens ADD COLUMN IF NOT EXISTS
+    gateway_group VARCHAR(64) CHARACTER SET ascii COLLATE ascii_bin NOT NULL DEFAULT ''`,
   // Who is online where: written by redeem, kept by the gateways' reports,
   // dropped when a gateway instance leaves the cluster.
   `CREATE TABLE IF NOT EXISTS online_sessions (

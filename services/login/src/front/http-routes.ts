@@ -1,9 +1,10 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import { type HttpRoutes, normalizeIp, type TesseraError } from '@tessera/kernel'
+import type { HttpRoutes, TesseraError } from '@tessera/kernel'
 import { toClientError } from '../client-error.js'
 import type { LoginSection } from '../config.js'
 import { LoginHttpBadContentType, LoginHttpBodyTooLarge } from '../errors.js'
 import type { LoginService } from '../login-service.js'
+import { ClientIpResolver } from './client-ip.js'
 import { messageFromJson, messageToJson } from './json-message.js'
 import type { LoginOp } from './login-ops.js'
 import type { OpCounter } from './op-counter.js'
@@ -30,7 +31,7 @@ export interface HttpFrontOptions {
   service: () => LoginService
   http: LoginSection['http']
   counter: OpCounter
-  logger: { error(o: object, m?: string): void }
+  logger: { error(o: object, m?: string): void; info(o: object, m?: string): void }
 }
 
 /**
@@ -41,8 +42,9 @@ export interface HttpFrontOptions {
  */
 export function loginHttpRoutes(o: HttpFrontOptions): HttpRoutes {
   const routes: Record<string, (req: IncomingMessage, res: ServerResponse) => Promise<void> | void> = {}
+  const ips = new ClientIpResolver(o.http.trustedProxies)
   for (const op of o.ops) {
-    routes[`POST ${op.path}`] = (req, res) => handle(o, op, req, res)
+    routes[`POST ${op.path}`] = (req, res) => handle(o, ips, op, req, res)
     routes[`OPTIONS ${op.path}`] = (req, res) => {
       res.writeHead(204, { ...cors(o.http.corsOrigins, req), 'access-control-max-age': '600' })
       res.end()
@@ -51,22 +53,32 @@ export function loginHttpRoutes(o: HttpFrontOptions): HttpRoutes {
   return routes
 }
 
-async function handle(o: HttpFrontOptions, op: LoginOp, req: IncomingMessage, res: ServerResponse) {
+async function handle(
+  o: HttpFrontOptions,
+  ips: ClientIpResolver,
+  op: LoginOp,
+  req: IncomingMessage,
+  res: ServerResponse,
+) {
   const t0 = performance.now()
   let status = 200
   let text: string
   let code = 'OK'
+  let ip = ''
   const headers: Record<string, string> = { ...cors(o.http.corsOrigins, req) }
   try {
     const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase()
     if (type !== 'application/json') throw new LoginHttpBadContentType()
     const body = await readBody(req, o.http.maxBodyBytes)
     const msg = messageFromJson(op.request, body)
-    const ip = normalizeIp(req.socket.remoteAddress ?? '')
+    ip = ips.of(req)
     text = messageToJson(await op.run(o.service(), msg, { ip }))
   } catch (err) {
     const e = toClientError(err, o.logger, op.name)
     code = e.code
+    // Throttling is what an operator looks for after an attack: with the client address (behind a trusted proxy, the forwarded one).
+    if (code.startsWith('LOGIN_THROTTLED'))
+      o.logger.info({ op: op.name, ip, peer: req.socket.remoteAddress, code }, 'login: throttled')
     status = STATUS[e.code] ?? 400
     const retryAfterMs = retryAfter(e)
     if (retryAfterMs !== undefined)

@@ -1,8 +1,11 @@
 import { clusterAddress, type ServiceInfoMsg, ServiceStates } from '@tessera/kernel'
+import { gatewayGroup } from './gateway-group.js'
 
 /** A gateway chosen for a hand-off, with its client addresses by stack. */
 export interface GatewayChoice {
   serviceId: number
+  /** Its port group (gateway-group.ts): the processes that may redeem its hand-offs. */
+  group: string
   /** Binary TCP endpoints (`tcp://`, `tls://`). */
   tcp: string[]
   /** WebSocket URLs (`ws://`, `wss://`). */
@@ -81,7 +84,7 @@ export class GatewayPicker {
         bestLoad = load
         best = []
       }
-      if (load === bestLoad) best.push({ serviceId: s.serviceId, ...a })
+      if (load === bestLoad) best.push({ serviceId: s.serviceId, group: gatewayGroup(s), ...a })
     }
     return best
   }

@@ -25,7 +25,7 @@ export class HandoffIssuer {
     const g = this.picker.pick(now)
     if (!g) throw new LoginNoGateway()
     const expiresAt = now + this.ttlMs
-    const token = await this.tokens.issue(q, userId, g.serviceId, loginEpoch, expiresAt)
+    const token = await this.tokens.issue(q, userId, g, loginEpoch, expiresAt)
     return { token, gatewayServiceId: g.serviceId, expiresAtMs: BigInt(expiresAt), tcp: g.tcp, ws: g.ws }
   }
 

@@ -1,4 +1,4 @@
-import type { LoginDb, Tx } from '../db/index.js'
+import type { LoginDb, Row, Tx } from '../db/index.js'
 import { newSecretToken, tokenHash } from '../db/index.js'
 import {
   LoginTokenExpired,
@@ -19,12 +19,15 @@ export interface Redeemed {
 export interface GatewayInstance {
   serviceId: number
   startedAtMs: bigint
+  /** Its port group (gateway-group.ts); '' when unknown. */
+  group?: string
 }
 
 /**
  * Hand-off tokens: opaque (256 random bits; the database keeps only their
- * SHA-256), single use, short-lived, bound to one user, one gateway and the
- * account's login epoch at issue.
+ * SHA-256), single use, short-lived, bound to one user, one gateway (the
+ * processes behind its client ports: its port group) and the account's
+ * login epoch at issue.
  */
 export class HandoffTokens {
   constructor(private readonly db: LoginDb) {}
@@ -32,15 +35,15 @@ export class HandoffTokens {
   async issue(
     q: Tx | LoginDb,
     userId: bigint,
-    gatewayServiceId: number,
+    gateway: { serviceId: number; group: string },
     loginEpoch: bigint,
     expiresAt: number,
   ): Promise<string> {
     const token = newSecretToken()
     await q.exec(
-      `INSERT INTO handoff_tokens (token_hash, user_id, gateway_service_id, login_epoch, expires_at_ms)
-       VALUES (?, ?, ?, ?, ?)`,
-      [tokenHash(token), userId, gatewayServiceId, loginEpoch, expiresAt],
+      `INSERT INTO handoff_tokens (token_hash, user_id, gateway_service_id, gateway_group, login_epoch, expires_at_ms)
+       VALUES (?, ?, ?, ?, ?, ?)`,
+      [tokenHash(token), userId, gateway.serviceId, gateway.group, loginEpoch, expiresAt],
     )
     return token
   }
@@ -56,7 +59,7 @@ export class HandoffTokens {
     const h = tokenHash(token)
     return this.db.tx(async (tx) => {
       const [r] = await tx.rows(
-        `SELECT t.user_id, t.gateway_service_id, t.login_epoch, t.expires_at_ms, t.used_at_ms,
+        `SELECT t.user_id, t.gateway_service_id, t.gateway_group, t.login_epoch, t.expires_at_ms, t.used_at_ms,
                 a.account, a.nickname, a.login_epoch AS current_epoch
            FROM handoff_tokens t JOIN accounts a ON a.user_id = t.user_id
           WHERE t.token_hash = ? FOR UPDATE`,
@@ -64,8 +67,7 @@ export class HandoffTokens {
       )
       if (!r) throw new LoginTokenUnknown()
       if (r.used_at_ms !== null) throw new LoginTokenUsed()
-      if (Number(r.gateway_service_id) !== at.serviceId)
-        throw new LoginTokenWrongGateway(Number(r.gateway_service_id), at.serviceId)
+      if (!sameGateway(r, at)) throw new LoginTokenWrongGateway(Number(r.gateway_service_id), at.serviceId)
       if (Number(r.expires_at_ms) <= now) throw new LoginTokenExpired()
       const epoch = BigInt(r.login_epoch)
       if (epoch !== BigInt(r.current_epoch)) throw new LoginTokenSuperseded()
@@ -83,6 +85,13 @@ export class HandoffTokens {
     ])
     return r.affectedRows
   }
+}
+
+/** The gateway named in the token, or another process of its port group (a node:cluster sibling). */
+function sameGateway(r: Row, at: GatewayInstance): boolean {
+  if (Number(r.gateway_service_id) === at.serviceId) return true
+  const group = String(r.gateway_group)
+  return group !== '' && group === at.group
 }
 
 /**

@@ -36,7 +36,11 @@ export class HttpFrontend {
         requestTimeout: l.upgradeTimeoutMs * 2,
         connectionsCheckingInterval: Math.min(1000, l.upgradeTimeoutMs),
       },
-      (req, res) => dispatchRoute(opts.routes, req, res, acceptor.logger),
+      (req, res) => {
+        // A whole request arrived: the socket is no longer a pending one.
+        acceptor.settle?.(req.socket)
+        dispatchRoute(opts.routes, req, res, acceptor.logger)
+      },
     )
     this.http.maxHeadersCount = l.httpMaxHeadersCount
     // Idle backstop for sockets that stop mid-request; ws clears it on upgrade.

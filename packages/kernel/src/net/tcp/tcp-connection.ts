@@ -4,7 +4,7 @@ import type { TesseraError } from '../../errors/index.js'
 import { normalizeIp } from '../address.js'
 import { NetPeerClosed, NetSocketError } from '../errors.js'
 import { encodeFrame, HEADER_BYTES, writeHeader } from '../frame-header.js'
-import type { Connection, ConnectionSink } from '../stack.js'
+import { CLOSING_DISCARD_BYTES, type Connection, type ConnectionSink } from '../stack.js'
 import { LengthPrefixParser } from './length-prefix-parser.js'
 import { outSlab, SLAB_FRAME_MAX } from './out-slab.js'
 
@@ -37,6 +37,8 @@ export class TcpConnection extends LengthPrefixParser implements Connection {
   private closed = false
   /** While `batching === this`: where this read's frames start in the slab. */
   private batchFrom = 0
+  /** Bytes read since {@link end} (thrown away unparsed), or -1 while open. */
+  discarded = -1
 
   constructor(socket: Socket, stack: string, maxFrameBytes: number) {
     super(maxFrameBytes)
@@ -181,6 +183,16 @@ export class TcpConnection extends LengthPrefixParser implements Connection {
     if (this.closed) return
     if (batching === this && !this.halted) this.flushBatch()
     this.socket.end()
+    // Nothing read from now on matters: stop parsing (the rest of this read
+    // included) and let onData throw bytes away, up to a budget.
+    this.halted = true
+    if (this.discarded < 0) this.discarded = 0
+  }
+
+  /** @internal a read after end(): dropped unparsed; a peer that keeps writing is cut. */
+  discard(n: number): void {
+    this.discarded += n
+    if (this.discarded > CLOSING_DISCARD_BYTES) this.socket.destroy()
   }
 
   destroy(err?: TesseraError): void {
@@ -235,6 +247,10 @@ function writeHead(
 
 function onData(this: Tagged, chunk: Buffer): void {
   const c = this[kConn]!
+  if (c.discarded >= 0) {
+    c.discard(chunk.length)
+    return
+  }
   let err: TesseraError | null
   // One plain view per read: frames are ranges of it, and the protobuf
   // decoders read a plain Uint8Array much faster than a Node Buffer.

@@ -30,7 +30,7 @@ export function admitSocket(socket: Socket, acceptor: Acceptor): boolean {
     socket.destroy()
     return false
   }
-  if (!acceptor.admit(normalizeIp(ip))) {
+  if (!acceptor.admit(normalizeIp(ip), socket)) {
     socket.on('error', ignore)
     socket.resetAndDestroy()
     return false

@@ -4,15 +4,23 @@ import type { TesseraError } from '../../errors/index.js'
 import { normalizeIp } from '../address.js'
 import { NetBadMessageType, NetFrameTooLarge, NetPeerClosed, NetSocketError } from '../errors.js'
 import { encodeFrame } from '../frame-header.js'
-import type { Connection, ConnectionSink } from '../stack.js'
+import { CLOSING_DISCARD_BYTES, type Connection, type ConnectionSink } from '../stack.js'
 
 const kConn = Symbol('tessera.wsConnection')
 type TaggedWs = WebSocket & { [kConn]?: WsConnection }
 type TaggedSocket = Socket & { [kConn]?: WsConnection }
 
-/** ws keeps the per-socket payload cap on its receiver; we lower it until authentication. */
+/**
+ * ws keeps the per-socket payload cap on its receiver (we lower it until
+ * authentication) and its parse state there (the per-frame deadline reads it).
+ */
 interface WsInternals {
-  _receiver?: { _maxPayload?: number }
+  _receiver?: {
+    _maxPayload?: number
+    _state?: number
+    _bufferedBytes?: number
+    _fragmented?: number
+  }
 }
 
 /**
@@ -25,10 +33,12 @@ export class WsConnection implements Connection {
   readonly remoteIp: string
   readonly remotePort: number
   readonly ws: WebSocket
-  private readonly socket: Socket
+  readonly socket: Socket
   private sink: ConnectionSink | null = null
   private error: TesseraError | null = null
   private closed = false
+  /** Bytes read since {@link end} (thrown away unparsed), or -1 while open. */
+  discarded = -1
 
   constructor(ws: WebSocket, socket: Socket, stack: string) {
     this.ws = ws
@@ -44,6 +54,12 @@ export class WsConnection implements Connection {
 
   get prefixBytes(): number {
     return 0
+  }
+
+  /** ws's receiver holds part of a frame (or of a fragmented message). */
+  get midFrame(): boolean {
+    const r = (this.ws as unknown as WsInternals)._receiver
+    return r !== undefined && (r._state !== 0 || (r._bufferedBytes ?? 0) > 0 || (r._fragmented ?? 0) !== 0)
   }
 
   bind(sink: ConnectionSink): void {
@@ -79,8 +95,28 @@ export class WsConnection implements Connection {
     this.ws.resume()
   }
 
+  /**
+   * Send the close frame, then FIN. ws would otherwise keep parsing (and
+   * unmasking) whatever the peer sends until the peer's own close frame
+   * arrives: a flooding peer would cost the loop the whole close grace. So
+   * its parser is detached and later bytes are read and dropped, up to a
+   * budget past which the socket is destroyed.
+   */
   end(): void {
-    if (!this.closed) this.ws.close(1000)
+    if (this.closed || this.discarded >= 0) return
+    this.ws.close(1000)
+    this.discarded = 0
+    const s = this.socket
+    s.removeAllListeners('data')
+    s.on('data', onDiscard)
+    s.end()
+    if (s.isPaused()) s.resume()
+  }
+
+  /** @internal a read after end(): dropped unparsed; a peer that keeps writing is cut. */
+  discard(n: number): void {
+    this.discarded += n
+    if (this.discarded > CLOSING_DISCARD_BYTES) this.socket.destroy()
   }
 
   destroy(err?: TesseraError): void {
@@ -132,6 +168,10 @@ export class WsConnection implements Connection {
 
 function onMessage(this: TaggedWs, data: Buffer, isBinary: boolean): void {
   this[kConn]!.handleMessage(data, isBinary)
+}
+
+function onDiscard(this: TaggedSocket, chunk: Buffer): void {
+  this[kConn]?.discard(chunk.length)
 }
 
 function onDrain(this: TaggedSocket): void {

@@ -4,4 +4,4 @@
  * SHA-256 (hex) of the canonical client-visible schema (server-only messages
  * left out). Sent in Handshake.schema_hash; a mismatch is WIRE_SCHEMA_MISMATCH.
  */
-export const SCHEMA_HASH = 'fc60b47b383378a925a73065d867103e2f6fe8348dd08a0c06bc4fdec5110f1c'
+export const SCHEMA_HASH = '5da250deae2de60cb4a72b4e75fbb3aeaba17b90e2cfb73c2b5a6eadd2674cfe'

@@ -3,7 +3,764 @@
 
 import { MAX_DEPTH, type MessageType, type Reader, type Writer, checkEnd, encodeInto, newReader, newWriter, readInt64, readUint64, skipField, subEnd, tooDeep, writeInt64, writeUint64 } from '@tessera/wire'
 
-/** Server -> client broadcast to everyone in the channel. */
+/** What a ChatPush carries. */
+export const ChatKind = {
+  /** A line in `channel` ("world" or a named channel). */
+  CHAT_KIND_CHANNEL: 0,
+  /** A private message to the receiving player. */
+  CHAT_KIND_PRIVATE: 1,
+  /** A notice from the operators (from_user_id 0). */
+  CHAT_KIND_SYSTEM: 2,
+} as const
+export type ChatKind = (typeof ChatKind)[keyof typeof ChatKind]
+
+export interface ChatChannelInfo {
+  name: string
+  members: number
+  maxMembers: number
+  creatorUserId: bigint
+}
+
+export function writeChatChannelInfo(m: ChatChannelInfo, w: Writer, depth: number): void {
+  if (depth > MAX_DEPTH) throw tooDeep()
+  if (m.name) { w.uint32(10); w.string(m.name) }
+  if (m.members) { w.uint32(16); w.uint32(m.members) }
+  if (m.maxMembers) { w.uint32(24); w.uint32(m.maxMembers) }
+  if (m.creatorUserId) { w.uint32(32); writeInt64(w, m.creatorUserId) }
+}
+
+export function readChatChannelInfo(r: Reader, end: number, depth: number): ChatChannelInfo {
+  if (depth > MAX_DEPTH) throw tooDeep()
+  const m: ChatChannelInfo = { name: '', members: 0, maxMembers: 0, creatorUserId: 0n }
+  while (r.pos < end) {
+    const t = r.tag()
+    switch (t) {
+      case 10: m.name = r.string(); break
+      case 16: m.members = r.uint32(); break
+      case 24: m.maxMembers = r.uint32(); break
+      case 32: m.creatorUserId = readInt64(r); break
+      default: skipField(r, t, depth)
+    }
+  }
+  checkEnd(r, end)
+  return m
+}
+
+export const ChatChannelInfo: MessageType<ChatChannelInfo> = {
+  name: 'game.ChatChannelInfo',
+  msgId: 0,
+  noLogReq: false,
+  noLogRes: false,
+  serverOnly: false,
+  create: (init) => ({ name: '', members: 0, maxMembers: 0, creatorUserId: 0n, ...init }),
+  encode(m) {
+    const w = newWriter()
+    writeChatChannelInfo(m, w, 0)
+    return w.finish()
+  },
+  decode(bytes) {
+    const r = newReader(bytes)
+    return readChatChannelInfo(r, r.len, 0)
+  },
+  decodeRange(buf, start, end) {
+    return readChatChannelInfo(newReader(buf, start, end), end, 0)
+  },
+  encodeScratch(m) {
+    const w = newWriter()
+    writeChatChannelInfo(m, w, 0)
+    return w
+  },
+  encodeInto(m, target, offset) {
+    return encodeInto(writeChatChannelInfo, m, target, offset)
+  },
+  write: writeChatChannelInfo,
+  read: readChatChannelInfo,
+}
+
+/** Create a named channel and join it. max_members 0 = the server's default. */
+export interface ChatCreate {
+  channel: string
+  maxMembers: number
+}
+
+export function writeChatCreate(m: ChatCreate, w: Writer, depth: number): void {
+  if (depth > MAX_DEPTH) throw tooDeep()
+  if (m.channel) { w.uint32(10); w.string(m.channel) }
+  if (m.maxMembers) { w.uint32(16); w.uint32(m.maxMembers) }
+}
+
+export function readChatCreate(r: Reader, end: number, depth: number): ChatCreate {
+  if (depth > MAX_DEPTH) throw tooDeep()
+  const m: ChatCreate = { channel: '', maxMembers: 0 }
+  while (r.pos < end) {
+    const t = r.tag()
+    switch (t) {
+      case 10: m.channel = r.string(); break
+      case 16: m.maxMembers = r.uint32(); break
+      default: skipField(r, t, depth)
+    }
+  }
+  checkEnd(r, end)
+  return m
+}
+
+export const ChatCreate: MessageType<ChatCreate> = {
+  name: 'game.ChatCreate',
+  msgId: 1025,
+  noLogReq: false,
+  noLogRes: false,
+  serverOnly: false,
+  create: (init) => ({ channel: '', maxMembers: 0, ...init }),
+  encode(m) {
+    const w = newWriter()
+    writeChatCreate(m, w, 0)
+    return w.finish()
+  },
+  decode(bytes) {
+    const r = newReader(bytes)
+    return readChatCreate(r, r.len, 0)
+  },
+  decodeRange(buf, start, end) {
+    return readChatCreate(newReader(buf, start, end), end, 0)
+  },
+  encodeScratch(m) {
+    const w = newWriter()
+    writeChatCreate(m, w, 0)
+    return w
+  },
+  encodeInto(m, target, offset) {
+    return encodeInto(writeChatCreate, m, target, offset)
+  },
+  write: writeChatCreate,
+  read: readChatCreate,
+}
+
+export interface ChatCreateRes {
+  info?: ChatChannelInfo
+}
+
+export function writeChatCreateRes(m: ChatCreateRes, w: Writer, depth: number): void {
+  if (depth > MAX_DEPTH) throw tooDeep()
+  if (m.info != null) { w.uint32(10).fork(); writeChatChannelInfo(m.info, w, depth + 1); w.ldelim() }
+}
+
+export function readChatCreateRes(r: Reader, end: number, depth: number): ChatCreateRes {
+  if (depth > MAX_DEPTH) throw tooDeep()
+  const m: ChatCreateRes = { info: undefined }
+  while (r.pos < end) {
+    const t = r.tag()
+    switch (t) {
+      case 10: m.info = readChatChannelInfo(r, subEnd(r, end), depth + 1); break
+      default: skipField(r, t, depth)
+    }
+  }
+  checkEnd(r, end)
+  return m
+}
+
+export const ChatCreateRes: MessageType<ChatCreateRes> = {
+  name: 'game.ChatCreateRes',
+  msgId: 1026,
+  noLogReq: false,
+  noLogRes: false,
+  serverOnly: false,
+  create: (init) => ({ info: undefined, ...init }),
+  encode(m) {
+    const w = newWriter()
+    writeChatCreateRes(m, w, 0)
+    return w.finish()
+  },
+  decode(bytes) {
+    const r = newReader(bytes)
+    return readChatCreateRes(r, r.len, 0)
+  },
+  decodeRange(buf, start, end) {
+    return readChatCreateRes(newReader(buf, start, end), end, 0)
+  },
+  encodeScratch(m) {
+    const w = newWriter()
+    writeChatCreateRes(m, w, 0)
+    return w
+  },
+  encodeInto(m, target, offset) {
+    return encodeInto(writeChatCreateRes, m, target, offset)
+  },
+  write: writeChatCreateRes,
+  read: readChatCreateRes,
+}
+
+/** Join a channel ("world" to get its history; every player is in it). */
+export interface ChatJoin {
+  channel: string
+}
+
+export function writeChatJoin(m: ChatJoin, w: Writer, depth: number): void {
+  if (depth > MAX_DEPTH) throw tooDeep()
+  if (m.channel) { w.uint32(10); w.string(m.channel) }
+}
+
+export function readChatJoin(r: Reader, end: number, depth: number): ChatJoin {
+  if (depth > MAX_DEPTH) throw tooDeep()
+  const m: ChatJoin = { channel: '' }
+  while (r.pos < end) {
+    const t = r.tag()
+    switch (t) {
+      case 10: m.channel = r.string(); break
+      default: skipField(r, t, depth)
+    }
+  }
+  checkEnd(r, end)
+  return m
+}
+
+export const ChatJoin: MessageType<ChatJoin> = {
+  name: 'game.ChatJoin',
+  msgId: 1027,
+  noLogReq: false,
+  noLogRes: false,
+  serverOnly: false,
+  create: (init) => ({ channel: '', ...init }),
+  encode(m) {
+    const w = newWriter()
+    writeChatJoin(m, w, 0)
+    return w.finish()
+  },
+  decode(bytes) {
+    const r = newReader(bytes)
+    return readChatJoin(r, r.len, 0)
+  },
+  decodeRange(buf, start, end) {
+    return readChatJoin(newReader(buf, start, end), end, 0)
+  },
+  encodeScratch(m) {
+    const w = newWriter()
+    writeChatJoin(m, w, 0)
+    return w
+  },
+  encodeInto(m, target, offset) {
+    return encodeInto(writeChatJoin, m, target, offset)
+  },
+  write: writeChatJoin,
+  read: readChatJoin,
+}
+
+export interface ChatJoinRes {
+  info?: ChatChannelInfo
+  /** The channel's most recent lines, oldest first. */
+  history: ChatPush[]
+}
+
+export function writeChatJoinRes(m: ChatJoinRes, w: Writer, depth: number): void {
+  if (depth > MAX_DEPTH) throw tooDeep()
+  if (m.info != null) { w.uint32(10).fork(); writeChatChannelInfo(m.info, w, depth + 1); w.ldelim() }
+  const history = m.history
+  if (history != null) for (let i = 0; i < history.length; i++) { w.uint32(18).fork(); writeChatPush(history[i]!, w, depth + 1); w.ldelim() }
+}
+
+export function readChatJoinRes(r: Reader, end: number, depth: number): ChatJoinRes {
+  if (depth > MAX_DEPTH) throw tooDeep()
+  const m: ChatJoinRes = { info: undefined, history: [] }
+  while (r.pos < end) {
+    const t = r.tag()
+    switch (t) {
+      case 10: m.info = readChatChannelInfo(r, subEnd(r, end), depth + 1); break
+      case 18: m.history.push(readChatPush(r, subEnd(r, end), depth + 1)); break
+      default: skipField(r, t, depth)
+    }
+  }
+  checkEnd(r, end)
+  return m
+}
+
+export const ChatJoinRes: MessageType<ChatJoinRes> = {
+  name: 'game.ChatJoinRes',
+  msgId: 1028,
+  noLogReq: false,
+  noLogRes: false,
+  serverOnly: false,
+  create: (init) => ({ info: undefined, history: [], ...init }),
+  encode(m) {
+    const w = newWriter()
+    writeChatJoinRes(m, w, 0)
+    return w.finish()
+  },
+  decode(bytes) {
+    const r = newReader(bytes)
+    return readChatJoinRes(r, r.len, 0)
+  },
+  decodeRange(buf, start, end) {
+    return readChatJoinRes(newReader(buf, start, end), end, 0)
+  },
+  encodeScratch(m) {
+    const w = newWriter()
+    writeChatJoinRes(m, w, 0)
+    return w
+  },
+  encodeInto(m, target, offset) {
+    return encodeInto(writeChatJoinRes, m, target, offset)
+  },
+  write: writeChatJoinRes,
+  read: readChatJoinRes,
+}
+
+export interface ChatLeave {
+  channel: string
+}
+
+export function writeChatLeave(m: ChatLeave, w: Writer, depth: number): void {
+  if (depth > MAX_DEPTH) throw tooDeep()
+  if (m.channel) { w.uint32(10); w.string(m.channel) }
+}
+
+export function readChatLeave(r: Reader, end: number, depth: number): ChatLeave {
+  if (depth > MAX_DEPTH) throw tooDeep()
+  const m: ChatLeave = { channel: '' }
+  while (r.pos < end) {
+    const t = r.tag()
+    switch (t) {
+      case 10: m.channel = r.string(); break
+      default: skipField(r, t, depth)
+    }
+  }
+  checkEnd(r, end)
+  return m
+}
+
+export const ChatLeave: MessageType<ChatLeave> = {
+  name: 'game.ChatLeave',
+  msgId: 1029,
+  noLogReq: false,
+  noLogRes: false,
+  serverOnly: false,
+  create: (init) => ({ channel: '', ...init }),
+  encode(m) {
+    const w = newWriter()
+    writeChatLeave(m, w, 0)
+    return w.finish()
+  },
+  decode(bytes) {
+    const r = newReader(bytes)
+    return readChatLeave(r, r.len, 0)
+  },
+  decodeRange(buf, start, end) {
+    return readChatLeave(newReader(buf, start, end), end, 0)
+  },
+  encodeScratch(m) {
+    const w = newWriter()
+    writeChatLeave(m, w, 0)
+    return w
+  },
+  encodeInto(m, target, offset) {
+    return encodeInto(writeChatLeave, m, target, offset)
+  },
+  write: writeChatLeave,
+  read: readChatLeave,
+}
+
+export interface ChatLeaveRes {}
+
+export function writeChatLeaveRes(m: ChatLeaveRes, w: Writer, depth: number): void {
+  if (depth > MAX_DEPTH) throw tooDeep()
+}
+
+export function readChatLeaveRes(r: Reader, end: number, depth: number): ChatLeaveRes {
+  if (depth > MAX_DEPTH) throw tooDeep()
+  const m: ChatLeaveRes = {  }
+  while (r.pos < end) {
+    const t = r.tag()
+    switch (t) {
+      default: skipField(r, t, depth)
+    }
+  }
+  checkEnd(r, end)
+  return m
+}
+
+export const ChatLeaveRes: MessageType<ChatLeaveRes> = {
+  name: 'game.ChatLeaveRes',
+  msgId: 1030,
+  noLogReq: false,
+  noLogRes: false,
+  serverOnly: false,
+  create: (init) => ({ ...init }),
+  encode(m) {
+    const w = newWriter()
+    writeChatLeaveRes(m, w, 0)
+    return w.finish()
+  },
+  decode(bytes) {
+    const r = newReader(bytes)
+    return readChatLeaveRes(r, r.len, 0)
+  },
+  decodeRange(buf, start, end) {
+    return readChatLeaveRes(newReader(buf, start, end), end, 0)
+  },
+  encodeScratch(m) {
+    const w = newWriter()
+    writeChatLeaveRes(m, w, 0)
+    return w
+  },
+  encodeInto(m, target, offset) {
+    return encodeInto(writeChatLeaveRes, m, target, offset)
+  },
+  write: writeChatLeaveRes,
+  read: readChatLeaveRes,
+}
+
+export interface ChatMember {
+  userId: bigint
+  nickname: string
+}
+
+export function writeChatMember(m: ChatMember, w: Writer, depth: number): void {
+  if (depth > MAX_DEPTH) throw tooDeep()
+  if (m.userId) { w.uint32(8); writeInt64(w, m.userId) }
+  if (m.nickname) { w.uint32(18); w.string(m.nickname) }
+}
+
+export function readChatMember(r: Reader, end: number, depth: number): ChatMember {
+  if (depth > MAX_DEPTH) throw tooDeep()
+  const m: ChatMember = { userId: 0n, nickname: '' }
+  while (r.pos < end) {
+    const t = r.tag()
+    switch (t) {
+      case 8: m.userId = readInt64(r); break
+      case 18: m.nickname = r.string(); break
+      default: skipField(r, t, depth)
+    }
+  }
+  checkEnd(r, end)
+  return m
+}
+
+export const ChatMember: MessageType<ChatMember> = {
+  name: 'game.ChatMember',
+  msgId: 0,
+  noLogReq: false,
+  noLogRes: false,
+  serverOnly: false,
+  create: (init) => ({ userId: 0n, nickname: '', ...init }),
+  encode(m) {
+    const w = newWriter()
+    writeChatMember(m, w, 0)
+    return w.finish()
+  },
+  decode(bytes) {
+    const r = newReader(bytes)
+    return readChatMember(r, r.len, 0)
+  },
+  decodeRange(buf, start, end) {
+    return readChatMember(newReader(buf, start, end), end, 0)
+  },
+  encodeScratch(m) {
+    const w = newWriter()
+    writeChatMember(m, w, 0)
+    return w
+  },
+  encodeInto(m, target, offset) {
+    return encodeInto(writeChatMember, m, target, offset)
+  },
+  write: writeChatMember,
+  read: readChatMember,
+}
+
+export interface ChatMembers {
+  channel: string
+}
+
+export function writeChatMembers(m: ChatMembers, w: Writer, depth: number): void {
+  if (depth > MAX_DEPTH) throw tooDeep()
+  if (m.channel) { w.uint32(10); w.string(m.channel) }
+}
+
+export function readChatMembers(r: Reader, end: number, depth: number): ChatMembers {
+  if (depth > MAX_DEPTH) throw tooDeep()
+  const m: ChatMembers = { channel: '' }
+  while (r.pos < end) {
+    const t = r.tag()
+    switch (t) {
+      case 10: m.channel = r.string(); break
+      default: skipField(r, t, depth)
+    }
+  }
+  checkEnd(r, end)
+  return m
+}
+
+export const ChatMembers: MessageType<ChatMembers> = {
+  name: 'game.ChatMembers',
+  msgId: 1031,
+  noLogReq: false,
+  noLogRes: false,
+  serverOnly: false,
+  create: (init) => ({ channel: '', ...init }),
+  encode(m) {
+    const w = newWriter()
+    writeChatMembers(m, w, 0)
+    return w.finish()
+  },
+  decode(bytes) {
+    const r = newReader(bytes)
+    return readChatMembers(r, r.len, 0)
+  },
+  decodeRange(buf, start, end) {
+    return readChatMembers(newReader(buf, start, end), end, 0)
+  },
+  encodeScratch(m) {
+    const w = newWriter()
+    writeChatMembers(m, w, 0)
+    return w
+  },
+  encodeInto(m, target, offset) {
+    return encodeInto(writeChatMembers, m, target, offset)
+  },
+  write: writeChatMembers,
+  read: readChatMembers,
+}
+
+export interface ChatMembersRes {
+  info?: ChatChannelInfo
+  members: ChatMember[]
+}
+
+export function writeChatMembersRes(m: ChatMembersRes, w: Writer, depth: number): void {
+  if (depth > MAX_DEPTH) throw tooDeep()
+  if (m.info != null) { w.uint32(10).fork(); writeChatChannelInfo(m.info, w, depth + 1); w.ldelim() }
+  const members = m.members
+  if (members != null) for (let i = 0; i < members.length; i++) { w.uint32(18).fork(); writeChatMember(members[i]!, w, depth + 1); w.ldelim() }
+}
+
+export function readChatMembersRes(r: Reader, end: number, depth: number): ChatMembersRes {
+  if (depth > MAX_DEPTH) throw tooDeep()
+  const m: ChatMembersRes = { info: undefined, members: [] }
+  while (r.pos < end) {
+    const t = r.tag()
+    switch (t) {
+      case 10: m.info = readChatChannelInfo(r, subEnd(r, end), depth + 1); break
+      case 18: m.members.push(readChatMember(r, subEnd(r, end), depth + 1)); break
+      default: skipField(r, t, depth)
+    }
+  }
+  checkEnd(r, end)
+  return m
+}
+
+export const ChatMembersRes: MessageType<ChatMembersRes> = {
+  name: 'game.ChatMembersRes',
+  msgId: 1032,
+  noLogReq: false,
+  noLogRes: false,
+  serverOnly: false,
+  create: (init) => ({ info: undefined, members: [], ...init }),
+  encode(m) {
+    const w = newWriter()
+    writeChatMembersRes(m, w, 0)
+    return w.finish()
+  },
+  decode(bytes) {
+    const r = newReader(bytes)
+    return readChatMembersRes(r, r.len, 0)
+  },
+  decodeRange(buf, start, end) {
+    return readChatMembersRes(newReader(buf, start, end), end, 0)
+  },
+  encodeScratch(m) {
+    const w = newWriter()
+    writeChatMembersRes(m, w, 0)
+    return w
+  },
+  encodeInto(m, target, offset) {
+    return encodeInto(writeChatMembersRes, m, target, offset)
+  },
+  write: writeChatMembersRes,
+  read: readChatMembersRes,
+}
+
+/** Server -> client: an operator muted or banned this player (or lifted it). */
+export interface ChatModeration {
+  /** Unix ms until which the player may not send; 0 = not muted. */
+  mutedUntilMs: bigint
+  banned: boolean
+  reason: string
+}
+
+export function writeChatModeration(m: ChatModeration, w: Writer, depth: number): void {
+  if (depth > MAX_DEPTH) throw tooDeep()
+  if (m.mutedUntilMs) { w.uint32(8); writeUint64(w, m.mutedUntilMs) }
+  if (m.banned) { w.uint32(16); w.bool(m.banned) }
+  if (m.reason) { w.uint32(26); w.string(m.reason) }
+}
+
+export function readChatModeration(r: Reader, end: number, depth: number): ChatModeration {
+  if (depth > MAX_DEPTH) throw tooDeep()
+  const m: ChatModeration = { mutedUntilMs: 0n, banned: false, reason: '' }
+  while (r.pos < end) {
+    const t = r.tag()
+    switch (t) {
+      case 8: m.mutedUntilMs = readUint64(r); break
+      case 16: m.banned = r.bool(); break
+      case 26: m.reason = r.string(); break
+      default: skipField(r, t, depth)
+    }
+  }
+  checkEnd(r, end)
+  return m
+}
+
+export const ChatModeration: MessageType<ChatModeration> = {
+  name: 'game.ChatModeration',
+  msgId: 1033,
+  noLogReq: false,
+  noLogRes: false,
+  serverOnly: false,
+  create: (init) => ({ mutedUntilMs: 0n, banned: false, reason: '', ...init }),
+  encode(m) {
+    const w = newWriter()
+    writeChatModeration(m, w, 0)
+    return w.finish()
+  },
+  decode(bytes) {
+    const r = newReader(bytes)
+    return readChatModeration(r, r.len, 0)
+  },
+  decodeRange(buf, start, end) {
+    return readChatModeration(newReader(buf, start, end), end, 0)
+  },
+  encodeScratch(m) {
+    const w = newWriter()
+    writeChatModeration(m, w, 0)
+    return w
+  },
+  encodeInto(m, target, offset) {
+    return encodeInto(writeChatModeration, m, target, offset)
+  },
+  write: writeChatModeration,
+  read: readChatModeration,
+}
+
+/**
+ * A private message to a player, online on any gateway and logic or offline
+ * (then kept and delivered at the player's next login).
+ */
+export interface ChatPrivate {
+  toUserId: bigint
+  text: string
+}
+
+export function writeChatPrivate(m: ChatPrivate, w: Writer, depth: number): void {
+  if (depth > MAX_DEPTH) throw tooDeep()
+  if (m.toUserId) { w.uint32(8); writeInt64(w, m.toUserId) }
+  if (m.text) { w.uint32(18); w.string(m.text) }
+}
+
+export function readChatPrivate(r: Reader, end: number, depth: number): ChatPrivate {
+  if (depth > MAX_DEPTH) throw tooDeep()
+  const m: ChatPrivate = { toUserId: 0n, text: '' }
+  while (r.pos < end) {
+    const t = r.tag()
+    switch (t) {
+      case 8: m.toUserId = readInt64(r); break
+      case 18: m.text = r.string(); break
+      default: skipField(r, t, depth)
+    }
+  }
+  checkEnd(r, end)
+  return m
+}
+
+export const ChatPrivate: MessageType<ChatPrivate> = {
+  name: 'game.ChatPrivate',
+  msgId: 1023,
+  noLogReq: false,
+  noLogRes: false,
+  serverOnly: false,
+  create: (init) => ({ toUserId: 0n, text: '', ...init }),
+  encode(m) {
+    const w = newWriter()
+    writeChatPrivate(m, w, 0)
+    return w.finish()
+  },
+  decode(bytes) {
+    const r = newReader(bytes)
+    return readChatPrivate(r, r.len, 0)
+  },
+  decodeRange(buf, start, end) {
+    return readChatPrivate(newReader(buf, start, end), end, 0)
+  },
+  encodeScratch(m) {
+    const w = newWriter()
+    writeChatPrivate(m, w, 0)
+    return w
+  },
+  encodeInto(m, target, offset) {
+    return encodeInto(writeChatPrivate, m, target, offset)
+  },
+  write: writeChatPrivate,
+  read: readChatPrivate,
+}
+
+export interface ChatPrivateRes {
+  messageId: bigint
+  /** The receiver was offline: the message waits for its next login. */
+  stored: boolean
+}
+
+export function writeChatPrivateRes(m: ChatPrivateRes, w: Writer, depth: number): void {
+  if (depth > MAX_DEPTH) throw tooDeep()
+  if (m.messageId) { w.uint32(8); writeInt64(w, m.messageId) }
+  if (m.stored) { w.uint32(16); w.bool(m.stored) }
+}
+
+export function readChatPrivateRes(r: Reader, end: number, depth: number): ChatPrivateRes {
+  if (depth > MAX_DEPTH) throw tooDeep()
+  const m: ChatPrivateRes = { messageId: 0n, stored: false }
+  while (r.pos < end) {
+    const t = r.tag()
+    switch (t) {
+      case 8: m.messageId = readInt64(r); break
+      case 16: m.stored = r.bool(); break
+      default: skipField(r, t, depth)
+    }
+  }
+  checkEnd(r, end)
+  return m
+}
+
+export const ChatPrivateRes: MessageType<ChatPrivateRes> = {
+  name: 'game.ChatPrivateRes',
+  msgId: 1024,
+  noLogReq: false,
+  noLogRes: false,
+  serverOnly: false,
+  create: (init) => ({ messageId: 0n, stored: false, ...init }),
+  encode(m) {
+    const w = newWriter()
+    writeChatPrivateRes(m, w, 0)
+    return w.finish()
+  },
+  decode(bytes) {
+    const r = newReader(bytes)
+    return readChatPrivateRes(r, r.len, 0)
+  },
+  decodeRange(buf, start, end) {
+    return readChatPrivateRes(newReader(buf, start, end), end, 0)
+  },
+  encodeScratch(m) {
+    const w = newWriter()
+    writeChatPrivateRes(m, w, 0)
+    return w
+  },
+  encodeInto(m, target, offset) {
+    return encodeInto(writeChatPrivateRes, m, target, offset)
+  },
+  write: writeChatPrivateRes,
+  read: readChatPrivateRes,
+}
+
+/**
+ * Server -> client: a channel line, a private message or a notice. Also the
+ * shape of the history lines in ChatJoinRes.
+ */
 export interface ChatPush {
   channel: string
   messageId: bigint
@@ -12,6 +769,11 @@ export interface ChatPush {
   text: string
   rich: ChatSegment[]
   sentAtMs: bigint
+  kind: ChatKind
+  /** Private messages: the receiver. */
+  toUserId: bigint
+  /** Sent while the receiver was offline (delivered at its next login). */
+  stored: boolean
 }
 
 export function writeChatPush(m: ChatPush, w: Writer, depth: number): void {
@@ -24,11 +786,14 @@ export function writeChatPush(m: ChatPush, w: Writer, depth: number): void {
   const rich = m.rich
   if (rich != null) for (let i = 0; i < rich.length; i++) { w.uint32(50).fork(); writeChatSegment(rich[i]!, w, depth + 1); w.ldelim() }
   if (m.sentAtMs) { w.uint32(56); writeUint64(w, m.sentAtMs) }
+  if (m.kind) { w.uint32(64); w.int32(m.kind) }
+  if (m.toUserId) { w.uint32(72); writeInt64(w, m.toUserId) }
+  if (m.stored) { w.uint32(80); w.bool(m.stored) }
 }
 
 export function readChatPush(r: Reader, end: number, depth: number): ChatPush {
   if (depth > MAX_DEPTH) throw tooDeep()
-  const m: ChatPush = { channel: '', messageId: 0n, fromUserId: 0n, fromNickname: '', text: '', rich: [], sentAtMs: 0n }
+  const m: ChatPush = { channel: '', messageId: 0n, fromUserId: 0n, fromNickname: '', text: '', rich: [], sentAtMs: 0n, kind: 0, toUserId: 0n, stored: false }
   while (r.pos < end) {
     const t = r.tag()
     switch (t) {
@@ -39,6 +804,9 @@ export function readChatPush(r: Reader, end: number, depth: number): ChatPush {
       case 42: m.text = r.string(); break
       case 50: m.rich.push(readChatSegment(r, subEnd(r, end), depth + 1)); break
       case 56: m.sentAtMs = readUint64(r); break
+      case 64: m.kind = r.int32() as ChatKind; break
+      case 72: m.toUserId = readInt64(r); break
+      case 80: m.stored = r.bool(); break
       default: skipField(r, t, depth)
     }
   }
@@ -52,7 +820,7 @@ export const ChatPush: MessageType<ChatPush> = {
   noLogReq: false,
   noLogRes: false,
   serverOnly: false,
-  create: (init) => ({ channel: '', messageId: 0n, fromUserId: 0n, fromNickname: '', text: '', rich: [], sentAtMs: 0n, ...init }),
+  create: (init) => ({ channel: '', messageId: 0n, fromUserId: 0n, fromNickname: '', text: '', rich: [], sentAtMs: 0n, kind: 0, toUserId: 0n, stored: false, ...init }),
   encode(m) {
     const w = newWriter()
     writeChatPush(m, w, 0)
@@ -145,6 +913,10 @@ export const ChatSegment: MessageType<ChatSegment> = {
   read: readChatSegment,
 }
 
+/**
+ * A line to a channel: "world" (every online player) or a named channel the
+ * sender is a member of.
+ */
 export interface ChatSend {
   channel: string
   text: string

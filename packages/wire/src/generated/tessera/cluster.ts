@@ -1053,6 +1053,14 @@ export interface ServiceInfo {
   state: ServiceState
   /** Wall clock, Unix milliseconds. */
   startedAtMs: bigint
+  /** Release version of the process's build, text form ("0.1.0-alpha"). */
+  version: string
+  /**
+   * The process's admin endpoint (`admin.listen`: /metrics, /admin/state),
+   * e.g. "http://127.0.0.1:9101"; empty when it has none. The center's admin
+   * page samples /metrics there.
+   */
+  admin: string
 }
 
 export function writeServiceInfo(m: ServiceInfo, w: Writer, depth: number): void {
@@ -1068,11 +1076,13 @@ export function writeServiceInfo(m: ServiceInfo, w: Writer, depth: number): void
   if (dependsOn != null) for (let i = 0; i < dependsOn.length; i++) { w.uint32(58); w.string(dependsOn[i]!) }
   if (m.state) { w.uint32(64); w.int32(m.state) }
   if (m.startedAtMs) { w.uint32(72); writeUint64(w, m.startedAtMs) }
+  if (m.version) { w.uint32(82); w.string(m.version) }
+  if (m.admin) { w.uint32(90); w.string(m.admin) }
 }
 
 export function readServiceInfo(r: Reader, end: number, depth: number): ServiceInfo {
   if (depth > MAX_DEPTH) throw tooDeep()
-  const m: ServiceInfo = { kind: '', serviceId: 0, node: '', addresses: [], load: 0, machineId: 0, dependsOn: [], state: 0, startedAtMs: 0n }
+  const m: ServiceInfo = { kind: '', serviceId: 0, node: '', addresses: [], load: 0, machineId: 0, dependsOn: [], state: 0, startedAtMs: 0n, version: '', admin: '' }
   while (r.pos < end) {
     const t = r.tag()
     switch (t) {
@@ -1085,6 +1095,8 @@ export function readServiceInfo(r: Reader, end: number, depth: number): ServiceI
       case 58: m.dependsOn.push(r.string()); break
       case 64: m.state = r.int32() as ServiceState; break
       case 72: m.startedAtMs = readUint64(r); break
+      case 82: m.version = r.string(); break
+      case 90: m.admin = r.string(); break
       default: skipField(r, t, depth)
     }
   }
@@ -1098,7 +1110,7 @@ export const ServiceInfo: MessageType<ServiceInfo> = {
   noLogReq: false,
   noLogRes: false,
   serverOnly: false,
-  create: (init) => ({ kind: '', serviceId: 0, node: '', addresses: [], load: 0, machineId: 0, dependsOn: [], state: 0, startedAtMs: 0n, ...init }),
+  create: (init) => ({ kind: '', serviceId: 0, node: '', addresses: [], load: 0, machineId: 0, dependsOn: [], state: 0, startedAtMs: 0n, version: '', admin: '', ...init }),
   encode(m) {
     const w = newWriter()
     writeServiceInfo(m, w, 0)

@@ -1,4 +1,4 @@
-import type { ServiceContext } from '@tessera/kernel'
+import { type ServiceContext, ShardMap } from '@tessera/kernel'
 import { type PublicProfile, PublicProfileLookup, PublicProfileLookupRes } from '@tessera/protocol'
 import type { DbClient } from '@tessera/storage'
 import type { LogicConfig } from '../../config.js'
@@ -73,15 +73,13 @@ export class PublicProfiles {
 }
 
 /**
- * The other logic services that may hold a player's row. Today every other
- * logic is asked (logic does not know the shard map yet; a handful of
- * services, one indexed SELECT each). Once logic has the slot list (shared
- * ShardMap), return just `[shardMap.logicOf(userId)]` here: nothing else
- * changes.
+ * The other logic service that holds a player's row: the shard map (the
+ * same `logic.slots` list gateways route by). Empty when it is this one.
+ * Without a slot list (a single logic) there is no other.
  */
-export function ownerCandidates(ctx: ServiceContext<LogicConfig>, _userId: bigint): number[] {
-  return ctx.proxy.membership
-    .ofKind('logic')
-    .map((s) => s.serviceId)
-    .filter((id) => id !== ctx.serviceId)
+export function ownerCandidates(ctx: ServiceContext<LogicConfig>, userId: bigint): number[] {
+  const { logic } = ctx.config
+  if (logic.slots === undefined) return []
+  const home = new ShardMap(logic.slots, logic.shards, 'logic.slots').logicOf(userId)
+  return home === ctx.serviceId ? [] : [home]
 }

@@ -21,8 +21,19 @@ describe('ShardMap', () => {
   })
 
   it('refuses an empty or duplicated slot list and too few shards', () => {
-    expect(() => new ShardMap([], 16)).toThrow(/GATEWAY|empty/)
+    expect(() => new ShardMap([], 16)).toThrow(/SHARD_MAP|empty/)
     expect(() => new ShardMap([1, 1], 16)).toThrow(/duplicates/)
     expect(() => new ShardMap([1, 2, 3], 2)).toThrow(/shards/)
+  })
+
+  it('places a name on one slot, the same for every process, spread over the slots', () => {
+    const a = new ShardMap([1, 2, 3], 4096)
+    const b = new ShardMap([1, 2, 3], 4096)
+    const seen = new Set<number>()
+    for (let i = 0; i < 300; i++) {
+      expect(a.logicOfName(`room-${i}`)).toBe(b.logicOfName(`room-${i}`))
+      seen.add(a.logicOfName(`room-${i}`))
+    }
+    expect([...seen].sort()).toEqual([1, 2, 3])
   })
 })

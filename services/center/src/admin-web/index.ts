@@ -1,0 +1,8 @@
+export { AdminWeb, adminWeb } from './admin-web.js'
+export * from './admin-web-errors.js'
+export { type AuditEntry, adminWebRoutes } from './admin-web-routes.js'
+export { ClusterSampler } from './cluster-sampler.js'
+export { LoginThrottle } from './login-throttle.js'
+export { hashOperatorPassword, verifyOperatorPassword } from './operator-password.js'
+export { OperatorSessions } from './operator-sessions.js'
+export { readOperators, removeOperator, setOperator } from './operators-file.js'

@@ -1,0 +1,1 @@
+export { GATEWAY_ADMIN_ID, GatewayAdmin, gatewayAdmin } from './gateway-admin.js'

@@ -1,2 +1,0 @@
-// The stable user id → logic service map every gateway process shares.
-export { ShardMap } from './shard-map.js'
