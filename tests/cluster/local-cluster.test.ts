@@ -1,109 +1,110 @@
-import { spawn } from 'node:child_process'
-import { mkdtempSync, rmSync } from 'node:fs'
-import os from 'node:os'
+// The run command (./scripts/run.sh → scripts/local-cluster.mjs) as a user
+// meets it: the cluster comes up with a compact summary, bots play through
+// it, the run folder lets a user poke it (env file, machine-id tool), Ctrl-C
+// stops everything once; --smoke is the CI form.
+import { execFileSync } from 'node:child_process'
+import { readFileSync, statSync } from 'node:fs'
 import path from 'node:path'
-import { fileURLToPath } from 'node:url'
-import { serverUrl, sql } from '@tessera/storage/testing'
 import { describe, expect, it } from 'vitest'
+import { root, runCommand } from './support/run-command.js'
 
-const root = fileURLToPath(new URL('../..', import.meta.url))
-let runs = 0
-/** A center database of its own per run: machine-id claims of another run never meet this one. */
-const centerDb = () => `lc_center_${process.pid}_${++runs}`
+const SERVICES = ['center', 'logic#1', 'logic#2', 'login', 'gateway#200', 'gateway#201']
 
-describe('the local cluster behind scripts/run.sh', () => {
-  it('starts center, login, logic and gateways; bots play through them over tcp and ws; everything stops cleanly', async () => {
-    const dir = mkdtempSync(path.join(os.tmpdir(), 'tessera-lc-'))
-    const db = centerDb()
+function parseEnv(file: string): Record<string, string> {
+  return Object.fromEntries(
+    readFileSync(file, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => {
+        const m = /^([A-Z_]+)='(.*)'$/.exec(l)!
+        return [m[1]!, m[2]!]
+      }),
+  )
+}
+
+describe('the run command (scripts/run.sh)', () => {
+  it('--smoke: bots play over tcp and ws for a fixed time, every service stops cleanly, exit 0', async () => {
+    const run = await runCommand(['--smoke', '--bots', '6', '--duration', '20'])
     try {
-      const child = spawn(
-        process.execPath,
-        [
-          'scripts/local-cluster.mjs',
-          '--smoke',
-          '--source',
-          '--dir',
-          dir,
-          '--bots',
-          '3',
-          '--center-database',
-          db,
-        ],
-        {
-          cwd: root,
-          env: { ...process.env, MYSQL_URL: await serverUrl() },
-          stdio: ['ignore', 'pipe', 'pipe'],
-        },
-      )
-      let out = ''
-      child.stdout.setEncoding('utf8').on('data', (c: string) => {
-        out += c
-      })
-      child.stderr.setEncoding('utf8').on('data', (c: string) => {
-        out += c
-      })
-      const code = await new Promise<number | null>((resolve) => child.on('exit', resolve))
-      expect(out, out.slice(-3000)).toContain('smoke run passed')
+      const code = await run.exited
+      const out = run.out()
+      expect(out, `${out.slice(-4000)}\n${run.logProblems()}`).toContain('smoke run passed')
       expect(code).toBe(0)
-      expect(out).toMatch(/logic#1 on node-a: machine id \d+, READY/)
-      expect(out).toMatch(/logic#2 on node-b: machine id \d+, READY/)
-      expect(out).toMatch(/\[logic#1\] peer-ping: answered .*logic#2 got: ping/)
-      expect(out).toMatch(/\[logic#2\] peer-ping: answered .*logic#1 got: ping/)
-      expect(out).toMatch(
-        /logic#1 metrics \(http:\/\/127\.0\.0\.1:\d+\/metrics\): logic_peer_pings_total [1-9]/,
-      )
-      for (const stack of ['tcp', 'ws']) expect(out).toContain(`bots over ${stack}: every bot played`)
-      // The sample icon set is applied and pushed to every bot's player (3 per stack) at its first
-      // connect, once: each bot logs in twice, and 12 would mean a push per connect.
+      // The compact summary, not raw log lines.
+      expect(out).toMatch(/Tessera is up/)
       expect(out).toMatch(
         /icon catalogue: tools\/icons\/sample applied to database catalogue .*hash [0-9a-f]{64}/,
       )
-      expect(out).toMatch(/icon catalogue: pushed whole to 6 players at their first connect/)
-      expect(out.match(/\[bots\] # Bot run: 3\/3 played, 0 failed/g)?.length).toBe(2)
-      for (const name of ['center', 'logic#1', 'logic#2', 'login', 'gateway#200', 'gateway#201'])
-        expect(out).toContain(`${name} exited with 0`)
+      expect(out).toMatch(/logic#1 +on node-a, machine id \d+, READY/)
+      expect(out).not.toMatch(/"level":\d+/)
+      expect(out).toMatch(/bots over tcp: 3\/3 played \(\d+ rounds\), 0 failed/)
+      expect(out).toMatch(/bots over ws: 3\/3 played \(\d+ rounds\), 0 failed/)
+      for (const name of SERVICES) expect(out).toContain(`${name} exited with 0`)
+      // Logs went to files in the run folder.
+      expect(readFileSync(path.join(run.dir, 'logs', 'gateway#200.log'), 'utf8')).toMatch(/"msg"/)
+      // A run without faults recovers from nothing: no re-login was needed.
+      for (const stack of ['tcp', 'ws'] as const) {
+        const g = run.botReport(stack).groups.players!
+        expect(g.recovered).toEqual({})
+        expect(g.counts.resumes).toBeGreaterThan(0)
+      }
     } finally {
-      await sql(await serverUrl(), `DROP DATABASE IF EXISTS \`${db}\``)
-      rmSync(dir, { recursive: true, force: true })
+      await run.cleanup()
     }
-  }, 300_000)
+  }, 150_000)
 
-  it('Ctrl-C (SIGINT to the whole process group, as a terminal sends it) stops every service once, gracefully', async () => {
-    const dir = mkdtempSync(path.join(os.tmpdir(), 'tessera-lc-'))
-    const db = centerDb()
+  it('prints what a user needs to poke the running cluster; Ctrl-C (SIGINT to the group) stops everything once', async () => {
+    const run = await runCommand(['--bots', '2'])
     try {
-      const child = spawn(
+      await run.waitFor(/Ctrl-C stops everything/)
+      const out = run.out()
+      const envFile = path.join(run.dir, 'cluster.env')
+      expect(statSync(envFile).mode & 0o777).toBe(0o600)
+      const env = parseEnv(envFile)
+      expect(env.TESSERA_CLUSTER_SECRET).toMatch(/^[0-9a-f]{48}$/)
+      expect(out).toContain(`. ${envFile}`)
+      expect(out).toContain('machine-id --center $TESSERA_CENTER')
+      // The printed command works against this run's center (the secret from the env file).
+      const id = execFileSync(
         process.execPath,
-        ['scripts/local-cluster.mjs', '--source', '--dir', dir, '--bots', '1', '--center-database', db],
-        {
-          cwd: root,
-          env: { ...process.env, MYSQL_URL: await serverUrl() },
-          stdio: ['ignore', 'pipe', 'pipe'],
-          detached: true, // its own group, like a shell job
-        },
+        [
+          '--conditions=tessera-source',
+          '--import',
+          'tsx',
+          'tools/machine-id/src/cli.ts',
+          '--center',
+          env.TESSERA_CENTER!,
+          '--node',
+          'test-box',
+          '--service',
+          'logic',
+        ],
+        { cwd: root, env: { ...process.env, ...env }, encoding: 'utf8' },
       )
-      let out = ''
-      const running = new Promise<void>((resolve) => {
-        const onData = (c: string) => {
-          out += c
-          if (out.includes('Ctrl-C stops everything')) resolve()
-        }
-        child.stdout.setEncoding('utf8').on('data', onData)
-        child.stderr.setEncoding('utf8').on('data', onData)
-      })
-      const exited = new Promise<number | null>((resolve) => child.on('exit', resolve))
-      await Promise.race([running, exited])
-      expect(out, out.slice(-3000)).toContain('Ctrl-C stops everything')
-      process.kill(-child.pid!, 'SIGINT')
-      expect(await exited, out.slice(-3000)).toBe(0)
-      expect(out).toContain('stopped cleanly')
-      for (const name of ['center', 'logic#1', 'logic#2', 'login', 'gateway#200', 'gateway#201'])
-        expect(out).toContain(`${name} exited with 0`)
+      expect(Number(id.trim())).toBeGreaterThanOrEqual(0)
+      // The admin and metrics URLs answer.
+      const cluster = (await (await fetch(`${env.TESSERA_CENTER_ADMIN}/admin/cluster`)).json()) as {
+        services: { kind: string }[]
+      }
+      expect(cluster.services.filter((s) => s.kind === 'gateway')).toHaveLength(2)
+      for (const url of env.TESSERA_METRICS!.split(' ')) {
+        expect(out).toContain(url)
+        expect((await fetch(url)).status).toBe(200)
+      }
+      expect(await (await fetch(env.TESSERA_METRICS!.split(' ')[0]!)).text()).toMatch(/# TYPE/)
+      await run.waitFor(/\[bots tcp\].*rounds [1-9]/, 90_000)
+
+      process.kill(-run.child.pid!, 'SIGINT')
+      expect(await run.exited, run.out().slice(-3000)).toBe(0)
+      const all = run.out()
+      expect(all).toContain('stopped cleanly')
+      for (const name of SERVICES) expect(all).toContain(`${name} exited with 0`)
       // Each service got one signal: none skipped its drain.
-      expect(out).not.toContain('second signal')
+      expect(all).not.toContain('second signal')
+      // The bots wound down and still wrote their report.
+      expect(all).toMatch(/bots over tcp: 1\/1 played/)
     } finally {
-      await sql(await serverUrl(), `DROP DATABASE IF EXISTS \`${db}\``)
-      rmSync(dir, { recursive: true, force: true })
+      await run.cleanup()
     }
-  }, 300_000)
+  }, 150_000)
 })

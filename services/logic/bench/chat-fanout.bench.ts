@@ -231,6 +231,11 @@ try {
       'Cluster messages per chat line: 1 request sender logic → owner logic (none when they are the same), 1 ChatRelay per logic with members (2), 1 ToClient per gateway link per logic (2 × 2 = 4): 7 for 5,000 members, not 5,000.',
       'raw broadcast: a system notice from the center: every logic pushes to all its players with SessionHome.broadcast (the same ToClient per gateway link), no owner or relay; the chat row adds the sender’s checks, the owner’s history and the relay.',
       'CPU is utime + stime of the gateway and logic processes from /proc (10 ms ticks) from the first line sent until every member got every line; the load generator shares the machine.',
+      ...(members.length < MEMBERS
+        ? [
+            `${fmt(MEMBERS - members.length, 0)} of ${fmt(MEMBERS, 0)} clients were closed before the measurement (${[...new Set(lost)].slice(0, 3).join('; ')}); the table is for the ${fmt(members.length, 0)} still connected.`,
+          ]
+        : []),
     ],
   })
 } finally {

@@ -5,7 +5,7 @@ import type { TesseraClient } from '@tessera/client'
 import { ShardMap } from '@tessera/kernel'
 import { ChatModeration, ChatPush } from '@tessera/protocol'
 import { serverUrl, sql } from '@tessera/storage/testing'
-import type { GameCluster } from './game-cluster.js'
+import { ADMIN_TOKEN, type GameCluster } from './game-cluster.js'
 import { clientFor, type LoginAnswer, login, newAccount, register, until } from './players.js'
 
 export interface ChatPlayer {
@@ -92,7 +92,7 @@ export async function adminPost(
     method: 'POST',
     headers: {
       'content-type': 'application/json',
-      authorization: `Bearer ${process.env.TESSERA_TEST_ADMIN_TOKEN ?? 'tessera-test-admin-token'}`,
+      authorization: `Bearer ${ADMIN_TOKEN}`,
     },
     body: JSON.stringify(body),
   })

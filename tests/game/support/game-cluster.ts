@@ -247,10 +247,10 @@ export class GameCluster {
       this.mysqlUrl,
       '--login.database.name',
       this.loginDb,
-      '--login.argon2.memoryKiB',
-      '8192',
-      '--login.argon2.timeCost',
-      '1',
+      // Cheap hashing for tests, unless the caller sets its own (a bench).
+      ...(this.o.loginArgs.includes('--login.argon2.memoryKiB')
+        ? []
+        : ['--login.argon2.memoryKiB', '8192', '--login.argon2.timeCost', '1']),
       ...this.adminArgs(),
       ...this.o.loginArgs,
     ])

@@ -1,44 +1,114 @@
 #!/usr/bin/env node
 // tessera-bots: players that play through a cluster with @tessera/client and
-// check every answer.
+// check every answer; a live view while they play, a report at the end.
 //
-//   tessera-bots --login http://127.0.0.1:3800 --bots 50 --stack ws --concurrency 10
-//   tessera-bots --login URL --bots 200 --report run.md --json run.json --max-error-rate 0
+//   tessera-bots --login http://127.0.0.1:3800 --bots 200 --ramp-per-s 20 --duration 120
+//   tessera-bots --login URL --scenario hostile --bots 50 --hostile flood=3,slow-reader=2
+//   tessera-bots --login URL --bots 100000 --processes 8 --source-ips 127.0.0.2-9 --scenario idle-hold
 //
 // Exit status: 0 every threshold met, 1 a threshold missed or a failure
-// (BOTS_THRESHOLD_MISSED, printed with the report), 2 bad flags.
+// (BOTS_THRESHOLD_MISSED, printed after the report), 2 bad flags.
 import { writeFileSync } from 'node:fs'
 import { type CliIo, isMain, runTool, stdio, UsageError } from '@tessera/cli-kit'
 import { hideBin } from 'yargs/helpers'
-import { reportMarkdown } from './bot-stats.js'
 import { BotsThresholdMissed } from './errors.js'
-import { runBots } from './run-bots.js'
+import { defaultHostileCounts, POLITE, POLITE_UNDER_ATTACK } from './hostile/hostile-scenario.js'
+import { hostileKinds } from './hostile/kinds.js'
+import { parseSourceIps } from './net/source-ips.js'
+import { MAX_BOTS_PER_PROCESS, runInProcesses } from './run/processes.js'
+import { type RunOptions, type RunSnapshot, runBots } from './run/run-bots.js'
+import { scenarios } from './scenarios/index.js'
+import { buildReport, reportMarkdown } from './stats/report.js'
+import { LiveView } from './view/live-view.js'
+
+/** Ephemeral ports one source address has towards one destination (Linux default range). */
+const PORTS_PER_ADDRESS = 28_000
+
+function parseHostile(spec: string | undefined): Record<string, number> {
+  const counts = { ...defaultHostileCounts }
+  if (spec === undefined) return counts
+  for (const item of spec.split(',').filter(Boolean)) {
+    const m = /^([a-z-]+)=(\d+)$/.exec(item.trim())
+    if (!m || !hostileKinds[m[1]!])
+      throw new UsageError(
+        `--hostile wants kind=count items, kinds: ${Object.keys(hostileKinds).join(', ')}; got "${item}"`,
+      )
+    counts[m[1]!] = Number(m[2])
+  }
+  return counts
+}
+
+export interface CliHooks {
+  /** Wind the run down (the CLI's own SIGINT handler uses it). */
+  stop?: AbortSignal
+  /** Live view stream (tests). */
+  view?: NodeJS.WriteStream
+}
 
 /** Run the CLI; resolves to the exit status. */
-export function runCli(argv: readonly string[], io: CliIo = stdio): Promise<number> {
+export function runCli(argv: readonly string[], io: CliIo = stdio, hooks: CliHooks = {}): Promise<number> {
   return runTool('tessera-bots', argv, io, (y) =>
     y
       .option('login', { type: 'string', demandOption: true, describe: "login's HTTP JSON API base URL" })
-      .option('bots', {
-        type: 'number',
-        default: 10,
-        describe: 'players to run (each plays the scenario once)',
-      })
-      .option('concurrency', { type: 'number', default: 10, describe: 'players playing at the same time' })
+      .option('scenario', { choices: Object.keys(scenarios), default: 'play', describe: 'what the bots do' })
+      .option('bots', { type: 'number', default: 10, describe: 'bots in the run (hostile: polite ones)' })
       .option('stack', { choices: ['tcp', 'ws'] as const, default: 'tcp' as const })
-      .option('scenario', { choices: ['play'] as const, default: 'play' as const })
+      .option('ramp-per-s', { type: 'number', default: 20, describe: 'bots started per second' })
       .option('duration', { type: 'number', default: 120, describe: 'hard bound of the run, seconds' })
+      .option('rounds', {
+        type: 'number',
+        default: 1,
+        describe: 'rounds per bot (play, login-storm); 0 = until the run ends',
+      })
+      .option('idle-ms', {
+        type: 'number',
+        default: 2000,
+        describe: 'play: idle time in a round (random up to this)',
+      })
+      .option('processes', {
+        type: 'number',
+        default: 1,
+        describe: `bot processes (at most ${MAX_BOTS_PER_PROCESS} bots each)`,
+      })
+      .option('source-ips', { type: 'string', describe: 'local addresses to connect from, e.g. 127.0.0.2-9' })
+      .option('hostile', {
+        type: 'string',
+        describe: `hostile: attempts per kind, e.g. flood=3,slow-reader=2 (kinds: ${Object.keys(hostileKinds).join(', ')})`,
+      })
+      .option('hostile-ips', {
+        type: 'string',
+        default: '127.0.0.240-254',
+        describe: 'hostile: addresses hostile bots connect from (one per kind), apart from the polite ones',
+      })
+      .option('baseline-s', {
+        type: 'number',
+        describe: 'hostile: polite bots play alone this long first (default a third of --duration)',
+      })
       .option('report', { type: 'string', describe: 'write the Markdown report to this file' })
       .option('json', { type: 'string', describe: 'write the JSON report to this file' })
+      .option('view', {
+        choices: ['auto', 'plain', 'off'] as const,
+        default: 'auto' as const,
+        describe: 'live view: redrawn on a terminal, plain lines otherwise',
+      })
       .option('max-error-rate', { type: 'number', default: 0, describe: 'failed bots / bots allowed (0..1)' })
-      .option('max-p99-ms', { type: 'number', describe: 'p99 allowed for every request type' })
+      .option('max-p99-ms', { type: 'number', describe: 'p99 allowed for every request type of polite bots' })
       .check((a) => {
         if (!/^https?:\/\//.test(a.login))
           throw new UsageError(`--login must be an http(s) URL, got ${a.login}`)
-        for (const k of ['bots', 'concurrency', 'duration'] as const)
+        for (const k of ['bots', 'duration', 'processes'] as const)
           if (!Number.isInteger(a[k]) || a[k] < 1) throw new UsageError(`--${k} must be a whole number >= 1`)
+        for (const k of ['rounds', 'idle-ms'] as const)
+          if (!Number.isInteger(a[k]) || a[k] < 0) throw new UsageError(`--${k} must be a whole number >= 0`)
+        if (!(a['ramp-per-s'] > 0)) throw new UsageError('--ramp-per-s must be > 0')
         if (!(a['max-error-rate'] >= 0 && a['max-error-rate'] <= 1))
           throw new UsageError('--max-error-rate must be within 0..1')
+        if (a.bots / a.processes > MAX_BOTS_PER_PROCESS)
+          throw new UsageError(
+            `${a.bots} bots in ${a.processes} process(es) is over ${MAX_BOTS_PER_PROCESS} per process (the open-files limit): use --processes ${Math.ceil(a.bots / MAX_BOTS_PER_PROCESS)} or more`,
+          )
+        if (a['baseline-s'] !== undefined && !(a['baseline-s'] >= 0 && a['baseline-s'] < a.duration))
+          throw new UsageError('--baseline-s must be within 0..--duration')
         return true
       })
       .command(
@@ -46,33 +116,78 @@ export function runCli(argv: readonly string[], io: CliIo = stdio): Promise<numb
         'run the bots',
         () => {},
         async (a) => {
-          const tty = process.stderr.isTTY === true
-          const r = await runBots({
+          let sourceIps: string[] = []
+          let hostileIps: string[] = []
+          try {
+            if (a['source-ips']) sourceIps = parseSourceIps(a['source-ips'])
+            if (a['hostile-ips']) hostileIps = parseSourceIps(a['hostile-ips'])
+          } catch (err) {
+            throw new UsageError(`--source-ips/--hostile-ips: ${(err as Error).message}`)
+          }
+          if (a.bots / Math.max(1, sourceIps.length) > PORTS_PER_ADDRESS)
+            throw new UsageError(
+              `${a.bots} bots need more than one source address's ports: give --source-ips with at least ${Math.ceil(a.bots / PORTS_PER_ADDRESS)} addresses`,
+            )
+          const options: Omit<RunOptions, 'onTick' | 'stop'> = {
             login: a.login,
+            scenario: a.scenario,
             bots: a.bots,
-            concurrency: a.concurrency,
             stack: a.stack,
+            rampPerS: a['ramp-per-s'],
             durationS: a.duration,
-            onProgress: (done, failed) => {
-              if (tty) process.stderr.write(`\r${done}/${a.bots} bots done, ${failed} failed`)
+            sourceIps,
+            options: {
+              rounds: a.rounds,
+              idleMs: a['idle-ms'],
+              hostile: parseHostile(a.hostile),
+              baselineS: a['baseline-s'] ?? Math.floor(a.duration / 3),
+              hostileIps,
             },
+          }
+          const view =
+            a.view === 'off'
+              ? null
+              : new LiveView({
+                  durationS: a.duration,
+                  title: `${a.scenario} ×${a.bots} over ${a.stack}`,
+                  stream: hooks.view,
+                  ...(a.view === 'plain' ? { tty: false } : {}),
+                })
+          let runs: RunSnapshot[]
+          if (a.processes === 1)
+            runs = [await runBots({ ...options, stop: hooks.stop, onTick: (s) => view?.update([s]) })]
+          else
+            runs = await runInProcesses(options, a.processes, {
+              stop: hooks.stop,
+              onTick: (r) => view?.update(r),
+            })
+          view?.update(runs, true)
+          const report = buildReport({
+            scenario: a.scenario,
+            stack: a.stack,
+            processes: a.processes,
+            runs,
+            phaseOf: { [POLITE_UNDER_ATTACK]: POLITE },
+            maxErrorRate: a['max-error-rate'],
+            maxP99Ms: a['max-p99-ms'],
           })
-          if (tty) process.stderr.write('\n')
-          const md = reportMarkdown(r)
+          const md = reportMarkdown(report)
           io.out(md)
           if (a.report) writeFileSync(a.report, md)
-          if (a.json) writeFileSync(a.json, `${JSON.stringify(r, null, 2)}\n`)
-          const missed: string[] = []
-          if (r.failed / r.bots > a['max-error-rate'])
-            missed.push(`${r.failed} of ${r.bots} bots failed (allowed ${a['max-error-rate']})`)
-          const maxP99 = a['max-p99-ms']
-          if (maxP99 !== undefined)
-            for (const [k, f] of Object.entries(r.requests))
-              if (f.p99Ms > maxP99) missed.push(`${k} p99 ${f.p99Ms} ms > ${maxP99} ms`)
-          if (missed.length) throw new BotsThresholdMissed(missed.join('; '))
+          if (a.json) writeFileSync(a.json, `${JSON.stringify(report, null, 2)}\n`)
+          if (report.missed.length) throw new BotsThresholdMissed(report.missed.join('; '))
         },
       ),
   )
 }
 
-if (isMain(import.meta.url)) process.exitCode = await runCli(hideBin(process.argv))
+if (isMain(import.meta.url)) {
+  // Ctrl-C: the bots wind down and the report is still printed; a second one exits at once.
+  const stop = new AbortController()
+  process.on('SIGINT', () => {
+    if (stop.signal.aborted) process.exit(130)
+    stop.abort()
+  })
+  process.on('SIGTERM', () => stop.abort())
+  process.exitCode = await runCli(hideBin(process.argv), stdio, { stop: stop.signal })
+}

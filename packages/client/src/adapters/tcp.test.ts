@@ -28,4 +28,27 @@ describe('tcpSocket', () => {
     expect(got).toEqual(frames)
     expect(reason).toMatch(/> max 1024/)
   })
+
+  it('connects from the given local address (bots spread over 127.0.0.2-9)', async () => {
+    const srv = createServer()
+    const seen = new Promise<string | undefined>((resolve) => {
+      srv.once('connection', (s) => {
+        resolve(s.remoteAddress)
+        s.destroy()
+      })
+    })
+    await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r))
+    const sock = tcpSocket({
+      host: '127.0.0.1',
+      port: (srv.address() as AddressInfo).port,
+      localAddress: '127.0.0.7',
+    })({
+      onOpen() {},
+      onMessage() {},
+      onClose() {},
+    })
+    expect(await seen).toMatch(/127\.0\.0\.7$/)
+    sock.close()
+    srv.close()
+  })
 })

@@ -12,6 +12,8 @@ export interface TcpSocketOptions {
   maxFrameBytes?: number
   /** Connect timeout. Default 10 s. */
   connectTimeoutMs?: number
+  /** Local (source) address to bind, e.g. to spread many clients over 127.0.0.2-9. Default: the OS picks. */
+  localAddress?: string
 }
 
 export interface TlsSocketOptions extends TcpSocketOptions {
@@ -24,7 +26,18 @@ export interface TlsSocketOptions extends TcpSocketOptions {
 /** Frames over TCP: each frame is preceded by its length, u32 big-endian. */
 export function tcpSocket(opts: TcpSocketOptions): SocketFactory {
   return (handlers) =>
-    framed(connect({ host: opts.host, port: opts.port, noDelay: true }), 'connect', opts, handlers, 'tcp')
+    framed(
+      connect({
+        host: opts.host,
+        port: opts.port,
+        noDelay: true,
+        ...(opts.localAddress === undefined ? {} : { localAddress: opts.localAddress }),
+      }),
+      'connect',
+      opts,
+      handlers,
+      'tcp',
+    )
 }
 
 /**
@@ -45,7 +58,14 @@ export function tlsSocket(opts: TlsSocketOptions): SocketFactory {
         : { servername: opts.host }),
   }
   return (handlers) => {
-    const sock = tlsConnect(o)
+    // A source address needs the TCP socket made first; TLS then runs over it.
+    const sock =
+      opts.localAddress === undefined
+        ? tlsConnect(o)
+        : tlsConnect({
+            ...o,
+            socket: connect({ host: opts.host, port: opts.port, localAddress: opts.localAddress }),
+          })
     sock.setNoDelay(true)
     return framed(sock, 'secureConnect', opts, handlers, 'tls')
   }
