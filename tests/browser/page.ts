@@ -13,6 +13,10 @@ interface PageResult {
   resumed?: number
   sessionLost?: number
   badToken?: string
+  /** What connecting to a wss:// server whose certificate the browser does not trust gave. */
+  untrusted?: string
+  /** The page's own origin scheme (https: in the wss run). */
+  protocol?: string
 }
 
 declare global {
@@ -26,11 +30,14 @@ async function run(): Promise<PageResult> {
   const params = new URLSearchParams(location.hash.slice(1))
   const url = params.get('ws')!
   const total = Number(params.get('pushes'))
+  const pin = params.get('pin')
   const c = new TesseraClient({
     socket: webSocketSocket(url),
     token: params.get('token')!,
     clientKind: 'web',
     reconnect: { initialDelayMs: 20 },
+    // The server's handshake signature checked with WebCrypto Ed25519.
+    ...(pin ? { serverKeys: [pin] } : {}),
   })
   let resumed = 0
   let sessionLost = 0
@@ -56,6 +63,20 @@ async function run(): Promise<PageResult> {
     () => 'accepted',
     (e: { code: string }) => e.code,
   )
+  const untrustedUrl = params.get('untrusted')
+  const untrusted = untrustedUrl
+    ? await new TesseraClient({
+        socket: webSocketSocket(untrustedUrl),
+        token: params.get('token')!,
+        reconnect: false,
+        connectTimeoutMs: 5000,
+      })
+        .connect()
+        .then(
+          () => 'accepted',
+          (e: { code: string }) => e.code,
+        )
+    : undefined
   return {
     ok: true,
     encrypted,
@@ -65,6 +86,8 @@ async function run(): Promise<PageResult> {
     resumed,
     sessionLost,
     badToken,
+    untrusted,
+    protocol: location.protocol,
   }
 }
 

@@ -39,7 +39,8 @@ export class Chromium {
     })
   }
 
-  static async launch(timeoutMs = 20_000): Promise<Chromium> {
+  /** `extraArgs`: more command-line switches (e.g. --ignore-certificate-errors-spki-list for a test CA). */
+  static async launch(timeoutMs = 20_000, extraArgs: readonly string[] = []): Promise<Chromium> {
     const dir = await mkdtemp(join(tmpdir(), 'tessera-chromium-'))
     const proc = spawn(
       CHROMIUM,
@@ -55,6 +56,7 @@ export class Chromium {
         '--disable-dev-shm-usage',
         `--user-data-dir=${dir}`,
         '--remote-debugging-port=0',
+        ...extraArgs,
         'about:blank',
       ],
       { stdio: ['ignore', 'ignore', 'pipe'] },

@@ -11,6 +11,7 @@ import {
   HmacTokens,
   type NetLimitsInput,
   NetServer,
+  type TlsContexts,
 } from '@tessera/kernel'
 import { ChatPush, ChatSend, ChatSendRes, createRegistry, Echo, SCHEMA_HASH } from '@tessera/protocol'
 
@@ -22,6 +23,9 @@ export interface TestServer {
   tokens: HmacTokens
   tcpUrl: { host: string; port: number }
   wsUrl: string
+  /** With `tls`: the tls:// port (binary over TLS) and the wss:// URL (name `localhost`). */
+  tlsUrl?: { host: string; port: number }
+  wssUrl?: string
   /** Pushes the stream handler has sent, per edge session id. */
   streamed: Map<string, number>
   /** How many times the Echo handler saw each text (client→server exactly-once checks). */
@@ -30,11 +34,15 @@ export interface TestServer {
 }
 
 export async function startTestServer(
-  opts: Partial<Omit<EdgeOptions, 'registry' | 'verifyToken'>> & { limits?: NetLimitsInput } = {},
+  opts: Partial<Omit<EdgeOptions, 'registry' | 'verifyToken'>> & {
+    limits?: NetLimitsInput
+    /** Also listen on tls:// and wss:// with these certificates. */
+    tls?: TlsContexts
+  } = {},
 ): Promise<TestServer> {
   const registry = createRegistry()
   const tokens = new HmacTokens({ secret: TOKEN_SECRET })
-  const { limits, ...edgeOpts } = opts
+  const { limits, tls, ...edgeOpts } = opts
   const edge = new EdgeServer({
     registry,
     schemaHash: SCHEMA_HASH,
@@ -81,7 +89,17 @@ export async function startTestServer(
   })
   const tcp = await net.listen('tcp://127.0.0.1:0', 'client')
   const ws = await net.listen('ws://127.0.0.1:0', 'client')
+  const secure = tls
+    ? {
+        tlsUrl: {
+          host: '127.0.0.1',
+          port: (await net.listen('tls://127.0.0.1:0', 'client', { tls })).address.port,
+        },
+        wssUrl: `wss://localhost:${(await net.listen('wss://127.0.0.1:0', 'client', { tls })).address.port}/`,
+      }
+    : {}
   return {
+    ...secure,
     net,
     edge,
     tokens,

@@ -6,6 +6,7 @@ import {
   VersionStage,
 } from '@tessera/protocol/client'
 import { defaultReconnect, type ReconnectOptions } from './backoff.js'
+import { parsePinnedKeys } from './server-auth.js'
 import type { SocketFactory } from './socket.js'
 
 export interface ClientOptions {
@@ -23,6 +24,14 @@ export interface ClientOptions {
   clientKind?: string
   /** Offer encryption: true (required), false, or 'auto' (when WebCrypto has X25519). Default 'auto'. */
   encryption?: boolean | 'auto'
+  /**
+   * Ed25519 public keys (64 hex digits each, `tessera-keygen ed25519`) of
+   * the servers this client accepts: the handshake must be signed by one of
+   * them, which defeats a man in the middle on transports without TLS.
+   * List two during a key rollover. Implies encryption. Default: none (no
+   * server authentication beyond TLS, if used).
+   */
+  serverKeys?: readonly string[]
   /** Offer deflate-raw compression when the runtime has CompressionStream. Default true. */
   compression?: boolean
   /** Default request timeout. Default 10 s. */
@@ -49,6 +58,8 @@ export interface ResolvedClientOptions {
   registry: MessageRegistry
   clientKind: string
   encryption: boolean | 'auto'
+  /** Pinned server keys, raw 32 bytes each (empty: none). */
+  serverKeys: Uint8Array[]
   compression: boolean
   requestTimeoutMs: number
   connectTimeoutMs: number
@@ -67,7 +78,8 @@ export function resolveClientOptions(o: ClientOptions): ResolvedClientOptions {
     schemaHash: o.schemaHash ?? SCHEMA_HASH,
     registry: o.registry ?? createRegistry(),
     clientKind: o.clientKind ?? 'js',
-    encryption: o.encryption ?? 'auto',
+    encryption: o.serverKeys?.length ? true : (o.encryption ?? 'auto'),
+    serverKeys: parsePinnedKeys(o.serverKeys ?? []),
     compression: o.compression ?? true,
     requestTimeoutMs: o.requestTimeoutMs ?? 10_000,
     connectTimeoutMs: o.connectTimeoutMs ?? 10_000,

@@ -22,6 +22,7 @@ import { ClientErrorCode, TesseraClientError } from './errors.js'
 import { decodeFrame } from './frame.js'
 import { prepareHandshake } from './handshake.js'
 import { Link } from './link.js'
+import { checkServerSignature } from './server-auth.js'
 
 /** How long close() waits for the server to close after Goodbye before closing itself. */
 const GOODBYE_WAIT_MS = 1000
@@ -240,7 +241,9 @@ export class TesseraClient {
         onClose: (reason) => {
           clearTimeout(deadline)
           link.socketClosed()
-          this.linkFailed(link, reason)
+          // After the frames already received: opening a sealed Kick takes a
+          // WebCrypto round trip, and the close that follows it must not win.
+          link.receive(() => this.linkFailed(link, reason))
         },
       })
     } catch (err) {
@@ -257,7 +260,8 @@ export class TesseraClient {
     if (!link.alive) return
     link.keyExchange = keyExchange
     link.handshakeReqId = this.takeReqId()
-    link.write(0, Handshake.msgId, link.handshakeReqId, Handshake.encode(handshake))
+    link.handshakeBytes = Handshake.encode(handshake)
+    link.write(0, Handshake.msgId, link.handshakeReqId, link.handshakeBytes)
   }
 
   private async onFrame(
@@ -351,9 +355,30 @@ export class TesseraClient {
       return this.refused(link, TesseraClientError.fromWire(e.code, e.name, e.message))
     }
     const ok = HandshakeOk.decode(body)
+    const pins = this.options.serverKeys
+    if (pins.length > 0) {
+      // Before any key is used: an answer not signed by a pinned key is a man in the middle.
+      const why = await checkServerSignature(pins, link.handshakeBytes!, ok)
+      if (why !== null) {
+        link.kill()
+        return this.shutdown(new TesseraClientError(ClientErrorCode.SERVER_AUTH_FAILED, why))
+      }
+    }
+    let resumeToken = ok.resumeToken
     if (ok.encryption === Encryption.ENCRYPTION_X25519_AES_256_GCM) {
       if (!link.keyExchange) return this.linkFailed(link, 'server chose encryption the client did not offer')
-      link.cipher = await link.keyExchange.cipher(ok.keyPublic, ok.nonce, ok.keyRotateMs)
+      const keys = await link.keyExchange.agree(ok.keyPublic, ok.nonce, ok.keyRotateMs)
+      link.cipher = keys.cipher
+      if (ok.sealAll) {
+        link.sealAll = true
+        try {
+          resumeToken = await keys.openResumeToken(ok.resumeTokenSealed)
+          // connect() resolves with the answer as the app knows it: the token in clear.
+          ok.resumeToken = resumeToken
+        } catch {
+          return this.linkFailed(link, 'the sealed resume token did not open')
+        }
+      }
     } else if (this.options.encryption === true) {
       return this.refused(
         link,
@@ -370,7 +395,7 @@ export class TesseraClient {
     if (!resumed && this.resumeToken !== '')
       this.loseSession('server started a new session instead of resuming')
     this.sessionIdValue = ok.sessionId
-    this.resumeToken = ok.resumeToken
+    this.resumeToken = resumeToken
     this.attempt = 0
     link.phase = 'open'
     this.stateValue = 'open'

@@ -22,6 +22,12 @@ export const ClientErrorCode = {
   RECONNECT_FAILED: 'CLIENT_RECONNECT_FAILED',
   /** Too many unacknowledged outbound bytes (see `maxOutboxBytes`). */
   OUTBOX_FULL: 'CLIENT_OUTBOX_FULL',
+  /**
+   * The server failed authentication: its handshake is not signed by a
+   * pinned key (`serverKeys`), or it refused to seal every frame. Final: a
+   * man in the middle is the likely cause, so the client does not retry.
+   */
+  SERVER_AUTH_FAILED: 'CLIENT_SERVER_AUTH_FAILED',
   /** A bad option or call (e.g. a message type without msg id). */
   BAD_ARGUMENT: 'CLIENT_BAD_ARGUMENT',
 } as const

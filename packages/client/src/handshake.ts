@@ -2,9 +2,11 @@ import { Compression, Encryption, Handshake } from '@tessera/protocol/client'
 import { hexToBytes, type ResolvedClientOptions } from './client-options.js'
 import { compressionAvailable } from './compress.js'
 import { ClientErrorCode, TesseraClientError } from './errors.js'
+import { webCryptoSupportsEd25519 } from './server-auth.js'
 import { ClientKeyExchange, webCryptoSupportsX25519 } from './web-cipher.js'
 
 let x25519: Promise<boolean> | null = null
+let ed25519: Promise<boolean> | null = null
 
 /** Whether to offer encryption: `options.encryption` against what this runtime's WebCrypto can do. */
 async function wantEncryption(o: ResolvedClientOptions): Promise<boolean> {
@@ -16,6 +18,14 @@ async function wantEncryption(o: ResolvedClientOptions): Promise<boolean> {
       ClientErrorCode.BAD_ARGUMENT,
       'encryption required but WebCrypto has no X25519 here',
     )
+  if (o.serverKeys.length > 0) {
+    ed25519 ??= webCryptoSupportsEd25519()
+    if (!(await ed25519))
+      throw new TesseraClientError(
+        ClientErrorCode.BAD_ARGUMENT,
+        'serverKeys given but WebCrypto has no Ed25519 here to check the server',
+      )
+  }
   return ok
 }
 
@@ -44,6 +54,8 @@ export async function prepareHandshake(
     keyPublic: keyExchange?.publicKey ?? new Uint8Array(0),
     nonce: keyExchange?.nonce ?? globalThis.crypto.getRandomValues(new Uint8Array(32)),
     clientKind: o.clientKind,
+    // Every frame after the handshake authenticated, control frames included.
+    sealAll: keyExchange !== null,
   })
   if (resume)
     handshake.resume = { resumeToken: resume.resumeToken, lastReceivedSeq: BigInt(resume.lastReceivedSeq) }

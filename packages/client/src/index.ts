@@ -17,6 +17,12 @@ export { decodeFrame, encodeFrame, FrameFlag, HEADER_BYTES } from './frame.js'
 export type { HandoffAddresses } from './handoff.js'
 export { handoffWebSocket, rotatingSocket } from './handoff.js'
 export * from './login/index.js'
+export {
+  checkServerSignature,
+  parsePinnedKeys,
+  transcriptOf,
+  webCryptoSupportsEd25519,
+} from './server-auth.js'
 export type { ClientSocket, SocketEvents, SocketFactory } from './socket.js'
 export { onceEvents } from './socket.js'
 export { ClientKeyExchange, WebCipher, webCryptoSupportsX25519 } from './web-cipher.js'

@@ -21,6 +21,10 @@ export class Link {
   cipher: WebCipher | null = null
   compressThreshold = 0
   compress = false
+  /** Every frame is sealed both ways, control frames included (HandshakeOk.seal_all). */
+  sealAll = false
+  /** The Handshake body as sent (the server signs its digest). */
+  handshakeBytes: Uint8Array | null = null
   handshakeReqId = 0
   lastRecvAt = Date.now()
   heartbeatTimer: ReturnType<typeof setInterval> | null = null
@@ -39,9 +43,9 @@ export class Link {
   }
 
   /**
-   * Queue a frame. Control frames (msgId < 1000) always go in clear; game
-   * frames are compressed above the threshold and sealed when a cipher is
-   * set (docs/protocol.md).
+   * Queue a frame. Game frames are compressed above the threshold; they are
+   * sealed when a cipher is set, and so are control frames (msgId < 1000)
+   * once the handshake agreed to seal_all (docs/protocol.md).
    */
   write(flags: number, msgId: number, reqId: number, body: Uint8Array): void {
     this.outChain = this.outChain
@@ -57,10 +61,10 @@ export class Link {
               f |= FrameFlag.COMPRESSED
             }
           }
-          if (this.cipher !== null) {
-            f |= FrameFlag.ENCRYPTED
-            b = await this.cipher.seal(headerBytes(f, msgId, reqId), b)
-          }
+        }
+        if (this.cipher !== null && (this.sealAll || isGameMsgId(msgId))) {
+          f |= FrameFlag.ENCRYPTED
+          b = await this.cipher.seal(headerBytes(f, msgId, reqId), b)
         }
         if (this.alive && this.sock !== null) this.sock.send(encodeFrame(f, msgId, reqId, b))
       })
@@ -80,8 +84,9 @@ export class Link {
     if (flags & FrameFlag.ENCRYPTED) {
       if (this.cipher === null) throw new Error(`encrypted frame (msg id ${msgId}) without a key`)
       b = await this.cipher.open(headerBytes(flags, msgId, reqId), b)
-    } else if (this.cipher !== null && isGameMsgId(msgId)) {
-      throw new Error(`plaintext game frame (msg id ${msgId}) on an encrypted session`)
+    } else if (this.cipher !== null && (this.sealAll || isGameMsgId(msgId))) {
+      // Forged or injected: nothing unauthenticated is acted on (the link is dropped and resumes).
+      throw new Error(`plaintext frame (msg id ${msgId}) on an encrypted session`)
     }
     if (flags & FrameFlag.COMPRESSED) b = await inflateRaw(b, this.maxInflated)
     return b
@@ -99,9 +104,9 @@ export class Link {
    * effort: resolves either way.
    */
   farewell(msgId: number, body: Uint8Array, waitMs: number): Promise<void> {
+    const cipher = this.sealAll ? this.cipher : null
     const s = this.stop()
     if (s === null) return Promise.resolve()
-    const frame = encodeFrame(0, msgId, 0, body)
     return new Promise((resolve) => {
       const finish = (): void => {
         clearTimeout(timer)
@@ -111,8 +116,13 @@ export class Link {
       }
       const timer = setTimeout(finish, waitMs)
       this.onSocketClosed = finish
-      // After whatever is mid-write, so the frame stream stays whole.
-      this.outChain = this.outChain.then(() => s.send(frame)).catch(finish)
+      // After whatever is mid-write, so the frame stream stays whole (and the cipher's counters in order).
+      this.outChain = this.outChain
+        .then(async () => {
+          const b = cipher ? await cipher.seal(headerBytes(FrameFlag.ENCRYPTED, msgId, 0), body) : body
+          s.send(encodeFrame(cipher ? FrameFlag.ENCRYPTED : 0, msgId, 0, b))
+        })
+        .catch(finish)
     })
   }
 

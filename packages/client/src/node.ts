@@ -2,6 +2,6 @@
 // TCP socket adapter (node:net, length-prefixed frames).
 
 export { handoffTcp } from './adapters/handoff-tcp.js'
-export type { TcpSocketOptions } from './adapters/tcp.js'
-export { tcpSocket } from './adapters/tcp.js'
+export type { TcpSocketOptions, TlsSocketOptions } from './adapters/tcp.js'
+export { tcpSocket, tlsSocket } from './adapters/tcp.js'
 export * from './index.js'

@@ -12,6 +12,7 @@ const INFO = {
   s2c: enc.encode('tessera/1 chain s2c'),
   key: enc.encode('tessera/1 key'),
   next: enc.encode('tessera/1 next'),
+  resume: enc.encode('tessera/1 resume token'),
 }
 const EMPTY = new Uint8Array(0)
 const OVERHEAD = 1 + 8 + 16
@@ -84,6 +85,19 @@ export class ClientKeyExchange {
 
   /** Finish with HandshakeOk's key and nonce. */
   async cipher(serverPublic: Uint8Array, serverNonce: Uint8Array, rotateMs: number): Promise<WebCipher> {
+    return (await this.agree(serverPublic, serverNonce, rotateMs)).cipher
+  }
+
+  /**
+   * Finish the key agreement: the connection's cipher, and a function that
+   * opens HandshakeOk.resume_token_sealed (AES-256-GCM, nonce 0, under
+   * HKDF(shared, nonces, "tessera/1 resume token")).
+   */
+  async agree(
+    serverPublic: Uint8Array,
+    serverNonce: Uint8Array,
+    rotateMs: number,
+  ): Promise<{ cipher: WebCipher; openResumeToken(sealed: Uint8Array): Promise<string> }> {
     if (serverPublic.length !== 32) throw new Error(`server public key is ${serverPublic.length} bytes`)
     if (serverNonce.length < 16) throw new Error(`server nonce is ${serverNonce.length} bytes`)
     const peer = await subtle().importKey('raw', serverPublic as BufferSource, { name: 'X25519' }, false, [])
@@ -98,10 +112,26 @@ export class ClientKeyExchange {
     const salt = new Uint8Array(this.nonce.length + serverNonce.length)
     salt.set(this.nonce)
     salt.set(serverNonce, this.nonce.length)
-    const [c2s, s2c] = await Promise.all([hkdf(secret, salt, INFO.c2s), hkdf(secret, salt, INFO.s2c)])
+    const [c2s, s2c, resume] = await Promise.all([
+      hkdf(secret, salt, INFO.c2s),
+      hkdf(secret, salt, INFO.s2c),
+      hkdf(secret, salt, INFO.resume),
+    ])
     secret.fill(0)
     const [send, recv] = await Promise.all([epochFrom(0, c2s), epochFrom(0, s2c)])
-    return new WebCipher(send, recv, rotateMs)
+    const resumeKey = await subtle().importKey('raw', resume as BufferSource, 'AES-GCM', false, ['decrypt'])
+    resume.fill(0)
+    return {
+      cipher: new WebCipher(send, recv, rotateMs),
+      openResumeToken: async (sealed) =>
+        new TextDecoder().decode(
+          await subtle().decrypt(
+            { name: 'AES-GCM', iv: new Uint8Array(12) as BufferSource, tagLength: 128 },
+            resumeKey,
+            sealed as BufferSource,
+          ),
+        ),
+    }
   }
 }
 

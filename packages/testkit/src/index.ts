@@ -4,5 +4,6 @@
 export { type FeishuPost, type FeishuWebhook, feishuWebhook } from './feishu-webhook.js'
 export { freePort } from './free-port.js'
 export { type TempDir, tempDir, withTempDir } from './temp-dir.js'
+export { makeTestPki, type TestLeaf, type TestPki } from './test-pki.js'
 export { type Exit, isRunning, spawnProcess, stopProcess, type TestProcess } from './test-process.js'
 export { nextEvent, until } from './until.js'

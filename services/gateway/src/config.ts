@@ -1,4 +1,4 @@
-import { appConfigSchema } from '@tessera/kernel'
+import { appConfigSchema, tlsConfigSchema } from '@tessera/kernel'
 import { z } from 'zod'
 
 export const gatewayConfigSchema = appConfigSchema.extend({
@@ -11,7 +11,9 @@ export const gatewayConfigSchema = appConfigSchema.extend({
        * spread round-robin). 0 = this process serves them itself.
        */
       workers: z.number().int().min(0).max(256).default(0),
-      /** Client ports with their stacks (`tcp://`, `ws://`, `auto://`, `http://`). */
+      /** Certificates for the TLS client ports (`tls://`, `wss://`, `https://`, `auto+tls://`). */
+      tls: tlsConfigSchema.optional(),
+      /** Client ports with their stacks (`tcp://`, `ws://`, `auto://`, `http://`, and their TLS twins). */
       listen: z.array(z.string().min(1)).min(1).default(['tcp://127.0.0.1:3900', 'ws://127.0.0.1:3901']),
       /** Addresses clients are told (login's hand-off); default: the bound listen addresses. */
       advertise: z.array(z.string().min(1)).optional(),
@@ -21,6 +23,12 @@ export const gatewayConfigSchema = appConfigSchema.extend({
       shards: z.number().int().min(1).default(4096),
       encryption: z.enum(['required', 'optional', 'off']).default('optional'),
       compression: z.boolean().default(true),
+      /**
+       * Ed25519 private key (PKCS#8 PEM file, `tessera-keygen ed25519`) that signs
+       * every encrypted handshake; clients built with its public key refuse
+       * anyone else (docs/protocol.md, "Server authentication"). Unset: unsigned.
+       */
+      signingKeyFile: z.string().min(1).optional(),
       /** Key epoch length, ms. */
       keyRotateMs: z.number().int().min(1000).default(600_000),
       /** Oldest client version accepted ('1.2.0'). Default: any. */

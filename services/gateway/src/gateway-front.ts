@@ -1,14 +1,17 @@
+import { readFileSync } from 'node:fs'
 import {
   BaseComponent,
   type ComponentFactory,
   edgeControlCodec,
   formatAddress,
   type Listener,
+  loadSigningKey,
   NetServer,
   type ServiceContext,
   ServiceStates,
   ShardMap,
   type TimerHandle,
+  TlsContexts,
 } from '@tessera/kernel'
 import { SessionKick, ToClient } from '@tessera/protocol'
 import { LoginRedeemer } from './auth/index.js'
@@ -28,6 +31,7 @@ export class GatewayFront extends BaseComponent<ServiceContext<GatewayConfig>> {
   private reportTimer: TimerHandle | undefined
   private reports: SessionReports | undefined
   private shards: ShardMap | undefined
+  private tls: TlsContexts | undefined
   private readonly listeners: Listener[] = []
   /** Set by {@link drain}: no new connections; stays until the process restarts. */
   draining = false
@@ -60,6 +64,7 @@ export class GatewayFront extends BaseComponent<ServiceContext<GatewayConfig>> {
         encryption: g.encryption,
         compression: g.compression,
         keyRotateMs: g.keyRotateMs,
+        signingKey: g.signingKeyFile ? loadSigningKey(readFileSync(g.signingKeyFile)) : undefined,
         minClientVersion: g.minClientVersion,
         requestTimeoutMs: timeoutMs,
         onOnline: (c) => reports.wentOnline({ userId: c.userId, loginEpoch: c.loginEpoch }),
@@ -91,8 +96,10 @@ export class GatewayFront extends BaseComponent<ServiceContext<GatewayConfig>> {
     const ctx = this.host.context
     const g = ctx.config.gateway
     const bound: string[] = []
+    // Certificates reload on file change and SIGHUP; live connections keep theirs.
+    if (g.tls) this.tls = (await TlsContexts.load(g.tls, ctx.logger)).reloadOnSignal('SIGHUP')
     for (const a of g.listen) {
-      const l = await this.edge.net.listen(a, 'client')
+      const l = await this.edge.net.listen(a, 'client', { tls: this.tls })
       this.listeners.push(l)
       bound.push(formatAddress(l.address))
     }
@@ -135,6 +142,7 @@ export class GatewayFront extends BaseComponent<ServiceContext<GatewayConfig>> {
     if (this.loadTimer !== undefined) this.host.context.timers.cancel(this.loadTimer)
     if (this.reportTimer !== undefined) this.host.context.timers.cancel(this.reportTimer)
     await this.edgeRef?.close()
+    this.tls?.close()
   }
 }
 

@@ -13,7 +13,8 @@ export interface WorkersOptions {
  * The node:cluster primary: forks the gateway workers (they share the
  * listening ports; the primary hands new connections out round-robin),
  * replaces a worker that dies with one of the same index (so the same
- * service id), and on SIGINT/SIGTERM stops them all before exiting.
+ * service id), on SIGINT/SIGTERM stops them all before exiting, and passes
+ * SIGHUP on (each worker reloads its TLS certificates).
  */
 export function runWorkers(o: WorkersOptions): void {
   cluster.schedulingPolicy = cluster.SCHED_RR
@@ -43,4 +44,8 @@ export function runWorkers(o: WorkersOptions): void {
   }
   process.on('SIGINT', stop)
   process.on('SIGTERM', stop)
+  // Certificate reload: every worker holds its own TLS listeners.
+  process.on('SIGHUP', () => {
+    for (const w of byIndex.values()) w.process.kill('SIGHUP')
+  })
 }

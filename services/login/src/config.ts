@@ -1,4 +1,4 @@
-import { appConfigSchema } from '@tessera/kernel'
+import { appConfigSchema, tlsConfigSchema } from '@tessera/kernel'
 import { z } from 'zod'
 
 const int = (min: number) => z.number().int().min(min)
@@ -22,9 +22,12 @@ export const loginSectionSchema = z.strictObject({
   /**
    * Client-facing addresses: `http://` serves the JSON API and WebSocket
    * upgrades (path /ws), `ws://` WebSocket only, `tcp://` binary frames,
-   * `auto://` all three on one port.
+   * `auto://` all three on one port; `https://`, `wss://`, `tls://` and
+   * `auto+tls://` are the same behind TLS (certificates in `tls`).
    */
   listen: z.array(z.string().min(1)).min(1).default(['http://127.0.0.1:3700', 'tcp://127.0.0.1:3701']),
+  /** Certificates for the TLS addresses in `listen`. */
+  tls: tlsConfigSchema.optional(),
   database: section({
     /** mysql://user:pass@host:port (MYSQL_URL is the usual way to set it: TESSERA_LOGIN__DATABASE__URL). */
     url: z.string().min(1).default('mysql://root@127.0.0.1:3306'),
@@ -107,6 +110,8 @@ export const loginSectionSchema = z.strictObject({
     resumeGraceMs: int(0).default(30_000),
     handlerTimeoutMs: int(0).default(10_000),
     encryption: z.enum(['required', 'optional', 'off']).default('optional'),
+    /** Ed25519 private key (PKCS#8 PEM file) signing every encrypted handshake; unset: unsigned. */
+    signingKeyFile: z.string().min(1).optional(),
   }),
   /** Clean-up of expired tokens, sessions and queue places, and of sessions of vanished gateways. */
   janitorMs: int(100).default(5_000),

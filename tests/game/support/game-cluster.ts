@@ -150,6 +150,10 @@ export interface GameClusterOptions {
   flushIntervalMs?: number
   gatewayArgs?: string[]
   loginArgs?: string[]
+  /** Gateway client ports. Default tcp and ws on 127.0.0.1, port 0. */
+  gatewayListen?: string[]
+  /** Login client ports. Default one http port. */
+  loginListen?: string[]
   /** Give login, logic and gateway processes an admin endpoint (admin.listen, any port). Default false. */
   serviceAdmin?: boolean
   /** More environment for the center (e.g. TESSERA_CENTER__UI__OPERATORS_FILE). */
@@ -166,6 +170,8 @@ export interface GatewayAddr {
   proc: ServiceProc
   tcp: { host: string; port: number }
   ws: string
+  /** Every client address the gateway opened (TLS ones included). */
+  addresses: string[]
 }
 
 /** The running cluster. */
@@ -197,6 +203,8 @@ export class GameCluster {
       flushIntervalMs: o.flushIntervalMs ?? 200,
       gatewayArgs: o.gatewayArgs ?? [],
       loginArgs: o.loginArgs ?? [],
+      gatewayListen: o.gatewayListen ?? ['tcp://127.0.0.1:0', 'ws://127.0.0.1:0'],
+      loginListen: o.loginListen ?? ['http://127.0.0.1:0'],
       serviceAdmin: o.serviceAdmin ?? false,
       centerEnv: o.centerEnv ?? {},
       gatewayWorkers: o.gatewayWorkers ?? 0,
@@ -232,7 +240,7 @@ export class GameCluster {
       '--app.machineId',
       '1',
       '--login.listen',
-      JSON.stringify(['http://127.0.0.1:0']),
+      JSON.stringify(this.o.loginListen),
       '--login.processes',
       '1',
       '--login.database.url',
@@ -313,7 +321,7 @@ export class GameCluster {
       '--gateway.workers',
       String(this.o.gatewayWorkers),
       '--gateway.listen',
-      JSON.stringify(['tcp://127.0.0.1:0', 'ws://127.0.0.1:0']),
+      JSON.stringify(this.o.gatewayListen),
       '--gateway.logicSlots',
       JSON.stringify(this.o.logics),
       '--app.node',
@@ -335,6 +343,7 @@ export class GameCluster {
       proc: p,
       tcp: { host: tcp.hostname, port: Number(tcp.port) },
       ws: `${addrs.find((a) => a.startsWith('ws://'))!}/`,
+      addresses: addrs,
     }
     this.gateways.set(id, g)
     return g

@@ -5,6 +5,8 @@
 //   tessera-keygen token-key --bytes 48 --out secrets/token.key
 //   tessera-keygen password --length 32 --alphabet printable --out secrets/mysql.password
 //   tessera-keygen password --chars 'abcdefghjkmnpqrstuvwxyz23456789' --length 12 --json
+//   tessera-keygen ed25519 --out secrets/handshake-signing.pem   (prints the public key clients pin)
+//   tessera-keygen ed25519 --public-of secrets/handshake-signing.pem
 //
 // Without --out the secret goes to stdout (for a pipe); with --out, only the
 // file name does. An existing file is never replaced without --force.
@@ -14,6 +16,7 @@ import type { Argv } from 'yargs'
 import { hideBin } from 'yargs/helpers'
 import { generateSecret, type SecretKind } from './generate-secret.js'
 import { ALPHABETS } from './random-string.js'
+import { generateSigningKey, readSigningKey } from './signing-key.js'
 import { writeSecretFile } from './write-secret-file.js'
 
 function common<T>(y: Argv<T>) {
@@ -74,6 +77,34 @@ export function runCli(argv: readonly string[], io: CliIo = stdio): Promise<numb
             .conflicts('alphabet', 'chars'),
         (a) =>
           emit('password', a, { kind: 'password', length: a.length, alphabet: a.alphabet, chars: a.chars }),
+      )
+      .command(
+        'ed25519',
+        'handshake signing key: the PEM private key for the server, the public key (hex) clients pin',
+        (y) =>
+          common(y).option('public-of', {
+            type: 'string',
+            describe: 'print the public key of this existing PEM key instead of making one',
+          }),
+        (a) => {
+          const k = a.publicOf !== undefined ? readSigningKey(a.publicOf) : generateSigningKey()
+          if (a.publicOf === undefined && a.out !== undefined)
+            writeSecretFile(a.out, k.privatePem, { force: a.force })
+          if (a.json) {
+            const o: Record<string, unknown> = { kind: 'ed25519', publicKey: k.publicHex, keyId: k.keyId }
+            if (a.publicOf === undefined) {
+              if (a.out === undefined) o.privateKey = k.privatePem
+              else o.file = a.out
+            }
+            io.out(JSON.stringify(o))
+            return
+          }
+          if (a.publicOf === undefined && a.out === undefined) io.out(k.privatePem)
+          io.out(`public ${k.publicHex}`)
+          io.err(
+            `ed25519: key id ${k.keyId}${a.out && a.publicOf === undefined ? `, private key written to ${a.out} (0600)` : ''}; pin the public key in clients (serverKeys)`,
+          )
+        },
       )
       .demandCommand(1),
   )

@@ -179,3 +179,24 @@ describe('tessera-keygen', () => {
     expect((await cli(['nonsense'])).status).toBe(2)
   })
 })
+
+describe('tessera-keygen ed25519', () => {
+  it('writes a 0600 PEM key whose public half (hex) signs handshakes the kernel verifies', async () => {
+    const { loadSigningKey, signTranscript, verifyTranscript } = await import('@tessera/kernel')
+    const file = path.join(tmp(), 'signing.pem')
+    const made = await cli(['ed25519', '--out', file, '--json'])
+    expect(made.status).toBe(0)
+    const j = JSON.parse(made.out[0]!) as { publicKey: string; keyId: string; file: string }
+    expect(j.publicKey).toMatch(/^[0-9a-f]{64}$/)
+    expect(j.keyId).toMatch(/^[0-9a-f]{16}$/)
+    expect(mode(file)).toBe(0o600)
+    const key = loadSigningKey(readFileSync(file))
+    expect(Buffer.from(key.publicKey).toString('hex')).toBe(j.publicKey)
+    expect(Buffer.from(key.keyId).toString('hex')).toBe(j.keyId)
+    const msg = new TextEncoder().encode('transcript')
+    expect(verifyTranscript(key.publicKey, msg, signTranscript(key, msg))).toBe(true)
+    const again = await cli(['ed25519', '--public-of', file])
+    expect(again.out).toEqual([`public ${j.publicKey}`])
+    expect((await cli(['ed25519', '--out', file])).status).toBe(1)
+  })
+})

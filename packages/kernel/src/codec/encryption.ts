@@ -1,7 +1,8 @@
 import { createCipheriv, createDecipheriv, createSecretKey, type KeyObject } from 'node:crypto'
-import { HEADER_BYTES, writeHeader } from '@tessera/wire'
+import { FrameFlag, HEADER_BYTES, writeHeader } from '@tessera/wire'
 import { type Clock, systemClock } from '../timer/clock.js'
-import { CodecBadOptions, CodecDecryptFailed, CodecReplay } from './errors.js'
+import { CodecBadOptions, CodecDecryptFailed, CodecPlaintextRefused, CodecReplay } from './errors.js'
+import { resumeTokenKey } from './handshake-auth.js'
 import { initialChainKeys, type KeyPair, nextChainKey, sharedSecret, trafficKey } from './key-agreement.js'
 
 // AES-256-GCM per frame with rotating keys (docs/protocol.md, "Encryption").
@@ -256,8 +257,16 @@ export interface SessionCipherInit {
 
 /** Run the key agreement and build the session's cipher. */
 export function createSessionCipher(init: SessionCipherInit): SessionCipher {
+  const { cipher, resumeKey } = createSessionKeys(init)
+  resumeKey.fill(0)
+  return cipher
+}
+
+/** The key agreement's products: the session cipher and the one-use key of the sealed resume token. */
+export function createSessionKeys(init: SessionCipherInit): { cipher: SessionCipher; resumeKey: Buffer } {
   const secret = sharedSecret(init.keyPair, init.peerPublicKey)
   const chains = initialChainKeys(secret, init.clientNonce, init.serverNonce)
+  const resumeKey = resumeTokenKey(secret, init.clientNonce, init.serverNonce)
   secret.fill(0)
   const client = init.role === 'client'
   const cipher = new SessionCipher(
@@ -268,5 +277,28 @@ export function createSessionCipher(init: SessionCipherInit): SessionCipher {
   )
   chains.clientToServer.fill(0)
   chains.serverToClient.fill(0)
-  return cipher
+  return { cipher, resumeKey }
+}
+
+/**
+ * Seal and open whole frames with a session's cipher: what the net session
+ * runs on every frame, control frames included, once a handshake negotiated
+ * `seal_all` (the net layer's FrameSealer). The AAD is the final header.
+ */
+export function cipherSealer(cipher: SessionCipher): {
+  seal(flags: number, msgId: number, reqId: number, body: Uint8Array): { flags: number; body: Uint8Array }
+  open(flags: number, msgId: number, reqId: number, body: Uint8Array): Uint8Array
+  destroy(): void
+} {
+  return {
+    seal(flags, msgId, reqId, body) {
+      const f = flags | FrameFlag.ENCRYPTED
+      return { flags: f, body: cipher.seal(frameAad(f, msgId, reqId), body) }
+    },
+    open(flags, msgId, reqId, body) {
+      if ((flags & FrameFlag.ENCRYPTED) === 0) throw new CodecPlaintextRefused(msgId)
+      return cipher.open(frameAad(flags, msgId, reqId), body)
+    },
+    destroy: () => cipher.destroy(),
+  }
 }

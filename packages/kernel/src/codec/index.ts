@@ -6,7 +6,9 @@ export { BodyCompressor, type CompressionOptions, defaultCompressionOptions } fr
 export {
   type CipherOptions,
   type CipherRole,
+  cipherSealer,
   createSessionCipher,
+  createSessionKeys,
   defaultCipherOptions,
   frameAad,
   SEALED_OVERHEAD,
@@ -26,6 +28,21 @@ export {
   CodecReplay,
   CodecUnknownMessage,
 } from './errors.js'
+export {
+  handshakeDigest,
+  handshakeTranscript,
+  loadSigningKey,
+  openResumeToken,
+  RESUME_TOKEN_INFO,
+  rawEd25519Public,
+  SIGNATURE_CONTEXT,
+  type SigningKey,
+  sealResumeToken,
+  signingKeyId,
+  signTranscript,
+  type TranscriptFields,
+  verifyTranscript,
+} from './handshake-auth.js'
 export { generateKeyPair, generateNonce, HKDF_INFO, type KeyPair, NONCE_BYTES } from './key-agreement.js'
 export {
   type BodyRegistry,

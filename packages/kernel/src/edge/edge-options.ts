@@ -1,3 +1,4 @@
+import type { KeyObject } from 'node:crypto'
 import type { BodyRegistry, CompressionOptions } from '../codec/index.js'
 import type { TesseraError } from '../errors/index.js'
 import type { Version } from '../id/index.js'
@@ -27,6 +28,12 @@ export interface EdgeOptions {
   compression?: Partial<CompressionOptions> | false
   /** 'required' refuses clients without it; 'optional' uses it when offered; 'off'. Default 'optional'. */
   encryption?: 'required' | 'optional' | 'off'
+  /**
+   * Ed25519 private key (PKCS#8 PEM or a KeyObject) the server signs its
+   * handshake with; clients built with its public key refuse any other
+   * server. `tools/keygen ed25519` makes one. Default: no signature.
+   */
+  signingKey?: string | Buffer | KeyObject
   /** Key epoch length, ms (>= 1000). Default 10 minutes. */
   keyRotateMs?: number
   /** Frames sealed per key epoch before rotating regardless of time (server → client). */

@@ -16,12 +16,16 @@ import {
   CodecNoCipher,
   CodecPlaintextRefused,
   CodecReplay,
+  handshakeDigest,
+  loadSigningKey,
   MessageCodec,
+  type SigningKey,
 } from '../codec/index.js'
 import { type TesseraError, toTesseraError } from '../errors/index.js'
 import { newToken, Version, VersionStage } from '../id/index.js'
 import {
   type Frame,
+  type InboundFrame,
   type NetLogger,
   NetRateLimited,
   NetServerClosing,
@@ -42,7 +46,14 @@ import {
   EdgeResumeRefused,
   EdgeSessionReleased,
 } from './errors.js'
-import { checkClient, negotiate, serverKeys, verifyLogin } from './handshake-checks.js'
+import {
+  checkClient,
+  finishHandshakeOk,
+  negotiate,
+  serverKeys,
+  startSealing,
+  verifyLogin,
+} from './handshake-checks.js'
 import { toVersion, versionToWire } from './version-check.js'
 import { toErrorReply } from './wire-codes.js'
 
@@ -81,6 +92,7 @@ export class EdgeServer implements SessionHandler, EdgeSessionHost {
   private readonly keyRotateMs: number
   private readonly minVersion: Version
   private readonly serverVersion: WireVersion | undefined
+  private readonly signingKey: SigningKey | undefined
 
   constructor(opts: EdgeOptions) {
     this.opts = opts
@@ -101,6 +113,7 @@ export class EdgeServer implements SessionHandler, EdgeSessionHost {
       throw new EdgeBadOptions(`schemaHash ${opts.schemaHash} is not 64 hex digits`)
     if (this.keyRotateMs < 1000) throw new EdgeBadOptions(`keyRotateMs ${this.keyRotateMs} < 1000`)
     this.schemaHash = opts.schemaHash
+    this.signingKey = opts.signingKey === undefined ? undefined : loadSigningKey(opts.signingKey)
     this.minVersion = toVersion(opts.minClientVersion, ANY_VERSION)
     this.serverVersion =
       opts.serverVersion === undefined ? undefined : versionToWire(toVersion(opts.serverVersion, ANY_VERSION))
@@ -179,6 +192,8 @@ export class EdgeServer implements SessionHandler, EdgeSessionHost {
       return
     }
     conn.phase = 'verifying'
+    // Hashed now: the signature covers these exact bytes, and the read buffer is reused.
+    const digest = handshakeDigest(frame.body)
     let hs: Handshake
     try {
       if (frame.flags & (FrameFlag.COMPRESSED | FrameFlag.ENCRYPTED))
@@ -193,9 +208,16 @@ export class EdgeServer implements SessionHandler, EdgeSessionHost {
       return
     }
     const reqId = frame.reqId
-    this.handshake(net, conn, hs, reqId).catch((err) =>
+    this.handshake(net, conn, hs, reqId, digest).catch((err) =>
       this.refuse(net, { msgId: Handshake.msgId, reqId }, toTesseraError(err)),
     )
+  }
+
+  /** A frame failed the seal of a seal_all session: tampering on the path; the session ends (KICK_PROTOCOL). */
+  onBadFrame(net: Session, frame: InboundFrame, err: TesseraError): void {
+    const s = (net.data as Conn | undefined)?.edge
+    if (s && s.net === net) this.violation(s, `msg id ${frame.msgId}: ${err.message}`)
+    else net.abort(err)
   }
 
   onClose(net: Session, reason: TesseraError): void {
@@ -222,12 +244,18 @@ export class EdgeServer implements SessionHandler, EdgeSessionHost {
 
   // ---- handshake -----------------------------------------------------------
 
-  private async handshake(net: Session, conn: Conn, hs: Handshake, reqId: number): Promise<void> {
+  private async handshake(
+    net: Session,
+    conn: Conn,
+    hs: Handshake,
+    reqId: number,
+    digest: Uint8Array,
+  ): Promise<void> {
     checkClient(hs, this.minVersion, this.schemaHash)
     const { compress, encrypt } = negotiate(hs, this.opts.compression !== false, this.encryption)
     const userId = await verifyLogin(hs, this.opts.verifyToken)
     // Keys before any session state changes, so a bad key refuses cleanly.
-    const { cipher, keyPublic, nonce } = serverKeys(hs, encrypt, {
+    const keys = serverKeys(hs, encrypt, {
       rotateMs: this.keyRotateMs,
       clock: this.clock,
       ...(this.opts.maxFramesPerEpoch ? { maxFramesPerEpoch: this.opts.maxFramesPerEpoch } : {}),
@@ -265,13 +293,14 @@ export class EdgeServer implements SessionHandler, EdgeSessionHost {
     this.byToken.set(s.resumeToken, s)
 
     const resumed = hs.resume !== undefined
-    s.attach(net, cipher, compress)
+    // With seal_all the net session seals every frame; the codec then seals nothing itself.
+    s.attach(net, keys.sealAll ? null : keys.cipher, compress)
     conn.edge = s
     conn.phase = 'open'
     net.markAuthenticated()
     // The message budget is the user's: a reconnect or resume continues it.
     net.shareRateBudget(`user:${String(s.userId)}`)
-    const ok = HandshakeOk.encode({
+    const ok: HandshakeOk = {
       sessionId: s.id,
       resumeToken: s.resumeToken,
       resumed,
@@ -279,16 +308,22 @@ export class EdgeServer implements SessionHandler, EdgeSessionHost {
       compression: compress ? Compression.COMPRESSION_DEFLATE_RAW : Compression.COMPRESSION_NONE,
       compressThreshold: compress ? this.codecs[1].compression.threshold : 0,
       encryption: encrypt ? Encryption.ENCRYPTION_X25519_AES_256_GCM : Encryption.ENCRYPTION_NONE,
-      keyPublic,
-      nonce,
+      keyPublic: keys.keyPublic,
+      nonce: keys.nonce,
       keyRotateMs: encrypt ? this.keyRotateMs : 0,
       heartbeatMs: this.opts.heartbeatMs ?? net.limits.heartbeatIntervalMs,
       idleTimeoutMs: this.opts.idleTimeoutMs ?? net.limits.idleTimeoutMs,
       maxFrameBytes: net.limits.maxFrameBytes,
       serverTimeMs: BigInt(this.clock.now()),
       serverVersion: this.serverVersion,
-    })
-    net.send(FrameFlag.RESPONSE, HandshakeOk.msgId, reqId, ok)
+      sealAll: false,
+      signature: new Uint8Array(0),
+      signingKeyId: new Uint8Array(0),
+      resumeTokenSealed: new Uint8Array(0),
+    }
+    finishHandshakeOk(ok, keys, digest, this.signingKey)
+    net.send(FrameFlag.RESPONSE, HandshakeOk.msgId, reqId, HandshakeOk.encode(ok))
+    startSealing(net, keys)
     if (resumed) {
       const n = s.replayAfter(lastReceived)
       this.logger.debug({ session: s.id, replayed: n, lastReceived }, 'edge session resumed')

@@ -1,13 +1,19 @@
 import { randomBytes } from 'node:crypto'
-import { Compression, Encryption, type Handshake } from '@tessera/wire'
+import { Compression, Encryption, type Handshake, type HandshakeOk } from '@tessera/wire'
 import {
   type CipherOptions,
-  createSessionCipher,
+  cipherSealer,
+  createSessionKeys,
   generateKeyPair,
   generateNonce,
+  handshakeTranscript,
   type SessionCipher,
+  type SigningKey,
+  sealResumeToken,
+  signTranscript,
 } from '../codec/index.js'
 import { Version } from '../id/index.js'
+import type { Session } from '../net/index.js'
 import { EdgeBadToken, EdgeNegotiationFailed, EdgeSchemaMismatch, EdgeVersionMismatch } from './errors.js'
 import type { VerifyToken } from './hmac-token.js'
 import { versionFromWire } from './version-check.js'
@@ -53,17 +59,32 @@ export async function verifyLogin(hs: Handshake, verify: VerifyToken): Promise<b
   }
 }
 
+/** The server's side of the key agreement (see {@link serverKeys}). */
+export interface ServerKeys {
+  /** The session cipher; null without encryption. */
+  cipher: SessionCipher | null
+  keyPublic: Uint8Array
+  nonce: Uint8Array
+  /** Every frame after HandshakeOk is sealed (the client asked, encryption is on). */
+  sealAll: boolean
+  /** One-use key of the sealed resume token (sealAll only); wiped by {@link finishHandshakeOk}. */
+  resumeKey: Buffer | null
+}
+
 /** The server's half of the key agreement and the session cipher (null without encryption). */
-export function serverKeys(
-  hs: Handshake,
-  encrypt: boolean,
-  options: Partial<CipherOptions>,
-): { cipher: SessionCipher | null; keyPublic: Uint8Array; nonce: Uint8Array } {
-  if (!encrypt) return { cipher: null, keyPublic: new Uint8Array(0), nonce: new Uint8Array(randomBytes(32)) }
+export function serverKeys(hs: Handshake, encrypt: boolean, options: Partial<CipherOptions>): ServerKeys {
+  if (!encrypt)
+    return {
+      cipher: null,
+      keyPublic: new Uint8Array(0),
+      nonce: new Uint8Array(randomBytes(32)),
+      sealAll: false,
+      resumeKey: null,
+    }
   const nonce = generateNonce()
   const pair = generateKeyPair()
   try {
-    const cipher = createSessionCipher({
+    const { cipher, resumeKey } = createSessionKeys({
       role: 'server',
       keyPair: pair,
       peerPublicKey: hs.keyPublic,
@@ -71,8 +92,59 @@ export function serverKeys(
       serverNonce: nonce,
       options,
     })
-    return { cipher, keyPublic: pair.publicKey, nonce }
+    const sealAll = hs.sealAll === true
+    if (!sealAll) resumeKey.fill(0)
+    return { cipher, keyPublic: pair.publicKey, nonce, sealAll, resumeKey: sealAll ? resumeKey : null }
   } catch (err) {
     throw EdgeNegotiationFailed.with({ cause: err }, (err as Error).message)
   }
+}
+
+/**
+ * The security fields of HandshakeOk, filled last: with seal_all the resume
+ * token travels sealed (an eavesdropper could otherwise resume the session
+ * as its own), and with a signing key the server signs the transcript
+ * (docs/protocol.md, "Server authentication"). `ok` carries the plain
+ * resume token and every other field already.
+ */
+export function finishHandshakeOk(
+  ok: HandshakeOk,
+  keys: ServerKeys,
+  handshakeDigest: Uint8Array,
+  signingKey: SigningKey | undefined,
+): HandshakeOk {
+  ok.sealAll = keys.sealAll
+  if (keys.sealAll && keys.resumeKey !== null) {
+    ok.resumeTokenSealed = sealResumeToken(keys.resumeKey, ok.resumeToken)
+    ok.resumeToken = ''
+    keys.resumeKey.fill(0)
+    keys.resumeKey = null
+  }
+  if (signingKey !== undefined && keys.cipher !== null) {
+    const t = handshakeTranscript(handshakeDigest, {
+      keyPublic: ok.keyPublic,
+      nonce: ok.nonce,
+      encryption: ok.encryption,
+      compression: ok.compression,
+      sealAll: ok.sealAll,
+      resumed: ok.resumed,
+      lastReceivedSeq: ok.lastReceivedSeq,
+      sessionId: ok.sessionId,
+    })
+    ok.signature = signTranscript(signingKey, t)
+    ok.signingKeyId = signingKey.keyId
+  }
+  return ok
+}
+
+/**
+ * Right after HandshakeOk is handed to the session: with seal_all, the net
+ * session seals and opens every further frame itself, and the cipher the
+ * codec should use for game bodies is then none (returned null); otherwise
+ * the codec seals game bodies with `keys.cipher` as before.
+ */
+export function startSealing(net: Session, keys: ServerKeys): SessionCipher | null {
+  if (!keys.sealAll || keys.cipher === null) return keys.cipher
+  net.setSealer(cipherSealer(keys.cipher))
+  return null
 }

@@ -8,7 +8,14 @@ export { EdgeServer } from './edge-server.js'
 export type { EdgeSessionState } from './edge-session.js'
 export { EdgeSession } from './edge-session.js'
 export * from './errors.js'
-export { checkClient, negotiate, serverKeys } from './handshake-checks.js'
+export {
+  checkClient,
+  finishHandshakeOk,
+  negotiate,
+  type ServerKeys,
+  serverKeys,
+  startSealing,
+} from './handshake-checks.js'
 export type { HmacTokenOptions, VerifyToken } from './hmac-token.js'
 export { HmacTokens } from './hmac-token.js'
 export { versionFromWire, versionToWire } from './version-check.js'

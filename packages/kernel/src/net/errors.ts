@@ -93,3 +93,8 @@ export const NetDuplicateHandler = defineError<[number]>(
   'NET_DUPLICATE_HANDLER',
   'message id %d already has a handler',
 )
+export const NetTlsBadConfig = defineError<[string]>('NET_TLS_BAD_CONFIG', 'tls: %s')
+export const NetTlsNotConfigured = defineError<[string]>(
+  'NET_TLS_NOT_CONFIGURED',
+  'stack %s needs tls settings (certificate and key files)',
+)

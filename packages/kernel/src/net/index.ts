@@ -24,6 +24,7 @@ export {
   MAX_CONTROL_MSG_ID,
   writeHeader,
 } from './frame-header.js'
+export type { FrameSealer } from './frame-sealer.js'
 export { HttpStack } from './http/http-stack.js'
 export type { HttpRoute, HttpRoutes } from './http/routes.js'
 export { dispatchRoute } from './http/routes.js'
@@ -46,11 +47,17 @@ export type {
   Listener,
   ListenOptions,
   Stack,
+  TlsConnectOptions,
 } from './stack.js'
 export type { StackRegistry } from './stacks.js'
 export { defaultStacks, getStack } from './stacks.js'
 export { LengthPrefixParser } from './tcp/length-prefix-parser.js'
 export { TcpConnection } from './tcp/tcp-connection.js'
 export { TcpStack } from './tcp/tcp-stack.js'
+export type { TlsConfigInput } from './tls/tls-config-schema.js'
+export { tlsConfigSchema } from './tls/tls-config-schema.js'
+export type { TlsCertFiles, TlsConfig } from './tls/tls-contexts.js'
+export { TlsContexts } from './tls/tls-contexts.js'
+export { AutoTlsStack, HttpsStack, TlsStack, WssStack } from './tls/tls-stacks.js'
 export { WsConnection } from './ws/ws-connection.js'
 export { WsStack } from './ws/ws-stack.js'

@@ -88,7 +88,7 @@ export interface NetLimits {
 export function defaultNetLimits(): NetLimits {
   return {
     client: {
-      stacks: ['tcp', 'ws', 'http', 'auto'],
+      stacks: ['tcp', 'ws', 'http', 'auto', 'tls', 'wss', 'https', 'auto+tls'],
       maxFrameBytes: 256 * 1024,
       preAuthMaxFrameBytes: 4 * 1024,
       handshakeTimeoutMs: 10_000,
@@ -120,7 +120,7 @@ export function defaultNetLimits(): NetLimits {
       frameTimeoutMs: 60_000,
     },
     admin: {
-      stacks: ['http', 'ws', 'auto'],
+      stacks: ['http', 'ws', 'auto', 'https', 'wss', 'auto+tls'],
       maxFrameBytes: 1024 * 1024,
       preAuthMaxFrameBytes: 4 * 1024,
       handshakeTimeoutMs: 10_000,

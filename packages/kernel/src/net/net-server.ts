@@ -28,8 +28,9 @@ import {
 import { type NetLogger, silentLogger } from './logger.js'
 import { RateBudgets } from './rate-budgets.js'
 import { Session, type SessionHandler, type SessionHost } from './session.js'
-import type { Acceptor, Connection, Listener } from './stack.js'
+import type { Acceptor, Connection, Listener, TlsConnectOptions } from './stack.js'
 import { defaultStacks, getStack, type StackRegistry } from './stacks.js'
+import type { TlsContexts } from './tls/tls-contexts.js'
 import type { TokenBucket } from './token-bucket.js'
 
 export interface NetServerOptions {
@@ -117,10 +118,14 @@ export class NetServer implements Acceptor, SessionHost {
   }
 
   /** Listen on `stack://host:port[/path]` for sessions of `type`; the combination is checked first. */
-  async listen(address: string, type: SessionType, opts: { routes?: HttpRoutes } = {}): Promise<Listener> {
+  async listen(
+    address: string,
+    type: SessionType,
+    opts: { routes?: HttpRoutes; tls?: TlsContexts } = {},
+  ): Promise<Listener> {
     const ep = resolveEndpoint({ address, type }, this.limits, this.stacks)
     const listener = await getStack(this.stacks, ep.address.stack).listen(
-      { address: ep.address, type, routes: opts.routes },
+      { address: ep.address, type, routes: opts.routes, tls: opts.tls },
       this,
     )
     this.listeners.add(listener)
@@ -138,7 +143,7 @@ export class NetServer implements Acceptor, SessionHost {
   async connect(
     address: string,
     type: SessionType,
-    opts: { localAddress?: string; timeoutMs?: number } = {},
+    opts: { localAddress?: string; timeoutMs?: number; tls?: TlsConnectOptions } = {},
   ): Promise<Session> {
     const ep = resolveEndpoint({ address, type }, this.limits, this.stacks)
     const conn = await getStack(this.stacks, ep.address.stack).connect({
@@ -146,6 +151,7 @@ export class NetServer implements Acceptor, SessionHost {
       maxFrameBytes: this.limits[type].preAuthMaxFrameBytes,
       localAddress: opts.localAddress,
       timeoutMs: opts.timeoutMs ?? this.limits.upgradeTimeoutMs,
+      tls: opts.tls,
     })
     return this.open(conn, type, true)
   }

@@ -20,8 +20,9 @@ import {
   FrameFlag,
   type FrameHeader,
   HEADER_BYTES,
-  type InboundFrame,
+  InboundFrame,
 } from './frame-header.js'
+import type { FrameSealer } from './frame-sealer.js'
 import type { SessionLimits, SessionType } from './limits.js'
 import type { NetLogger } from './logger.js'
 import { OutboundLanes } from './outbound-lanes.js'
@@ -42,6 +43,12 @@ export interface SessionHandler {
   onMessage(session: Session, frame: InboundFrame): void | Promise<void>
   /** The session was released; called exactly once per session. */
   onClose?(session: Session, reason: TesseraError): void
+  /**
+   * An inbound frame failed the session's {@link FrameSealer} (forged,
+   * replayed or plaintext on a sealed session). Without this hook the
+   * session is aborted with the error.
+   */
+  onBadFrame?(session: Session, frame: InboundFrame, err: TesseraError): void
 }
 
 /** Server-wide pieces a session needs, passed in once (the NetServer implements it). */
@@ -114,6 +121,7 @@ export class Session implements ConnectionSink {
   private closedPromise: Promise<void> | null = null
   private resolveClosed: (() => void) | null = null
   private graceTimer: NodeJS.Timeout | null = null
+  private sealer: FrameSealer | null = null
 
   constructor(
     host: SessionHost,
@@ -157,6 +165,20 @@ export class Session implements ConnectionSink {
     this.conn.setMaxFrameBytes(this.limits.maxFrameBytes)
   }
 
+  /**
+   * From now on every frame is sealed on its way out and opened on its way
+   * in (set right after the handshake reply, which itself leaves in clear).
+   * Sealed frames leave in the order they were sealed: the priority lane no
+   * longer overtakes, since the peer's replay window is only 32 frames wide.
+   */
+  setSealer(sealer: FrameSealer): void {
+    this.sealer = sealer
+  }
+
+  get sealed(): boolean {
+    return this.sealer !== null
+  }
+
   // ---- outbound ------------------------------------------------------------
 
   /** Send a frame. Returns false when it was dropped or the session is closed. */
@@ -185,7 +207,12 @@ export class Session implements ConnectionSink {
   ): boolean {
     const conn = this.conn
     const lanes = this.lanes
-    if (conn.writeMessage !== undefined && this.state === OPEN && (lanes === null || lanes.count === 0)) {
+    if (
+      conn.writeMessage !== undefined &&
+      this.sealer === null &&
+      this.state === OPEN &&
+      (lanes === null || lanes.count === 0)
+    ) {
       // Straight into the stack's outbound buffer when nothing waits and the
       // frame cannot break a limit: the hard cap is checked against the
       // largest frame the stack would take this way.
@@ -234,6 +261,13 @@ export class Session implements ConnectionSink {
       this.host.counters.writesAfterClose++
       return false
     }
+    const sealer = this.sealer
+    if (sealer !== null) {
+      const s = sealer.seal(flags, msgId, reqId, length === body.length ? body : body.subarray(0, length))
+      flags = s.flags
+      body = s.body
+      length = body.length
+    }
     const conn = this.conn
     const size = conn.prefixBytes + HEADER_BYTES + length
     const lanes = this.lanes
@@ -256,7 +290,7 @@ export class Session implements ConnectionSink {
       if (this.lanes === null) this.lanes = new OutboundLanes()
       this.lanes.push(
         encodeFrame(conn.prefixBytes, flags, msgId, reqId, body, length),
-        (flags & FrameFlag.PRIORITY) !== 0,
+        (flags & FrameFlag.PRIORITY) !== 0 && sealer === null,
       )
     }
     return true
@@ -372,6 +406,26 @@ export class Session implements ConnectionSink {
       host.counters.badMessages++
       this.abort(toTesseraError(err))
       return
+    }
+    if (this.sealer !== null) {
+      let plain: Uint8Array
+      try {
+        plain = this.sealer.open(frame.flags, frame.msgId, frame.reqId, frame.body)
+      } catch (err) {
+        const e = toTesseraError(err)
+        host.counters.badMessages++
+        if (host.handler.onBadFrame !== undefined) host.handler.onBadFrame(this, frame, e)
+        else this.abort(e)
+        return
+      }
+      frame = new InboundFrame(
+        frame.flags & ~FrameFlag.ENCRYPTED,
+        frame.msgId,
+        frame.reqId,
+        plain,
+        0,
+        plain.length,
+      )
     }
     if (frame.msgId === host.control.heartbeatId) {
       if ((frame.flags & FrameFlag.RESPONSE) === 0)
@@ -493,6 +547,8 @@ export class Session implements ConnectionSink {
     this.lanes = null
     this.inbound = null
     this.bucket = null
+    this.sealer?.destroy()
+    this.sealer = null
     const reason = this.closeReason ?? err ?? new NetPeerClosed()
     this.closeReason = reason
     try {

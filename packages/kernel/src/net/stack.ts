@@ -5,6 +5,7 @@ import type { NetAddress } from './address.js'
 import type { HttpRoutes } from './http/routes.js'
 import type { NetLimits, SessionType } from './limits.js'
 import type { NetLogger } from './logger.js'
+import type { TlsContexts } from './tls/tls-contexts.js'
 
 /**
  * What a connection reports to its owner (the session). Methods, not
@@ -97,6 +98,8 @@ export interface ListenOptions {
   type: SessionType
   /** HTTP routes (http and auto stacks). */
   routes?: HttpRoutes
+  /** Certificates of the TLS stacks (tls, wss, https, auto+tls); required by them. */
+  tls?: TlsContexts
 }
 
 export interface Listener {
@@ -111,6 +114,16 @@ export interface ConnectOptions {
   maxFrameBytes: number
   localAddress?: string
   timeoutMs: number
+  /** TLS stacks: trust anchors and the name to verify (default: the address host). */
+  tls?: TlsConnectOptions
+}
+
+export interface TlsConnectOptions {
+  /** PEM CA certificates to trust instead of the system store. */
+  ca?: string | Buffer | (string | Buffer)[]
+  /** SNI name and the name the certificate must match. */
+  servername?: string
+  minVersion?: 'TLSv1.2' | 'TLSv1.3'
 }
 
 /** A protocol stack: one per URL scheme. Adding one touches no session code. */

@@ -3,4 +3,4 @@
 export { SCHEMA_HASH } from './client/schema.js'
 
 /** SHA-256 (hex) of the whole schema, server-only messages included (service-to-service handshakes). */
-export const FULL_SCHEMA_HASH = 'e38c084b7fa361a3d715211c27904307c8f6d9675c162842c6749db5655183e5'
+export const FULL_SCHEMA_HASH = 'e892cbd377fd1cd783b9ba4061c17bf4a225468f4a3a8898cff46f4ec881afc2'

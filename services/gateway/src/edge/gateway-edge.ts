@@ -8,6 +8,9 @@ import {
   EdgeResumeRefused,
   type Frame,
   FrameFlag,
+  finishHandshakeOk,
+  handshakeDigest,
+  type InboundFrame,
   type Link,
   type Logger,
   MessageCodec,
@@ -17,7 +20,9 @@ import {
   type Session,
   type SessionHandler,
   type ShardMap,
+  type SigningKey,
   serverKeys,
+  startSealing,
   type TesseraError,
   toErrorReply,
   toTesseraError,
@@ -68,6 +73,8 @@ export interface GatewayEdgeOptions {
   encryption: 'required' | 'optional' | 'off'
   compression: boolean
   keyRotateMs: number
+  /** Signs every handshake (clients pin its public key); none: unsigned. */
+  signingKey?: SigningKey | undefined
   minClientVersion?: string | undefined
   /** Per cluster request of a handshake (redeem, claim, bind). */
   requestTimeoutMs: number
@@ -170,9 +177,18 @@ export class GatewayEdge implements SessionHandler {
     }
     c.phase = 'binding'
     const reqId = frame.reqId
-    this.handshake(net, c, hs, reqId).catch((err) =>
+    // Hashed now: the signature covers these exact bytes, and the read buffer is reused.
+    const digest = handshakeDigest(frame.body)
+    this.handshake(net, c, hs, reqId, digest).catch((err) =>
       this.refuse(net, MsgId.Handshake, reqId, toTesseraError(err)),
     )
+  }
+
+  /** A frame failed the seal of a seal_all connection: tampering on the path; the session ends (KICK_PROTOCOL). */
+  onBadFrame(net: Session, frame: InboundFrame, err: TesseraError): void {
+    const c = net.data as GatewayConn
+    if (c.phase === 'open') this.violation(net, c, `msg id ${frame.msgId}: ${err.message}`)
+    else net.abort(err)
   }
 
   onClose(net: Session, reason: TesseraError): void {
@@ -196,7 +212,13 @@ export class GatewayEdge implements SessionHandler {
 
   // ---- handshake -------------------------------------------------------------
 
-  private async handshake(net: Session, c: GatewayConn, hs: Handshake, reqId: number): Promise<void> {
+  private async handshake(
+    net: Session,
+    c: GatewayConn,
+    hs: Handshake,
+    reqId: number,
+    digest: Uint8Array,
+  ): Promise<void> {
     const o = this.o
     checkClient(hs, this.minVersion, SCHEMA_HASH)
     const { compress, encrypt } = negotiate(hs, o.compression, o.encryption)
@@ -265,7 +287,8 @@ export class GatewayEdge implements SessionHandler {
       })
       return
     }
-    c.cipher = keys.cipher
+    // With seal_all the net session seals every frame; the codec then seals nothing itself.
+    c.cipher = keys.sealAll ? null : keys.cipher
     c.compress = compress
     c.phase = 'open'
     net.markAuthenticated()
@@ -287,8 +310,14 @@ export class GatewayEdge implements SessionHandler {
       maxFrameBytes: net.limits.maxFrameBytes,
       serverTimeMs: BigInt(Date.now()),
       serverVersion: undefined,
+      sealAll: false,
+      signature: new Uint8Array(0),
+      signingKeyId: new Uint8Array(0),
+      resumeTokenSealed: new Uint8Array(0),
     }
+    finishHandshakeOk(ok, keys, digest, o.signingKey)
     net.send(FrameFlag.RESPONSE, MsgId.HandshakeOk, reqId, HandshakeOk.encode(ok))
+    startSealing(net, keys)
     for (const f of bound.replay)
       writeToClient(
         net,

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs'
 import {
   BaseComponent,
   type ComponentFactory,
@@ -8,6 +9,7 @@ import {
   registerNetMetrics,
   type ServiceContext,
   type TimerHandle,
+  TlsContexts,
 } from '@tessera/kernel'
 import { createRegistry, SCHEMA_HASH } from '@tessera/protocol'
 import type { LoginConfig } from '../config.js'
@@ -37,6 +39,7 @@ export class LoginFront extends BaseComponent<ServiceContext<LoginConfig>> {
   /** Bound addresses, in `login.listen` order (ports resolved). */
   readonly bound: string[] = []
   private queueTimer: TimerHandle | undefined
+  private tls: TlsContexts | undefined
 
   async ready(): Promise<void> {
     const ctx = this.host.context
@@ -51,6 +54,7 @@ export class LoginFront extends BaseComponent<ServiceContext<LoginConfig>> {
       schemaHash: SCHEMA_HASH,
       verifyToken: anonymousOnly,
       encryption: c.edge.encryption,
+      ...(c.edge.signingKeyFile ? { signingKey: readFileSync(c.edge.signingKeyFile) } : {}),
       resumeGraceMs: c.edge.resumeGraceMs,
       handlerTimeoutMs: c.edge.handlerTimeoutMs,
       logger: ctx.logger,
@@ -63,8 +67,10 @@ export class LoginFront extends BaseComponent<ServiceContext<LoginConfig>> {
     this.edge = edge
     this.net = net
     const routes = loginHttpRoutes({ ops: LOGIN_OPS, service, http: c.http, counter, logger: ctx.logger })
+    // Certificates reload on file change and SIGHUP; live connections keep theirs.
+    if (c.tls) this.tls = (await TlsContexts.load(c.tls, ctx.logger)).reloadOnSignal('SIGHUP')
     for (const address of c.listen) {
-      const l = await net.listen(address, 'client', { routes })
+      const l = await net.listen(address, 'client', { routes, tls: this.tls })
       this.bound.push(formatAddress(l.address))
     }
     this.queueTimer = ctx.timers.every(c.admission.updateMs, () => void queue.tick())
@@ -76,6 +82,7 @@ export class LoginFront extends BaseComponent<ServiceContext<LoginConfig>> {
     if (this.queueTimer !== undefined) ctx.timers.cancel(this.queueTimer)
     this.edge?.close()
     await this.net?.close()
+    this.tls?.close()
   }
 }
 

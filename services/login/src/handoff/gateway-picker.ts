@@ -15,7 +15,8 @@ export interface GatewayChoice {
 /**
  * The client addresses a gateway registered (everything but its cluster
  * link), sorted by stack. An `auto://` port speaks TCP and WebSocket (at
- * /ws); an `http(s)://` port upgrades WebSockets at /ws.
+ * /ws), `auto+tls://` the same over TLS; an `http(s)://` port upgrades
+ * WebSockets at /ws.
  */
 export function clientAddresses(s: ServiceInfoMsg): { tcp: string[]; ws: string[] } {
   const link = clusterAddress(s)
@@ -23,16 +24,17 @@ export function clientAddresses(s: ServiceInfoMsg): { tcp: string[]; ws: string[
   const ws: string[] = []
   for (const a of s.addresses) {
     if (a === link) continue
-    const m = /^([a-z]+):\/\/([^/]+)(\/.*)?$/.exec(a)
+    const m = /^([a-z][a-z0-9+.-]*):\/\/([^/]+)(\/.*)?$/.exec(a)
     if (!m) continue
     const [, scheme, hostPort, path] = m as unknown as [string, string, string, string | undefined]
     if (scheme === 'tcp' || scheme === 'tls') tcp.push(a)
     else if (scheme === 'ws' || scheme === 'wss') ws.push(a)
     else if (scheme === 'http' || scheme === 'https')
       ws.push(`${scheme === 'https' ? 'wss' : 'ws'}://${hostPort}${path && path !== '/' ? path : '/ws'}`)
-    else if (scheme === 'auto') {
-      tcp.push(`tcp://${hostPort}`)
-      ws.push(`ws://${hostPort}${path && path !== '/' ? path : '/ws'}`)
+    else if (scheme === 'auto' || scheme === 'auto+tls') {
+      const secure = scheme === 'auto+tls'
+      tcp.push(`${secure ? 'tls' : 'tcp'}://${hostPort}`)
+      ws.push(`${secure ? 'wss' : 'ws'}://${hostPort}${path && path !== '/' ? path : '/ws'}`)
     }
   }
   return { tcp, ws }

@@ -73,5 +73,9 @@ export function runPrimary(o: PrimaryOptions): void {
   }
   process.on('SIGTERM', stop)
   process.on('SIGINT', stop)
+  // Certificate reload: every worker holds its own TLS listeners.
+  process.on('SIGHUP', () => {
+    for (const w of index.keys()) w.process.kill('SIGHUP')
+  })
   for (let i = 0; i < o.processes; i++) fork(i)
 }

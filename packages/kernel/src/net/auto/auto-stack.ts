@@ -20,21 +20,8 @@ export class AutoStack implements Stack {
       { type: opts.type, stack: this.name, wsPath: wsPathOf(opts.address.path), routes: opts.routes },
       acceptor,
     )
-    const max = acceptor.limits[opts.type].preAuthMaxFrameBytes
-    const timeoutMs = acceptor.limits.upgradeTimeoutMs
     const server = createServer({ noDelay: true }, (socket: Socket) => {
-      if (!admitSocket(socket, acceptor)) return
-      socket.on('error', ignore)
-      socket.setTimeout(timeoutMs, () => socket.destroy())
-      socket.once('data', (chunk: Buffer) => {
-        socket.pause()
-        socket.setTimeout(0)
-        socket.removeAllListeners('timeout')
-        socket.off('error', ignore)
-        socket.unshift(chunk)
-        if (isHttpStart(chunk[0]!)) frontend.handle(socket)
-        else acceptor.accept(new TcpConnection(socket, this.name, max), opts.type)
-      })
+      if (admitSocket(socket, acceptor)) sniffStack(socket, this.name, opts, acceptor, frontend)
     })
     const l = await listenOn(server, opts, acceptor)
     return {
@@ -50,6 +37,32 @@ export class AutoStack implements Stack {
   connect(opts: ConnectOptions): Promise<Connection> {
     return connectTcp(opts, this.name)
   }
+}
+
+/**
+ * Read the first bytes of an admitted socket and hand it to the HTTP front
+ * (request line) or to a binary connection (length prefix). Used by auto and
+ * auto+tls (after the TLS handshake).
+ */
+export function sniffStack(
+  socket: Socket,
+  stack: string,
+  opts: ListenOptions,
+  acceptor: Acceptor,
+  frontend: HttpFrontend,
+): void {
+  const max = acceptor.limits[opts.type].preAuthMaxFrameBytes
+  socket.on('error', ignore)
+  socket.setTimeout(acceptor.limits.upgradeTimeoutMs, () => socket.destroy())
+  socket.once('data', (chunk: Buffer) => {
+    socket.pause()
+    socket.setTimeout(0)
+    socket.removeAllListeners('timeout')
+    socket.off('error', ignore)
+    socket.unshift(chunk)
+    if (isHttpStart(chunk[0]!)) frontend.handle(socket)
+    else acceptor.accept(new TcpConnection(socket, stack, max), opts.type)
+  })
 }
 
 /** First byte of an HTTP/1.x request: an upper-case ASCII method letter. */

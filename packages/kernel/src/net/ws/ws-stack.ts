@@ -1,4 +1,5 @@
 import { createServer, type NetConnectOpts, connect as netConnect, type Socket } from 'node:net'
+import { type ConnectionOptions, connect as tlsConnect } from 'node:tls'
 import { WebSocket } from 'ws'
 import { formatAddress } from '../address.js'
 import { NetConnectFailed } from '../errors.js'
@@ -42,9 +43,9 @@ export async function listenHttp(
   }
 }
 
-export function connectWs(opts: ConnectOptions, stackName: string): Promise<Connection> {
+export function connectWs(opts: ConnectOptions, stackName: string, secure = false): Promise<Connection> {
   const a = opts.address
-  const url = `ws://${a.host.includes(':') ? `[${a.host}]` : a.host}:${a.port}${a.path}`
+  const url = `${secure ? 'wss' : 'ws'}://${a.host.includes(':') ? `[${a.host}]` : a.host}:${a.port}${a.path}`
   const target = formatAddress(a)
   return new Promise((resolve, reject) => {
     // We open the TCP socket ourselves so the connection can watch its
@@ -55,8 +56,9 @@ export function connectWs(opts: ConnectOptions, stackName: string): Promise<Conn
       perMessageDeflate: false,
       handshakeTimeout: opts.timeoutMs,
       localAddress: opts.localAddress,
-      createConnection: ((o: NetConnectOpts) => {
-        socket = netConnect(o)
+      ...(secure ? { ca: opts.tls?.ca, servername: opts.tls?.servername, minVersion: 'TLSv1.2' } : {}),
+      createConnection: ((o: NetConnectOpts & ConnectionOptions) => {
+        socket = secure ? tlsConnect(o) : netConnect(o)
         return socket
       }) as typeof netConnect,
     })

@@ -4,4 +4,4 @@
  * SHA-256 (hex) of the canonical client-visible schema (server-only messages
  * left out). Sent in Handshake.schema_hash; a mismatch is WIRE_SCHEMA_MISMATCH.
  */
-export const SCHEMA_HASH = '7b902966a892bd76d4d340583c112889acbb850de45a288dea94de6408b91b13'
+export const SCHEMA_HASH = '5da250deae2de60cb4a72b4e75fbb3aeaba17b90e2cfb73c2b5a6eadd2674cfe'

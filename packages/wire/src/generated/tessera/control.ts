@@ -290,6 +290,12 @@ export interface Handshake {
   nonce: Uint8Array
   /** Free-form runtime tag for logs and metrics ("web", "node", "wechat"). */
   clientKind: string
+  /**
+   * With encryption: seal every frame after HandshakeOk, control frames
+   * (Heartbeat, Ack, Kick, Goodbye, ErrorReply) included, and receive the
+   * resume token sealed (HandshakeOk.resume_token_sealed).
+   */
+  sealAll: boolean
 }
 
 export function writeHandshake(m: Handshake, w: Writer, depth: number): void {
@@ -313,11 +319,12 @@ export function writeHandshake(m: Handshake, w: Writer, depth: number): void {
   if (m.keyPublic != null && m.keyPublic.length !== 0) { w.uint32(58); w.bytes(m.keyPublic) }
   if (m.nonce != null && m.nonce.length !== 0) { w.uint32(66); w.bytes(m.nonce) }
   if (m.clientKind) { w.uint32(74); w.string(m.clientKind) }
+  if (m.sealAll) { w.uint32(80); w.bool(m.sealAll) }
 }
 
 export function readHandshake(r: Reader, end: number, depth: number): Handshake {
   if (depth > MAX_DEPTH) throw tooDeep()
-  const m: Handshake = { version: undefined, schemaHash: EMPTY_BYTES, token: '', resume: undefined, compression: [], encryption: [], keyPublic: EMPTY_BYTES, nonce: EMPTY_BYTES, clientKind: '' }
+  const m: Handshake = { version: undefined, schemaHash: EMPTY_BYTES, token: '', resume: undefined, compression: [], encryption: [], keyPublic: EMPTY_BYTES, nonce: EMPTY_BYTES, clientKind: '', sealAll: false }
   while (r.pos < end) {
     const t = r.tag()
     switch (t) {
@@ -332,6 +339,7 @@ export function readHandshake(r: Reader, end: number, depth: number): Handshake 
       case 58: m.keyPublic = readBytes(r); break
       case 66: m.nonce = readBytes(r); break
       case 74: m.clientKind = r.string(); break
+      case 80: m.sealAll = r.bool(); break
       default: skipField(r, t, depth)
     }
   }
@@ -345,7 +353,7 @@ export const Handshake: MessageType<Handshake> = {
   noLogReq: true,
   noLogRes: false,
   serverOnly: false,
-  create: (init) => ({ version: undefined, schemaHash: EMPTY_BYTES, token: '', resume: undefined, compression: [], encryption: [], keyPublic: EMPTY_BYTES, nonce: EMPTY_BYTES, clientKind: '', ...init }),
+  create: (init) => ({ version: undefined, schemaHash: EMPTY_BYTES, token: '', resume: undefined, compression: [], encryption: [], keyPublic: EMPTY_BYTES, nonce: EMPTY_BYTES, clientKind: '', sealAll: false, ...init }),
   encode(m) {
     const w = newWriter()
     writeHandshake(m, w, 0)
@@ -396,6 +404,21 @@ export interface HandshakeOk {
   /** Server wall clock, Unix milliseconds. */
   serverTimeMs: bigint
   serverVersion?: Version
+  /** The server agreed to Handshake.seal_all (only with encryption). */
+  sealAll: boolean
+  /**
+   * Ed25519 signature of the handshake transcript by the server's long-term
+   * key (docs/protocol.md, "Server authentication"); empty when the server
+   * has no signing key or encryption is off.
+   */
+  signature: Uint8Array
+  /** First 8 bytes of SHA-256 of the signing key's raw 32-byte public key. */
+  signingKeyId: Uint8Array
+  /**
+   * With seal_all: the resume token sealed under the handshake's resume key;
+   * resume_token is then empty.
+   */
+  resumeTokenSealed: Uint8Array
 }
 
 export function writeHandshakeOk(m: HandshakeOk, w: Writer, depth: number): void {
@@ -415,11 +438,15 @@ export function writeHandshakeOk(m: HandshakeOk, w: Writer, depth: number): void
   if (m.maxFrameBytes) { w.uint32(104); w.uint32(m.maxFrameBytes) }
   if (m.serverTimeMs) { w.uint32(112); writeUint64(w, m.serverTimeMs) }
   if (m.serverVersion != null) { w.uint32(122).fork(); writeVersion(m.serverVersion, w, depth + 1); w.ldelim() }
+  if (m.sealAll) { w.uint32(128); w.bool(m.sealAll) }
+  if (m.signature != null && m.signature.length !== 0) { w.uint32(138); w.bytes(m.signature) }
+  if (m.signingKeyId != null && m.signingKeyId.length !== 0) { w.uint32(146); w.bytes(m.signingKeyId) }
+  if (m.resumeTokenSealed != null && m.resumeTokenSealed.length !== 0) { w.uint32(154); w.bytes(m.resumeTokenSealed) }
 }
 
 export function readHandshakeOk(r: Reader, end: number, depth: number): HandshakeOk {
   if (depth > MAX_DEPTH) throw tooDeep()
-  const m: HandshakeOk = { sessionId: '', resumeToken: '', resumed: false, lastReceivedSeq: 0n, compression: 0, compressThreshold: 0, encryption: 0, keyPublic: EMPTY_BYTES, nonce: EMPTY_BYTES, keyRotateMs: 0, heartbeatMs: 0, idleTimeoutMs: 0, maxFrameBytes: 0, serverTimeMs: 0n, serverVersion: undefined }
+  const m: HandshakeOk = { sessionId: '', resumeToken: '', resumed: false, lastReceivedSeq: 0n, compression: 0, compressThreshold: 0, encryption: 0, keyPublic: EMPTY_BYTES, nonce: EMPTY_BYTES, keyRotateMs: 0, heartbeatMs: 0, idleTimeoutMs: 0, maxFrameBytes: 0, serverTimeMs: 0n, serverVersion: undefined, sealAll: false, signature: EMPTY_BYTES, signingKeyId: EMPTY_BYTES, resumeTokenSealed: EMPTY_BYTES }
   while (r.pos < end) {
     const t = r.tag()
     switch (t) {
@@ -438,6 +465,10 @@ export function readHandshakeOk(r: Reader, end: number, depth: number): Handshak
       case 104: m.maxFrameBytes = r.uint32(); break
       case 112: m.serverTimeMs = readUint64(r); break
       case 122: m.serverVersion = readVersion(r, subEnd(r, end), depth + 1); break
+      case 128: m.sealAll = r.bool(); break
+      case 138: m.signature = readBytes(r); break
+      case 146: m.signingKeyId = readBytes(r); break
+      case 154: m.resumeTokenSealed = readBytes(r); break
       default: skipField(r, t, depth)
     }
   }
@@ -451,7 +482,7 @@ export const HandshakeOk: MessageType<HandshakeOk> = {
   noLogReq: false,
   noLogRes: true,
   serverOnly: false,
-  create: (init) => ({ sessionId: '', resumeToken: '', resumed: false, lastReceivedSeq: 0n, compression: 0, compressThreshold: 0, encryption: 0, keyPublic: EMPTY_BYTES, nonce: EMPTY_BYTES, keyRotateMs: 0, heartbeatMs: 0, idleTimeoutMs: 0, maxFrameBytes: 0, serverTimeMs: 0n, serverVersion: undefined, ...init }),
+  create: (init) => ({ sessionId: '', resumeToken: '', resumed: false, lastReceivedSeq: 0n, compression: 0, compressThreshold: 0, encryption: 0, keyPublic: EMPTY_BYTES, nonce: EMPTY_BYTES, keyRotateMs: 0, heartbeatMs: 0, idleTimeoutMs: 0, maxFrameBytes: 0, serverTimeMs: 0n, serverVersion: undefined, sealAll: false, signature: EMPTY_BYTES, signingKeyId: EMPTY_BYTES, resumeTokenSealed: EMPTY_BYTES, ...init }),
   encode(m) {
     const w = newWriter()
     writeHandshakeOk(m, w, 0)
