@@ -17,7 +17,7 @@
 import { readFileSync } from 'node:fs'
 import { ChatCreate, ChatJoin, ChatKind, ChatPush, ChatSend } from '@tessera/protocol'
 import { fmt, gc, report, smoke } from '@tessera/testkit/bench'
-import { GameCluster } from '../../../tests/game/support/game-cluster.js'
+import { ADMIN_TOKEN, GameCluster } from '../../../tests/game/support/game-cluster.js'
 // The SDK through the e2e support (services have no client dependency).
 import { clientFor, type LoginAnswer } from '../../../tests/game/support/players.js'
 
@@ -187,7 +187,7 @@ try {
             method: 'POST',
             headers: {
               'content-type': 'application/json',
-              authorization: `Bearer ${process.env.TESSERA_TEST_ADMIN_TOKEN ?? 'tessera-test-admin-token'}`,
+              authorization: `Bearer ${ADMIN_TOKEN}`,
             },
             body: JSON.stringify({ text: `notice ${i} ${'x'.repeat(40)}` }),
           })
