@@ -62,6 +62,7 @@ export class GatewayFront extends BaseComponent<ServiceContext<GatewayConfig>> {
         redeemer: new LoginRedeemer(proxy, timeoutMs),
         logger,
         encryption: g.encryption,
+        encryptionByStack: g.encryptionByStack,
         compression: g.compression,
         keyRotateMs: g.keyRotateMs,
         signingKey: g.signingKeyFile ? loadSigningKey(readFileSync(g.signingKeyFile)) : undefined,

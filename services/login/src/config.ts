@@ -28,6 +28,14 @@ export const loginSectionSchema = z.strictObject({
   listen: z.array(z.string().min(1)).min(1).default(['http://127.0.0.1:3700', 'tcp://127.0.0.1:3701']),
   /** Certificates for the TLS addresses in `listen`. */
   tls: tlsConfigSchema.optional(),
+  /**
+   * Allow plaintext fronts (`http://`, `ws://`, `tcp://`, `auto://`) bound to
+   * a non-loopback address. Login answers carry the gateway hand-off token
+   * (and requests the password), so by default login refuses to start with
+   * one (LOGIN_PLAINTEXT_FRONT): use the TLS twins, or bind 127.0.0.1 behind
+   * a TLS proxy. For local development only (the run command sets it).
+   */
+  allowPlaintext: z.boolean().default(false),
   database: section({
     /** mysql://user:pass@host:port (MYSQL_URL is the usual way to set it: TESSERA_LOGIN__DATABASE__URL). */
     url: z.string().min(1).default('mysql://root@127.0.0.1:3306'),

@@ -168,3 +168,10 @@ export const LoginInternal = defineError(
   'LOGIN_INTERNAL',
   'the login service failed to answer; the error is in its log',
 )
+
+// ---- configuration ----------------------------------------------------------
+
+export const LoginPlaintextFront = defineError<[addresses: string]>(
+  'LOGIN_PLAINTEXT_FRONT',
+  'login.listen has plaintext fronts on a network address (%s): hand-off tokens and passwords would travel in clear; use https://, wss://, tls:// or auto+tls:// (login.tls), bind 127.0.0.1 behind a TLS proxy, or set login.allowPlaintext for local development',
+)

@@ -48,6 +48,8 @@ import {
 } from './errors.js'
 import {
   checkClient,
+  type EncryptionMode,
+  encryptionFor,
   finishHandshakeOk,
   negotiate,
   serverKeys,
@@ -88,7 +90,7 @@ export class EdgeServer implements SessionHandler, EdgeSessionHost {
   private readonly byToken = new Map<string, EdgeSession>()
   private readonly sessions = new Map<string, EdgeSession>()
   private readonly schemaHash: string
-  private readonly encryption: 'required' | 'optional' | 'off'
+  private readonly encryption: EncryptionMode
   private readonly keyRotateMs: number
   private readonly minVersion: Version
   private readonly serverVersion: WireVersion | undefined
@@ -252,7 +254,8 @@ export class EdgeServer implements SessionHandler, EdgeSessionHost {
     digest: Uint8Array,
   ): Promise<void> {
     checkClient(hs, this.minVersion, this.schemaHash)
-    const { compress, encrypt } = negotiate(hs, this.opts.compression !== false, this.encryption)
+    const mode = encryptionFor(net.conn.stack, this.encryption, this.opts.encryptionByStack)
+    const { compress, encrypt } = negotiate(hs, this.opts.compression !== false, mode)
     const userId = await verifyLogin(hs, this.opts.verifyToken)
     // Keys before any session state changes, so a bad key refuses cleanly.
     const keys = serverKeys(hs, encrypt, {

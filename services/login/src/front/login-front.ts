@@ -17,6 +17,7 @@ import { LOGIN_CORE_ID, type LoginCore } from '../login-core.js'
 import { loginHttpRoutes } from './http-routes.js'
 import { LOGIN_OPS } from './login-ops.js'
 import { OpCounter } from './op-counter.js'
+import { checkFronts } from './plaintext-fronts.js'
 import { anonymousOnly, routeLoginOps } from './socket-front.js'
 import { SocketQueue } from './socket-queue.js'
 
@@ -40,6 +41,11 @@ export class LoginFront extends BaseComponent<ServiceContext<LoginConfig>> {
   readonly bound: string[] = []
   private queueTimer: TimerHandle | undefined
   private tls: TlsContexts | undefined
+
+  /** Before anything opens: no plaintext front on a network address unless allowed. */
+  init(): void {
+    checkFronts(this.host.context.config.login)
+  }
 
   async ready(): Promise<void> {
     const ctx = this.host.context
