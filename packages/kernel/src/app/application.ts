@@ -271,6 +271,7 @@ export class Application<C extends AppConfig = AppConfig> {
         const lease = await leaseMachineId({
           center: cluster.center,
           secret: cluster.secret!,
+          encryptLinks: cluster.encryptLinks,
           wire: clusterWire,
           node: this.config.app.node,
           kind: this.name,
@@ -336,6 +337,7 @@ export class Application<C extends AppConfig = AppConfig> {
     svc.member = await ClusterMember.join({
       identity: { kind: svc.kind, serviceId: svc.id, node: this.config.app.node },
       secret: cluster.secret!,
+      encryptLinks: cluster.encryptLinks,
       listen: cluster.listen,
       center: cluster.center!.includes('://') ? cluster.center! : `tcp://${cluster.center}`,
       machineId: this.machineId,

@@ -9,6 +9,8 @@ import { type ServiceState, ServiceStates } from './wire.js'
 export interface ClusterMemberOptions {
   identity: PeerIdentity
   secret: string
+  /** Encrypt this service's links (cluster.encryptLinks). Default false. */
+  encryptLinks?: boolean
   /** @deprecated ignored: the cluster layer uses @tessera/wire's generated messages. */
   wire?: ClusterWire
   /** Cluster listen address, `tcp://host:port` (port 0 = any). */
@@ -68,6 +70,7 @@ export class ClusterMember {
     const transport = new TcpClusterTransport({
       identity: o.identity,
       secret: o.secret,
+      encrypt: o.encryptLinks ?? false,
       logger: o.logger,
       limits: o.limits,
     })

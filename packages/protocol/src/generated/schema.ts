@@ -3,4 +3,4 @@
 export { SCHEMA_HASH } from './client/schema.js'
 
 /** SHA-256 (hex) of the whole schema, server-only messages included (service-to-service handshakes). */
-export const FULL_SCHEMA_HASH = '7efe9ac073fa70500699586309ea0f2fdf0de30ee84b882bc897c784d5f0804c'
+export const FULL_SCHEMA_HASH = '7447988981e2657d98c350bc14eb9fff07339c4ba84f076aa8f68e0997dca1f5'

@@ -34,6 +34,7 @@ export class CenterLink extends BaseComponent<ServiceContext<CenterConfig>> {
     const transport = new TcpClusterTransport({
       identity: { kind: 'center', serviceId, node: config.app.node },
       secret: c.secret,
+      encrypt: c.encryptLinks,
       wire: clusterWire,
       logger,
       limits: { service: { heartbeatIntervalMs: c.heartbeatMs, idleTimeoutMs: c.heartbeatTimeoutMs * 2 } },
