@@ -110,11 +110,16 @@ describe('stacks', () => {
         stack === 'ws' ? await RawWsClient.open(`ws://127.0.0.1:${port}`) : await RawTcpClient.open(port)
       const keepAlive = connect({ port, host: '127.0.0.1' })
       keepAlive.on('error', () => {})
+      let keepAliveClosed = false
+      keepAlive.on('close', () => {
+        keepAliveClosed = true
+      })
       if (stack !== 'tcp') keepAlive.write('GET /x HTTP/1.1\r\nHost: x\r\n\r\n')
       await sleep(20)
-      const t0 = Date.now()
       await l.close()
-      expect(Date.now() - t0).toBeLessThan(500)
+      // Event-based, not timed: close() resolved while both connections are
+      // still open (it did not wait for them to end or time out).
+      expect(keepAliveClosed).toBe(false)
       await expect(RawTcpClient.open(port)).rejects.toThrow(/ECONNREFUSED/)
       expect(await c.echo(3, stack)).toBe(stack)
       c.close()
