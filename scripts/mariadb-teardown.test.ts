@@ -20,7 +20,7 @@ afterAll(() => {
 
 describe('shared test MariaDB', () => {
   it('is stopped when the test run that started it ends', () => {
-    const env = { ...process.env, TMPDIR: tmp }
+    const env: NodeJS.ProcessEnv = { ...process.env, TMPDIR: tmp }
     delete env.MYSQL_URL
     delete env.TESSERA_KEEP_MARIADB
     delete env.VITEST
