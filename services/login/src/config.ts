@@ -75,12 +75,24 @@ export const loginSectionSchema = z.strictObject({
     maxConcurrent: int(1).default(4),
     /** Hashes waiting for a slot; past it requests get LOGIN_BUSY. */
     maxQueued: int(0).default(256),
+    /**
+     * How long a hash may wait for a slot before its request gets
+     * LOGIN_BUSY_WAITED (well below the HTTP route deadline, 30 s by default).
+     */
+    maxWaitMs: int(1).default(5_000),
   }),
   limits: section({
     /** Failed logins per account name (from any address). */
     account: rate(5, 60_000),
     /** Failed logins per client address (IPv6: per prefix, below). */
     ip: rate(10, 600_000),
+    /**
+     * Password checks one client address may have running at once in one
+     * login process (LOGIN_THROTTLED_IP_IN_FLIGHT past it). Failures from an
+     * address are counted when they happen, so this bounds the guesses a
+     * burst can race past a full per-address counter.
+     */
+    ipInFlight: int(1).default(16),
     /** Registrations per client address. */
     register: rate(20, 3_600_000),
     /** IPv6 clients are counted per prefix of this length (one subscriber gets a /64). */

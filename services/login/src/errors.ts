@@ -83,6 +83,11 @@ export const LoginThrottledIp = defineError<[retryAfterS: number]>(
   'too many failed logins from your address; try again in %d s',
   CLIENT,
 )
+export const LoginThrottledIpInFlight = defineError<[inFlight: number]>(
+  'LOGIN_THROTTLED_IP_IN_FLIGHT',
+  'too many password checks from your address at once (%d running); retry shortly',
+  CLIENT,
+)
 export const LoginThrottledRegister = defineError<[retryAfterS: number]>(
   'LOGIN_THROTTLED_REGISTER',
   'too many accounts registered from your address; try again in %d s',
@@ -96,6 +101,11 @@ export const LoginBadSession = defineError(
 export const LoginBusy = defineError<[queued: number]>(
   'LOGIN_BUSY',
   'the login service is busy (%d password checks waiting); retry shortly',
+  CLIENT,
+)
+export const LoginBusyWaited = defineError<[waitedMs: number]>(
+  'LOGIN_BUSY_WAITED',
+  'the login service is busy (waited %d ms for a password check); retry shortly',
   CLIENT,
 )
 export const LoginUnavailable = defineError(

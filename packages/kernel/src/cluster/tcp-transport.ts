@@ -15,6 +15,7 @@ import {
   textControlCodec,
 } from '../net/index.js'
 import type { Clock } from '../timer/clock.js'
+import type { Scheduler, TimerHandle } from '../timer/index.js'
 import { ClusterAuthFailed, ClusterUnreachable } from './errors.js'
 import {
   checkSecret,
@@ -38,6 +39,12 @@ export interface TcpClusterTransportOptions {
   /** Net limits (the `service` section applies to cluster links). */
   limits?: NetLimitsInput
   clock?: Clock
+  /**
+   * Runs the dial deadline and the links' net timers (sweep, close grace):
+   * the service's `ctx.timers`, or a wheel on the test's ManualClock
+   * (default: the process-wide systemTimers()).
+   */
+  timers?: Scheduler
   /** Connect plus handshake. Default 5000 ms. */
   dialTimeoutMs?: number
   /**
@@ -100,7 +107,7 @@ interface Dialling {
   nonce: Buffer
   resolve(link: Link): void
   reject(err: TesseraError): void
-  timer: NodeJS.Timeout
+  timer: TimerHandle
   peer?: PeerIdentity
   keyPair: KeyPair | null
   keys?: LinkKeys
@@ -149,6 +156,7 @@ export class TcpClusterTransport implements ClusterTransport, SessionHandler {
       limits: opts.limits,
       logger: this.logger,
       clock: opts.clock,
+      timers: opts.timers,
       control: clusterControlCodec,
     })
   }
@@ -178,12 +186,11 @@ export class TcpClusterTransport implements ClusterTransport, SessionHandler {
         nonce,
         resolve,
         reject,
-        timer: setTimeout(() => {
+        timer: this.net.timers.after(this.dialTimeoutMs, () => {
           session.abort(new ClusterUnreachable(address, `no handshake within ${this.dialTimeoutMs} ms`))
-        }, this.dialTimeoutMs),
+        }),
         keyPair: this.encrypt ? generateKeyPair() : null,
       }
-      st.timer.unref()
       session.data = st
       if (!session.isOpen) {
         this.dialFailed(st, new ClusterUnreachable(address, 'closed at once'))
@@ -351,7 +358,7 @@ export class TcpClusterTransport implements ClusterTransport, SessionHandler {
       return
     }
     if (st.phase === 'ok' && frame.msgId === LinkAuthOk.msgId) {
-      clearTimeout(st.timer)
+      this.net.timers.cancel(st.timer)
       const link = new TcpLink(session, st.peer!, true)
       session.data = link
       session.markAuthenticated()
@@ -394,7 +401,7 @@ export class TcpClusterTransport implements ClusterTransport, SessionHandler {
   }
 
   private dialFailed(st: Dialling, err: TesseraError): void {
-    clearTimeout(st.timer)
+    this.net.timers.cancel(st.timer)
     st.reject(err)
   }
 }

@@ -4,6 +4,7 @@ import type { TesseraError } from '../errors/index.js'
 import type { Version } from '../id/index.js'
 import type { NetLogger } from '../net/index.js'
 import type { Clock } from '../timer/clock.js'
+import type { Scheduler } from '../timer/scheduler.js'
 import type { EdgeSession } from './edge-session.js'
 import type { EncryptionMode } from './handshake-checks.js'
 import type { VerifyToken } from './hmac-token.js'
@@ -75,6 +76,12 @@ export interface EdgeOptions {
   handlerTimeoutMs?: number
   logger?: NetLogger
   clock?: Clock
+  /**
+   * Runs the resume grace, the ack delay and the handler deadlines: the
+   * service's `ctx.timers`, or a wheel on the test's ManualClock (default:
+   * the process-wide systemTimers()).
+   */
+  timers?: Scheduler
   /** A session started (not on resume). */
   onSessionStart?(s: EdgeSession): void
   /** A session was released for good. */

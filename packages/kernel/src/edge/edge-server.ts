@@ -34,6 +34,7 @@ import {
   silentLogger,
 } from '../net/index.js'
 import { type Clock, systemClock } from '../timer/clock.js'
+import { type Scheduler, systemTimers } from '../timer/scheduler.js'
 import { EdgeHandlers } from './edge-handlers.js'
 import type { EdgeHandlerFn, EdgeOptions } from './edge-options.js'
 import { EdgeSession, type EdgeSessionHost } from './edge-session.js'
@@ -82,6 +83,7 @@ export class EdgeServer implements SessionHandler, EdgeSessionHost {
   readonly replayShareBytes: number
   replayTotal = 0
   readonly resumeGraceMs: number
+  readonly timers: Scheduler
   private readonly opts: EdgeOptions
   private readonly logger: NetLogger
   private readonly clock: Clock
@@ -100,6 +102,7 @@ export class EdgeServer implements SessionHandler, EdgeSessionHost {
     this.opts = opts
     this.logger = opts.logger ?? silentLogger
     this.clock = opts.clock ?? systemClock
+    this.timers = opts.timers ?? systemTimers()
     this.ackEvery = opts.ackEvery ?? 16
     this.ackDelayMs = opts.ackDelayMs ?? 100
     this.maxReplayBytes = opts.maxReplayBytes ?? 1024 * 1024
@@ -110,7 +113,7 @@ export class EdgeServer implements SessionHandler, EdgeSessionHost {
     this.keyRotateMs = opts.keyRotateMs ?? 10 * 60_000
     const handlerTimeoutMs = opts.handlerTimeoutMs ?? 10_000
     if (!(handlerTimeoutMs >= 0)) throw new EdgeBadOptions(`handlerTimeoutMs ${handlerTimeoutMs} < 0`)
-    this.handlers = new EdgeHandlers(this.logger, opts.maxInflight ?? 64, handlerTimeoutMs)
+    this.handlers = new EdgeHandlers(this.logger, opts.maxInflight ?? 64, handlerTimeoutMs, this.timers)
     if (!/^[0-9a-f]{64}$/.test(opts.schemaHash))
       throw new EdgeBadOptions(`schemaHash ${opts.schemaHash} is not 64 hex digits`)
     if (this.keyRotateMs < 1000) throw new EdgeBadOptions(`keyRotateMs ${this.keyRotateMs} < 1000`)
@@ -237,11 +240,9 @@ export class EdgeServer implements SessionHandler, EdgeSessionHost {
       { session: s.id, reason: reason.code, graceMs: this.resumeGraceMs },
       'edge session lingering',
     )
-    s.lingerTimer = setTimeout(
-      () => this.released(s, new EdgeGraceExpired(this.resumeGraceMs)),
-      this.resumeGraceMs,
+    s.lingerTimer = this.timers.after(this.resumeGraceMs, () =>
+      this.released(s, new EdgeGraceExpired(this.resumeGraceMs)),
     )
-    s.lingerTimer.unref()
   }
 
   // ---- handshake -----------------------------------------------------------

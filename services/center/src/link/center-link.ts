@@ -29,7 +29,7 @@ export class CenterLink extends BaseComponent<ServiceContext<CenterConfig>> {
   }
 
   init(): void {
-    const { config, serviceId, logger, metrics } = this.host.context
+    const { config, serviceId, logger, metrics, timers } = this.host.context
     const c = config.center
     const transport = new TcpClusterTransport({
       identity: { kind: 'center', serviceId, node: config.app.node },
@@ -38,8 +38,9 @@ export class CenterLink extends BaseComponent<ServiceContext<CenterConfig>> {
       wire: clusterWire,
       logger,
       limits: { service: { heartbeatIntervalMs: c.heartbeatMs, idleTimeoutMs: c.heartbeatTimeoutMs * 2 } },
+      timers,
     })
-    this.created = new ServiceProxy({ transport, logger })
+    this.created = new ServiceProxy({ transport, logger, timers })
     registerNetMetrics(metrics, transport.net, 'cluster')
   }
 

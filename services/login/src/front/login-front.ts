@@ -65,16 +65,22 @@ export class LoginFront extends BaseComponent<ServiceContext<LoginConfig>> {
       handlerTimeoutMs: c.edge.handlerTimeoutMs,
       logger: ctx.logger,
       clock: ctx.clock,
+      timers: ctx.timers,
       onSessionEnd: (s) => queue.remove(s),
     })
     routeLoginOps(edge, { ops: LOGIN_OPS, service, queue, counter, logger: ctx.logger })
-    const net = new NetServer({ handler: edge, control: edgeControlCodec, logger: ctx.logger })
+    const net = new NetServer({
+      handler: edge,
+      control: edgeControlCodec,
+      logger: ctx.logger,
+      timers: ctx.timers,
+    })
     registerNetMetrics(ctx.metrics, net, `login:${ctx.serviceId}`)
     this.edge = edge
     this.net = net
     const routes = loginHttpRoutes({ ops: LOGIN_OPS, service, http: c.http, counter, logger: ctx.logger })
     // Certificates reload on file change and SIGHUP; live connections keep theirs.
-    if (c.tls) this.tls = (await TlsContexts.load(c.tls, ctx.logger)).reloadOnSignal('SIGHUP')
+    if (c.tls) this.tls = (await TlsContexts.load(c.tls, ctx.logger, ctx.timers)).reloadOnSignal('SIGHUP')
     for (const address of c.listen) {
       const l = await net.listen(address, 'client', { routes, tls: this.tls })
       this.bound.push(formatAddress(l.address))
