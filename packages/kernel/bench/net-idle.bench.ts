@@ -12,6 +12,8 @@ import { forkChild } from './net/child.js'
 
 const here = path.dirname(fileURLToPath(import.meta.url))
 const N = smoke ? 500 : Number(process.env.NET_IDLE_N ?? 18_000)
+/** Edge sessions (handshake done, resume state held): the issue's 10k connections. */
+const EDGE_N = smoke ? 500 : Number(process.env.EDGE_IDLE_N ?? 10_000)
 const CLIENT_PROCS = smoke ? 1 : 4
 
 interface Result {
@@ -22,17 +24,27 @@ interface Result {
 }
 
 async function run(kase: string): Promise<Result> {
-  const server = await forkChild(path.join(here, 'net/bench-server.ts'), [kase], 120_000)
+  const edge = kase.startsWith('edge-')
+  const server = edge
+    ? await forkChild(path.join(here, 'edge/edge-bench-server.ts'), [kase.slice(5), 'off', 'idle'], 120_000)
+    : await forkChild(path.join(here, 'net/bench-server.ts'), [kase], 120_000)
   const port = server.first.port as number
   const base = await server.ask('base')
-  const kind = kase.endsWith('ws') ? 'ws' : 'tcp'
-  const per = Math.ceil(N / CLIENT_PROCS)
+  const kind = (edge ? 'edge-' : '') + (kase.endsWith('ws') ? 'ws' : 'tcp')
+  const n = edge ? EDGE_N : N
+  const per = Math.ceil(n / CLIENT_PROCS)
   const t0 = performance.now()
   const clients = await Promise.all(
     Array.from({ length: CLIENT_PROCS }, (_, i) =>
       forkChild(
         path.join(here, 'net/idle-clients.ts'),
-        [kind, String(port), String(Math.min(per, N - i * per)), `127.0.0.${i + 2}`],
+        [
+          kind,
+          String(port),
+          String(Math.min(per, n - i * per)),
+          `127.0.0.${i + 2}`,
+          ...(edge ? [server.first.secret as string] : []),
+        ],
         180_000,
       ),
     ),
@@ -61,11 +73,23 @@ async function run(kase: string): Promise<Result> {
 }
 
 const results: Result[] = []
-const CASES = process.env.NET_IDLE_CASES?.split(',') ?? ['raw-ws', 'session-ws', 'raw-tcp', 'session-tcp']
+const CASES = process.env.NET_IDLE_CASES?.split(',') ?? [
+  'raw-ws',
+  'session-ws',
+  'edge-ws',
+  'raw-tcp',
+  'session-tcp',
+  'edge-tcp',
+]
 for (const k of CASES) results.push(await run(k))
 const kb = (b: number) => fmt(b / 1024, 2)
 const by = (k: string) => results.find((r) => r.kase === k)
-const targets: Record<string, number> = { 'session-tcp': 5, 'session-ws': 7.5 }
+const targets: Record<string, number> = {
+  'session-tcp': 5,
+  'session-ws': 7.5,
+  'edge-tcp': 4.5,
+  'edge-ws': 6,
+}
 report({
   title: 'Net idle sessions: server RSS per session after forced GC',
   columns: ['server', 'sessions', 'RSS KB/session', 'JS heap KB/session', 'vs raw ws', 'target'],
@@ -78,7 +102,8 @@ report({
     targets[r.kase] ? `≤ ${targets[r.kase]} KB` : '-',
   ]),
   notes: [
-    `${fmt(N, 0)} idle connections from ${CLIENT_PROCS} client processes (source addresses 127.0.0.2…), server alone in its process; RSS delta from before the first connection, after 2×4 forced GCs.`,
+    `${fmt(N, 0)} idle connections (${fmt(EDGE_N, 0)} for the edge-* rows) from ${CLIENT_PROCS} client processes (source addresses 127.0.0.2…), server alone in its process; RSS delta from before the first connection, after 2×4 forced GCs.`,
+    "edge-*: NetServer + EdgeServer (edge-bench-server.ts) with every limit on except the idle/heartbeat deadlines (as for session-*); each connection did the real Handshake with its own user's HMAC token, so the server holds the net session, the edge session with its resume token and replay buffer, its per-user rate budget and the token maps: what a quiet gateway holds per player.",
     ...Object.entries(targets).flatMap(([k, t]) => {
       const r = by(k)
       if (!r) return []

@@ -52,6 +52,17 @@ export function frameAad(flags: number, msgId: number, reqId: number): Buffer {
   return b
 }
 
+// Per-frame scratch: OpenSSL copies the IV and consumes the AAD inside the
+// (synchronous) calls, so one buffer each serves every frame of the process.
+const AAD_SCRATCH = Buffer.alloc(HEADER_BYTES)
+const NONCE_SCRATCH = Buffer.alloc(12)
+
+/** {@link frameAad} into a shared scratch buffer: valid until the next call (use it at once). */
+export function frameAadScratch(flags: number, msgId: number, reqId: number): Buffer {
+  writeHeader(AAD_SCRATCH, 0, flags, msgId >>> 0, reqId >>> 0)
+  return AAD_SCRATCH
+}
+
 interface Epoch {
   epoch: number
   chain: Buffer
@@ -144,6 +155,7 @@ export class SessionCipher {
     })
     c.setAAD(aad)
     let n = 9 + c.update(plaintext).copy(out, 9)
+    // GCM is a stream mode: final() only computes the tag (no bytes left over).
     n += c.final().copy(out, n)
     c.getAuthTag().copy(out, n)
     return out
@@ -234,7 +246,7 @@ export class SessionCipher {
 }
 
 function nonce(dir: number, sealed: Buffer): Buffer {
-  const n = Buffer.allocUnsafe(12)
+  const n = NONCE_SCRATCH
   n[0] = dir
   n[1] = 0
   n[2] = 0
@@ -293,11 +305,11 @@ export function cipherSealer(cipher: SessionCipher): {
   return {
     seal(flags, msgId, reqId, body) {
       const f = flags | FrameFlag.ENCRYPTED
-      return { flags: f, body: cipher.seal(frameAad(f, msgId, reqId), body) }
+      return { flags: f, body: cipher.seal(frameAadScratch(f, msgId, reqId), body) }
     },
     open(flags, msgId, reqId, body) {
       if ((flags & FrameFlag.ENCRYPTED) === 0) throw new CodecPlaintextRefused(msgId)
-      return cipher.open(frameAad(flags, msgId, reqId), body)
+      return cipher.open(frameAadScratch(flags, msgId, reqId), body)
     },
     destroy: () => cipher.destroy(),
   }
