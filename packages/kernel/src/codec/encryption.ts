@@ -56,6 +56,8 @@ export function frameAad(flags: number, msgId: number, reqId: number): Buffer {
 // (synchronous) calls, so one buffer each serves every frame of the process.
 const AAD_SCRATCH = Buffer.alloc(HEADER_BYTES)
 const NONCE_SCRATCH = Buffer.alloc(12)
+/** Read only by createCipheriv / createDecipheriv: one object for every frame. */
+const GCM_OPTIONS = Object.freeze({ authTagLength: TAG_BYTES })
 
 /** {@link frameAad} into a shared scratch buffer: valid until the next call (use it at once). */
 export function frameAadScratch(flags: number, msgId: number, reqId: number): Buffer {
@@ -150,9 +152,7 @@ export class SessionCipher {
     out[0] = this.send.epoch & 0xff
     out.writeUInt32BE(Math.floor(counter / 2 ** 32), 1)
     out.writeUInt32BE(counter >>> 0, 5)
-    const c = createCipheriv('aes-256-gcm', this.send.key, nonce(this.sendDir, out), {
-      authTagLength: TAG_BYTES,
-    })
+    const c = createCipheriv('aes-256-gcm', this.send.key, nonce(this.sendDir, out), GCM_OPTIONS)
     c.setAAD(aad)
     let n = 9 + c.update(plaintext).copy(out, 9)
     // GCM is a stream mode: final() only computes the tag (no bytes left over).
@@ -188,9 +188,7 @@ export class SessionCipher {
     const shift = this.replayCheck(counter)
     let plain: Buffer
     try {
-      const d = createDecipheriv('aes-256-gcm', epoch.key, nonce(this.recvDir, buf), {
-        authTagLength: TAG_BYTES,
-      })
+      const d = createDecipheriv('aes-256-gcm', epoch.key, nonce(this.recvDir, buf), GCM_OPTIONS)
       d.setAAD(aad)
       d.setAuthTag(buf.subarray(buf.length - TAG_BYTES))
       const body = d.update(buf.subarray(9, buf.length - TAG_BYTES))
