@@ -7,6 +7,7 @@
 // ratio goes. Not a bench (no BENCH_JSON).
 //   node --conditions=tessera-source --import tsx packages/kernel/bench/edge/profile-edge.ts \
 //     <edge-tcp|edge-ws|edge-ws-aes|raw-tcp|raw-ws> DIR [seconds]
+//   ... profile-edge.ts analyze DIR SECONDS [µs/msg]   (bucket a profile written before)
 import { readdirSync, readFileSync } from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -16,41 +17,52 @@ import { edgeLoad } from './edge-load.js'
 
 const here = path.dirname(fileURLToPath(import.meta.url))
 const [kase = 'edge-tcp', dir = '/tmp/edge-prof', secs = '10'] = process.argv.slice(2)
-const transport = kase.includes('ws') ? 'ws' : 'tcp'
-const raw = kase.startsWith('raw-')
-const prof = ['--cpu-prof', `--cpu-prof-dir=${dir}`, '--cpu-prof-interval=250']
-const child = raw
-  ? await forkChild(path.join(here, '../net/bench-server.ts'), [kase], 60_000, [...process.execArgv, ...prof])
-  : await forkChild(
-      path.join(here, 'edge-bench-server.ts'),
-      [transport, kase.endsWith('-aes') ? 'required' : 'off'],
-      60_000,
-      [...process.execArgv, ...prof],
-    )
-const port = child.first.port as number
-const load: Load = raw
-  ? await (transport === 'ws' ? wsLoad : tcpLoad)(port, 100, 8, 32)
-  : await edgeLoad({
-      transport,
-      port,
-      token: child.first.token as string,
-      clients: 100,
-      inFlight: 8,
-      payload: 32,
-      encrypt: kase.endsWith('-aes'),
-    })
-await new Promise((r) => setTimeout(r, 1000))
-await child.ask('start')
-load.reset()
-await new Promise((r) => setTimeout(r, Number(secs) * 1000))
-const stop = await child.ask('stop')
-const messages = load.received()
-load.close()
-const perMsg = (stop.cpuMicros as number) / messages
-console.log(`${kase}: ${messages} messages, server CPU ${perMsg.toFixed(3)} µs/msg (profiler on)`)
-// A clean exit writes the profile.
-child.proc.send('exit')
-await new Promise((r) => child.proc.once('exit', r))
+/** Server CPU µs per message (profiler on); with `analyze`, what the caller passes as the 4th argument. */
+let perMsg = Number(process.argv[5] ?? 1)
+// `analyze DIR SECONDS [µs/msg]`: only bucket a profile written before.
+if (kase !== 'analyze') perMsg = await run()
+
+async function run(): Promise<number> {
+  const transport = kase.includes('ws') ? 'ws' : 'tcp'
+  const raw = kase.startsWith('raw-')
+  const prof = ['--cpu-prof', `--cpu-prof-dir=${dir}`, '--cpu-prof-interval=250']
+  const child = raw
+    ? await forkChild(path.join(here, '../net/bench-server.ts'), [kase], 60_000, [
+        ...process.execArgv,
+        ...prof,
+      ])
+    : await forkChild(
+        path.join(here, 'edge-bench-server.ts'),
+        [transport, kase.endsWith('-aes') ? 'required' : 'off'],
+        60_000,
+        [...process.execArgv, ...prof],
+      )
+  const port = child.first.port as number
+  const load: Load = raw
+    ? await (transport === 'ws' ? wsLoad : tcpLoad)(port, 100, 8, 32)
+    : await edgeLoad({
+        transport,
+        port,
+        token: child.first.token as string,
+        clients: 100,
+        inFlight: 8,
+        payload: 32,
+        encrypt: kase.endsWith('-aes'),
+      })
+  await new Promise((r) => setTimeout(r, 1000))
+  await child.ask('start')
+  load.reset()
+  await new Promise((r) => setTimeout(r, Number(secs) * 1000))
+  const stop = await child.ask('stop')
+  const messages = load.received()
+  load.close()
+  const perMsg = (stop.cpuMicros as number) / messages
+  console.log(`${kase}: ${messages} messages, server CPU ${perMsg.toFixed(3)} µs/msg (profiler on)`)
+  // A clean exit writes the profile.
+  child.proc.send('exit')
+  await new Promise((r) => child.proc.once('exit', r))
+  return perMsg
+}
 
 interface Node {
   id: number

@@ -98,13 +98,29 @@ function openWs(): Promise<void> {
   })
 }
 
+/** A connection (and its handshake) that takes longer than this counts as failed: no open can hang the run. */
+const OPEN_TIMEOUT_MS = 20_000
+
+function withTimeout(p: Promise<void>): Promise<void> {
+  let t: NodeJS.Timeout | undefined
+  return Promise.race([
+    p,
+    new Promise<void>((r) => {
+      t = setTimeout(() => {
+        failed++
+        r()
+      }, OPEN_TIMEOUT_MS)
+    }),
+  ]).finally(() => clearTimeout(t))
+}
+
 let next = 0
-const deadline = Date.now() + 120_000
+const deadline = Date.now() + 240_000
 await Promise.all(
   Array.from({ length: CONCURRENCY }, async () => {
     while (next < count && Date.now() < deadline) {
       next++
-      await (kind === 'ws' ? openWs() : openTcp())
+      await withTimeout(kind === 'ws' ? openWs() : openTcp())
     }
   }),
 )
