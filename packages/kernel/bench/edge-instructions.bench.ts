@@ -8,12 +8,12 @@
 //
 // EDGE_INSTR_CASES=edge-tcp,edge-ws limits the cases. Skipped under --smoke
 // (valgrind makes Node ~50× slower) and when valgrind is missing.
-import { type ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { fmt, report, smoke } from '@tessera/testkit/bench'
 import { edgeLoad } from './edge/edge-load.js'
-import { type Load, tcpLoad, wsLoad } from './net/load.js'
+import { countInstructions, haveValgrind } from './net/callgrind.js'
+import { tcpLoad, wsLoad } from './net/load.js'
 
 const here = path.dirname(fileURLToPath(import.meta.url))
 const CLIENTS = 100
@@ -29,73 +29,30 @@ const CASES = process.env.EDGE_INSTR_CASES?.split(',') ?? [
   'edge-ws-aes',
 ]
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
-
-function haveValgrind(): boolean {
-  return spawnSync('valgrind', ['--version'], { stdio: 'ignore' }).status === 0
-}
-
-async function measure(kase: string): Promise<{ messages: number; instructions: number }> {
+function measure(kase: string): Promise<{ messages: number; instructions: number }> {
   const raw = kase.startsWith('raw-')
   const ws = kase.includes('-ws')
   const aes = kase.endsWith('-aes')
   const server = raw
     ? [path.join(here, 'net/bench-server.ts'), kase]
     : [path.join(here, 'edge/edge-bench-server.ts'), ws ? 'ws' : 'tcp', aes ? 'required' : 'off']
-  const proc: ChildProcess = spawn(
-    'valgrind',
-    [
-      '--tool=callgrind',
-      '--instr-atstart=no',
-      '--callgrind-out-file=/dev/null',
-      // JIT code is rewritten in place: make valgrind notice.
-      '--smc-check=all-non-file',
-      process.execPath,
-      ...process.execArgv,
-      ...server,
-    ],
-    { stdio: ['ignore', 'ignore', 'pipe', 'ipc'] },
+  return countInstructions(
+    kase,
+    server,
+    (first) =>
+      raw
+        ? (ws ? wsLoad : tcpLoad)(first.port as number, CLIENTS, IN_FLIGHT, PAYLOAD)
+        : edgeLoad({
+            transport: ws ? 'ws' : 'tcp',
+            port: first.port as number,
+            token: first.token as string,
+            clients: CLIENTS,
+            inFlight: IN_FLIGHT,
+            payload: PAYLOAD,
+            encrypt: aes,
+          }),
+    { warmupMs: WARMUP_MS, window: WINDOW, windowTimeoutMs: 180_000 },
   )
-  let stderr = ''
-  proc.stderr!.on('data', (d: Buffer) => {
-    stderr += d.toString()
-  })
-  const exited = new Promise<void>((r) => proc.once('exit', () => r()))
-  try {
-    const first = await new Promise<{ port: number; token?: string }>((res, rej) => {
-      proc.once('message', (m) => res(m as { port: number; token?: string }))
-      proc.once('exit', (c) =>
-        rej(new Error(`${kase}: server under valgrind exited (${c}): ${stderr.slice(-500)}`)),
-      )
-    })
-    const load: Load = raw
-      ? await (ws ? wsLoad : tcpLoad)(first.port, CLIENTS, IN_FLIGHT, PAYLOAD)
-      : await edgeLoad({
-          transport: ws ? 'ws' : 'tcp',
-          port: first.port,
-          token: first.token!,
-          clients: CLIENTS,
-          inFlight: IN_FLIGHT,
-          payload: PAYLOAD,
-          encrypt: aes,
-        })
-    await sleep(WARMUP_MS)
-    execFileSync('callgrind_control', ['-i', 'on', String(proc.pid)], { stdio: 'ignore' })
-    load.reset()
-    const deadline = Date.now() + 180_000
-    while (load.received() < WINDOW && Date.now() < deadline) await sleep(20)
-    execFileSync('callgrind_control', ['-i', 'off', String(proc.pid)], { stdio: 'ignore' })
-    const messages = load.received()
-    load.close()
-    // A clean exit makes valgrind print the totals of what it counted.
-    proc.send('exit')
-    await exited
-    const instructions = Number(/Collected : (\d+)/.exec(stderr)?.[1] ?? Number.NaN)
-    if (!Number.isFinite(instructions)) throw new Error(`${kase}: no callgrind totals: ${stderr.slice(-500)}`)
-    return { messages, instructions }
-  } finally {
-    if (proc.exitCode === null) proc.kill('SIGKILL')
-  }
 }
 
 const rows: (string | number)[][] = []
