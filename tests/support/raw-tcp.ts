@@ -38,6 +38,18 @@ export class RawTcp {
     this.sock.write(Buffer.concat([p, f]))
   }
 
+  /** Several frames in one write (they reach the server in one read, mid-chunk). */
+  sendMany(frames: { flags: number; msgId: number; reqId: number; body: Uint8Array }[]): void {
+    const parts: Uint8Array[] = []
+    for (const f of frames) {
+      const e = encodeFrame(f.flags, f.msgId, f.reqId, f.body)
+      const p = Buffer.allocUnsafe(4)
+      p.writeUInt32BE(e.length)
+      parts.push(p, e)
+    }
+    this.sock.write(Buffer.concat(parts))
+  }
+
   destroy(): void {
     this.sock.destroy()
   }

@@ -15,6 +15,7 @@
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { fmt, gc, report, smoke } from '@tessera/testkit/bench'
+import { EDGE_ECHO_ANALYSIS } from './edge/edge-echo-analysis.js'
 import { type EdgeLoad, edgeLoad } from './edge/edge-load.js'
 import { forkChild } from './net/child.js'
 import { type Load, tcpLoad, wsLoad } from './net/load.js'
@@ -149,5 +150,6 @@ report({
     'edge-ws-aes: the same with X25519 + AES-256-GCM negotiated: every request opened and every response sealed (+25 bytes per frame).',
     'Acks sent / max unacked: client Acks during the window, and the largest number of unacknowledged server messages any session held at its end (bounded ⇒ the replay buffer is trimmed).',
     ...notes,
+    ...EDGE_ECHO_ANALYSIS,
   ],
 })

@@ -10,11 +10,11 @@
 // instrumentation is switched on (callgrind_control) only for a window of
 // WINDOW messages after a warm-up that lets the JIT settle. Skipped under
 // --smoke (valgrind makes Node ~50× slower) and when valgrind is missing.
-import { type ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { fmt, report, smoke } from '@tessera/testkit/bench'
-import { type Load, tcpLoad, wsLoad } from './net/load.js'
+import { countInstructions, haveValgrind } from './net/callgrind.js'
+import { tcpLoad, wsLoad } from './net/load.js'
 
 const here = path.dirname(fileURLToPath(import.meta.url))
 const CLIENTS = 100
@@ -24,60 +24,16 @@ const WARMUP_MS = 20_000
 const WINDOW = 20_000
 const CASES = ['raw-tcp', 'raw-tcp-batched', 'session-tcp', 'session-tcp-pb', 'raw-ws', 'session-ws-pb']
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
-
-function haveValgrind(): boolean {
-  return spawnSync('valgrind', ['--version'], { stdio: 'ignore' }).status === 0
-}
-
-async function measure(kase: string): Promise<{ messages: number; instructions: number }> {
-  const proc: ChildProcess = spawn(
-    'valgrind',
-    [
-      '--tool=callgrind',
-      '--instr-atstart=no',
-      '--callgrind-out-file=/dev/null',
-      // JIT code is rewritten in place: make valgrind notice.
-      '--smc-check=all-non-file',
-      process.execPath,
-      ...process.execArgv,
-      path.join(here, 'net/bench-server.ts'),
-      kase,
-    ],
-    { stdio: ['ignore', 'ignore', 'pipe', 'ipc'] },
+function measure(kase: string): Promise<{ messages: number; instructions: number }> {
+  return countInstructions(
+    kase,
+    [path.join(here, 'net/bench-server.ts'), kase],
+    (first) =>
+      kase.includes('-ws')
+        ? wsLoad(first.port as number, CLIENTS, IN_FLIGHT, PAYLOAD)
+        : tcpLoad(first.port as number, CLIENTS, IN_FLIGHT, PAYLOAD),
+    { warmupMs: WARMUP_MS, window: WINDOW, windowTimeoutMs: 120_000 },
   )
-  let stderr = ''
-  proc.stderr!.on('data', (d: Buffer) => {
-    stderr += d.toString()
-  })
-  const exited = new Promise<void>((r) => proc.once('exit', () => r()))
-  try {
-    const first = await new Promise<{ port: number }>((res, rej) => {
-      proc.once('message', (m) => res(m as { port: number }))
-      proc.once('exit', (c) =>
-        rej(new Error(`${kase}: server under valgrind exited (${c}): ${stderr.slice(-500)}`)),
-      )
-    })
-    const load: Load = kase.includes('-ws')
-      ? await wsLoad(first.port, CLIENTS, IN_FLIGHT, PAYLOAD)
-      : await tcpLoad(first.port, CLIENTS, IN_FLIGHT, PAYLOAD)
-    await sleep(WARMUP_MS)
-    execFileSync('callgrind_control', ['-i', 'on', String(proc.pid)], { stdio: 'ignore' })
-    load.reset()
-    const deadline = Date.now() + 120_000
-    while (load.received() < WINDOW && Date.now() < deadline) await sleep(20)
-    execFileSync('callgrind_control', ['-i', 'off', String(proc.pid)], { stdio: 'ignore' })
-    const messages = load.received()
-    load.close()
-    // A clean exit makes valgrind print the totals of what it counted.
-    proc.send('exit')
-    await exited
-    const instructions = Number(/Collected : (\d+)/.exec(stderr)?.[1] ?? Number.NaN)
-    if (!Number.isFinite(instructions)) throw new Error(`${kase}: no callgrind totals: ${stderr.slice(-500)}`)
-    return { messages, instructions }
-  } finally {
-    if (proc.exitCode === null) proc.kill('SIGKILL')
-  }
 }
 
 const rows: (string | number)[][] = []

@@ -1,11 +1,14 @@
 // Child process for the edge echo benchmark: a real client-facing server
 // (NetServer + EdgeServer, HMAC tokens, the generated registry and schema
 // hash) in its own process so its process.cpuUsage() is its own.
-//   edge-bench-server.ts <tcp|ws> <off|required>   (second arg: encryption)
-// IPC: sends {port, token} once listening (token: a login token for user 42);
-// then answers
-//   'start' → resets the CPU baseline → {ok}
-//   'stop'  → {cpuMicros, echoed, sessions, released, maxPending, totalPending}
+//   edge-bench-server.ts <tcp|ws> <off|required> [idle]   (second arg: encryption)
+// IPC: sends {port, token, secret} once listening (token: a login token for
+// user 42; secret: the HMAC secret, for clients that sign their own); then answers
+//   'start'   → resets the CPU baseline → {ok}
+//   'stop'    → {cpuMicros, echoed, sessions, released, maxPending, totalPending}
+//   'base' / 'measure' → {rss, heapUsed, sessions} after forced GCs (idle bench;
+//               with `idle`, the idle and heartbeat deadlines are off, as in
+//               the net idle bench: sessions that say nothing stay)
 // where maxPending / totalPending are unacknowledged game messages held for
 // resume (per session max, and summed): they stay small only if the load
 // generator's Acks reach the server and trim the replay buffers.
@@ -15,9 +18,11 @@ import { NetServer } from '../../src/net/index.js'
 
 const stack = process.argv[2] === 'ws' ? 'ws' : 'tcp'
 const encryption = process.argv[3] === 'required' ? 'required' : 'off'
+const idle = process.argv[4] === 'idle'
+const SECRET = 'tessera-bench-secret-0123456789abcdef'
 
 const registry = createRegistry()
-const tokens = new HmacTokens({ secret: 'tessera-bench-secret-0123456789abcdef' })
+const tokens = new HmacTokens({ secret: SECRET })
 let echoed = 0
 let released = 0
 let cpuStart = process.cpuUsage()
@@ -43,7 +48,11 @@ const net = new NetServer({
   // echo bench) but far above the load; idle and handshake deadlines keep
   // their defaults.
   limits: {
-    client: { msgRatePerSec: 10_000_000, msgBurst: 10_000_000 },
+    client: {
+      msgRatePerSec: 10_000_000,
+      msgBurst: 10_000_000,
+      ...(idle ? { idleTimeoutMs: 0, handshakeTimeoutMs: 0 } : {}),
+    },
     acceptRatePerSec: 0,
   },
 })
@@ -71,6 +80,18 @@ process.on('message', (m: string) => {
       maxPending,
       totalPending,
     })
+  } else if (m === 'base' || m === 'measure') {
+    gcHard()
+    setTimeout(() => {
+      gcHard()
+      const mu = process.memoryUsage()
+      process.send!({ rss: mu.rss, heapUsed: mu.heapUsed, sessions: edge.size })
+    }, 300)
   } else if (m === 'exit') process.exit(0)
 })
-process.send!({ port: l.address.port, token: tokens.sign(42n, 10 * 60_000) })
+
+function gcHard(): void {
+  const g = (globalThis as { gc?: () => void }).gc
+  if (g) for (let i = 0; i < 4; i++) g()
+}
+process.send!({ port: l.address.port, token: tokens.sign(42n, 10 * 60_000), secret: SECRET })

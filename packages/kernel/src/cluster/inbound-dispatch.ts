@@ -1,6 +1,6 @@
 import type { MessageType } from '@tessera/wire'
 import { TesseraError, toTesseraError } from '../errors/index.js'
-import { type Frame, FrameFlag, type NetLogger } from '../net/index.js'
+import { FrameFlag, type InboundFrame, type NetLogger } from '../net/index.js'
 import type { Scheduler } from '../timer/index.js'
 import { ClusterBadBody, ClusterNoHandler } from './errors.js'
 import type { Link } from './transport.js'
@@ -56,7 +56,7 @@ export class InboundDispatch {
   }
 
   /** Dispatch a request (reqId ≠ 0) or notification frame that arrived on `link`. */
-  dispatch(link: Link, frame: Frame): void {
+  dispatch(link: Link, frame: InboundFrame): void {
     const h = this.handlers.get(frame.msgId)
     if (h === undefined) {
       const err = new ClusterNoHandler(frame.msgId)
@@ -67,7 +67,8 @@ export class InboundDispatch {
     }
     let msg: unknown
     try {
-      msg = h.type.decode(frame.body)
+      // In place: no view of the body, no copy (bytes fields excepted).
+      msg = frame.decode(h.type)
     } catch (err) {
       const e = ClusterBadBody.with({ cause: err }, h.type.name, (err as Error).message)
       if (frame.reqId !== 0) this.replyError(link, frame, e)
@@ -110,14 +111,12 @@ export class InboundDispatch {
   }
 
   private reply(link: Link, res: MessageType<unknown>, reqId: number, v: unknown): void {
-    let body: Uint8Array
     try {
-      body = res.encode(v)
+      // Encoded straight into the outbound frame; a throw has sent nothing.
+      link.sendMessage(FrameFlag.RESPONSE, res.msgId, reqId, res, v)
     } catch (err) {
       this.replyError(link, { msgId: res.msgId, reqId }, err)
-      return
     }
-    link.send(FrameFlag.RESPONSE, res.msgId, reqId, body)
   }
 
   private replyError(link: Link, req: { msgId: number; reqId: number }, err: unknown): void {

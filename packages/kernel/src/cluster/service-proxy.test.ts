@@ -1,4 +1,5 @@
 import { Echo } from '@tessera/protocol'
+import type { MessageType, Writer } from '@tessera/wire'
 import { afterEach, describe, expect, it } from 'vitest'
 import { TesseraError } from '../errors/index.js'
 import { meshOf, startNode, type TestNode } from './fixtures/nodes.js'
@@ -91,6 +92,63 @@ describe('ServiceProxy', () => {
     await until(() => got[10]!.length === 501 && got[11]!.length === 1)
     expect(got[10]!.slice(0, 500)).toEqual(Array.from({ length: 500 }, (_, i) => i + 1))
     expect(got[11]).toEqual([9999])
+  })
+
+  it('encodes straight into frames: an unencodable message fails unsent, the link keeps serving', async () => {
+    const gw = await node('gateway', 1)
+    const a = await node('logic', 10)
+    const seen: string[] = []
+    a.proxy.handle(Echo, Echo, (m) => {
+      seen.push(m.text)
+      // An answer the encoder refuses goes back as an error, not as a broken frame.
+      return m.text === 'bad answer' ? Echo.create({ sentAtMs: 'x' as unknown as bigint }) : m
+    })
+    meshOf([gw, a])
+    const bad = Echo.create({ text: 'bad request', sentAtMs: 'x' as unknown as bigint })
+    // The link is not up yet: encoded for the dial backlog.
+    await expect(gw.proxy.request(10, Echo, bad, Echo)).rejects.toThrow(/BigInt/)
+    expect((await gw.proxy.request(10, Echo, echo('one'), Echo)).text).toBe('one')
+    const sent = gw.proxy.stats.requestsSent
+    // The link is up: encoded into the outbound frame.
+    await expect(gw.proxy.request(10, Echo, bad, Echo)).rejects.toThrow(/BigInt/)
+    expect(gw.proxy.stats.requestsSent).toBe(sent)
+    expect(() => gw.proxy.notify(10, Echo, bad)).toThrow(/BigInt/)
+    await expect(gw.proxy.request(10, Echo, echo('bad answer'), Echo)).rejects.toMatchObject({
+      code: 'INTERNAL_ERROR',
+    })
+    expect((await gw.proxy.request(10, Echo, echo('two'), Echo)).text).toBe('two')
+    expect(seen).toEqual(['one', 'bad answer', 'two'])
+    expect(gw.proxy.stats.requestsSent).toBe(sent + 2)
+  })
+
+  it('answers a request whose body does not parse with CLUSTER_BAD_BODY (decoded in place)', async () => {
+    const gw = await node('gateway', 1)
+    const a = await node('logic', 10)
+    let handled = 0
+    a.proxy.handle(Echo, Echo, (m) => {
+      handled++
+      return m
+    })
+    meshOf([gw, a])
+    // Echo's id with raw bytes for a body: field 2 (bytes) claims 50 bytes, the body has 2.
+    const raw: MessageType<Uint8Array> = {
+      ...(Echo as unknown as MessageType<Uint8Array>),
+      encode: (b) => b,
+      encodeScratch: (b) => ({ buf: b, pos: b.length, release() {} }) as unknown as Writer,
+      encodeInto: (b, target, at) => {
+        if (at + b.length > target.length) return -1
+        target.set(b, at)
+        return at + b.length
+      },
+    }
+    const broken = new Uint8Array([0x12, 50, 1, 2])
+    // Once queued for the dial, once on the open link.
+    for (let i = 0; i < 2; i++)
+      await expect(gw.proxy.request(10, raw, broken, Echo)).rejects.toMatchObject({
+        code: 'CLUSTER_BAD_BODY',
+      })
+    expect(handled).toBe(0)
+    expect((await gw.proxy.request(10, Echo, echo('fine'), Echo)).text).toBe('fine')
   })
 
   it('returns a remote error with its own code, and CLUSTER_NO_HANDLER for an unhandled request', async () => {

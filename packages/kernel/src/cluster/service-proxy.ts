@@ -1,6 +1,12 @@
 import type { MessageType, ServiceInfo } from '@tessera/wire'
 import { TesseraError, toTesseraError } from '../errors/index.js'
-import { decodeMinimalReason, type Frame, FrameFlag, type NetLogger, silentLogger } from '../net/index.js'
+import {
+  decodeMinimalReason,
+  FrameFlag,
+  type InboundFrame,
+  type NetLogger,
+  silentLogger,
+} from '../net/index.js'
 import { type Scheduler, systemTimers, type TimerHandle } from '../timer/index.js'
 import { type Backoff, backoffDelay, Channel } from './channel.js'
 import {
@@ -181,10 +187,8 @@ export class ServiceProxy implements LinkHandler {
     opts: { timeoutMs?: number } = {},
   ): Promise<R> {
     let ch: Channel
-    let body: Uint8Array
     try {
       ch = this.route(target)
-      body = req.encode(msg)
     } catch (err) {
       this.stats.requestsFailed++
       return Promise.reject(err)
@@ -205,25 +209,30 @@ export class ServiceProxy implements LinkHandler {
         sentAt: performance.now(),
       }
       this.pending.set(reqId, p)
-      this.stats.requestsSent++
       const link = ch.link
-      if (link?.isOpen) {
-        p.link = link
-        link.send(0, req.msgId, reqId, body)
-      } else {
-        try {
-          this.enqueue(ch, req.msgId, reqId, body)
-        } catch (err) {
-          this.fail(p, err)
-        }
+      try {
+        if (link?.isOpen) {
+          p.link = link
+          // Encoded straight into the outbound frame; a throw has sent nothing.
+          link.sendMessage(0, req.msgId, reqId, req, msg)
+        } else this.enqueue(ch, req.msgId, reqId, req.encode(msg))
+      } catch (err) {
+        // Unencodable message or full backlog: failed, never sent.
+        this.fail(p, err)
+        return
       }
+      this.stats.requestsSent++
     })
   }
 
   /** One-way message. Throws at once when the target is unknown; queued while its link comes up. */
   notify<T>(target: Target, type: MessageType<T>, msg: T): void {
     const ch = this.route(target)
-    this.notifyChannel(ch, type.msgId, type.encode(msg))
+    const link = ch.link
+    if (link?.isOpen) {
+      link.sendMessage(0, type.msgId, 0, type, msg)
+      this.stats.notificationsSent++
+    } else this.notifyChannel(ch, type.msgId, type.encode(msg))
   }
 
   /** Notify every known service of a kind; returns how many were addressed. */
@@ -239,8 +248,9 @@ export class ServiceProxy implements LinkHandler {
 
   /** Notify on a given link (the center pushes to registered services over their own link). */
   sendOn<T>(link: Link, type: MessageType<T>, msg: T): boolean {
+    const ok = link.sendMessage(0, type.msgId, 0, type, msg)
     this.stats.notificationsSent++
-    return link.send(0, type.msgId, 0, type.encode(msg))
+    return ok
   }
 
   /** State for the admin endpoint. */
@@ -310,7 +320,7 @@ export class ServiceProxy implements LinkHandler {
     for (const fn of this.downListeners) fn(link, reason)
   }
 
-  onFrame(link: Link, frame: Frame): void {
+  onFrame(link: Link, frame: InboundFrame): void {
     const flags = frame.flags
     if ((flags & FrameFlag.RESPONSE) !== 0) {
       const p = this.pending.get(frame.reqId)
@@ -328,7 +338,7 @@ export class ServiceProxy implements LinkHandler {
       }
       let v: unknown
       try {
-        v = p.res.decode(frame.body)
+        v = frame.decode(p.res)
       } catch (err) {
         this.stats.requestsFailed++
         p.reject(ClusterBadBody.with({ cause: err }, p.res.name, (err as Error).message))

@@ -1,4 +1,11 @@
-import { type ClusterWire, LinkAuth, LinkAuthOk, LinkChallenge, LinkHello } from '@tessera/wire'
+import {
+  type ClusterWire,
+  LinkAuth,
+  LinkAuthOk,
+  LinkChallenge,
+  LinkHello,
+  type MessageType,
+} from '@tessera/wire'
 import { generateKeyPair, type KeyPair } from '../codec/index.js'
 import { type TesseraError, toTesseraError } from '../errors/index.js'
 import {
@@ -6,6 +13,7 @@ import {
   decodeMinimalReason,
   type Frame,
   FrameFlag,
+  type InboundFrame,
   type NetLimitsInput,
   type NetLogger,
   NetServer,
@@ -82,6 +90,10 @@ class TcpLink implements Link {
 
   send(flags: number, msgId: number, reqId: number, body: Uint8Array): boolean {
     return this.session.send(flags, msgId, reqId, body)
+  }
+
+  sendMessage<T>(flags: number, msgId: number, reqId: number, type: MessageType<T>, message: T): boolean {
+    return this.session.sendMessage(flags, msgId, reqId, type, message)
   }
 
   close(reason?: TesseraError): Promise<void> {
@@ -212,7 +224,7 @@ export class TcpClusterTransport implements ClusterTransport, SessionHandler {
     if (!session.initiator) session.data = { phase: 'hello' } satisfies Accepting
   }
 
-  onMessage(session: Session, frame: Frame): void {
+  onMessage(session: Session, frame: InboundFrame): void {
     const d = session.data
     if (d instanceof TcpLink) {
       this.handler?.onFrame(d, frame)
@@ -245,9 +257,9 @@ export class TcpClusterTransport implements ClusterTransport, SessionHandler {
 
   // ---- handshake -----------------------------------------------------------
 
-  private acceptStep(session: Session, st: Accepting, frame: Frame): void {
+  private acceptStep(session: Session, st: Accepting, frame: InboundFrame): void {
     if (st.phase === 'hello' && frame.msgId === LinkHello.msgId) {
-      const hello = LinkHello.decode(frame.body)
+      const hello = frame.decode(LinkHello)
       const peer = { kind: hello.kind, serviceId: hello.serviceId, node: hello.node }
       // A reflection: someone relays one of our own dials back to our
       // listener, claiming to be us, to have us prove the secret for them
@@ -287,7 +299,7 @@ export class TcpClusterTransport implements ClusterTransport, SessionHandler {
       return
     }
     if (st.phase === 'auth' && frame.msgId === LinkAuth.msgId) {
-      const { proof } = LinkAuth.decode(frame.body)
+      const { proof } = frame.decode(LinkAuth)
       const want = linkProof(
         this.secret,
         'dial',
@@ -327,7 +339,7 @@ export class TcpClusterTransport implements ClusterTransport, SessionHandler {
     throw new ClusterAuthFailed(`message ${frame.msgId} before the handshake finished`)
   }
 
-  private dialStep(session: Session, st: Dialling, frame: Frame): void {
+  private dialStep(session: Session, st: Dialling, frame: InboundFrame): void {
     if ((frame.flags & FrameFlag.ERROR) !== 0) {
       const r = decodeMinimalReason(frame.body)
       const err = new ClusterAuthFailed(`${st.address} said ${r.code}: ${r.message}`)
@@ -336,7 +348,7 @@ export class TcpClusterTransport implements ClusterTransport, SessionHandler {
       return
     }
     if (st.phase === 'challenge' && frame.msgId === LinkChallenge.msgId) {
-      const ch = LinkChallenge.decode(frame.body)
+      const ch = frame.decode(LinkChallenge)
       const peer = { kind: ch.kind, serviceId: ch.serviceId, node: ch.node }
       if (sameService(peer, this.identity))
         throw new ClusterAuthFailed(`${st.address} claims to be this service (a reflection)`)

@@ -1,5 +1,6 @@
+import type { MessageType } from '@tessera/wire'
 import type { TesseraError } from '../errors/index.js'
-import type { Frame } from '../net/index.js'
+import type { InboundFrame } from '../net/index.js'
 import type { PeerIdentity } from './link-auth.js'
 
 /**
@@ -16,6 +17,12 @@ export interface Link {
   readonly isOpen: boolean
   /** Never drops: a link past its hard backlog cap closes instead (and its requests fail). */
   send(flags: number, msgId: number, reqId: number, body: Uint8Array): boolean
+  /**
+   * Encode `message` as `type` straight into the outbound frame (no body
+   * array in between); same delivery as {@link send}. Throws what the
+   * encoder throws, having sent nothing.
+   */
+  sendMessage<T>(flags: number, msgId: number, reqId: number, type: MessageType<T>, message: T): boolean
   close(reason?: TesseraError): Promise<void>
 }
 
@@ -23,8 +30,11 @@ export interface Link {
 export interface LinkHandler {
   /** An inbound link finished its handshake (outbound ones are returned by dial). */
   onLinkUp(link: Link): void
-  /** One frame from an authenticated link. `frame.body` is only valid during the call. */
-  onFrame(link: Link, frame: Frame): void
+  /**
+   * One frame from an authenticated link. Its body is only valid during the
+   * call; `frame.decode(type)` reads it in place.
+   */
+  onFrame(link: Link, frame: InboundFrame): void
   /** The link closed; called once per link that came up. */
   onLinkDown(link: Link, reason: TesseraError): void
 }

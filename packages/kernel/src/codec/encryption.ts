@@ -52,6 +52,19 @@ export function frameAad(flags: number, msgId: number, reqId: number): Buffer {
   return b
 }
 
+// Per-frame scratch: OpenSSL copies the IV and consumes the AAD inside the
+// (synchronous) calls, so one buffer each serves every frame of the process.
+const AAD_SCRATCH = Buffer.alloc(HEADER_BYTES)
+const NONCE_SCRATCH = Buffer.alloc(12)
+/** Read only by createCipheriv / createDecipheriv: one object for every frame. */
+const GCM_OPTIONS = Object.freeze({ authTagLength: TAG_BYTES })
+
+/** {@link frameAad} into a shared scratch buffer: valid until the next call (use it at once). */
+export function frameAadScratch(flags: number, msgId: number, reqId: number): Buffer {
+  writeHeader(AAD_SCRATCH, 0, flags, msgId >>> 0, reqId >>> 0)
+  return AAD_SCRATCH
+}
+
 interface Epoch {
   epoch: number
   chain: Buffer
@@ -139,11 +152,10 @@ export class SessionCipher {
     out[0] = this.send.epoch & 0xff
     out.writeUInt32BE(Math.floor(counter / 2 ** 32), 1)
     out.writeUInt32BE(counter >>> 0, 5)
-    const c = createCipheriv('aes-256-gcm', this.send.key, nonce(this.sendDir, out), {
-      authTagLength: TAG_BYTES,
-    })
+    const c = createCipheriv('aes-256-gcm', this.send.key, nonce(this.sendDir, out), GCM_OPTIONS)
     c.setAAD(aad)
     let n = 9 + c.update(plaintext).copy(out, 9)
+    // GCM is a stream mode: final() only computes the tag (no bytes left over).
     n += c.final().copy(out, n)
     c.getAuthTag().copy(out, n)
     return out
@@ -176,9 +188,7 @@ export class SessionCipher {
     const shift = this.replayCheck(counter)
     let plain: Buffer
     try {
-      const d = createDecipheriv('aes-256-gcm', epoch.key, nonce(this.recvDir, buf), {
-        authTagLength: TAG_BYTES,
-      })
+      const d = createDecipheriv('aes-256-gcm', epoch.key, nonce(this.recvDir, buf), GCM_OPTIONS)
       d.setAAD(aad)
       d.setAuthTag(buf.subarray(buf.length - TAG_BYTES))
       const body = d.update(buf.subarray(9, buf.length - TAG_BYTES))
@@ -234,7 +244,7 @@ export class SessionCipher {
 }
 
 function nonce(dir: number, sealed: Buffer): Buffer {
-  const n = Buffer.allocUnsafe(12)
+  const n = NONCE_SCRATCH
   n[0] = dir
   n[1] = 0
   n[2] = 0
@@ -293,11 +303,11 @@ export function cipherSealer(cipher: SessionCipher): {
   return {
     seal(flags, msgId, reqId, body) {
       const f = flags | FrameFlag.ENCRYPTED
-      return { flags: f, body: cipher.seal(frameAad(f, msgId, reqId), body) }
+      return { flags: f, body: cipher.seal(frameAadScratch(f, msgId, reqId), body) }
     },
     open(flags, msgId, reqId, body) {
       if ((flags & FrameFlag.ENCRYPTED) === 0) throw new CodecPlaintextRefused(msgId)
-      return cipher.open(frameAad(flags, msgId, reqId), body)
+      return cipher.open(frameAadScratch(flags, msgId, reqId), body)
     },
     destroy: () => cipher.destroy(),
   }

@@ -1,7 +1,7 @@
 import { FrameFlag, type MessageType } from '@tessera/wire'
 import { TesseraError } from '../errors/index.js'
 import { BodyCompressor, type CompressionOptions } from './compression.js'
-import { frameAad, type SessionCipher } from './encryption.js'
+import { frameAadScratch, type SessionCipher } from './encryption.js'
 import {
   CodecBadBody,
   CodecEncodeFailed,
@@ -158,6 +158,15 @@ export class MessageCodec<M extends object = Record<number, unknown>> {
     return this.finish(msgId, reqId, flags, packed ?? bytes, packed !== null, cipher)
   }
 
+  /**
+   * Throw CODEC_UNKNOWN_MESSAGE unless `msgId` may arrive with these flags
+   * (what {@link open} checks first): for a caller that reads a clear,
+   * uncompressed body in place instead of opening it.
+   */
+  check(flags: number, msgId: number): void {
+    this.typeFor(msgId, flags)
+  }
+
   /** Whether a frame's body may be logged (the NoLog options of its message). */
   mayLogBody(flags: number, msgId: number): boolean {
     const type = flags & FrameFlag.ERROR ? this.registry.errorReply : this.registry.get(msgId)
@@ -184,7 +193,7 @@ export class MessageCodec<M extends object = Record<number, unknown>> {
     if (compressed) f |= FrameFlag.COMPRESSED
     if (!cipher) return { flags: f, body: bytes }
     f |= FrameFlag.ENCRYPTED
-    return { flags: f, body: cipher.seal(frameAad(f, msgId, reqId), bytes) }
+    return { flags: f, body: cipher.seal(frameAadScratch(f, msgId, reqId), bytes) }
   }
 
   private decrypt(
@@ -196,7 +205,7 @@ export class MessageCodec<M extends object = Record<number, unknown>> {
   ): Uint8Array {
     if (flags & FrameFlag.ENCRYPTED) {
       if (!cipher) throw new CodecNoCipher()
-      return cipher.open(frameAad(flags, msgId, reqId), body)
+      return cipher.open(frameAadScratch(flags, msgId, reqId), body)
     }
     if (cipher) throw new CodecPlaintextRefused(msgId)
     return body

@@ -46,8 +46,13 @@ export class EdgeHandlers {
     })
   }
 
-  /** One game message (opened: decrypted and inflated) for its handler. */
-  handle(s: EdgeSession, id: number, reqId: number, bytes: Uint8Array): void {
+  /**
+   * One game message (opened: decrypted and inflated) for its handler: its
+   * body is `buf[start, end)`, read in place by the message's decoder. The
+   * read chunks of the stacks are never reused, so a message waiting behind
+   * an async handler may keep its range.
+   */
+  handle(s: EdgeSession, id: number, reqId: number, buf: Uint8Array, start: number, end: number): void {
     const isRequest = reqId !== 0
     const route = this.routes.get(id)
     if (route === undefined) {
@@ -70,9 +75,9 @@ export class EdgeHandlers {
       // Nothing queued: run now. Only a handler that goes async makes the
       // session's next messages wait (and a synchronous answer leaves with
       // the other replies to the same socket read).
-      const p = this.dispatch(s, route, bytes, reqId)
+      const p = this.dispatch(s, route, buf, start, end, reqId)
       if (p !== undefined) s.chain = p
-    } else s.chain = s.chain.then(() => this.dispatch(s, route, bytes, reqId))
+    } else s.chain = s.chain.then(() => this.dispatch(s, route, buf, start, end, reqId))
   }
 
   /**
@@ -83,14 +88,16 @@ export class EdgeHandlers {
   private dispatch(
     s: EdgeSession,
     route: Route,
-    bytes: Uint8Array,
+    buf: Uint8Array,
+    start: number,
+    end: number,
     reqId: number,
   ): Promise<void> | undefined {
     let res: unknown
     try {
       let msg: unknown
       try {
-        msg = route.type.decode(bytes)
+        msg = route.type.decodeRange(buf, start, end)
       } catch (err) {
         throw new CodecBadBody(route.type.name, route.type.msgId, (err as Error).message)
       }

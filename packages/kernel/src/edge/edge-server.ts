@@ -24,7 +24,6 @@ import {
 import { type TesseraError, toTesseraError } from '../errors/index.js'
 import { newToken, Version, VersionStage } from '../id/index.js'
 import {
-  type Frame,
   type InboundFrame,
   type NetLogger,
   NetRateLimited,
@@ -67,6 +66,7 @@ interface Conn {
 }
 
 const ANY_VERSION = new Version(0, 0, 0, VersionStage.Alpha)
+const SEALED_OR_PACKED = FrameFlag.COMPRESSED | FrameFlag.ENCRYPTED
 
 /**
  * The server side of client connections: the handshake (version, schema
@@ -171,7 +171,7 @@ export class EdgeServer implements SessionHandler, EdgeSessionHost {
     net.data = { phase: 'handshake', edge: null } satisfies Conn
   }
 
-  onMessage(net: Session, frame: Frame): void {
+  onMessage(net: Session, frame: InboundFrame): void {
     const conn = net.data as Conn
     if (conn.phase === 'open') {
       if (conn.edge !== null) this.onGameFrame(net, conn.edge, frame)
@@ -352,14 +352,14 @@ export class EdgeServer implements SessionHandler, EdgeSessionHost {
 
   // ---- game traffic ----------------------------------------------------------
 
-  private onGameFrame(net: Session, s: EdgeSession, frame: Frame): void {
+  private onGameFrame(net: Session, s: EdgeSession, frame: InboundFrame): void {
     if (s.net !== net) return
     const id = frame.msgId
     if (!isGameMsgId(id)) {
       if (id === Ack.msgId) {
         let seq: number
         try {
-          seq = Number(Ack.decode(frame.body).seq)
+          seq = Number(frame.decode(Ack).seq)
         } catch (err) {
           this.violation(s, `bad Ack body: ${(err as Error).message}`)
           return
@@ -372,9 +372,18 @@ export class EdgeServer implements SessionHandler, EdgeSessionHost {
     // Counted on arrival, whatever happens next: the client numbers it the same way.
     s.received()
     const isRequest = frame.reqId !== 0
+    const codec = this.codecFor(s.compress)
     let bytes: Uint8Array
     try {
-      bytes = this.codecFor(s.compress).open(frame.flags, id, frame.reqId, frame.body, s.cipher ?? undefined)
+      if ((frame.flags & SEALED_OR_PACKED) === 0 && s.cipher === null) {
+        // Clear and uncompressed: the body is read in place from the read
+        // chunk by the handler's decoder (no view, no copy). Same checks as
+        // open(): the id must be a registered client message.
+        codec.check(frame.flags, id)
+        this.handlers.handle(s, id, frame.reqId, frame.buf, frame.bodyStart, frame.bodyEnd)
+        return
+      }
+      bytes = codec.open(frame.flags, id, frame.reqId, frame.body, s.cipher ?? undefined)
     } catch (err) {
       const e = toTesseraError(err)
       // Tampering or a broken cipher state ends the session; a bad body only fails its request.
@@ -391,7 +400,7 @@ export class EdgeServer implements SessionHandler, EdgeSessionHost {
         s.enqueue(FrameFlag.RESPONSE | FrameFlag.ERROR, id, frame.reqId, ErrorReply.encode(toErrorReply(e)))
       return
     }
-    this.handlers.handle(s, id, frame.reqId, bytes)
+    this.handlers.handle(s, id, frame.reqId, bytes, 0, bytes.length)
   }
 
   /**

@@ -6,6 +6,10 @@ import type { Scheduler, TimerHandle } from '../timer/index.js'
 import { EdgeNodeReplayFull, EdgeResumeBufferFull } from './errors.js'
 import { kickMessage, kickReasonFor } from './wire-codes.js'
 
+const SEALED_OR_PACKED = FrameFlag.COMPRESSED | FrameFlag.ENCRYPTED
+/** The chain every session starts with (one promise for all: idle sessions stay small). */
+const SETTLED: Promise<void> = Promise.resolve()
+
 /** What an edge session needs from its server, passed in once. */
 export interface EdgeSessionHost {
   readonly ackEvery: number
@@ -57,7 +61,7 @@ export class EdgeSession {
   /** Inbound messages waiting for or running in a handler. */
   inflight = 0
   /** Serialises handlers: messages of one session are handled in order. */
-  chain: Promise<void> = Promise.resolve()
+  chain: Promise<void> = SETTLED
 
   private readonly host: EdgeSessionHost
   private readonly out = new ReplayBuffer()
@@ -117,6 +121,11 @@ export class EdgeSession {
 
   private transmit(flags: number, msgId: number, reqId: number, body: Uint8Array): void {
     const n = this.net!
+    if (this.cipher === null && !this.compress) {
+      // Nothing to seal or pack: what seal() would return, without its result object.
+      n.send(flags & ~SEALED_OR_PACKED, msgId, reqId, body, SendPolicy.KEEP)
+      return
+    }
     const enc = this.host.codecFor(this.compress).seal(msgId, reqId, flags, body, this.cipher ?? undefined)
     n.send(enc.flags, msgId, reqId, enc.body, SendPolicy.KEEP)
   }

@@ -1,3 +1,4 @@
+import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { ReplayBuffer } from './replay-buffer.js'
 
@@ -49,5 +50,45 @@ describe('ReplayBuffer.reset', () => {
     b.reset()
     expect([b.size, b.bytes, b.lastSeq]).toEqual([0, 0, 0])
     expect(b.push(0, 1000, 0, body(1)).seq).toBe(1)
+  })
+})
+
+describe('ReplayBuffer against a plain list (fuzzed)', () => {
+  it('holds, acks and replays exactly what a list trimmed from the front would', () => {
+    const op = fc.oneof(
+      fc.record({ push: fc.integer({ min: 0, max: 40 }) }),
+      fc.record({ ack: fc.integer({ min: -2, max: 200 }) }),
+      fc.record({ after: fc.integer({ min: -2, max: 200 }) }),
+      fc.constant({ clear: true }),
+    )
+    fc.assert(
+      fc.property(fc.array(op, { maxLength: 400 }), (ops) => {
+        const b = new ReplayBuffer()
+        let model: { seq: number; len: number }[] = []
+        let last = 0
+        for (const o of ops) {
+          if ('push' in o) {
+            const s = b.push(0, 1000, 0, body(o.push))
+            expect(s.seq).toBe(++last)
+            model.push({ seq: last, len: o.push })
+          } else if ('ack' in o) {
+            const ok = b.ack(o.ack)
+            expect(ok).toBe(o.ack <= last)
+            if (ok) model = model.filter((m) => m.seq > o.ack)
+          } else if ('after' in o) {
+            expect(b.after(o.after).map((s) => s.seq)).toEqual(
+              model.filter((m) => m.seq > o.after).map((m) => m.seq),
+            )
+          } else {
+            b.clear()
+            model = []
+          }
+          expect(b.size).toBe(model.length)
+          expect(b.firstSeq).toBe(model[0]?.seq ?? last + 1)
+          expect(b.bytes).toBe(model.reduce((n, m) => n + m.len + 32, 0))
+        }
+      }),
+      { numRuns: 300 },
+    )
   })
 })
