@@ -3,4 +3,4 @@
 export { SCHEMA_HASH } from './client/schema.js'
 
 /** SHA-256 (hex) of the whole schema, server-only messages included (service-to-service handshakes). */
-export const FULL_SCHEMA_HASH = 'e892cbd377fd1cd783b9ba4061c17bf4a225468f4a3a8898cff46f4ec881afc2'
+export const FULL_SCHEMA_HASH = '64ee0634511efb5efb7f8b1c3f5909487882e58098acfe0e8ac3d7390e37ca02'

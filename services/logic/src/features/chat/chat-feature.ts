@@ -5,7 +5,7 @@ import {
   isClientVisible,
   type Link,
   type ServiceContext,
-  ShardMap,
+  type ShardMap,
   toTesseraError,
 } from '@tessera/kernel'
 import {
@@ -88,11 +88,6 @@ export class ChatFeature extends BaseComponent<ServiceContext<LogicConfig>> {
 
   init(): void {
     const { config } = this.host.context
-    this.shards = new ShardMap(
-      config.logic.slots ?? [config.logic.serviceId],
-      config.logic.shards,
-      'logic.slots',
-    )
     this.limiter = new RateLimiter(config.chat.ratePerSec, config.chat.burst)
     this.owner = new ChannelOwner(config.chat.historySize, {
       self: this.self,
@@ -102,6 +97,8 @@ export class ChatFeature extends BaseComponent<ServiceContext<LogicConfig>> {
     })
     const home = this.host.get<SessionHome>(SESSION_HOME_ID)
     this.home = home
+    // The session home's map: the center's shard table once it arrives.
+    this.shards = home.shards
     home.route(ChatSend, ChatSendRes, (req, p) => this.send(req, p))
     home.route(ChatPrivate, ChatPrivateRes, (req, p) => this.private(req, p))
     home.route(ChatCreate, ChatCreateRes, (req, p) => this.join(req.channel, p, req.maxMembers || -1))
