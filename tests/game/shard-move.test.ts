@@ -98,6 +98,8 @@ describe('moving shards of players to an added logic', () => {
           p.errors.push(err)
           return
         }
+        // Below the gateway's flood limit (clientMsgRatePerSec 100).
+        await new Promise((r) => setTimeout(r, 25))
       }
     })
     await until(() => players.every((p) => p.gains >= 5), 30_000, 'every player playing')
@@ -118,11 +120,20 @@ describe('moving shards of players to an added logic', () => {
 
     // Play on for a while after the move (the movers now on logic 2).
     const after = players.map((p) => p.gains)
+    const state = () =>
+      players
+        .map(
+          (p, i) =>
+            `${p.userId}: ${after[i]}→${p.gains} ${p.client.state} resumed ${p.resumed} lost ${p.lost} ${p.errors.map(String).join(';')}`,
+        )
+        .join('\n')
     await until(
       () => players.every((p, i) => p.gains >= after[i]! + 5),
       30_000,
       'every player playing after the move',
-    )
+    ).catch((err: Error) => {
+      throw new Error(`${err.message}\n${state()}`)
+    })
     playing = false
     await Promise.all(loops)
 
