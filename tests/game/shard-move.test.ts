@@ -107,6 +107,18 @@ describe('moving shards of players to an added logic', () => {
     // The operator adds logic 2 and moves the shards of half the players (and the offline one) to it.
     await c.addLogic(2)
     const movers = players.slice(0, 4)
+    // The owner epochs of the movers' rows on logic 1 before the move (the rows are flushed every 200 ms).
+    const epochBefore = new Map<bigint, bigint>()
+    for (const p of movers)
+      await until(
+        async () => {
+          const r = await c.playerRow(1, String(p.userId))
+          if (r !== undefined) epochBefore.set(p.userId, BigInt(String(r._epoch)))
+          return r !== undefined
+        },
+        15_000,
+        `the row of ${p.userId} on logic 1`,
+      )
     const shards = [...new Set([...movers.map((p) => map.shardOf(p.userId)), map.shardOf(offId)])]
     const stayers = players.slice(4).filter((p) => !shards.includes(map.shardOf(p.userId)))
     const moved = await c.admin<{
@@ -164,6 +176,9 @@ describe('moving shards of players to an added logic', () => {
       )
       const old = await c.playerRow(1, String(p.userId))
       const now = await c.playerRow(2, String(p.userId))
+      // Fenced: logic 1's row was raised past the epoch logic 1 wrote with, so any late write of its is refused...
+      expect(BigInt(String(old!._epoch))).toBeGreaterThan(epochBefore.get(p.userId)!)
+      // ...and logic 2 holds it under a still newer one.
       expect(BigInt(String(old!._epoch))).toBeLessThan(BigInt(String(now!._epoch)))
     }
     for (const p of stayers) {
