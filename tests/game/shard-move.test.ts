@@ -215,4 +215,45 @@ describe('moving shards of players to an added logic', () => {
     expect(bad.status).toBe(400)
     expect(bad.json.error.message).toMatch(/not registered/)
   }, 240_000)
+
+  it('refuses bad moves, and gives the shards back to the giver when a move fails', async () => {
+    const c = cluster()
+    for (const body of [{ to: 2 }, { to: 2, count: 0 }, { to: 2, shards: [4096] }, { to: 'x', count: 1 }]) {
+      const r = await c.admin('/admin/shards/move', body)
+      expect(r.status, JSON.stringify(body)).toBe(400)
+    }
+    expect((await c.admin('/admin/shards/move', { to: 2, count: 1 }, null)).status).toBe(401)
+
+    // A player on logic 1 with a change, offline; then logic 1 dies.
+    const account = newAccount('sm-fail')
+    const userId = BigInt(await register(c, account))
+    const a = await login(c, account)
+    const cl = clientFor(a.handoff, 'tcp')
+    await cl.connect()
+    await cl.request(ProfileGainExp, { amount: 3 }, { response: ProfileGainExpRes })
+    await cl.close()
+    await c.api('logout', { sessionToken: a.sessionToken })
+    await until(async () => (await c.playerRow(1, String(userId)))?.exp === 3, 15_000, 'the row on logic 1')
+    await c.logics.get(1)!.kill9()
+    const shard = map.shardOf(userId)
+    const r = await c.admin<{ ok: boolean; moved: { ok: boolean; error?: string }[] }>('/admin/shards/move', {
+      to: 2,
+      shards: [shard],
+    })
+    expect(r.status).toBe(500)
+    expect(r.json.moved[0]!.ok).toBe(false)
+    expect(r.json.moved[0]!.error).toMatch(/CLUSTER_/)
+    const view = (await (await fetch(`${c.centerAdmin}/admin/shards`)).json()) as { moving: number[] }
+    expect(view.moving).toEqual([])
+
+    // The giver keeps the shard: back up, it serves the player with its change.
+    await c.startLogic(1)
+    const b = await login(c, account)
+    const again = clientFor(b.handoff, 'tcp')
+    await again.connect()
+    const prof = await again.request(ProfileGet, { userId: 0n }, { response: ProfileGetRes })
+    expect(prof.profile!.exp).toBe(3)
+    await again.close()
+    expect(await c.playerRow(2, String(userId))).toBeUndefined()
+  }, 180_000)
 })
