@@ -46,6 +46,18 @@ export class GatewayFront extends BaseComponent<ServiceContext<GatewayConfig>> {
   init(): void {
     const g = this.host.context.config.gateway
     this.shards = new ShardMap(g.logicSlots, g.shards, 'gateway.logicSlots')
+    // At init: the center pushes the table as soon as this service registers.
+    const ctx = this.host.context
+    if (ctx.config.cluster.center)
+      this.stopShards = followShardTable({
+        proxy: ctx.proxy,
+        map: this.shards,
+        get: ShardTableGet,
+        state: ShardTableState,
+        everyMs: g.shardRefreshMs,
+        timeoutMs: ctx.config.cluster.requestTimeoutMs,
+        logger: ctx.logger,
+      })
   }
 
   startup(): void {
@@ -88,16 +100,6 @@ export class GatewayFront extends BaseComponent<ServiceContext<GatewayConfig>> {
         }),
     )
     proxy.on(ToClient, (m) => this.edge.onToClient(m))
-    if (ctx.config.cluster.center)
-      this.stopShards = followShardTable({
-        proxy,
-        map: this.shards!,
-        get: ShardTableGet,
-        state: ShardTableState,
-        everyMs: g.shardRefreshMs,
-        timeoutMs,
-        logger,
-      })
     // Logout or password change at login: end sessions of older logins.
     proxy.on(SessionKick, (m) => {
       const why = m.reason || 'logged out'

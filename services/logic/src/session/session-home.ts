@@ -178,12 +178,12 @@ export class SessionHome extends BaseComponent<ServiceContext<LogicConfig>> {
     return this.host.context.config.logic
   }
 
-  startup(): void {
+  init(): void {
     const ctx = this.host.context
     if (!ctx.config.cluster.center) return
-    const proxy = ctx.proxy
+    // At init: the center pushes the table as soon as this service registers.
     this.stopShards = followShardTable({
-      proxy,
+      proxy: ctx.proxy,
       map: this.shards,
       get: ShardTableGet,
       state: ShardTableState,
@@ -191,6 +191,12 @@ export class SessionHome extends BaseComponent<ServiceContext<LogicConfig>> {
       timeoutMs: ctx.config.cluster.requestTimeoutMs,
       logger: ctx.logger,
     })
+  }
+
+  startup(): void {
+    const ctx = this.host.context
+    if (!ctx.config.cluster.center) return
+    const proxy = ctx.proxy
     proxy.handle(SessionBind, SessionBindOk, (m, link) => this.bind(m, link))
     proxy.handle(SessionResumeCheck, SessionResumeCheckOk, (m) => this.resumeCheck(m))
     // A gateway speaks only for its own connections: a message naming another
