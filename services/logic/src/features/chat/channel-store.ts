@@ -78,7 +78,7 @@ export class ChannelStore {
     const lines = (await this.db.query(
       `SELECT l.channel, l.seq, l.push FROM chat_channel_line l
        JOIN (SELECT channel, MAX(seq) AS top FROM chat_channel_line GROUP BY channel) t
-         ON t.channel = l.channel AND l.seq > t.top - ?
+         ON t.channel = l.channel AND l.seq + ? > t.top
        ORDER BY l.channel, l.seq`,
       [historySize],
     )) as { channel: string; seq: string | number; push: Buffer }[]
