@@ -41,5 +41,7 @@ export default defineConfig({
     testTimeout: 20_000,
     hookTimeout: 60_000,
     pool: 'forks',
+    // Stops the shared test MariaDB when the run that started it ends.
+    globalSetup: [src('./packages/storage/src/testing/global-setup.ts')],
   },
 })

@@ -45,6 +45,14 @@ function findBenches() {
   return out.filter((f) => filters.length === 0 || filters.some((x) => path.relative(root, f).includes(x)))
 }
 
+// Benches share the test MariaDB (started on first use); stop it at the end
+// if this run started it and no test run holds a lease on it (see
+// packages/storage/src/testing/global-setup.ts).
+const sharedDb = path.join(os.tmpdir(), `tessera-mariadb-${os.userInfo().uid}`)
+const mariadbSh = path.join(root, 'scripts/mariadb/mariadb.sh')
+const dbUp = () => spawnSync('bash', [mariadbSh, 'status', sharedDb], { stdio: 'ignore' }).status === 0
+const dbWasUp = renderOnly || process.env.MYSQL_URL ? true : dbUp()
+
 const results = []
 for (const file of renderOnly ? [] : findBenches()) {
   const rel = path.relative(root, file)
@@ -121,4 +129,19 @@ if (jsonOut) {
   const run = { date: new Date().toISOString(), node: process.version, cpus: os.cpus().length, smoke }
   writeFileSync(out, `${JSON.stringify({ ...run, results }, null, 2)}\n`)
   console.log(`\nwrote ${out}`)
+}
+if (!dbWasUp && dbUp() && !leaseHeld() && process.env.TESSERA_KEEP_MARIADB !== '1')
+  spawnSync('bash', [mariadbSh, 'stop', sharedDb], { stdio: 'inherit', timeout: 120_000 })
+
+function leaseHeld() {
+  const users = path.join(sharedDb, 'users')
+  if (!existsSync(users)) return false
+  return readdirSync(users).some((name) => {
+    try {
+      process.kill(Number(name), 0)
+      return true
+    } catch (err) {
+      return err.code === 'EPERM'
+    }
+  })
 }

@@ -439,6 +439,9 @@ async function main() {
     path.join(runDir, 'login'),
     '--login.listen',
     JSON.stringify([endpoints.login]),
+    // Local development: plaintext fronts allowed (a network bind would otherwise be refused).
+    '--login.allowPlaintext',
+    'true',
     '--login.processes',
     '2',
     '--login.database.url',

@@ -10,11 +10,13 @@ import { until } from '../support/clients.js'
 import { killConnections, startTestServer, type TestServer } from '../support/edge-server.js'
 
 // The one suite that runs the SDK in a real browser. CI installs Debian's
-// chromium (scripts/setup.sh); without it this suite is skipped, loudly.
+// chromium (scripts/setup.sh); without it this suite is skipped, loudly —
+// except under CI=true, where a missing browser fails it.
 const available = chromiumAvailable()
-if (!available) console.warn(`SKIPPED: headless Chromium suite — ${CHROMIUM} is not installed`)
+const ci = process.env.CI === 'true'
+if (!available && !ci) console.warn(`SKIPPED: headless Chromium suite — ${CHROMIUM} is not installed`)
 
-describe.skipIf(!available)('SDK in headless Chromium (slow: launches a browser, ~3 s)', () => {
+describe.skipIf(!available && !ci)('SDK in headless Chromium (slow: launches a browser, ~3 s)', () => {
   let srv: TestServer
   let http: ReturnType<typeof createServer>
   let pageUrl = ''
@@ -30,6 +32,8 @@ describe.skipIf(!available)('SDK in headless Chromium (slow: launches a browser,
   // key hash; a second server with another leaf of the same CA stays
   // untrusted, which proves the browser really checks.
   beforeAll(async () => {
+    if (!available)
+      throw new Error(`CI=true and ${CHROMIUM} is missing: install Debian's chromium (scripts/setup.sh)`)
     dir = tempDir('browser-tls')
     const pki = makeTestPki(dir.path)
     const leaf = pki.issue('page', ['localhost', '127.0.0.1'])
@@ -65,7 +69,7 @@ describe.skipIf(!available)('SDK in headless Chromium (slow: launches a browser,
 
   afterAll(async () => {
     await browser?.close()
-    await new Promise((r) => http?.close(r))
+    if (http) await new Promise((r) => http.close(r))
     await srv?.close()
     await stranger?.close()
     contexts?.close()

@@ -20,21 +20,22 @@ describe.each<Transport>(['tcp', 'ws'])('edge handler deadline over %s', (transp
   it('answers a handler past its deadline with WIRE_TIMEOUT and serves the next message', async () => {
     const c = clientFor(srv, transport)
     await c.connect()
-    const t0 = Date.now()
-    const err = await c.request(Echo, { text: 'sleep:600' }, { timeoutMs: 5000 }).then(
+    const err = await c.request(Echo, { text: 'sleep:600' }, { timeoutMs: 30_000 }).then(
       () => null,
       (e: unknown) => e,
     )
     expect(err).toBeInstanceOf(TesseraClientError)
     expect((err as TesseraClientError).wireCode).toBe(WireError.WIRE_TIMEOUT)
     expect((err as TesseraClientError).code).toBe('WIRE_TIMEOUT')
-    // The server's deadline answered, well before the handler (600 ms) or the client (5 s).
-    expect(Date.now() - t0).toBeLessThan(550)
+    // No wall-clock bound (a loaded box stretches any): WIRE_TIMEOUT itself shows the
+    // server's deadline answered; a finished handler would have answered the echo, and
+    // the client's own deadline gives TIMEOUT. Node fires the 150 ms deadline before the
+    // handler's 600 ms sleep, whatever the load.
     expect((await c.request(Echo, { text: 'next' })).text).toBe('next')
     // The late handler finishes: its result is dropped (logged), nothing else reaches the client.
     await until(
       () => logger.lines.some((l) => l.msg?.includes('after its timeout') === true),
-      2000,
+      15_000,
       'late-result log',
     )
     expect((await c.request(Echo, { text: 'still fine' })).text).toBe('still fine')

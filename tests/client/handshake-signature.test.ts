@@ -1,11 +1,20 @@
 import { createHash, generateKeyPairSync } from 'node:crypto'
 import { checkServerSignature, transcriptOf } from '@tessera/client'
-import { handshakeDigest, handshakeTranscript, loadSigningKey, signTranscript } from '@tessera/kernel'
-import { HandshakeOk } from '@tessera/protocol'
+import {
+  handshakeDigest,
+  handshakeTranscript as kernelTranscript,
+  loadSigningKey,
+  signTranscript,
+} from '@tessera/kernel'
+import { Encryption, HandshakeOk } from '@tessera/protocol'
+import { handshakeTranscript } from '@tessera/wire'
 import { describe, expect, it } from 'vitest'
 
-// The transcript of docs/protocol.md §6.7 three ways: built by hand from the
-// doc's table, by the kernel (which signs) and by the SDK (which verifies).
+// The transcript of docs/protocol.md §6.7 has one layout, @tessera/wire's
+// handshakeTranscript: the kernel signs it (digest by node:crypto) and the
+// SDK verifies it (digest by WebCrypto). The golden bytes below pin the
+// layout: changing it breaks every pinned client in the field, so it must
+// be a deliberate protocol change (a new SIGNATURE_CONTEXT), not an edit.
 describe('handshake signature transcript', () => {
   const hsBody = new Uint8Array([0x0a, 0x02, 0x08, 0x01, 0x52, 0x01, 0x01])
   const ok = HandshakeOk.create({
@@ -18,8 +27,18 @@ describe('handshake signature transcript', () => {
     resumed: true,
     lastReceivedSeq: 0x0102030405n,
   })
+  // "tessera/1 handshake signature" 00 ‖ sha256(hsBody) ‖ 20 key ‖ 20 nonce ‖ 01 01 01 01
+  // ‖ u64 BE 0x0102030405 ‖ u16 BE 7 ‖ "sess-é"
+  const GOLDEN = [
+    '746573736572612f312068616e647368616b65207369676e617475726500033e',
+    '0b2ce1f454e01de9daa09bd5c6c65e7517fd6238c1850f50bce8afb848082003',
+    '0303030303030303030303030303030303030303030303030303030303030320',
+    '0404040404040404040404040404040404040404040404040404040404040404',
+    '0101010100000001020304050007736573732dc3a9',
+  ].join('')
+  const hex = (b: Uint8Array) => Buffer.from(b).toString('hex')
 
-  it('is the same bytes in the doc, the kernel and the SDK', async () => {
+  it('lays out the golden bytes, built by hand from the doc table', () => {
     const sid = Buffer.from('sess-é', 'utf8')
     const byHand = Buffer.concat([
       Buffer.from('tessera/1 handshake signature\0', 'ascii'),
@@ -33,26 +52,42 @@ describe('handshake signature transcript', () => {
       Buffer.from([0, sid.length]),
       sid,
     ])
-    const kernel = handshakeTranscript(handshakeDigest(hsBody), ok)
-    const sdk = await transcriptOf(hsBody, ok)
-    expect(Buffer.from(kernel).toString('hex')).toBe(byHand.toString('hex'))
-    expect(Buffer.from(sdk).toString('hex')).toBe(byHand.toString('hex'))
+    expect(byHand.toString('hex')).toBe(GOLDEN)
+    expect(hex(handshakeTranscript(handshakeDigest(hsBody), ok))).toBe(GOLDEN)
+  })
+
+  it('gives the signing half (kernel) and the verifying half (SDK) the one layout', async () => {
+    // The kernel signs with the wire's function itself, not a copy of it.
+    expect(kernelTranscript).toBe(handshakeTranscript)
+    // The SDK hashes with WebCrypto, then lays out the same bytes.
+    expect(hex(await transcriptOf(hsBody, ok))).toBe(GOLDEN)
+  })
+
+  it('refuses a digest of the wrong size and fields too long for their length prefix', () => {
+    const digest = handshakeDigest(hsBody)
+    expect(() => handshakeTranscript(digest.subarray(0, 31), ok)).toThrow(RangeError)
+    expect(() => handshakeTranscript(digest, { ...ok, nonce: new Uint8Array(256) })).toThrow(RangeError)
+    expect(() => handshakeTranscript(digest, { ...ok, sessionId: 'x'.repeat(0x10000) })).toThrow(RangeError)
   })
 
   it('verifies in the SDK what the kernel signed, and nothing after a changed byte', async () => {
     const key = loadSigningKey(generateKeyPairSync('ed25519').privateKey)
     const signed = {
       ...ok,
-      signature: signTranscript(key, handshakeTranscript(handshakeDigest(hsBody), ok)),
+      signature: signTranscript(key, kernelTranscript(handshakeDigest(hsBody), ok)),
       signingKeyId: key.keyId,
     }
     expect(await checkServerSignature([key.publicKey], hsBody, signed)).toBeNull()
-    for (const change of [
+    const changes: Partial<HandshakeOk>[] = [
       { lastReceivedSeq: 0x0102030404n },
       { resumed: false },
+      { encryption: Encryption.ENCRYPTION_NONE },
+      { compression: 0 },
+      { keyPublic: new Uint8Array(32).fill(5) },
       { nonce: new Uint8Array(32).fill(5) },
       { sessionId: 'other' },
-    ])
+    ]
+    for (const change of changes)
       expect(await checkServerSignature([key.publicKey], hsBody, { ...signed, ...change })).toMatch(
         /does not verify/,
       )

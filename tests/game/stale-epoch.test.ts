@@ -46,6 +46,15 @@ const claim = (m: TestService, userId: string) =>
     clusterWire.ownershipClaimOk,
   )
 
+/** Bind the player's session at `epoch` for connection 1 of gateway GW through member `m`. */
+const bind = (m: TestService, userId: string, epoch: bigint) =>
+  m.proxy.request(
+    1,
+    SessionBind,
+    SessionBind.create({ userId: BigInt(userId), epoch, gatewayServiceId: GW, connId: 1, nickname: 'x' }),
+    SessionBindOk,
+  )
+
 /** One game frame from connection `connId` of gateway GW to session `sessionId` at `epoch`. */
 function frames(
   m: TestService,
@@ -81,18 +90,7 @@ describe('a gateway holding a superseded ownership epoch', () => {
     try {
       await until(() => old.proxy.membership.ofKind('logic').length > 0, 10_000, 'membership')
       const e1 = (await claim(old, userId)).epoch
-      const b1 = await old.proxy.request(
-        1,
-        SessionBind,
-        SessionBind.create({
-          userId: BigInt(userId),
-          epoch: e1,
-          gatewayServiceId: GW,
-          connId: 1,
-          nickname: 'x',
-        }),
-        SessionBindOk,
-      )
+      const b1 = await bind(old, userId, e1)
       frames(
         old,
         b1.sessionId,
@@ -113,18 +111,7 @@ describe('a gateway holding a superseded ownership epoch', () => {
       fresh.proxy.addFixedPeer(1, 'logic', logicAddr)
       const e2 = (await claim(old, userId)).epoch
       expect(e2).toBeGreaterThan(e1)
-      const b2 = await fresh.proxy.request(
-        1,
-        SessionBind,
-        SessionBind.create({
-          userId: BigInt(userId),
-          epoch: e2,
-          gatewayServiceId: GW,
-          connId: 1,
-          nickname: 'x',
-        }),
-        SessionBindOk,
-      )
+      const b2 = await bind(fresh, userId, e2)
       // The old binding was told to go.
       await until(() => old.got.some((t) => t.close), 10_000, 'the old binding closed')
 
@@ -203,18 +190,7 @@ describe('a gateway holding a superseded ownership epoch', () => {
     try {
       await until(() => old.proxy.membership.ofKind('logic').length > 0, 10_000, 'membership')
       const e1 = (await claim(old, userId)).epoch
-      const b1 = await old.proxy.request(
-        1,
-        SessionBind,
-        SessionBind.create({
-          userId: BigInt(userId),
-          epoch: e1,
-          gatewayServiceId: GW,
-          connId: 1,
-          nickname: 'x',
-        }),
-        SessionBindOk,
-      )
+      const b1 = await bind(old, userId, e1)
       // The player logs in for real through gateway 201: a new epoch, the old owner revoked.
       const player = clientFor((await login(cluster(), account)).handoff, 'tcp')
       await player.connect()

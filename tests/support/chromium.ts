@@ -5,7 +5,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import WebSocket from 'ws'
 
-export const CHROMIUM = '/usr/bin/chromium'
+/** Debian's chromium; CHROMIUM_PATH overrides it (as the admin page test reads it). */
+export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
 
 export function chromiumAvailable(): boolean {
   return existsSync(CHROMIUM)

@@ -50,7 +50,15 @@ export const SERVICE_KINDS: Record<string, ServiceKind> = {
     order: 1,
     ports: ['cluster', 'admin', 'http'],
     nofile: BASE_NOFILE,
-    section: (p) => ({ login: { serviceId: p.serviceId, listen: [`http://${p.address}:${p.ports.http}`] } }),
+    // The deploy has no certificate plumbing for login yet: its plaintext
+    // front on the node address is allowed explicitly (put a TLS proxy in front).
+    section: (p) => ({
+      login: {
+        serviceId: p.serviceId,
+        listen: [`http://${p.address}:${p.ports.http}`],
+        allowPlaintext: true,
+      },
+    }),
     env: (s) => ({ ...clusterEnv(s), TESSERA_LOGIN__DATABASE__URL: s.mysqlUrl }),
   },
   logic: {

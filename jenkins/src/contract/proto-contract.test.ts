@@ -169,7 +169,8 @@ describe('the committed snapshot (jenkins/contract/proto-contract.json)', () => 
   })
 })
 
-describe('contract cli', () => {
+// Each case spawns the CLI (tsx) up to three times: minutes on a loaded 2-core box, not the 20 s default.
+describe('contract cli', { timeout: 180_000 }, () => {
   let n = 0
   /** A copy of proto/ and of the snapshot, with `edit` applied to game/echo.proto. */
   function fixture(edit: (text: string) => string): { proto: string; snapshot: string } {

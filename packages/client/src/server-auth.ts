@@ -1,12 +1,10 @@
-import type { HandshakeOk } from '@tessera/protocol/client'
+import { type HandshakeOk, handshakeTranscript } from '@tessera/protocol/client'
 
 // Server authentication of the handshake with WebCrypto (docs/protocol.md,
 // "Server authentication"): the server signs, with its long-term Ed25519
 // key, a transcript of this connection's Handshake and its own answer; the
 // client is built with the public key(s) it accepts (two during a key
 // rollover) and refuses any answer not signed by one of them.
-
-const CONTEXT = new TextEncoder().encode('tessera/1 handshake signature')
 
 function subtle(): SubtleCrypto {
   const s = globalThis.crypto?.subtle
@@ -40,36 +38,12 @@ async function sha256(b: Uint8Array): Promise<Uint8Array> {
   return new Uint8Array(await subtle().digest('SHA-256', b as BufferSource))
 }
 
-/** The bytes the server signed (the same construction as the kernel's handshakeTranscript). */
+/**
+ * The bytes the server signed: the wire package's transcript layout (the
+ * one the kernel signs) over the SHA-256 of the Handshake as sent.
+ */
 export async function transcriptOf(handshakeBytes: Uint8Array, ok: HandshakeOk): Promise<Uint8Array> {
-  const sid = new TextEncoder().encode(ok.sessionId)
-  const digest = await sha256(handshakeBytes)
-  const out = new Uint8Array(
-    CONTEXT.length + 1 + 32 + 1 + ok.keyPublic.length + 1 + ok.nonce.length + 4 + 8 + 2 + sid.length,
-  )
-  const v = new DataView(out.buffer)
-  let o = 0
-  out.set(CONTEXT, o)
-  o += CONTEXT.length
-  out[o++] = 0
-  out.set(digest, o)
-  o += 32
-  out[o++] = ok.keyPublic.length
-  out.set(ok.keyPublic, o)
-  o += ok.keyPublic.length
-  out[o++] = ok.nonce.length
-  out.set(ok.nonce, o)
-  o += ok.nonce.length
-  out[o++] = ok.encryption & 0xff
-  out[o++] = ok.compression & 0xff
-  out[o++] = ok.sealAll ? 1 : 0
-  out[o++] = ok.resumed ? 1 : 0
-  v.setBigUint64(o, BigInt(ok.lastReceivedSeq))
-  o += 8
-  v.setUint16(o, sid.length)
-  o += 2
-  out.set(sid, o)
-  return out
+  return handshakeTranscript(await sha256(handshakeBytes), ok)
 }
 
 async function keyId(raw: Uint8Array): Promise<Uint8Array> {

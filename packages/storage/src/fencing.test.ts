@@ -140,6 +140,33 @@ describe('owner epochs', () => {
     ])
   })
 
+  it('logs the refusals of one replay in one line, however many rows (each still error-dumped)', async () => {
+    const db = await testDatabase('fm')
+    cleanups.push(() => db.drop())
+    const staleDir = mkdtempSync(path.join(os.tmpdir(), 'tessera-fence-'))
+    cleanups.push(() => rmSync(staleDir, { recursive: true, force: true }))
+    const segment = path.join(staleDir, db.name, 'journal-00000001.log')
+    mkdirSync(path.dirname(segment), { recursive: true })
+    const a = await writer(db, 1)
+    for (let id = 1n; id <= 5n; id++) a.create(Player, { id, gold: 1 })
+    await a.flush()
+    // A newer owner took every row (e.g. the players logged in again after a crash).
+    const b = await writer(db, 2)
+    for (let id = 1n; id <= 5n; id++) {
+      const p = await b.load(Player, id)
+      if (!p) throw new Error('row missing')
+      p.gold = 2
+    }
+    await b.flush()
+    writeFileSync(segment, frame([1, 2, 3, 4, 5].map((id) => `["player",[{"$b":"${id}"}],1,2,"gold",9]`)))
+    const errors: string[] = []
+    const again = await writer(db, 1, { dataDir: staleDir, errors })
+    expect(again.stats().rowsRejected).toBe(5)
+    expect(errors.filter((m) => /refused/.test(m))).toHaveLength(1)
+    const dumped = readFileSync(path.join(again.dir, 'errors.log'), 'utf8').trim().split('\n')
+    expect(dumped).toHaveLength(5)
+  })
+
   it('counts a stale owner dump file refused at replay as rejected', async () => {
     const db = await testDatabase('fd')
     cleanups.push(() => db.drop())

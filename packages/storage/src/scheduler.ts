@@ -1,13 +1,10 @@
-import { systemClock, type TimerHandle, TimerWheel } from '@tessera/kernel'
+import { type Scheduler, systemClock, TimerWheel } from '@tessera/kernel'
 
-/**
- * What the storage needs to schedule its timers (periodic flush, dump
- * probe, journal sync, keep-alive ping, retry backoff): the service's timer
- * wheel (`ctx.timers`), a wheel on a ManualClock in tests, or one of its own.
- */
-export type Scheduler = Pick<TimerWheel, 'after' | 'every' | 'cancel'>
-
-export type { TimerHandle }
+// What the storage needs to schedule its timers (periodic flush, dump
+// probe, journal sync, keep-alive ping, retry backoff) is the kernel's
+// Scheduler: the service's timer wheel (`ctx.timers`), a wheel on a
+// ManualClock in tests, or one of its own (below).
+export type { Scheduler, TimerHandle } from '@tessera/kernel'
 
 /**
  * A wheel on the system clock for a storage or client used outside a

@@ -4,5 +4,6 @@
 
 export * from './frame/index.js'
 export * from './generated/client.js'
+export * from './handshake/index.js'
 export * from './replay/index.js'
 export * from './runtime/index.js'

@@ -72,6 +72,8 @@ export const centerConfigSchema = appConfigSchema.extend({
       adminWaitMs: z.number().int().positive().default(3000),
       /** Shared cluster secret (set it through TESSERA_CENTER__SECRET, not the file). */
       secret: z.string().min(16),
+      /** Refuse cluster links that are not encrypted (cluster.encryptLinks on every service). Default false. */
+      encryptLinks: z.boolean().default(false),
       /** MySQL server for machine-id leases and ownership epochs. */
       mysqlUrl: z.string().default('mysql://root@127.0.0.1:3306'),
       database: z.string().default('tessera_center'),

@@ -1,4 +1,4 @@
-import { appConfigSchema, tlsConfigSchema } from '@tessera/kernel'
+import { appConfigSchema, ENCRYPTION_MODES, tlsConfigSchema } from '@tessera/kernel'
 import { z } from 'zod'
 
 export const gatewayConfigSchema = appConfigSchema.extend({
@@ -25,7 +25,14 @@ export const gatewayConfigSchema = appConfigSchema.extend({
       shardRefreshMs: z.number().int().positive().default(5000),
       /** Longest a bind or resume waits for its player's shard to finish moving (then WIRE_UNAVAILABLE). */
       shardHoldMs: z.number().int().positive().default(30_000),
-      encryption: z.enum(['required', 'optional', 'off']).default('optional'),
+      /**
+       * Client encryption: 'sealed' refuses clients that do not seal every
+       * frame (encryption + seal_all, EDGE_SEAL_REQUIRED), 'required' refuses
+       * clients without encryption, 'optional' uses it when offered, 'off'.
+       */
+      encryption: z.enum(ENCRYPTION_MODES).default('optional'),
+      /** Per stack (`tcp`, `ws`, `auto`, `tls`, `wss`, ...): overrides `encryption` on its ports. */
+      encryptionByStack: z.record(z.string(), z.enum(ENCRYPTION_MODES)).optional(),
       compression: z.boolean().default(true),
       /**
        * Ed25519 private key (PKCS#8 PEM file, `tessera-keygen ed25519`) that signs

@@ -76,6 +76,7 @@ export class GatewayFront extends BaseComponent<ServiceContext<GatewayConfig>> {
         redeemer: new LoginRedeemer(proxy, timeoutMs),
         logger,
         encryption: g.encryption,
+        encryptionByStack: g.encryptionByStack,
         compression: g.compression,
         keyRotateMs: g.keyRotateMs,
         signingKey: g.signingKeyFile ? loadSigningKey(readFileSync(g.signingKeyFile)) : undefined,
@@ -90,6 +91,7 @@ export class GatewayFront extends BaseComponent<ServiceContext<GatewayConfig>> {
           handler,
           control: edgeControlCodec,
           logger,
+          timers: ctx.timers,
           limits: {
             acceptRatePerSec: g.acceptRatePerSec,
             maxConnectionsPerIp: g.maxConnectionsPerIp,
@@ -112,7 +114,7 @@ export class GatewayFront extends BaseComponent<ServiceContext<GatewayConfig>> {
     const g = ctx.config.gateway
     const bound: string[] = []
     // Certificates reload on file change and SIGHUP; live connections keep theirs.
-    if (g.tls) this.tls = (await TlsContexts.load(g.tls, ctx.logger)).reloadOnSignal('SIGHUP')
+    if (g.tls) this.tls = (await TlsContexts.load(g.tls, ctx.logger, ctx.timers)).reloadOnSignal('SIGHUP')
     for (const a of g.listen) {
       const l = await this.edge.net.listen(a, 'client', { tls: this.tls })
       this.listeners.push(l)

@@ -28,6 +28,14 @@ export const loginSectionSchema = z.strictObject({
   listen: z.array(z.string().min(1)).min(1).default(['http://127.0.0.1:3700', 'tcp://127.0.0.1:3701']),
   /** Certificates for the TLS addresses in `listen`. */
   tls: tlsConfigSchema.optional(),
+  /**
+   * Allow plaintext fronts (`http://`, `ws://`, `tcp://`, `auto://`) bound to
+   * a non-loopback address. Login answers carry the gateway hand-off token
+   * (and requests the password), so by default login refuses to start with
+   * one (LOGIN_PLAINTEXT_FRONT): use the TLS twins, or bind 127.0.0.1 behind
+   * a TLS proxy. For local development only (the run command sets it).
+   */
+  allowPlaintext: z.boolean().default(false),
   database: section({
     /** mysql://user:pass@host:port (MYSQL_URL is the usual way to set it: TESSERA_LOGIN__DATABASE__URL). */
     url: z.string().min(1).default('mysql://root@127.0.0.1:3306'),
@@ -67,12 +75,24 @@ export const loginSectionSchema = z.strictObject({
     maxConcurrent: int(1).default(4),
     /** Hashes waiting for a slot; past it requests get LOGIN_BUSY. */
     maxQueued: int(0).default(256),
+    /**
+     * How long a hash may wait for a slot before its request gets
+     * LOGIN_BUSY_WAITED (well below the HTTP route deadline, 30 s by default).
+     */
+    maxWaitMs: int(1).default(5_000),
   }),
   limits: section({
     /** Failed logins per account name (from any address). */
     account: rate(5, 60_000),
     /** Failed logins per client address (IPv6: per prefix, below). */
     ip: rate(10, 600_000),
+    /**
+     * Password checks one client address may have running at once in one
+     * login process (LOGIN_THROTTLED_IP_IN_FLIGHT past it). Failures from an
+     * address are counted when they happen, so this bounds the guesses a
+     * burst can race past a full per-address counter.
+     */
+    ipInFlight: int(1).default(16),
     /** Registrations per client address. */
     register: rate(20, 3_600_000),
     /** IPv6 clients are counted per prefix of this length (one subscriber gets a /64). */

@@ -83,6 +83,11 @@ export const LoginThrottledIp = defineError<[retryAfterS: number]>(
   'too many failed logins from your address; try again in %d s',
   CLIENT,
 )
+export const LoginThrottledIpInFlight = defineError<[inFlight: number]>(
+  'LOGIN_THROTTLED_IP_IN_FLIGHT',
+  'too many password checks from your address at once (%d running); retry shortly',
+  CLIENT,
+)
 export const LoginThrottledRegister = defineError<[retryAfterS: number]>(
   'LOGIN_THROTTLED_REGISTER',
   'too many accounts registered from your address; try again in %d s',
@@ -96,6 +101,11 @@ export const LoginBadSession = defineError(
 export const LoginBusy = defineError<[queued: number]>(
   'LOGIN_BUSY',
   'the login service is busy (%d password checks waiting); retry shortly',
+  CLIENT,
+)
+export const LoginBusyWaited = defineError<[waitedMs: number]>(
+  'LOGIN_BUSY_WAITED',
+  'the login service is busy (waited %d ms for a password check); retry shortly',
   CLIENT,
 )
 export const LoginUnavailable = defineError(
@@ -167,4 +177,11 @@ export const LoginBadConfig = defineError<[reason: string]>('LOGIN_BAD_CONFIG', 
 export const LoginInternal = defineError(
   'LOGIN_INTERNAL',
   'the login service failed to answer; the error is in its log',
+)
+
+// ---- configuration ----------------------------------------------------------
+
+export const LoginPlaintextFront = defineError<[addresses: string]>(
+  'LOGIN_PLAINTEXT_FRONT',
+  'login.listen has plaintext fronts on a network address (%s): hand-off tokens and passwords would travel in clear; use https://, wss://, tls:// or auto+tls:// (login.tls), bind 127.0.0.1 behind a TLS proxy, or set login.allowPlaintext for local development',
 )

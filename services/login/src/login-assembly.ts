@@ -11,7 +11,7 @@ import type { LoginSection } from './config.js'
 import type { LoginDb } from './db/index.js'
 import { LoginBadConfig } from './errors.js'
 import { GatewayPicker, HandoffIssuer, HandoffTokens, OnlineSessions } from './handoff/index.js'
-import { StormWatch, Throttle } from './limits/index.js'
+import { InFlight, StormWatch, Throttle } from './limits/index.js'
 import { LoginService, type LoginServiceDeps } from './login-service.js'
 
 /** Every part of a login process, built around one database. */
@@ -71,6 +71,7 @@ export function assembleLogin(o: LoginAssemblyOptions): LoginParts {
     hasher,
     accounts,
     throttle,
+    inFlight: new InFlight(c.limits.ipInFlight),
     admission,
     tokens,
     online,

@@ -114,6 +114,34 @@ describe('LoginService (real MariaDB, manual clock)', () => {
     expect(results.sort()).toEqual(['LOGIN_BUSY', 'OK', 'OK'])
   })
 
+  it('answers LOGIN_BUSY_WAITED to a hash that waited maxWaitMs for a slot, while the client still listens', async () => {
+    const slow = assembleLogin({
+      cfg: {
+        ...f.cfg,
+        // The real cost (19 MiB): one hash takes far longer than the 1 ms wait.
+        argon2: {
+          ...f.cfg.argon2,
+          memoryKiB: 19_456,
+          timeCost: 2,
+          maxConcurrent: 1,
+          maxQueued: 8,
+          maxWaitMs: 1,
+        },
+      },
+      db: f.db,
+      gateways: () => f.gateways,
+      newUserId: () => 1n,
+      now: () => f.clock.now(),
+      kick: () => {},
+      logger: quiet,
+    })
+    const results = await Promise.all([1, 2, 3, 4].map(() => code(slow.hasher.hash(GOOD))))
+    expect(results).toEqual(['OK', 'LOGIN_BUSY_WAITED', 'LOGIN_BUSY_WAITED', 'LOGIN_BUSY_WAITED'])
+    expect(slow.hasher.stats.waitedOut).toBe(3)
+    // The slot is free again afterwards.
+    expect(await code(slow.hasher.hash(GOOD))).toBe('OK')
+  })
+
   it('queues past the online cap; a queued player who stops showing up loses the place after the grace period', async () => {
     const [a, b, c] = [await account('cap-a'), await account('cap-b'), await account('cap-c')]
     // Hand-offs of the tests above hold slots until they expire.

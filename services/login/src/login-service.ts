@@ -9,7 +9,14 @@ import type {
   Redeemed,
   SessionEntry,
 } from './handoff/index.js'
-import { ipKey, type StormWatch, type Throttle, type ThrottleKey, ThrottleScope } from './limits/index.js'
+import {
+  type InFlight,
+  ipKey,
+  type StormWatch,
+  type Throttle,
+  type ThrottleKey,
+  ThrottleScope,
+} from './limits/index.js'
 
 export interface LoginServiceDeps {
   db: LoginDb
@@ -17,6 +24,8 @@ export interface LoginServiceDeps {
   hasher: PasswordHasher
   accounts: AccountStore
   throttle: Throttle
+  /** Password checks running at once per client address (the per-address counter charges failures only). */
+  inFlight: InFlight
   admission: Admission
   tokens: HandoffTokens
   online: OnlineSessions
@@ -42,6 +51,12 @@ export interface LoginResult {
   queue?: Admitted['queue']
 }
 
+/** The counters a password check runs under. */
+interface CheckKeys {
+  account: ThrottleKey
+  ip: ThrottleKey
+}
+
 /** Who asks: the client's address (for the per-address limits). */
 export interface Caller {
   ip: string
@@ -54,6 +69,11 @@ export interface Caller {
  */
 export class LoginService {
   constructor(private readonly d: LoginServiceDeps) {}
+
+  /** Client addresses with a password check running in this process. */
+  get inFlightAddresses(): number {
+    return this.d.inFlight.size
+  }
 
   async register(
     input: { account: string; password: string; nickname: string },
@@ -80,10 +100,10 @@ export class LoginService {
     const { rules, accounts, hasher, admission } = this.d
     const account = rules.account(input.account)
     const password = rules.loginPassword(input.password)
-    const keys: ThrottleKey[] = [
-      { scope: ThrottleScope.account, subject: account },
-      { scope: ThrottleScope.ip, subject: this.ip(caller) },
-    ]
+    const keys: CheckKeys = {
+      account: { scope: ThrottleScope.account, subject: account },
+      ip: { scope: ThrottleScope.ip, subject: this.ip(caller) },
+    }
     const a = await this.checked(keys, async () => {
       const found = await accounts.byName(account)
       // An unknown name costs one verify too, so timing does not tell which names exist.
@@ -141,10 +161,10 @@ export class LoginService {
     const me = await accounts.session(input.sessionToken, this.d.now())
     const current = rules.loginPassword(input.currentPassword)
     const next = rules.password(input.newPassword, me.account)
-    const keys: ThrottleKey[] = [
-      { scope: ThrottleScope.account, subject: me.account },
-      { scope: ThrottleScope.ip, subject: this.ip(caller) },
-    ]
+    const keys: CheckKeys = {
+      account: { scope: ThrottleScope.account, subject: me.account },
+      ip: { scope: ThrottleScope.ip, subject: this.ip(caller) },
+    }
     await this.checked(keys, async () => ((await hasher.verify(me.passwordHash, current)) ? me : null))
     const now = this.d.now()
     const hash = await hasher.hash(next)
@@ -185,35 +205,43 @@ export class LoginService {
   }
 
   /**
-   * A password check under the failure limits: reserve a failure on every
-   * key first (LOGIN_THROTTLED_* when one is full), then check. A wrong
-   * password keeps the reservation (LOGIN_BAD_CREDENTIALS); a right one
-   * clears the account's count and gives the address its one back; a check
-   * that could not run (busy, database down) gives both back.
+   * A password check under the failure limits. The account's counter is
+   * reserved before the check (LOGIN_THROTTLED_ACCOUNT when full): a wrong
+   * password keeps the reservation, a right one clears the count, a check
+   * that could not run (busy, database down) gives it back. The address's
+   * counter is only looked at first (LOGIN_THROTTLED_IP when full) and
+   * charged when the check fails, so many players behind one NAT logging in
+   * at once are not counted as failures; guesses raced past a full counter
+   * are bounded by the per-address in-flight cap instead.
    */
-  private async checked<T>(keys: ThrottleKey[], check: () => Promise<T | null>): Promise<T> {
+  private async checked<T>(keys: CheckKeys, check: () => Promise<T | null>): Promise<T> {
     const { throttle } = this.d
+    const leave = this.d.inFlight.enter(keys.ip.subject)
     try {
-      await throttle.reserve(keys, this.d.now())
-    } catch (err) {
-      if ((err as { code?: string }).code?.startsWith('LOGIN_THROTTLED')) this.d.storm?.failed(this.d.now())
-      throw err
+      try {
+        await throttle.admit(keys.ip, this.d.now())
+        await throttle.reserve([keys.account], this.d.now())
+      } catch (err) {
+        if ((err as { code?: string }).code?.startsWith('LOGIN_THROTTLED')) this.d.storm?.failed(this.d.now())
+        throw err
+      }
+      let found: T | null
+      try {
+        found = await check()
+      } catch (err) {
+        await throttle.giveBack(keys.account, this.d.now(), 'one').catch(() => {})
+        throw err
+      }
+      if (found === null) {
+        await throttle.charge(keys.ip, this.d.now())
+        this.d.storm?.failed(this.d.now())
+        throw new LoginBadCredentials()
+      }
+      await throttle.giveBack(keys.account, this.d.now(), 'all')
+      return found
+    } finally {
+      leave()
     }
-    let found: T | null
-    try {
-      found = await check()
-    } catch (err) {
-      for (const k of keys) await throttle.giveBack(k, this.d.now(), 'one').catch(() => {})
-      throw err
-    }
-    if (found === null) {
-      this.d.storm?.failed(this.d.now())
-      throw new LoginBadCredentials()
-    }
-    const now = this.d.now()
-    await throttle.giveBack(keys[0]!, now, 'all')
-    for (const k of keys.slice(1)) await throttle.giveBack(k, now, 'one')
-    return found
   }
 
   private ip(caller: Caller): string {

@@ -4,6 +4,7 @@ import path from 'node:path'
 import { Application, formatAddress, loadConfig, parseAddress, TesseraError } from '@tessera/kernel'
 import { clusterWire } from '@tessera/protocol'
 import { type LoginConfig, loginConfigSchema } from './config.js'
+import { checkFronts } from './front/index.js'
 import { components } from './generated/components.js'
 import { runPrimary, STOP_MESSAGE, WORKER_ENV } from './processes/index.js'
 
@@ -13,7 +14,10 @@ import { runPrimary, STOP_MESSAGE, WORKER_ENV } from './processes/index.js'
 
 function load(): LoginConfig {
   try {
-    return loadConfig({ schema: loginConfigSchema }).value
+    const c = loadConfig({ schema: loginConfigSchema }).value
+    // In the primary, before any worker: a refused front must stop the node, not restart workers.
+    checkFronts(c.login)
+    return c
   } catch (err) {
     const code = err instanceof TesseraError ? err.code : 'CONFIG_ERROR'
     process.stderr.write(`login: ${code}: ${(err as Error).message}\n`)

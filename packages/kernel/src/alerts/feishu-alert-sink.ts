@@ -1,5 +1,5 @@
 import type { Logger } from '../log/index.js'
-import { type Clock, systemClock } from '../timer/index.js'
+import { type Clock, systemClock, systemTimers } from '../timer/index.js'
 import { ALERT_SEVERITIES, type AlertInput, defaultAlertKey, type QueuedAlert } from './alert.js'
 import { AlertQueue, type QueueEntry } from './alert-queue.js'
 import { type FeishuAlertsConfig, type FeishuAlertsInput, resolveFeishuConfig } from './alerts-config.js'
@@ -10,10 +10,11 @@ import { RateWindow } from './rate-window.js'
 /** Run `fn` after `ms`; returns a cancel function. */
 export type Schedule = (fn: () => void, ms: number) => () => void
 
+// The process-wide wheel is unref'd: a pending retry must not keep a stopping process alive.
 const realSchedule: Schedule = (fn, ms) => {
-  const t = setTimeout(fn, ms)
-  t.unref() // a pending retry must not keep a stopping process alive
-  return () => clearTimeout(t)
+  const timers = systemTimers()
+  const t = timers.after(ms, fn)
+  return () => timers.cancel(t)
 }
 
 /** Largest webhook answer read (Feishu's are tiny). */

@@ -60,6 +60,14 @@ export const appConfigSchema = z.strictObject({
       dependsOn: z.array(z.string().min(1)).default([]),
       /** Per request, ms. */
       requestTimeoutMs: z.number().int().positive().default(5000),
+      /**
+       * Encrypt cluster links (AES-256-GCM after the handshake, keys from an
+       * ephemeral X25519 exchange bound to the cluster secret): this process
+       * dials only encrypted and refuses diallers that do not ask. Off, a
+       * link is still encrypted when the dialler asks. Turn it on everywhere
+       * (docs/cluster.md "Encrypted links").
+       */
+      encryptLinks: z.boolean().default(false),
     })
     .prefault({})
     .refine((c) => c.center === undefined || c.secret !== undefined, {

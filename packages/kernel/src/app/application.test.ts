@@ -84,7 +84,7 @@ describe('Application (real process)', () => {
     expect(msgs).toContain('configuration loaded')
     expect(msgs.at(-1)).toBe('demo stopped')
     expect(r.lines.find((l) => l.msg === 'starting demo#1')).toMatchObject({
-      order: ['config', 'storage', 'game'],
+      order: ['storage', 'game'],
     })
   })
 

@@ -271,6 +271,7 @@ export class Application<C extends AppConfig = AppConfig> {
         const lease = await leaseMachineId({
           center: cluster.center,
           secret: cluster.secret!,
+          encryptLinks: cluster.encryptLinks,
           wire: clusterWire,
           node: this.config.app.node,
           kind: this.name,
@@ -291,6 +292,7 @@ export class Application<C extends AppConfig = AppConfig> {
       this.snowflake = await Snowflake.open({
         machineId,
         clock: this.clock,
+        timers: this.timers,
         store: new FileSnowflakeStore(file),
         onSaveError: (err) => this.logger.error({ err }, 'snowflake mark save failed (retrying)'),
       })
@@ -336,6 +338,7 @@ export class Application<C extends AppConfig = AppConfig> {
     svc.member = await ClusterMember.join({
       identity: { kind: svc.kind, serviceId: svc.id, node: this.config.app.node },
       secret: cluster.secret!,
+      encryptLinks: cluster.encryptLinks,
       listen: cluster.listen,
       center: cluster.center!.includes('://') ? cluster.center! : `tcp://${cluster.center}`,
       machineId: this.machineId,
@@ -353,6 +356,7 @@ export class Application<C extends AppConfig = AppConfig> {
       ...(this.admin === undefined ? {} : { admin: this.admin.address }),
       logger: svc.logger,
       timeoutMs: cluster.requestTimeoutMs,
+      timers: this.timers,
     })
     registerNetMetrics(this.metrics, svc.member.net, `cluster:${svc.name}`)
     const roundTrips = this.requestSeconds.labels({ service: svc.name })
@@ -465,6 +469,8 @@ export class Application<C extends AppConfig = AppConfig> {
         void this.log.flush().then(() => this.exit(130))
         return
       }
+      // Raw on purpose: the process-exit guard must fire even when the stop
+      // it guards has already stopped the wheel (closeAll stops it).
       const timer = setTimeout(() => {
         void this.fatal(
           new Error(`shutdown took longer than ${this.config.app.shutdownTimeoutMs} ms`),

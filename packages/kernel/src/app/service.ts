@@ -2,7 +2,6 @@ import type { OnAlert } from '../alerts/index.js'
 import type { ClusterMember, ServiceProxy } from '../cluster/index.js'
 import type { ComponentFactory } from '../component/index.js'
 import { ComponentHost } from '../component/index.js'
-import { configComponent } from '../config/index.js'
 import type { Snowflake } from '../id/index.js'
 import type { Logger } from '../log/index.js'
 import type { MemoryMonitor } from '../memory/index.js'
@@ -44,7 +43,13 @@ export interface RecentAlert {
   node?: string
 }
 
-/** What every component of a service can reach through `host.context`. */
+/**
+ * What every component of a service can reach through `host.context`: the
+ * one way to a process or service facility (configuration, logger, clock,
+ * timers, calendar, ids, metrics, memory, alerts, proxy, membership). The
+ * component host's type ids name only a service's own components (features,
+ * stores, fronts, the storage component), never one of these.
+ */
 export interface ServiceContext<C = unknown> extends SharedFacilities {
   readonly kind: string
   readonly serviceId: number
@@ -117,7 +122,7 @@ export class Service<C = unknown> {
           'phase done',
         ),
     })
-    this.host.registerAll([configComponent(config), ...components])
+    this.host.registerAll(components)
   }
 
   /** Human name for logs: `logic#3`. */

@@ -12,6 +12,7 @@ import {
 } from '@tessera/wire'
 import { toTesseraError } from '../errors/index.js'
 import { type NetLogger, silentLogger } from '../net/index.js'
+import { type Scheduler, systemTimers, type TimerHandle } from '../timer/index.js'
 import type { ServiceProxy } from './service-proxy.js'
 
 export interface CenterClientOptions {
@@ -24,6 +25,8 @@ export interface CenterClientOptions {
   info: () => ServiceInfo
   /** Until the center says otherwise. Default 1000 ms. */
   heartbeatMs?: number
+  /** Runs the heartbeat (the service's `ctx.timers`; default: the process-wide systemTimers()). */
+  timers?: Scheduler
   logger?: NetLogger
   /** The center said every dependency is ready. */
   onStartupGo?: (msg: StartupGo) => void
@@ -59,7 +62,8 @@ export class CenterClient {
   private readonly proxy: ServiceProxy
   private readonly logger: NetLogger
   private heartbeatMs: number
-  private timer: NodeJS.Timeout | null = null
+  private timer: TimerHandle | null = null
+  private readonly timers: Scheduler
   private registered = false
   private busy = false
   private stopped = false
@@ -71,6 +75,7 @@ export class CenterClient {
     this.proxy = opts.proxy
     this.logger = opts.logger ?? silentLogger
     this.heartbeatMs = opts.heartbeatMs ?? 1000
+    this.timers = opts.timers ?? systemTimers()
     this.proxy.addFixedPeer(CENTER_CHANNEL_ID, 'center', opts.centerAddress)
     this.proxy.on(MembershipUpdate, (u) => this.proxy.membership.apply(u))
     this.proxy.on(StartupGo, (m) => this.opts.onStartupGo?.(m))
@@ -143,7 +148,7 @@ export class CenterClient {
 
   private async stopOnce(): Promise<void> {
     this.stopped = true
-    if (this.timer) clearTimeout(this.timer)
+    if (this.timer !== null) this.timers.cancel(this.timer)
     this.timer = null
     if (!this.registered) return
     const id = this.opts.info().serviceId
@@ -160,7 +165,7 @@ export class CenterClient {
     if (toTesseraError(err).code !== MACHINE_ID_SUPERSEDED) return false
     this.stopped = true
     this.registered = false
-    if (this.timer) clearTimeout(this.timer)
+    if (this.timer !== null) this.timers.cancel(this.timer)
     this.timer = null
     this.logger.error({ err }, 'center: another process holds our machine id now; stopping')
     this.opts.onSuperseded?.(err as Error)
@@ -188,9 +193,9 @@ export class CenterClient {
 
   private schedule(): void {
     if (this.stopped) return
-    this.timer = setTimeout(() => {
+    this.timer = this.timers.after(this.heartbeatMs, () => {
+      this.timer = null
       void this.beat().finally(() => this.schedule())
-    }, this.heartbeatMs)
-    this.timer.unref()
+    })
   }
 }

@@ -1,4 +1,5 @@
 import type { TesseraError } from '../errors/index.js'
+import type { TimerHandle } from '../timer/index.js'
 import type { Link } from './transport.js'
 
 /** A frame waiting for its channel's link to come up. */
@@ -30,7 +31,7 @@ export class Channel {
   link: Link | null = null
   dialing = false
   attempt = 0
-  retryTimer: NodeJS.Timeout | null = null
+  retryTimer: TimerHandle | null = null
   backlog: Queued[] = []
   closed = false
   /** Why the last dial failed, and when (performance.now()) the next may start. */

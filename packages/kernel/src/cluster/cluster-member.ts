@@ -1,5 +1,6 @@
 import type { ClusterWire, ServiceInfo } from '@tessera/wire'
 import type { NetLimitsInput, NetLogger, NetServer } from '../net/index.js'
+import type { Scheduler } from '../timer/index.js'
 import { CenterClient } from './center-client.js'
 import type { PeerIdentity } from './link-auth.js'
 import { ServiceProxy } from './service-proxy.js'
@@ -9,6 +10,8 @@ import { type ServiceState, ServiceStates } from './wire.js'
 export interface ClusterMemberOptions {
   identity: PeerIdentity
   secret: string
+  /** Encrypt this service's links (cluster.encryptLinks). Default false. */
+  encryptLinks?: boolean
   /** @deprecated ignored: the cluster layer uses @tessera/wire's generated messages. */
   wire?: ClusterWire
   /** Cluster listen address, `tcp://host:port` (port 0 = any). */
@@ -31,6 +34,8 @@ export interface ClusterMemberOptions {
   logger?: NetLogger
   limits?: NetLimitsInput
   timeoutMs?: number
+  /** Runs the links', requests' and heartbeat's timers (the application's wheel; default: systemTimers()). */
+  timers?: Scheduler
 }
 
 /**
@@ -68,10 +73,12 @@ export class ClusterMember {
     const transport = new TcpClusterTransport({
       identity: o.identity,
       secret: o.secret,
+      encrypt: o.encryptLinks ?? false,
       logger: o.logger,
       limits: o.limits,
+      timers: o.timers,
     })
-    const proxy = new ServiceProxy({ transport, logger: o.logger, timeoutMs: o.timeoutMs })
+    const proxy = new ServiceProxy({ transport, logger: o.logger, timeoutMs: o.timeoutMs, timers: o.timers })
     try {
       const address = await proxy.listen(o.listen)
       const info: ServiceInfo = {
@@ -91,6 +98,7 @@ export class ClusterMember {
         centerAddress: o.center,
         info: () => info,
         logger: o.logger,
+        timers: o.timers,
         onStartupGo: () => member?.resolveGo(),
         ...(o.holder === undefined ? {} : { holder: o.holder }),
         ...(o.onConfirmed === undefined ? {} : { onConfirmed: o.onConfirmed }),

@@ -1,6 +1,7 @@
 import type { MessageType } from '@tessera/wire'
 import { TesseraError, toTesseraError } from '../errors/index.js'
 import { type Frame, FrameFlag, type NetLogger } from '../net/index.js'
+import type { Scheduler } from '../timer/index.js'
 import { ClusterBadBody, ClusterNoHandler } from './errors.js'
 import type { Link } from './transport.js'
 
@@ -21,7 +22,10 @@ export class InboundDispatch {
   private inflight = 0
   private idleWaiters: (() => void)[] = []
 
-  constructor(private readonly logger: NetLogger) {}
+  constructor(
+    private readonly logger: NetLogger,
+    private readonly timers: Scheduler,
+  ) {}
 
   /** Register the handler of one message type; `res` null for notifications. */
   add(type: MessageType<unknown>, res: MessageType<unknown> | null, fn: Handler['fn']): void {
@@ -40,13 +44,13 @@ export class InboundDispatch {
     if (this.inflight === 0) return Promise.resolve(true)
     return new Promise<boolean>((resolve) => {
       const done = () => {
-        clearTimeout(timer)
+        this.timers.cancel(timer)
         resolve(true)
       }
-      const timer = setTimeout(() => {
+      const timer = this.timers.after(timeoutMs, () => {
         this.idleWaiters = this.idleWaiters.filter((w) => w !== done)
         resolve(false)
-      }, timeoutMs)
+      })
       this.idleWaiters.push(done)
     })
   }

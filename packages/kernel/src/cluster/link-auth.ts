@@ -30,9 +30,38 @@ export function linkProof(
   acceptNonce: Uint8Array,
   dialer: PeerIdentity,
   acceptor: PeerIdentity,
+  keys: LinkKeys = NO_KEYS,
 ): Buffer {
   const h = createHmac('sha256', secret)
   h.update(`tessera-link-v1\n${role}\n${idText(dialer)}\n${idText(acceptor)}\n`)
+  h.update(dialNonce)
+  h.update(acceptNonce)
+  // The ephemeral keys of an encrypted link: one on the path without the
+  // secret can neither swap them (a man in the middle) nor strip them.
+  if (keys.dial.length > 0 || keys.accept.length > 0) {
+    h.update(`keys ${keys.dial.length} ${keys.accept.length}\n`)
+    h.update(keys.dial)
+    h.update(keys.accept)
+  }
+  return h.digest()
+}
+
+/** The ephemeral X25519 public keys of both sides (empty: the link stays in clear). */
+export interface LinkKeys {
+  dial: Uint8Array
+  accept: Uint8Array
+}
+export const NO_KEYS: LinkKeys = { dial: new Uint8Array(0), accept: new Uint8Array(0) }
+
+/**
+ * The salt half that ties an encrypted link's keys to the cluster secret
+ * besides the X25519 exchange: HMAC(secret, both nonces). Used as the
+ * "client nonce" of the codec's key schedule (HKDF salt), so a party
+ * without the secret cannot derive the keys even from the shared point.
+ */
+export function linkKeySalt(secret: string, dialNonce: Uint8Array, acceptNonce: Uint8Array): Buffer {
+  const h = createHmac('sha256', secret)
+  h.update('tessera-link-v1 keys\n')
   h.update(dialNonce)
   h.update(acceptNonce)
   return h.digest()

@@ -14,6 +14,8 @@ const SECRET = 'the-cluster-secret-0123456789'
 const WRONG = 'not-the-secret-but-long-enough'
 const real: PeerIdentity = { kind: 'logic', serviceId: 10, node: 'node-a' }
 const evil: PeerIdentity = { kind: 'gateway', serviceId: 66, node: 'node-x' }
+/** No link key: these peers ask for a link in clear. */
+const NONE = new Uint8Array(0)
 
 const closers: (() => Promise<void>)[] = []
 afterEach(async () => {
@@ -49,7 +51,7 @@ async function hostileDial(address: string, nonce = newNonce(), claim = evil) {
     if (f.msgId === LinkChallenge.msgId) challenge(f)
   })
   const s = await net.connect(address, 'service')
-  s.send(0, LinkHello.msgId, 1, LinkHello.encode({ ...claim, nonce }))
+  s.send(0, LinkHello.msgId, 1, LinkHello.encode({ ...claim, nonce, keyPublic: NONE }))
   const ch = LinkChallenge.decode((await gotChallenge).body)
   return { s, ch, frames, nonce }
 }
@@ -97,7 +99,7 @@ describe('cluster link: the acceptor checks the dialer proof', () => {
     const frames: InboundFrame[] = []
     const net = rawNet((_s, f) => frames.push(f))
     const s = await net.connect(address, 'service')
-    s.send(0, LinkHello.msgId, 1, LinkHello.encode({ ...real, nonce: newNonce() }))
+    s.send(0, LinkHello.msgId, 1, LinkHello.encode({ ...real, nonce: newNonce(), keyPublic: NONE }))
     await s.whenClosed()
     expect(frames.some((f) => f.msgId === LinkChallenge.msgId)).toBe(false)
     expect(frames.some((f) => (f.flags & FrameFlag.ERROR) !== 0)).toBe(true)
@@ -146,7 +148,12 @@ describe('cluster link: the dialer checks the acceptor proof', () => {
     const { t } = await realTransport()
     const h = await hostileAcceptor((hello) => {
       const nonce = newNonce()
-      return { ...evil, nonce, proof: linkProof(WRONG, 'accept', hello.nonce, nonce, real, evil) }
+      return {
+        ...evil,
+        nonce,
+        proof: linkProof(WRONG, 'accept', hello.nonce, nonce, real, evil),
+        keyPublic: NONE,
+      }
     })
     await expect(t.dial(h.address)).rejects.toMatchObject({ code: 'CLUSTER_AUTH_FAILED' })
     expect(h.auths).toEqual([])
@@ -157,7 +164,7 @@ describe('cluster link: the dialer checks the acceptor proof', () => {
     const nonce = newNonce()
     // A genuine accept proof kept from an earlier link (another dial nonce).
     const old = linkProof(SECRET, 'accept', newNonce(), nonce, real, evil)
-    const h = await hostileAcceptor(() => ({ ...evil, nonce, proof: old }))
+    const h = await hostileAcceptor(() => ({ ...evil, nonce, proof: old, keyPublic: NONE }))
     await expect(t.dial(h.address)).rejects.toMatchObject({ code: 'CLUSTER_AUTH_FAILED' })
     expect(h.auths).toEqual([])
   })
@@ -167,7 +174,12 @@ describe('cluster link: the dialer checks the acceptor proof', () => {
     const h = await hostileAcceptor((hello) => {
       const nonce = newNonce()
       // Exactly what the dialer's own listener would answer to its own hello.
-      return { ...real, nonce, proof: linkProof(SECRET, 'accept', hello.nonce, nonce, real, real) }
+      return {
+        ...real,
+        nonce,
+        proof: linkProof(SECRET, 'accept', hello.nonce, nonce, real, real),
+        keyPublic: NONE,
+      }
     })
     await expect(t.dial(h.address)).rejects.toMatchObject({ code: 'CLUSTER_AUTH_FAILED' })
     expect(h.auths).toEqual([])
@@ -184,7 +196,7 @@ describe('cluster link: the dialer checks the acceptor proof', () => {
         new Promise<never>((_r, reject) => setTimeout(() => reject(new Error('no challenge')), 1500)),
       ]).catch(() => undefined)
       if (relay === undefined) void s.close()
-      return relay?.ch ?? { ...real, nonce: newNonce(), proof: new Uint8Array(32) }
+      return relay?.ch ?? { ...real, nonce: newNonce(), proof: new Uint8Array(32), keyPublic: NONE }
     })
     await expect(t.dial(h.address)).rejects.toMatchObject({ code: expect.stringMatching(/^CLUSTER_/) })
     expect(h.auths).toEqual([])

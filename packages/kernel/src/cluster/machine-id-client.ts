@@ -8,6 +8,8 @@ export interface LeaseMachineIdOptions {
   /** `tcp://host:port` or `host:port`. */
   center: string
   secret: string
+  /** Encrypt the link (cluster.encryptLinks). Default false. */
+  encryptLinks?: boolean
   wire: ClusterWire
   node: string
   kind: string
@@ -33,6 +35,7 @@ export async function leaseMachineId(opts: LeaseMachineIdOptions): Promise<Machi
   const transport = new TcpClusterTransport({
     identity: { kind: 'machine-id', serviceId: 0, node: opts.node },
     secret: opts.secret,
+    encrypt: opts.encryptLinks ?? false,
     wire: opts.wire,
     logger: opts.logger,
     dialTimeoutMs: opts.timeoutMs ?? 5000,

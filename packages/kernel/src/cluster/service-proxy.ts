@@ -1,6 +1,7 @@
 import type { MessageType, ServiceInfo } from '@tessera/wire'
 import { TesseraError, toTesseraError } from '../errors/index.js'
 import { decodeMinimalReason, type Frame, FrameFlag, type NetLogger, silentLogger } from '../net/index.js'
+import { type Scheduler, systemTimers, type TimerHandle } from '../timer/index.js'
 import { type Backoff, backoffDelay, Channel } from './channel.js'
 import {
   ClusterBacklogFull,
@@ -31,6 +32,12 @@ export interface ServiceProxyOptions {
   backoff?: Partial<Backoff>
   /** Frames kept per peer while its link is down. Default 100000. */
   maxBacklog?: number
+  /**
+   * Runs request timeouts, re-dial backoff and drain deadlines: the
+   * service's `ctx.timers`, or a wheel on the test's ManualClock (default:
+   * the process-wide systemTimers()).
+   */
+  timers?: Scheduler
 }
 
 /** Counters since start, exported as metrics. */
@@ -52,7 +59,7 @@ interface Pending {
   resolve(v: unknown): void
   reject(e: unknown): void
   res: MessageType<unknown>
-  timer: NodeJS.Timeout
+  timer: TimerHandle
   channel: Channel
   /** The link the request went out on; null while it waits for one. */
   link: Link | null
@@ -85,6 +92,9 @@ export class ServiceProxy implements LinkHandler {
   private readonly transport: ClusterTransport
   private readonly logger: NetLogger
   private readonly timeoutMs: number
+  private readonly timers: Scheduler
+  /** One callback for every request deadline (the request id is the timer's argument). */
+  private readonly onTimeout = (reqId: number): void => this.timedOut(reqId)
   private readonly backoff: Backoff
   private readonly maxBacklog: number
   private readonly channels = new Map<number, Channel>()
@@ -99,9 +109,10 @@ export class ServiceProxy implements LinkHandler {
   constructor(opts: ServiceProxyOptions) {
     this.transport = opts.transport
     this.logger = opts.logger ?? silentLogger
-    this.inboundDispatch = new InboundDispatch(this.logger)
     this.membership = opts.membership ?? new Membership()
     this.timeoutMs = opts.timeoutMs ?? 5000
+    this.timers = opts.timers ?? systemTimers()
+    this.inboundDispatch = new InboundDispatch(this.logger, this.timers)
     this.backoff = { baseMs: 100, maxMs: 5000, ...opts.backoff }
     this.maxBacklog = opts.maxBacklog ?? 100_000
     this.transport.bind(this)
@@ -186,7 +197,7 @@ export class ServiceProxy implements LinkHandler {
         resolve: resolve as (v: unknown) => void,
         reject,
         res: res as MessageType<unknown>,
-        timer: setTimeout(onTimeout, timeoutMs, this, reqId),
+        timer: this.timers.after(timeoutMs, this.onTimeout, reqId),
         channel: ch,
         link: null,
         name: req.name,
@@ -308,7 +319,7 @@ export class ServiceProxy implements LinkHandler {
         return
       }
       this.pending.delete(frame.reqId)
-      clearTimeout(p.timer)
+      this.timers.cancel(p.timer)
       if ((flags & FrameFlag.ERROR) !== 0) {
         const r = decodeMinimalReason(frame.body)
         this.stats.requestsFailed++
@@ -447,17 +458,16 @@ export class ServiceProxy implements LinkHandler {
     // Queued notifications are retried on a timer; requests re-dial on their
     // own once the delay has passed and fail at once before that.
     if (keep.length === 0) return
-    ch.retryTimer = setTimeout(() => {
+    ch.retryTimer = this.timers.after(delay, () => {
       ch.retryTimer = null
       this.dial(ch)
-    }, delay)
-    ch.retryTimer.unref()
+    })
   }
 
   private closeChannel(ch: Channel, reason: TesseraError): void {
     ch.closed = true
     this.channels.delete(ch.serviceId)
-    if (ch.retryTimer) clearTimeout(ch.retryTimer)
+    if (ch.retryTimer !== null) this.timers.cancel(ch.retryTimer)
     ch.retryTimer = null
     for (const p of [...this.pending.values()]) if (p.channel === ch) this.fail(p, reason)
     const lost = ch.backlog.length
@@ -476,7 +486,7 @@ export class ServiceProxy implements LinkHandler {
   private fail(p: Pending, err: unknown): void {
     if (this.pending.get(p.reqId) !== p) return
     this.pending.delete(p.reqId)
-    clearTimeout(p.timer)
+    this.timers.cancel(p.timer)
     this.stats.requestsFailed++
     p.reject(err)
   }
@@ -495,10 +505,6 @@ export class ServiceProxy implements LinkHandler {
     } while (this.pending.has(this.nextReqId))
     return this.nextReqId
   }
-}
-
-function onTimeout(proxy: ServiceProxy, reqId: number): void {
-  proxy.timedOut(reqId)
 }
 
 /** The first `tcp://` address a service registered (its cluster link). */

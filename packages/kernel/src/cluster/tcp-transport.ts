@@ -1,4 +1,5 @@
 import { type ClusterWire, LinkAuth, LinkAuthOk, LinkChallenge, LinkHello } from '@tessera/wire'
+import { generateKeyPair, type KeyPair } from '../codec/index.js'
 import { type TesseraError, toTesseraError } from '../errors/index.js'
 import {
   type ControlCodec,
@@ -14,8 +15,18 @@ import {
   textControlCodec,
 } from '../net/index.js'
 import type { Clock } from '../timer/clock.js'
+import type { Scheduler, TimerHandle } from '../timer/index.js'
 import { ClusterAuthFailed, ClusterUnreachable } from './errors.js'
-import { checkSecret, linkProof, newNonce, type PeerIdentity, proofMatches } from './link-auth.js'
+import {
+  checkSecret,
+  type LinkKeys,
+  linkProof,
+  NO_KEYS,
+  newNonce,
+  type PeerIdentity,
+  proofMatches,
+} from './link-auth.js'
+import { LINK_KEY_BYTES, linkSealer } from './link-cipher.js'
 import type { ClusterTransport, Link, LinkHandler } from './transport.js'
 
 export interface TcpClusterTransportOptions {
@@ -28,8 +39,23 @@ export interface TcpClusterTransportOptions {
   /** Net limits (the `service` section applies to cluster links). */
   limits?: NetLimitsInput
   clock?: Clock
+  /**
+   * Runs the dial deadline and the links' net timers (sweep, close grace):
+   * the service's `ctx.timers`, or a wheel on the test's ManualClock
+   * (default: the process-wide systemTimers()).
+   */
+  timers?: Scheduler
   /** Connect plus handshake. Default 5000 ms. */
   dialTimeoutMs?: number
+  /**
+   * Encrypt this process's links (cluster.encryptLinks): dial with an
+   * ephemeral X25519 key and refuse an acceptor that does not answer with
+   * one; refuse diallers that offer none. Off, a link is still encrypted
+   * when the dialler asks. Default false.
+   */
+  encrypt?: boolean
+  /** Key epoch length of encrypted links, ms (the codec's rotateMs). Default 10 minutes. */
+  keyRotateMs?: number
 }
 
 /**
@@ -69,6 +95,9 @@ interface Accepting {
   peer?: PeerIdentity
   dialNonce?: Uint8Array
   acceptNonce?: Buffer
+  /** Both ephemeral public keys (empty: a link in clear) and this side's pair. */
+  keys?: LinkKeys
+  keyPair?: KeyPair
 }
 
 /** Dialling side, before the link is up. */
@@ -78,8 +107,11 @@ interface Dialling {
   nonce: Buffer
   resolve(link: Link): void
   reject(err: TesseraError): void
-  timer: NodeJS.Timeout
+  timer: TimerHandle
   peer?: PeerIdentity
+  keyPair: KeyPair | null
+  keys?: LinkKeys
+  acceptNonce?: Uint8Array
 }
 
 /**
@@ -92,6 +124,11 @@ interface Dialling {
  * proofD → LinkAuthOk. Both sides prove the secret, so a dialler never talks
  * to an impostor either. Anything else before the handshake ends is refused,
  * logged with the peer's address and claimed identity, and closed.
+ *
+ * Encrypted links: LinkHello and LinkChallenge also carry ephemeral X25519
+ * public keys, covered by both proofs; every frame after LinkAuthOk (which
+ * itself travels in clear) is sealed with AES-256-GCM ({@link linkSealer}),
+ * and a frame that does not open closes the link.
  */
 export class TcpClusterTransport implements ClusterTransport, SessionHandler {
   readonly identity: PeerIdentity
@@ -100,6 +137,8 @@ export class TcpClusterTransport implements ClusterTransport, SessionHandler {
   private readonly secret: string
   private readonly logger: NetLogger
   private readonly dialTimeoutMs: number
+  private readonly encrypt: boolean
+  private readonly cipherOptions: { rotateMs?: number; clock?: Clock }
 
   constructor(opts: TcpClusterTransportOptions) {
     checkSecret(opts.secret)
@@ -107,11 +146,17 @@ export class TcpClusterTransport implements ClusterTransport, SessionHandler {
     this.secret = opts.secret
     this.logger = opts.logger ?? silentLogger
     this.dialTimeoutMs = opts.dialTimeoutMs ?? 5000
+    this.encrypt = opts.encrypt ?? false
+    this.cipherOptions = {
+      ...(opts.keyRotateMs !== undefined ? { rotateMs: opts.keyRotateMs } : {}),
+      ...(opts.clock !== undefined ? { clock: opts.clock } : {}),
+    }
     this.net = new NetServer({
       handler: this,
       limits: opts.limits,
       logger: this.logger,
       clock: opts.clock,
+      timers: opts.timers,
       control: clusterControlCodec,
     })
   }
@@ -141,18 +186,19 @@ export class TcpClusterTransport implements ClusterTransport, SessionHandler {
         nonce,
         resolve,
         reject,
-        timer: setTimeout(() => {
+        timer: this.net.timers.after(this.dialTimeoutMs, () => {
           session.abort(new ClusterUnreachable(address, `no handshake within ${this.dialTimeoutMs} ms`))
-        }, this.dialTimeoutMs),
+        }),
+        keyPair: this.encrypt ? generateKeyPair() : null,
       }
-      st.timer.unref()
       session.data = st
       if (!session.isOpen) {
         this.dialFailed(st, new ClusterUnreachable(address, 'closed at once'))
         return
       }
       const me = this.identity
-      session.send(0, LinkHello.msgId, 1, LinkHello.encode({ ...me, nonce }))
+      const keyPublic = st.keyPair?.publicKey ?? new Uint8Array(0)
+      session.send(0, LinkHello.msgId, 1, LinkHello.encode({ ...me, nonce, keyPublic }))
     })
   }
 
@@ -208,29 +254,73 @@ export class TcpClusterTransport implements ClusterTransport, SessionHandler {
       // (then hands our challenge to our dialer). A service never links to
       // itself, so a peer claiming to be this service is refused.
       if (sameService(peer, this.identity)) throw new ClusterAuthFailed('a peer claiming to be this service')
+      const offered = hello.keyPublic.length > 0
+      if (offered && hello.keyPublic.length !== LINK_KEY_BYTES)
+        throw new ClusterAuthFailed(`link key of ${hello.keyPublic.length} bytes, want ${LINK_KEY_BYTES}`)
+      if (!offered && this.encrypt)
+        throw new ClusterAuthFailed(
+          'this service encrypts its links (cluster.encryptLinks); the dialler offered no key',
+        )
       st.peer = peer
       st.dialNonce = hello.nonce
       st.acceptNonce = newNonce()
       st.phase = 'auth'
-      const proof = linkProof(this.secret, 'accept', hello.nonce, st.acceptNonce, peer, this.identity)
+      if (offered) {
+        st.keyPair = generateKeyPair()
+        st.keys = { dial: hello.keyPublic, accept: st.keyPair.publicKey }
+      } else st.keys = NO_KEYS
+      const proof = linkProof(
+        this.secret,
+        'accept',
+        hello.nonce,
+        st.acceptNonce,
+        peer,
+        this.identity,
+        st.keys,
+      )
       session.send(
         FrameFlag.RESPONSE,
         LinkChallenge.msgId,
         frame.reqId,
-        LinkChallenge.encode({ ...this.identity, nonce: st.acceptNonce, proof }),
+        LinkChallenge.encode({ ...this.identity, nonce: st.acceptNonce, proof, keyPublic: st.keys.accept }),
       )
       return
     }
     if (st.phase === 'auth' && frame.msgId === LinkAuth.msgId) {
       const { proof } = LinkAuth.decode(frame.body)
-      const want = linkProof(this.secret, 'dial', st.dialNonce!, st.acceptNonce!, st.peer!, this.identity)
+      const want = linkProof(
+        this.secret,
+        'dial',
+        st.dialNonce!,
+        st.acceptNonce!,
+        st.peer!,
+        this.identity,
+        st.keys,
+      )
       if (!proofMatches(want, proof))
         throw new ClusterAuthFailed('wrong proof (the peer does not have the cluster secret)')
       const link = new TcpLink(session, st.peer!, false)
       session.data = link
       session.markAuthenticated()
       session.send(FrameFlag.RESPONSE, LinkAuthOk.msgId, frame.reqId, LinkAuthOk.encode({}))
-      this.logger.info({ link: link.id, peer: st.peer, ip: session.remoteIp }, 'cluster: link up (inbound)')
+      // Everything after LinkAuthOk is sealed (the dialler starts on receiving it).
+      const encrypted = st.keyPair !== undefined
+      if (encrypted)
+        session.setSealer(
+          linkSealer(
+            'accept',
+            this.secret,
+            st.keyPair!,
+            st.keys!.dial,
+            st.dialNonce!,
+            st.acceptNonce!,
+            this.cipherOptions,
+          ),
+        )
+      this.logger.info(
+        { link: link.id, peer: st.peer, ip: session.remoteIp, encrypted },
+        'cluster: link up (inbound)',
+      )
       this.handler?.onLinkUp(link)
       return
     }
@@ -250,21 +340,45 @@ export class TcpClusterTransport implements ClusterTransport, SessionHandler {
       const peer = { kind: ch.kind, serviceId: ch.serviceId, node: ch.node }
       if (sameService(peer, this.identity))
         throw new ClusterAuthFailed(`${st.address} claims to be this service (a reflection)`)
-      const want = linkProof(this.secret, 'accept', st.nonce, ch.nonce, this.identity, peer)
+      const offered = st.keyPair !== null
+      if (offered && ch.keyPublic.length !== LINK_KEY_BYTES)
+        throw new ClusterAuthFailed(`${st.address} did not answer the link key (an older build, or stripped)`)
+      if (!offered && ch.keyPublic.length > 0)
+        throw new ClusterAuthFailed(`${st.address} sent a link key that was not asked for`)
+      const keys: LinkKeys = offered ? { dial: st.keyPair!.publicKey, accept: ch.keyPublic } : NO_KEYS
+      const want = linkProof(this.secret, 'accept', st.nonce, ch.nonce, this.identity, peer, keys)
       if (!proofMatches(want, ch.proof))
         throw new ClusterAuthFailed(`${st.address} does not have the cluster secret`)
       st.peer = peer
       st.phase = 'ok'
-      const proof = linkProof(this.secret, 'dial', st.nonce, ch.nonce, this.identity, peer)
+      st.keys = keys
+      st.acceptNonce = ch.nonce
+      const proof = linkProof(this.secret, 'dial', st.nonce, ch.nonce, this.identity, peer, keys)
       session.send(0, LinkAuth.msgId, 2, LinkAuth.encode({ proof }))
       return
     }
     if (st.phase === 'ok' && frame.msgId === LinkAuthOk.msgId) {
-      clearTimeout(st.timer)
+      this.net.timers.cancel(st.timer)
       const link = new TcpLink(session, st.peer!, true)
       session.data = link
       session.markAuthenticated()
-      this.logger.info({ link: link.id, peer: st.peer, address: st.address }, 'cluster: link up (outbound)')
+      const encrypted = st.keyPair !== null
+      if (encrypted)
+        session.setSealer(
+          linkSealer(
+            'dial',
+            this.secret,
+            st.keyPair!,
+            st.keys!.accept,
+            st.nonce,
+            st.acceptNonce!,
+            this.cipherOptions,
+          ),
+        )
+      this.logger.info(
+        { link: link.id, peer: st.peer, address: st.address, encrypted },
+        'cluster: link up (outbound)',
+      )
       st.resolve(link)
       return
     }
@@ -287,7 +401,7 @@ export class TcpClusterTransport implements ClusterTransport, SessionHandler {
   }
 
   private dialFailed(st: Dialling, err: TesseraError): void {
-    clearTimeout(st.timer)
+    this.net.timers.cancel(st.timer)
     st.reject(err)
   }
 }

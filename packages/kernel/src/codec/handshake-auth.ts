@@ -9,7 +9,7 @@ import {
   sign,
   verify,
 } from 'node:crypto'
-import { CodecBadOptions, CodecDecryptFailed, CodecKeyExchangeFailed } from './errors.js'
+import { CodecBadOptions, CodecDecryptFailed } from './errors.js'
 
 // Server authentication of the X25519 handshake and the sealed resume token
 // (docs/protocol.md, "Server authentication"). The server signs, with a
@@ -17,62 +17,14 @@ import { CodecBadOptions, CodecDecryptFailed, CodecKeyExchangeFailed } from './e
 // transcript binding the client's whole Handshake to its own ephemeral key,
 // nonce and choices; a man in the middle can neither substitute its key nor
 // replay an old answer (the client's nonce and key are fresh each time).
+// Sign and verify `handshakeTranscript(handshakeDigest(body), fields)`.
 
-/** Domain separation: the transcript starts with these ASCII bytes and a 0x00. */
-export const SIGNATURE_CONTEXT = 'tessera/1 handshake signature'
 /** HKDF info of the key that seals HandshakeOk.resume_token_sealed. */
 export const RESUME_TOKEN_INFO = 'tessera/1 resume token'
 export const SIGNING_KEY_ID_BYTES = 8
 
-/** The HandshakeOk fields the signature covers, besides the client's Handshake bytes. */
-export interface TranscriptFields {
-  keyPublic: Uint8Array
-  nonce: Uint8Array
-  encryption: number
-  compression: number
-  sealAll: boolean
-  resumed: boolean
-  lastReceivedSeq: bigint
-  sessionId: string
-}
-
-/**
- * transcript = "tessera/1 handshake signature" ‖ 0x00
- *            ‖ SHA-256(Handshake body, the exact bytes the client sent) (handshakeDigest)
- *            ‖ u8 len ‖ key_public ‖ u8 len ‖ nonce
- *            ‖ u8 encryption ‖ u8 compression ‖ u8 seal_all ‖ u8 resumed
- *            ‖ u64 BE last_received_seq ‖ u16 BE len ‖ session_id (UTF-8)
- */
-export function handshakeTranscript(handshakeDigest: Uint8Array, f: TranscriptFields): Buffer {
-  if (handshakeDigest.length !== 32) throw new CodecKeyExchangeFailed('handshake digest must be 32 bytes')
-  const sid = Buffer.from(f.sessionId, 'utf8')
-  if (f.keyPublic.length > 255 || f.nonce.length > 255 || sid.length > 0xffff)
-    throw new CodecKeyExchangeFailed('handshake field too long to sign')
-  const ctx = Buffer.from(SIGNATURE_CONTEXT, 'ascii')
-  const out = Buffer.alloc(
-    ctx.length + 1 + 32 + 1 + f.keyPublic.length + 1 + f.nonce.length + 4 + 8 + 2 + sid.length,
-  )
-  let o = ctx.copy(out, 0)
-  out[o++] = 0
-  out.set(handshakeDigest, o)
-  o += 32
-  out[o++] = f.keyPublic.length
-  out.set(f.keyPublic, o)
-  o += f.keyPublic.length
-  out[o++] = f.nonce.length
-  out.set(f.nonce, o)
-  o += f.nonce.length
-  out[o++] = f.encryption & 0xff
-  out[o++] = f.compression & 0xff
-  out[o++] = f.sealAll ? 1 : 0
-  out[o++] = f.resumed ? 1 : 0
-  out.writeBigUInt64BE(f.lastReceivedSeq, o)
-  o += 8
-  out.writeUInt16BE(sid.length, o)
-  o += 2
-  sid.copy(out, o)
-  return out
-}
+// The transcript's layout is @tessera/wire's handshakeTranscript, shared with
+// the client SDK that verifies it; this module hashes, signs and verifies.
 
 /** SHA-256 of the Handshake body exactly as received: taken when it arrives (the read buffer is reused). */
 export function handshakeDigest(handshakeBody: Uint8Array): Uint8Array {

@@ -2,6 +2,8 @@
 // message pipeline tying them to the generated registry. The frame header
 // itself is net/'s (frame-header.ts).
 
+// The signed transcript's layout lives in the wire package (the client SDK verifies the same bytes).
+export { handshakeTranscript, SIGNATURE_CONTEXT, type TranscriptFields } from '@tessera/wire'
 export { BodyCompressor, type CompressionOptions, defaultCompressionOptions } from './compression.js'
 export {
   type CipherOptions,
@@ -30,17 +32,14 @@ export {
 } from './errors.js'
 export {
   handshakeDigest,
-  handshakeTranscript,
   loadSigningKey,
   openResumeToken,
   RESUME_TOKEN_INFO,
   rawEd25519Public,
-  SIGNATURE_CONTEXT,
   type SigningKey,
   sealResumeToken,
   signingKeyId,
   signTranscript,
-  type TranscriptFields,
   verifyTranscript,
 } from './handshake-auth.js'
 export { generateKeyPair, generateNonce, HKDF_INFO, type KeyPair, NONCE_BYTES } from './key-agreement.js'

@@ -30,6 +30,14 @@ export abstract class BaseComponent<Ctx = unknown> {
  */
 // biome-ignore lint/suspicious/noExplicitAny: factories for any host context are stored together
 export interface ComponentFactory<T extends object = object, Ctx = any> {
+  /**
+   * Numeric interface type id. Ranges: kernel 1-999, storage 1000-1999,
+   * services 10000+ (a block of 1000 per kind); never reused once retired.
+   * The kernel registers no component: its facilities are on the service
+   * context (`host.context`), their one way in. Retired kernel ids: 1 Config,
+   * 2 Logger, 3 MemoryMonitor, 4 TimerWheel, 5 Calendar, 6 Snowflake,
+   * 7 Metrics, 8 Net, 9 ServiceProxy.
+   */
   readonly typeId: number
   /** Human name used in logs and errors. */
   readonly name: string

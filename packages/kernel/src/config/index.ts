@@ -1,4 +1,3 @@
-export { ConfigComponent, configComponent } from './config-component.js'
 export * from './errors.js'
 export type { LoadConfigOptions, LoadedConfig, Tree } from './load-config.js'
 export { deepFreeze, envTree, loadConfig, merge } from './load-config.js'

@@ -1,6 +1,7 @@
 import { ErrorReply, FrameFlag, isGameMsgId, type MessageType } from '@tessera/wire'
 import { CodecBadBody } from '../codec/index.js'
 import { type NetLogger, NetUnknownMessage } from '../net/index.js'
+import type { Scheduler } from '../timer/scheduler.js'
 import type { EdgeHandlerFn } from './edge-options.js'
 import type { EdgeSession } from './edge-session.js'
 import { EdgeBadOptions, EdgeHandlerTimeout, EdgeInboundOverflow } from './errors.js'
@@ -28,6 +29,7 @@ export class EdgeHandlers {
     private readonly logger: NetLogger,
     private readonly maxInflight: number,
     private readonly timeoutMs: number,
+    private readonly timers: Scheduler,
   ) {}
 
   route<Req, Res = Req>(
@@ -109,7 +111,7 @@ export class EdgeHandlers {
       const finish = (): boolean => {
         if (settled) return false
         settled = true
-        if (timer !== null) clearTimeout(timer)
+        if (timer !== null) this.timers.cancel(timer)
         s.inflight--
         done()
         return true
@@ -117,15 +119,14 @@ export class EdgeHandlers {
       const ms = this.timeoutMs
       const timer =
         ms > 0
-          ? setTimeout(() => {
+          ? this.timers.after(ms, () => {
               if (!finish()) return
               const e = new EdgeHandlerTimeout(route.type.name, ms)
               this.logger.warn({ session: s.id, msgId: route.type.msgId, timeoutMs: ms }, e.message)
               if (reqId !== 0)
                 s.enqueue(FrameFlag.RESPONSE | FrameFlag.ERROR, route.type.msgId, reqId, errorBody(e))
-            }, ms)
+            })
           : null
-      timer?.unref()
       ;(res as PromiseLike<unknown>).then(
         (v: unknown) => {
           if (finish()) this.answer(s, route, reqId, v)

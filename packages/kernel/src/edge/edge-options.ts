@@ -4,7 +4,9 @@ import type { TesseraError } from '../errors/index.js'
 import type { Version } from '../id/index.js'
 import type { NetLogger } from '../net/index.js'
 import type { Clock } from '../timer/clock.js'
+import type { Scheduler } from '../timer/scheduler.js'
 import type { EdgeSession } from './edge-session.js'
+import type { EncryptionMode } from './handshake-checks.js'
 import type { VerifyToken } from './hmac-token.js'
 
 /** A game message handler: return the response body (requests) or nothing (notifications). */
@@ -26,8 +28,14 @@ export interface EdgeOptions {
   serverVersion?: Version | string
   /** Offer deflate-raw (threshold, caps) or false. Default on, 512-byte threshold. */
   compression?: Partial<CompressionOptions> | false
-  /** 'required' refuses clients without it; 'optional' uses it when offered; 'off'. Default 'optional'. */
-  encryption?: 'required' | 'optional' | 'off'
+  /**
+   * 'sealed' refuses clients that do not negotiate encryption with seal_all
+   * (EDGE_SEAL_REQUIRED); 'required' refuses clients without encryption;
+   * 'optional' uses it when offered; 'off'. Default 'optional'.
+   */
+  encryption?: EncryptionMode
+  /** Per stack (`tcp`, `ws`, `tls`, ...): overrides `encryption` on that stack's ports. */
+  encryptionByStack?: Partial<Record<string, EncryptionMode>>
   /**
    * Ed25519 private key (PKCS#8 PEM or a KeyObject) the server signs its
    * handshake with; clients built with its public key refuse any other
@@ -68,6 +76,12 @@ export interface EdgeOptions {
   handlerTimeoutMs?: number
   logger?: NetLogger
   clock?: Clock
+  /**
+   * Runs the resume grace, the ack delay and the handler deadlines: the
+   * service's `ctx.timers`, or a wheel on the test's ManualClock (default:
+   * the process-wide systemTimers()).
+   */
+  timers?: Scheduler
   /** A session started (not on resume). */
   onSessionStart?(s: EdgeSession): void
   /** A session was released for good. */

@@ -34,6 +34,7 @@ import {
   silentLogger,
 } from '../net/index.js'
 import { type Clock, systemClock } from '../timer/clock.js'
+import { type Scheduler, systemTimers } from '../timer/scheduler.js'
 import { EdgeHandlers } from './edge-handlers.js'
 import type { EdgeHandlerFn, EdgeOptions } from './edge-options.js'
 import { EdgeSession, type EdgeSessionHost } from './edge-session.js'
@@ -48,6 +49,8 @@ import {
 } from './errors.js'
 import {
   checkClient,
+  type EncryptionMode,
+  encryptionFor,
   finishHandshakeOk,
   negotiate,
   serverKeys,
@@ -80,6 +83,7 @@ export class EdgeServer implements SessionHandler, EdgeSessionHost {
   readonly replayShareBytes: number
   replayTotal = 0
   readonly resumeGraceMs: number
+  readonly timers: Scheduler
   private readonly opts: EdgeOptions
   private readonly logger: NetLogger
   private readonly clock: Clock
@@ -88,7 +92,7 @@ export class EdgeServer implements SessionHandler, EdgeSessionHost {
   private readonly byToken = new Map<string, EdgeSession>()
   private readonly sessions = new Map<string, EdgeSession>()
   private readonly schemaHash: string
-  private readonly encryption: 'required' | 'optional' | 'off'
+  private readonly encryption: EncryptionMode
   private readonly keyRotateMs: number
   private readonly minVersion: Version
   private readonly serverVersion: WireVersion | undefined
@@ -98,6 +102,7 @@ export class EdgeServer implements SessionHandler, EdgeSessionHost {
     this.opts = opts
     this.logger = opts.logger ?? silentLogger
     this.clock = opts.clock ?? systemClock
+    this.timers = opts.timers ?? systemTimers()
     this.ackEvery = opts.ackEvery ?? 16
     this.ackDelayMs = opts.ackDelayMs ?? 100
     this.maxReplayBytes = opts.maxReplayBytes ?? 1024 * 1024
@@ -108,7 +113,7 @@ export class EdgeServer implements SessionHandler, EdgeSessionHost {
     this.keyRotateMs = opts.keyRotateMs ?? 10 * 60_000
     const handlerTimeoutMs = opts.handlerTimeoutMs ?? 10_000
     if (!(handlerTimeoutMs >= 0)) throw new EdgeBadOptions(`handlerTimeoutMs ${handlerTimeoutMs} < 0`)
-    this.handlers = new EdgeHandlers(this.logger, opts.maxInflight ?? 64, handlerTimeoutMs)
+    this.handlers = new EdgeHandlers(this.logger, opts.maxInflight ?? 64, handlerTimeoutMs, this.timers)
     if (!/^[0-9a-f]{64}$/.test(opts.schemaHash))
       throw new EdgeBadOptions(`schemaHash ${opts.schemaHash} is not 64 hex digits`)
     if (this.keyRotateMs < 1000) throw new EdgeBadOptions(`keyRotateMs ${this.keyRotateMs} < 1000`)
@@ -235,11 +240,9 @@ export class EdgeServer implements SessionHandler, EdgeSessionHost {
       { session: s.id, reason: reason.code, graceMs: this.resumeGraceMs },
       'edge session lingering',
     )
-    s.lingerTimer = setTimeout(
-      () => this.released(s, new EdgeGraceExpired(this.resumeGraceMs)),
-      this.resumeGraceMs,
+    s.lingerTimer = this.timers.after(this.resumeGraceMs, () =>
+      this.released(s, new EdgeGraceExpired(this.resumeGraceMs)),
     )
-    s.lingerTimer.unref()
   }
 
   // ---- handshake -----------------------------------------------------------
@@ -252,7 +255,8 @@ export class EdgeServer implements SessionHandler, EdgeSessionHost {
     digest: Uint8Array,
   ): Promise<void> {
     checkClient(hs, this.minVersion, this.schemaHash)
-    const { compress, encrypt } = negotiate(hs, this.opts.compression !== false, this.encryption)
+    const mode = encryptionFor(net.conn.stack, this.encryption, this.opts.encryptionByStack)
+    const { compress, encrypt } = negotiate(hs, this.opts.compression !== false, mode)
     const userId = await verifyLogin(hs, this.opts.verifyToken)
     // Keys before any session state changes, so a bad key refuses cleanly.
     const keys = serverKeys(hs, encrypt, {

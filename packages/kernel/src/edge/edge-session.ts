@@ -2,6 +2,7 @@ import { Ack, FrameFlag, Kick, type MessageType, ReplayBuffer } from '@tessera/w
 import type { MessageCodec, SessionCipher } from '../codec/index.js'
 import type { TesseraError } from '../errors/index.js'
 import { SendPolicy, type Session } from '../net/index.js'
+import type { Scheduler, TimerHandle } from '../timer/index.js'
 import { EdgeNodeReplayFull, EdgeResumeBufferFull } from './errors.js'
 import { kickMessage, kickReasonFor } from './wire-codes.js'
 
@@ -15,6 +16,8 @@ export interface EdgeSessionHost {
   /** Past this node-wide total, a session holding more than {@link replayShareBytes} is released. */
   readonly maxNodeReplayBytes: number
   readonly replayShareBytes: number
+  /** Runs the ack delay and the resume grace. */
+  readonly timers: Scheduler
   codecFor(compress: boolean): MessageCodec
   /** The session ended for good (grace expired, buffer overflow, closed). */
   released(s: EdgeSession, reason: TesseraError): void
@@ -50,7 +53,7 @@ export class EdgeSession {
   replayed = 0
   /** Connections this session has had (1 + resumes). */
   connections = 0
-  lingerTimer: NodeJS.Timeout | null = null
+  lingerTimer: TimerHandle | null = null
   /** Inbound messages waiting for or running in a handler. */
   inflight = 0
   /** Serialises handlers: messages of one session are handled in order. */
@@ -59,7 +62,7 @@ export class EdgeSession {
   private readonly host: EdgeSessionHost
   private readonly out = new ReplayBuffer()
   private ackedIn = 0
-  private ackTimer: NodeJS.Timeout | null = null
+  private ackTimer: TimerHandle | null = null
 
   constructor(host: EdgeSessionHost, id: string, userId: bigint | string, resumeToken: string) {
     this.host = host
@@ -127,7 +130,7 @@ export class EdgeSession {
   }
 
   attach(net: Session, cipher: SessionCipher | null, compress: boolean): void {
-    if (this.lingerTimer !== null) clearTimeout(this.lingerTimer)
+    if (this.lingerTimer !== null) this.host.timers.cancel(this.lingerTimer)
     this.lingerTimer = null
     this.net = net
     this.cipher = cipher
@@ -150,7 +153,7 @@ export class EdgeSession {
     this.net = null
     this.cipher?.destroy()
     this.cipher = null
-    if (this.ackTimer !== null) clearTimeout(this.ackTimer)
+    if (this.ackTimer !== null) this.host.timers.cancel(this.ackTimer)
     this.ackTimer = null
     if (this.state === 'live') this.state = 'lingering'
   }
@@ -173,13 +176,12 @@ export class EdgeSession {
     this.inSeq++
     if (this.inSeq - this.ackedIn >= this.host.ackEvery) this.sendAck()
     else if (this.ackTimer === null) {
-      this.ackTimer = setTimeout(sendAckTick, this.host.ackDelayMs, this)
-      this.ackTimer.unref()
+      this.ackTimer = this.host.timers.after(this.host.ackDelayMs, sendAckTick, this)
     }
   }
 
   sendAck(): void {
-    if (this.ackTimer !== null) clearTimeout(this.ackTimer)
+    if (this.ackTimer !== null) this.host.timers.cancel(this.ackTimer)
     this.ackTimer = null
     const n = this.net
     if (n === null || this.ackedIn === this.inSeq) return
@@ -203,8 +205,8 @@ export class EdgeSession {
   /** @internal the server released the session: drop everything. */
   dispose(): void {
     this.state = 'released'
-    if (this.lingerTimer !== null) clearTimeout(this.lingerTimer)
-    if (this.ackTimer !== null) clearTimeout(this.ackTimer)
+    if (this.lingerTimer !== null) this.host.timers.cancel(this.lingerTimer)
+    if (this.ackTimer !== null) this.host.timers.cancel(this.ackTimer)
     this.lingerTimer = null
     this.ackTimer = null
     this.host.replayTotal -= this.out.bytes

@@ -29,6 +29,11 @@ export const EdgeNegotiationFailed = defineError<[string]>(
   'negotiation failed: %s',
   { client: true },
 )
+export const EdgeSealRequired = defineError<[string]>(
+  'EDGE_SEAL_REQUIRED',
+  'this server requires every frame sealed (encryption with seal_all): %s',
+  { client: true },
+)
 export const EdgeResumeBufferFull = defineError<[number, number]>(
   'EDGE_RESUME_BUFFER_FULL',
   'unacknowledged outbound messages hold %d bytes > max %d; session released',

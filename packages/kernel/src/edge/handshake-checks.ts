@@ -14,7 +14,13 @@ import {
 } from '../codec/index.js'
 import { Version } from '../id/index.js'
 import type { Session } from '../net/index.js'
-import { EdgeBadToken, EdgeNegotiationFailed, EdgeSchemaMismatch, EdgeVersionMismatch } from './errors.js'
+import {
+  EdgeBadToken,
+  EdgeNegotiationFailed,
+  EdgeSchemaMismatch,
+  EdgeSealRequired,
+  EdgeVersionMismatch,
+} from './errors.js'
 import type { VerifyToken } from './hmac-token.js'
 import { versionFromWire } from './version-check.js'
 
@@ -32,14 +38,36 @@ export function checkClient(hs: Handshake, min: Version, schemaHash: string): vo
     throw new EdgeSchemaMismatch(hash.slice(0, 12) || '(none)', schemaHash.slice(0, 12))
 }
 
+/**
+ * What a port asks of a client's encryption: 'sealed' refuses any client that
+ * does not negotiate encryption with seal_all (every frame authenticated,
+ * control frames included: EDGE_SEAL_REQUIRED); 'required' refuses clients
+ * without encryption; 'optional' uses it when offered; 'off' never does.
+ */
+export type EncryptionMode = 'sealed' | 'required' | 'optional' | 'off'
+export const ENCRYPTION_MODES = ['sealed', 'required', 'optional', 'off'] as const
+
+/** The mode of a connection on `stack`: the stack's own entry, else the server-wide one. */
+export function encryptionFor(
+  stack: string,
+  mode: EncryptionMode,
+  byStack: Readonly<Partial<Record<string, EncryptionMode>>> | undefined,
+): EncryptionMode {
+  return byStack?.[stack] ?? mode
+}
+
 /** Pick compression and encryption from what the client offers and the server allows. */
 export function negotiate(
   hs: Handshake,
   compressionOn: boolean,
-  encryption: 'required' | 'optional' | 'off',
+  encryption: EncryptionMode,
 ): { compress: boolean; encrypt: boolean } {
   const compress = compressionOn && hs.compression.includes(Compression.COMPRESSION_DEFLATE_RAW)
   const offered = hs.encryption.includes(Encryption.ENCRYPTION_X25519_AES_256_GCM)
+  if (encryption === 'sealed' && !(offered && hs.sealAll === true))
+    throw new EdgeSealRequired(
+      offered ? 'the client did not ask for seal_all' : 'the client offered no encryption',
+    )
   if (encryption === 'required' && !offered)
     throw new EdgeNegotiationFailed('this server requires encryption')
   return { compress, encrypt: offered && encryption !== 'off' }

@@ -10,6 +10,9 @@ export { EdgeSession } from './edge-session.js'
 export * from './errors.js'
 export {
   checkClient,
+  ENCRYPTION_MODES,
+  type EncryptionMode,
+  encryptionFor,
   finishHandshakeOk,
   negotiate,
   type ServerKeys,

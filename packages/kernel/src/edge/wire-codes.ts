@@ -30,6 +30,7 @@ import {
   EdgeResumeBufferFull,
   EdgeResumeRefused,
   EdgeSchemaMismatch,
+  EdgeSealRequired,
   EdgeVersionMismatch,
 } from './errors.js'
 
@@ -46,6 +47,7 @@ const byCode = new Map<string, WireError>([
   [EdgeBadToken.code, WireError.WIRE_BAD_TOKEN],
   [EdgeResumeRefused.code, WireError.WIRE_RESUME_REFUSED],
   [EdgeNegotiationFailed.code, WireError.WIRE_NEGOTIATION_FAILED],
+  [EdgeSealRequired.code, WireError.WIRE_SEAL_REQUIRED],
   [EdgeInboundOverflow.code, WireError.WIRE_RATE_LIMITED],
   [EdgeHandlerTimeout.code, WireError.WIRE_TIMEOUT],
   [NetUnknownMessage.code, WireError.WIRE_UNKNOWN_MESSAGE],

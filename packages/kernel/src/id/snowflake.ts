@@ -1,5 +1,7 @@
 import type { TesseraError } from '../errors/index.js'
 import { type Clock, systemClock } from '../timer/clock.js'
+import { type Scheduler, systemTimers } from '../timer/scheduler.js'
+import type { TimerHandle } from '../timer/timer-wheel.js'
 import {
   IdBadOption,
   IdClockBehind,
@@ -40,6 +42,8 @@ export interface PersistentSnowflakeOptions extends SnowflakeOptions {
   reserveMs?: number
   /** Period (ms) of a background renewal while idle; default reserveMs / 2; 0 = no timer. */
   keepAliveMs?: number
+  /** Runs the keep-alive (the application's wheel; default: the process-wide systemTimers()). */
+  timers?: Scheduler
   /** Wait (ms, monotonic clock) before retrying a failed background save; default 250. */
   retryMs?: number
   /** Told about each failed background save (ID_STORE_FAILED); the save is retried. */
@@ -100,7 +104,8 @@ export class Snowflake {
   private saving: Promise<TesseraError | null> | null = null
   private lastSaveError: TesseraError | null = null
   private onSaveError: ((err: TesseraError) => void) | undefined
-  private timer: NodeJS.Timeout | null = null
+  private timer: TimerHandle | null = null
+  private timers: Scheduler | null = null
   private closing: Promise<void> | null = null
   /** Wall ms (relative to the epoch) from which next() refuses: the machine-id lease is unconfirmed. */
   private confirmedUntilTs = Number.POSITIVE_INFINITY
@@ -165,8 +170,8 @@ export class Snowflake {
       throw err
     }
     if (keepAliveMs > 0) {
-      g.timer = setInterval(() => g.keepAlive(), keepAliveMs)
-      g.timer.unref()
+      g.timers = opts.timers ?? systemTimers()
+      g.timer = g.timers.every(keepAliveMs, () => g.keepAlive())
     }
     return g
   }
@@ -249,7 +254,7 @@ export class Snowflake {
   /** Stop renewing; later next() calls throw ID_CLOSED. Waits for a save in flight. Idempotent. */
   close(): Promise<void> {
     if (this.closing === null) {
-      if (this.timer) clearInterval(this.timer)
+      if (this.timer !== null) this.timers?.cancel(this.timer)
       this.timer = null
       this.renewAtTs = Number.NEGATIVE_INFINITY // every next() takes the slow path, which throws
       const saving = this.saving

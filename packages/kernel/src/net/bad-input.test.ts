@@ -167,6 +167,8 @@ describe('bad input', () => {
   it('a client that never reads hits the outbound byte cap and is closed', async () => {
     const c = await RawTcpClient.open(tcpPort)
     c.socket.pause()
+    // Authenticated first, so the 400 ms handshake deadline cannot win the race on a loaded box.
+    c.send(0, 10, 1, '')
     const big = tcpFrame(0, MSG_ECHO, 1, Buffer.alloc(60 * 1024, 7))
     // Bounded: at most 400 × 60 KiB echo requests, paced under the rate limit.
     for (let i = 0; i < 400 && !c.closed && app.sessions.at(-1)!.isOpen; i++) {

@@ -11,6 +11,21 @@ import { NetServer } from './net-server.js'
 setFlagsFromString('--expose-gc')
 const gc = runInNewContext('gc') as () => void
 
+/**
+ * Heap after garbage collection has settled: the smallest of a few
+ * collect-and-wait rounds (one round can land beside a burst of unrelated
+ * allocation: timers, the test runner's own reporting).
+ */
+async function settledHeap(): Promise<number> {
+  let min = Number.POSITIVE_INFINITY
+  for (let i = 0; i < 5; i++) {
+    gc()
+    await sleep(20)
+    min = Math.min(min, process.memoryUsage().heapUsed)
+  }
+  return min
+}
+
 let server: NetServer | undefined
 afterAll(async () => {
   await server?.close()
@@ -65,9 +80,8 @@ describe('connection churn', () => {
     // Warm up so lazily created internals exist before the baseline.
     for (let i = 0; i < 200; i++) await cycle(port, i % 4)
     await sleep(50)
-    gc()
+    const heap0 = await settledHeap()
     const fd0 = await fdCount()
-    const heap0 = process.memoryUsage().heapUsed
     const total = 10_000
     const parallel = 50
     const started = Date.now()
@@ -78,15 +92,15 @@ describe('connection churn', () => {
       }),
     )
     expect(next).toBe(total)
-    for (let i = 0; i < 100 && app.server.size > 1; i++) await sleep(10)
+    for (let i = 0; i < 1000 && app.server.size > 1; i++) await sleep(10)
     expect(app.server.size).toBe(1)
     expect(app.server.counters.released).toBe(app.server.counters.accepted - 1)
     await sleep(50)
-    gc()
+    const heap1 = await settledHeap()
     const fd1 = await fdCount()
-    const heap1 = process.memoryUsage().heapUsed
     expect(fd1 - fd0).toBeLessThanOrEqual(2)
-    expect(heap1 - heap0).toBeLessThan(4 * 1024 * 1024)
+    // 8 MiB of slack for a loaded runner; a leak of 1 KiB per connection is 10 MB here and still fails.
+    expect(heap1 - heap0).toBeLessThan(8 * 1024 * 1024)
     // Resets that land before the accept callback never become sessions (no peer address).
     expect(closes).toBe(app.server.counters.accepted - 1)
     expect(closes).toBeGreaterThan(total / 2)

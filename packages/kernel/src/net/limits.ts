@@ -50,6 +50,12 @@ export interface NetLimits {
   acceptTrackedIps: number
   /** Pending connections (HTTP request or WS upgrade not finished) are cut after this. */
   upgradeTimeoutMs: number
+  /**
+   * HTTP: how long a route may take to answer a whole request (503 past it).
+   * It replaces the idle backstop while the route works, so a request that
+   * waits server-side (a queued password hash) is not cut as an idle socket.
+   */
+  httpHandlerTimeoutMs: number
   /** HTTP: header count kept and total header bytes accepted (431 past it). */
   httpMaxHeadersCount: number
   httpMaxHeaderBytes: number
@@ -139,6 +145,7 @@ export function defaultNetLimits(): NetLimits {
     acceptBurst: 100,
     acceptTrackedIps: 100_000,
     upgradeTimeoutMs: 10_000,
+    httpHandlerTimeoutMs: 30_000,
     httpMaxHeadersCount: 64,
     httpMaxHeaderBytes: 16 * 1024,
     writeHighWaterBytes: 64 * 1024,
@@ -186,6 +193,7 @@ const limitsSchema = z
     acceptBurst: int(0),
     acceptTrackedIps: int(1),
     upgradeTimeoutMs: int(1),
+    httpHandlerTimeoutMs: int(1),
     httpMaxHeadersCount: int(1),
     httpMaxHeaderBytes: int(1024),
     writeHighWaterBytes: int(16 * 1024), // >= the socket's own high-water mark, so 'drain' is sure to fire

@@ -1,6 +1,8 @@
 import type { Socket } from 'node:net'
 import type { TesseraError } from '../errors/index.js'
 import { type Clock, systemClock, TurnCachedClock } from '../timer/clock.js'
+import { type Scheduler, systemTimers } from '../timer/scheduler.js'
+import type { TimerHandle } from '../timer/timer-wheel.js'
 import { AcceptLimiter } from './accept-limiter.js'
 import { formatAddress } from './address.js'
 import { Admission } from './admission.js'
@@ -39,6 +41,12 @@ export interface NetServerOptions {
   limits?: NetLimitsInput
   logger?: NetLogger
   clock?: Clock
+  /**
+   * Runs the deadline sweep, close graces and connect timeouts: the
+   * service's `ctx.timers`, or a wheel on the test's ManualClock (default:
+   * the process-wide {@link systemTimers}).
+   */
+  timers?: Scheduler
   stacks?: StackRegistry
   control?: ControlCodec
   ipRules?: IpRules
@@ -56,6 +64,7 @@ export class NetServer implements Acceptor, SessionHost {
   readonly limits: Readonly<NetLimits>
   readonly logger: NetLogger
   readonly clock: Clock
+  readonly timers: Scheduler
   readonly control: ControlCodec
   readonly handler: SessionHandler
   readonly counters: NetCounters = newCounters()
@@ -69,7 +78,7 @@ export class NetServer implements Acceptor, SessionHost {
   private readonly sessions = new Map<number, Session>()
   private readonly listeners = new Set<Listener>()
   private nextId = 1
-  private sweepTimer: NodeJS.Timeout | null = null
+  private sweepTimer: TimerHandle | null = null
   private closing = false
   private closed: Promise<void> | null = null
 
@@ -83,6 +92,7 @@ export class NetServer implements Acceptor, SessionHost {
     // (tests) is used as it is.
     const clock = opts.clock ?? systemClock
     this.clock = clock === systemClock ? new TurnCachedClock(systemClock) : clock
+    this.timers = opts.timers ?? systemTimers()
     this.control = opts.control ?? textControlCodec
     this.handler = opts.handler
     this.stacks = opts.stacks ?? defaultStacks()
@@ -99,8 +109,7 @@ export class NetServer implements Acceptor, SessionHost {
     }
     this.logger.info({ netLimits: l, stacks: [...this.stacks.keys()] }, 'net limits')
     if (opts.autoSweep !== false) {
-      this.sweepTimer = setInterval(sweepTick, l.sweepIntervalMs, this)
-      this.sweepTimer.unref()
+      this.sweepTimer = this.timers.every(l.sweepIntervalMs, sweepTick, { arg: this })
     }
   }
 
@@ -151,6 +160,7 @@ export class NetServer implements Acceptor, SessionHost {
       maxFrameBytes: this.limits[type].preAuthMaxFrameBytes,
       localAddress: opts.localAddress,
       timeoutMs: opts.timeoutMs ?? this.limits.upgradeTimeoutMs,
+      timers: this.timers,
       tls: opts.tls,
     })
     return this.open(conn, type, true)
@@ -301,7 +311,7 @@ export class NetServer implements Acceptor, SessionHost {
 
   private async closeOnce(): Promise<void> {
     this.closing = true
-    if (this.sweepTimer !== null) clearInterval(this.sweepTimer)
+    if (this.sweepTimer !== null) this.timers.cancel(this.sweepTimer)
     this.sweepTimer = null
     const ls = [...this.listeners]
     this.listeners.clear()

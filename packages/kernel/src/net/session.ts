@@ -1,6 +1,8 @@
 import type { MessageType } from '@tessera/wire'
 import { type TesseraError, toTesseraError } from '../errors/index.js'
 import type { Clock } from '../timer/clock.js'
+import type { Scheduler } from '../timer/scheduler.js'
+import type { TimerHandle } from '../timer/timer-wheel.js'
 import type { ControlCodec } from './control.js'
 import { EMPTY_BODY } from './control.js'
 import type { NetCounters } from './counters.js'
@@ -56,6 +58,8 @@ export interface SessionHost {
   readonly handler: SessionHandler
   readonly logger: NetLogger
   readonly clock: Clock
+  /** Runs the close grace (see {@link Session.close}). */
+  readonly timers: Scheduler
   readonly control: ControlCodec
   readonly writeHighWaterBytes: number
   readonly closeGraceMs: number
@@ -120,7 +124,7 @@ export class Session implements ConnectionSink {
   private paused = false
   private closedPromise: Promise<void> | null = null
   private resolveClosed: (() => void) | null = null
-  private graceTimer: NodeJS.Timeout | null = null
+  private graceTimer: TimerHandle | null = null
   private sealer: FrameSealer | null = null
 
   constructor(
@@ -514,8 +518,7 @@ export class Session implements ConnectionSink {
     if (lanes !== null) while (lanes.count > 0) this.conn.write(lanes.shift()!)
     this.conn.end()
     if (this.state === CLOSING) {
-      this.graceTimer = setTimeout(destroyAfterGrace, this.host.closeGraceMs, this)
-      this.graceTimer.unref()
+      this.graceTimer = this.host.timers.after(this.host.closeGraceMs, destroyAfterGrace, this)
     }
     return this.whenClosed()
   }
@@ -542,7 +545,7 @@ export class Session implements ConnectionSink {
   onClose(err: TesseraError | null): void {
     if (this.state === CLOSED) return
     this.state = CLOSED
-    if (this.graceTimer !== null) clearTimeout(this.graceTimer)
+    if (this.graceTimer !== null) this.host.timers.cancel(this.graceTimer)
     this.graceTimer = null
     this.lanes = null
     this.inbound = null

@@ -1,6 +1,7 @@
 import type { Socket } from 'node:net'
 import type { MessageType } from '@tessera/wire'
 import type { TesseraError } from '../errors/index.js'
+import type { Scheduler } from '../timer/scheduler.js'
 import type { NetAddress } from './address.js'
 import type { HttpRoutes } from './http/routes.js'
 import type { NetLimits, SessionType } from './limits.js'
@@ -114,6 +115,8 @@ export interface ConnectOptions {
   maxFrameBytes: number
   localAddress?: string
   timeoutMs: number
+  /** Runs the connect timeout (the NetServer's scheduler). */
+  timers: Scheduler
   /** TLS stacks: trust anchors and the name to verify (default: the address host). */
   tls?: TlsConnectOptions
 }

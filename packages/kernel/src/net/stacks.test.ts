@@ -69,6 +69,25 @@ describe('stacks', () => {
     c.close()
   })
 
+  it('HTTP: a route working past the idle backstop is answered; one past its deadline gets 503', async () => {
+    // The socket of a request whose route waits (a queued password hash) is
+    // quiet, but not idle: it must not be cut after upgradeTimeoutMs.
+    app = echoApp({ limits: { upgradeTimeoutMs: 150, httpHandlerTimeoutMs: 1_500 } })
+    const l = await app.server.listen('http://127.0.0.1:0', 'admin', {
+      routes: {
+        'GET /slow': async (_req, res) => {
+          await sleep(600)
+          res.end('done')
+        },
+        'GET /never': () => {},
+      },
+    })
+    const port = l.address.port
+    expect(await httpGet(port, '/slow')).toEqual({ status: 200, body: 'done' })
+    expect(await httpGet(port, '/never')).toEqual({ status: 503, body: 'route timed out' })
+    expect(app.logger.lines.some((x) => x.msg === 'http route timed out')).toBe(true)
+  })
+
   it('auto: binary TCP, WebSocket and HTTP on the same port, told apart by the first byte', async () => {
     app = echoApp()
     const l = await app.server.listen('auto://127.0.0.1:0', 'client', {
@@ -110,11 +129,16 @@ describe('stacks', () => {
         stack === 'ws' ? await RawWsClient.open(`ws://127.0.0.1:${port}`) : await RawTcpClient.open(port)
       const keepAlive = connect({ port, host: '127.0.0.1' })
       keepAlive.on('error', () => {})
+      let keepAliveClosed = false
+      keepAlive.on('close', () => {
+        keepAliveClosed = true
+      })
       if (stack !== 'tcp') keepAlive.write('GET /x HTTP/1.1\r\nHost: x\r\n\r\n')
       await sleep(20)
-      const t0 = Date.now()
       await l.close()
-      expect(Date.now() - t0).toBeLessThan(500)
+      // Event-based, not timed: close() resolved while both connections are
+      // still open (it did not wait for them to end or time out).
+      expect(keepAliveClosed).toBe(false)
       await expect(RawTcpClient.open(port)).rejects.toThrow(/ECONNREFUSED/)
       expect(await c.echo(3, stack)).toBe(stack)
       c.close()

@@ -27,6 +27,7 @@ export {
   samePeriod,
   startsPeriod,
 } from './period.js'
+export { type Scheduler, systemTimers } from './scheduler.js'
 export {
   type EveryOptions,
   type TimerCallback,

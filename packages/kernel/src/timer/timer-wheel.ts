@@ -426,6 +426,7 @@ export class TimerWheel {
       return
     }
     if (this.driver !== undefined) clearTimeout(this.driver)
+    // Raw on purpose: this is the one Node timeout that drives the wheel.
     this.driver = setTimeout(this.wakeFn, ms)
     this.driverMs = ms
     if (!this.ref) this.driver.unref()

@@ -3,4 +3,4 @@
 export { SCHEMA_HASH } from './client/schema.js'
 
 /** SHA-256 (hex) of the whole schema, server-only messages included (service-to-service handshakes). */
-export const FULL_SCHEMA_HASH = '64ee0634511efb5efb7f8b1c3f5909487882e58098acfe0e8ac3d7390e37ca02'
+export const FULL_SCHEMA_HASH = 'c7344d903e0b638726154fdf19f8eb3cf578bd6cb5181527b434ec69a0e29811'

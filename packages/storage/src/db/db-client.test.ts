@@ -69,14 +69,17 @@ describe('DbClient', () => {
     const { c } = await open({
       connectionLimit: 1,
       queueLimit: 1,
-      queryTimeoutMs: 300,
+      // 0.2 s statements under a 2 s timeout (a loaded box stretches them), and
+      // a statement that cannot answer before 8 s: each outcome is decided by
+      // margins of several times, not by the box's speed.
+      queryTimeoutMs: 2000,
       retry: { attempts: 0 },
     })
     const slow = c.query('SELECT SLEEP(0.2)')
     const queued = c.query('SELECT 1')
     await expect(c.query('SELECT 2')).rejects.toThrow(/STORAGE_QUEUE_FULL|queue full/)
     await Promise.all([slow, queued])
-    await expect(c.query('SELECT SLEEP(2)')).rejects.toThrow(/STORAGE_UNAVAILABLE|timeout/i)
+    await expect(c.query('SELECT SLEEP(8)')).rejects.toThrow(/STORAGE_UNAVAILABLE|timeout/i)
     expect(await c.query('SELECT 3 AS x')).toEqual([{ x: 3 }])
   })
 

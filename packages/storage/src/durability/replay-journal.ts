@@ -60,5 +60,6 @@ export async function replayJournal(
     },
     'storage: journal replayed',
   )
+  writer.logReplayRefusals('journal', o.rejected)
   return { records, segments: segments.length, rows, outcome, ms }
 }

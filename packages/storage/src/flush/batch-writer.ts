@@ -139,6 +139,7 @@ export class BatchWriter {
     }
     this.dump.clear()
     this.alerts?.dump(false, this.totals.dumped)
+    this.logReplayRefusals('dump file', done.rejected)
     this.logger.info(
       {
         records: done.records,
@@ -289,20 +290,40 @@ export class BatchWriter {
         db && db.epoch > epoch
           ? new StorageStaleEpoch(entity, key, epoch, db.epoch)
           : new StorageVersionConflict(entity, key, version, db?.version ?? -1)
-      this.refuse(spec, row, error)
+      this.refuse(spec, row, error, m === undefined)
       out.rejected.push({ state: m?.state, error })
     })
     return out
   }
 
-  /** A row the fence refused: into the error dump and the log, never silent. */
-  private refuse(spec: UpsertSpec, row: unknown[], error: Error): void {
+  /**
+   * A row the fence refused: into the error dump and the log, never silent.
+   * A replayed row (journal or dump file) is logged once per replay, in its
+   * summary ({@link logReplayRefusals}): after a crash, a journal can hold
+   * many writes of owners since superseded, and one line each buries the log.
+   */
+  private refuse(spec: UpsertSpec, row: unknown[], error: Error, replayed: boolean): void {
     const one = upsertSql({ ...spec, rows: [row] })
     const info = { code: (error as { code?: string }).code, message: error.message }
     const rec = this.errors.append(spec.table, one.sql, one.params, info, this.now())
+    if (replayed) return
     this.logger.error(
       { table: spec.table, err: info, sql: rec.sql, file: this.errors.path },
       'storage: write refused by the database (stale owner or version conflict), written to the error dump',
+    )
+  }
+
+  /** One line for every row a replay had refused (by code), pointing at the error dump. */
+  logReplayRefusals(what: 'journal' | 'dump file', rejected: WriteOutcome['rejected']): void {
+    if (rejected.length === 0) return
+    const codes: Record<string, number> = {}
+    for (const r of rejected) {
+      const c = (r.error as { code?: string }).code ?? 'UNKNOWN'
+      codes[c] = (codes[c] ?? 0) + 1
+    }
+    this.logger.error(
+      { what, rows: rejected.length, codes, first: rejected[0]?.error.message, file: this.errors.path },
+      'storage: replayed writes refused by the database (a newer owner holds the rows, or a version conflict), written to the error dump',
     )
   }
 

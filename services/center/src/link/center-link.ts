@@ -29,16 +29,18 @@ export class CenterLink extends BaseComponent<ServiceContext<CenterConfig>> {
   }
 
   init(): void {
-    const { config, serviceId, logger, metrics } = this.host.context
+    const { config, serviceId, logger, metrics, timers } = this.host.context
     const c = config.center
     const transport = new TcpClusterTransport({
       identity: { kind: 'center', serviceId, node: config.app.node },
       secret: c.secret,
+      encrypt: c.encryptLinks,
       wire: clusterWire,
       logger,
       limits: { service: { heartbeatIntervalMs: c.heartbeatMs, idleTimeoutMs: c.heartbeatTimeoutMs * 2 } },
+      timers,
     })
-    this.created = new ServiceProxy({ transport, logger })
+    this.created = new ServiceProxy({ transport, logger, timers })
     registerNetMetrics(metrics, transport.net, 'cluster')
   }
 

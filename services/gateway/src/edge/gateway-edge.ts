@@ -6,6 +6,8 @@ import {
   EdgeHandshakeRequired,
   EdgeProtocolViolation,
   EdgeResumeRefused,
+  type EncryptionMode,
+  encryptionFor,
   type Frame,
   FrameFlag,
   finishHandshakeOk,
@@ -70,7 +72,9 @@ export interface GatewayEdgeOptions {
   shards: ShardMap
   redeemer: TokenRedeemer
   logger: Logger
-  encryption: 'required' | 'optional' | 'off'
+  encryption: EncryptionMode
+  /** Per stack: overrides `encryption` on that stack's ports. */
+  encryptionByStack?: Partial<Record<string, EncryptionMode>> | undefined
   compression: boolean
   keyRotateMs: number
   /** Signs every handshake (clients pin its public key); none: unsigned. */
@@ -223,7 +227,8 @@ export class GatewayEdge implements SessionHandler {
   ): Promise<void> {
     const o = this.o
     checkClient(hs, this.minVersion, SCHEMA_HASH)
-    const { compress, encrypt } = negotiate(hs, o.compression, o.encryption)
+    const mode = encryptionFor(net.conn.stack, o.encryption, o.encryptionByStack)
+    const { compress, encrypt } = negotiate(hs, o.compression, mode)
     let userId: bigint
     let nickname: string
     let loginEpoch: bigint

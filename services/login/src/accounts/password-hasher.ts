@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import argon2 from 'argon2'
 import type { LoginSection } from '../config.js'
-import { LoginBusy } from '../errors.js'
+import { LoginBusy, LoginBusyWaited } from '../errors.js'
 
 export type HasherConfig = LoginSection['argon2']
 
@@ -10,14 +10,16 @@ export type HasherConfig = LoginSection['argon2']
  * thread pool: the event loop never computes a hash. At most
  * `maxConcurrent` run at once (each holds `memoryKiB`), at most `maxQueued`
  * wait; past that a caller gets LOGIN_BUSY at once instead of a growing
- * queue of 19 MiB jobs.
+ * queue of 19 MiB jobs. A job that waited `maxWaitMs` for a slot gives up
+ * with LOGIN_BUSY_WAITED: the client hears "retry" while it still listens,
+ * instead of its connection timing out behind a long queue.
  */
 export class PasswordHasher {
   /** Counters since start, for metrics. */
-  readonly stats = { hashes: 0, verifies: 0, dummyVerifies: 0, busy: 0 }
+  readonly stats = { hashes: 0, verifies: 0, dummyVerifies: 0, busy: 0, waitedOut: 0 }
   private readonly options: argon2.HashOptions
   private running = 0
-  private readonly waiting: (() => void)[] = []
+  private readonly waiting: Waiter[] = []
   private dummy: Promise<string> | undefined
 
   constructor(private readonly cfg: HasherConfig) {
@@ -81,15 +83,34 @@ export class PasswordHasher {
         this.stats.busy++
         throw new LoginBusy(this.waiting.length)
       }
-      await new Promise<void>((resolve) => this.waiting.push(resolve))
+      await new Promise<void>((resolve, reject) => {
+        const w: Waiter = {
+          grant: () => {
+            clearTimeout(w.timer)
+            resolve()
+          },
+          timer: setTimeout(() => {
+            const i = this.waiting.indexOf(w)
+            if (i >= 0) this.waiting.splice(i, 1)
+            this.stats.waitedOut++
+            reject(new LoginBusyWaited(this.cfg.maxWaitMs))
+          }, this.cfg.maxWaitMs),
+        }
+        this.waiting.push(w)
+      })
     } else this.running++
     try {
       return await job()
     } finally {
       // Hand the slot straight to the next waiter (running stays the same).
       const next = this.waiting.shift()
-      if (next) next()
+      if (next) next.grant()
       else this.running--
     }
   }
+}
+
+interface Waiter {
+  grant: () => void
+  timer: ReturnType<typeof setTimeout>
 }

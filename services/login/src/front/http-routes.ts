@@ -19,6 +19,8 @@ const STATUS: Record<string, number> = {
   LOGIN_THROTTLED_IP: 429,
   LOGIN_THROTTLED_REGISTER: 429,
   LOGIN_BUSY: 503,
+  LOGIN_BUSY_WAITED: 503,
+  LOGIN_THROTTLED_IP_IN_FLIGHT: 429,
   LOGIN_UNAVAILABLE: 503,
   LOGIN_NO_GATEWAY: 503,
   LOGIN_HTTP_BODY_TOO_LARGE: 413,
@@ -88,7 +90,8 @@ async function handle(
     if (!req.complete) headers.connection = 'close'
   }
   o.counter.done('http', op.name, code, performance.now() - t0)
-  if (res.destroyed) return
+  // The route deadline may have answered already (503) or the client left.
+  if (res.destroyed || res.headersSent) return
   res.writeHead(status, {
     ...headers,
     'content-type': 'application/json; charset=utf-8',
@@ -99,10 +102,18 @@ async function handle(
   if (!req.complete) res.once('finish', () => req.socket.destroy())
 }
 
+const RETRY_SOON = new Set([
+  'LOGIN_BUSY',
+  'LOGIN_BUSY_WAITED',
+  'LOGIN_THROTTLED_IP_IN_FLIGHT',
+  'LOGIN_UNAVAILABLE',
+  'LOGIN_NO_GATEWAY',
+])
+
 function retryAfter(e: TesseraError): number | undefined {
   const v = e.details?.retryAfterMs
   if (typeof v === 'number') return v
-  if (e.code === 'LOGIN_BUSY' || e.code === 'LOGIN_UNAVAILABLE' || e.code === 'LOGIN_NO_GATEWAY') return 1000
+  if (RETRY_SOON.has(e.code)) return 1000
   return undefined
 }
 

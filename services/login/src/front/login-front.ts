@@ -17,6 +17,7 @@ import { LOGIN_CORE_ID, type LoginCore } from '../login-core.js'
 import { loginHttpRoutes } from './http-routes.js'
 import { LOGIN_OPS } from './login-ops.js'
 import { OpCounter } from './op-counter.js'
+import { checkFronts } from './plaintext-fronts.js'
 import { anonymousOnly, routeLoginOps } from './socket-front.js'
 import { SocketQueue } from './socket-queue.js'
 
@@ -41,6 +42,11 @@ export class LoginFront extends BaseComponent<ServiceContext<LoginConfig>> {
   private queueTimer: TimerHandle | undefined
   private tls: TlsContexts | undefined
 
+  /** Before anything opens: no plaintext front on a network address unless allowed. */
+  init(): void {
+    checkFronts(this.host.context.config.login)
+  }
+
   async ready(): Promise<void> {
     const ctx = this.host.context
     const c = ctx.config.login
@@ -59,16 +65,22 @@ export class LoginFront extends BaseComponent<ServiceContext<LoginConfig>> {
       handlerTimeoutMs: c.edge.handlerTimeoutMs,
       logger: ctx.logger,
       clock: ctx.clock,
+      timers: ctx.timers,
       onSessionEnd: (s) => queue.remove(s),
     })
     routeLoginOps(edge, { ops: LOGIN_OPS, service, queue, counter, logger: ctx.logger })
-    const net = new NetServer({ handler: edge, control: edgeControlCodec, logger: ctx.logger })
+    const net = new NetServer({
+      handler: edge,
+      control: edgeControlCodec,
+      logger: ctx.logger,
+      timers: ctx.timers,
+    })
     registerNetMetrics(ctx.metrics, net, `login:${ctx.serviceId}`)
     this.edge = edge
     this.net = net
     const routes = loginHttpRoutes({ ops: LOGIN_OPS, service, http: c.http, counter, logger: ctx.logger })
     // Certificates reload on file change and SIGHUP; live connections keep theirs.
-    if (c.tls) this.tls = (await TlsContexts.load(c.tls, ctx.logger)).reloadOnSignal('SIGHUP')
+    if (c.tls) this.tls = (await TlsContexts.load(c.tls, ctx.logger, ctx.timers)).reloadOnSignal('SIGHUP')
     for (const address of c.listen) {
       const l = await net.listen(address, 'client', { routes, tls: this.tls })
       this.bound.push(formatAddress(l.address))

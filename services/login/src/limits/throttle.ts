@@ -64,6 +64,30 @@ export class Throttle {
     }
   }
 
+  /**
+   * Refuse when `k`'s counter has no room for one more event, without taking
+   * it. For the per-address counter, whose failures are charged only when
+   * they happen ({@link charge}): a busy NAT's logins in flight are not
+   * failures. Raced guesses past a full counter are bounded by the
+   * in-flight cap instead (see InFlight).
+   */
+  async admit(k: ThrottleKey, now: number): Promise<void> {
+    const retryAfterMs = await this.retryAfterMs(k, now)
+    if (retryAfterMs <= 0) return
+    const ms = Math.ceil(retryAfterMs)
+    throw refusal[k.scope].with({ details: { retryAfterMs: ms } }, Math.max(1, Math.ceil(ms / 1000)))
+  }
+
+  /** Count one event on `k` (a failure that happened), room or not. */
+  async charge(k: ThrottleKey, now: number): Promise<void> {
+    const { rate } = this.rate(k.scope)
+    await this.db.write(
+      `INSERT INTO login_throttle (scope, subject, score, updated_ms) VALUES (?, ?, 1, ?)
+        ON DUPLICATE KEY UPDATE score = ${DECAYED} + 1, updated_ms = GREATEST(updated_ms, ?)`,
+      [k.scope, k.subject, now, now, rate, now],
+    )
+  }
+
   /** Undo one reservation (`one`) or clear the counter (`all`: a good login clears its account's failures). */
   async giveBack(k: ThrottleKey, now: number, how: 'one' | 'all'): Promise<void> {
     const { rate } = this.rate(k.scope)

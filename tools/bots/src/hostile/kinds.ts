@@ -51,7 +51,12 @@ const record = (bot: BotContext, kind: string, outcome: string | null) =>
 export const hostileKinds: Record<string, HostileKind> = {
   'wrong-password': {
     does: 'log in to its own account with wrong passwords',
-    expected: ['LOGIN_BAD_CREDENTIALS', 'LOGIN_THROTTLED_ACCOUNT', 'LOGIN_THROTTLED_IP'],
+    expected: [
+      'LOGIN_BAD_CREDENTIALS',
+      'LOGIN_THROTTLED_ACCOUNT',
+      'LOGIN_THROTTLED_IP',
+      'LOGIN_THROTTLED_IP_IN_FLIGHT',
+    ],
     async run(bot, count, kind) {
       const p = new Player(bot, 'evil')
       await p.register()

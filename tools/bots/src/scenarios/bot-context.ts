@@ -123,13 +123,16 @@ export class Player {
       try {
         return await this.bot.stats.time(what, fn)
       } catch (err) {
-        if ((err as TesseraClientError).code !== 'LOGIN_BUSY' || i >= BUSY_RETRIES) throw err
+        if (!RETRY_CODES.has((err as TesseraClientError).code) || i >= BUSY_RETRIES) throw err
         this.bot.stats.count('login.busy')
         await pause(100 + Math.random() * 400 * Math.min(8, i + 1))
       }
     }
   }
 }
+
+/** Refusals that mean "the login service is busy, retry shortly" (docs/login.md). */
+const RETRY_CODES = new Set(['LOGIN_BUSY', 'LOGIN_BUSY_WAITED', 'LOGIN_THROTTLED_IP_IN_FLIGHT'])
 
 /** One game session: a TesseraClient whose socket the scenario may cut to exercise resume. */
 export class GameSession {

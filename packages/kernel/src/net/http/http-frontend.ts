@@ -1,4 +1,4 @@
-import { createServer, type Server as HttpServer, type IncomingMessage } from 'node:http'
+import { createServer, type Server as HttpServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { Socket } from 'node:net'
 import { type WebSocket, WebSocketServer } from 'ws'
 import type { SessionType } from '../limits.js'
@@ -39,6 +39,9 @@ export class HttpFrontend {
       (req, res) => {
         // A whole request arrived: the socket is no longer a pending one.
         acceptor.settle?.(req.socket)
+        // The socket is quiet now because the route is working, not because
+        // the client stalled: the route's own deadline replaces the idle one.
+        res.setTimeout(l.httpHandlerTimeoutMs, () => this.routeTimedOut(req, res))
         dispatchRoute(opts.routes, req, res, acceptor.logger)
       },
     )
@@ -86,6 +89,26 @@ export class HttpFrontend {
       const status = STATUS[err.code ?? ''] ?? '400 Bad Request'
       socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`)
     } else socket.destroy()
+  }
+
+  /** A route that did not answer in time: 503 if nothing was sent yet, else cut. */
+  private routeTimedOut(req: IncomingMessage, res: ServerResponse): void {
+    const l = this.acceptor.limits
+    this.acceptor.logger.warn(
+      { route: `${req.method} ${req.url}`, ms: l.httpHandlerTimeoutMs, stack: this.opts.stack },
+      'http route timed out',
+    )
+    if (res.headersSent) {
+      res.destroy()
+      return
+    }
+    const text = 'route timed out'
+    res.writeHead(503, {
+      connection: 'close',
+      'content-type': 'text/plain; charset=utf-8',
+      'content-length': Buffer.byteLength(text),
+    })
+    res.end(text)
   }
 
   private upgrade(req: IncomingMessage, socket: Socket, head: Buffer): void {

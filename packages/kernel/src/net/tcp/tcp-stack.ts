@@ -79,16 +79,16 @@ export function connectTcp(opts: ConnectOptions, stackName: string): Promise<Con
       localAddress: opts.localAddress,
       noDelay: true,
     })
-    const timer = setTimeout(() => {
+    const timer = opts.timers.after(opts.timeoutMs, () => {
       socket.destroy()
       reject(new NetConnectFailed(target, 'timeout'))
-    }, opts.timeoutMs)
+    })
     socket.once('error', (err) => {
-      clearTimeout(timer)
+      opts.timers.cancel(timer)
       reject(NetConnectFailed.with({ cause: err }, target, err.message))
     })
     socket.once('connect', () => {
-      clearTimeout(timer)
+      opts.timers.cancel(timer)
       socket.removeAllListeners('error')
       resolve(new TcpConnection(socket, stackName, opts.maxFrameBytes))
     })

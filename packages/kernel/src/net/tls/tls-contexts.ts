@@ -3,6 +3,8 @@ import { type FSWatcher, watch } from 'node:fs'
 import { readFile } from 'node:fs/promises'
 import { basename, dirname, resolve } from 'node:path'
 import { createSecureContext, type SecureContext } from 'node:tls'
+import { type Scheduler, systemTimers } from '../../timer/scheduler.js'
+import type { TimerHandle } from '../../timer/timer-wheel.js'
 import { NetTlsBadConfig } from '../errors.js'
 import { type NetLogger, silentLogger } from '../logger.js'
 
@@ -50,7 +52,7 @@ export class TlsContexts {
   private loaded: Loaded | null = null
   private readonly listeners = new Set<() => void>()
   private readonly watchers: FSWatcher[] = []
-  private debounce: NodeJS.Timeout | null = null
+  private debounce: TimerHandle | null = null
   private reloading: Promise<boolean> | null = null
   private again = false
   private closed = false
@@ -61,6 +63,7 @@ export class TlsContexts {
   private constructor(
     private readonly config: TlsConfig,
     private readonly logger: NetLogger,
+    private readonly timers: Scheduler,
   ) {
     const min = config.minVersion ?? 'TLSv1.2'
     if (min !== 'TLSv1.2' && min !== 'TLSv1.3')
@@ -69,9 +72,17 @@ export class TlsContexts {
     this.minVersion = min
   }
 
-  /** Load the files (a failure here is fatal: there is nothing to serve yet) and start watching them. */
-  static async load(config: TlsConfig, logger: NetLogger = silentLogger): Promise<TlsContexts> {
-    const t = new TlsContexts(config, logger)
+  /**
+   * Load the files (a failure here is fatal: there is nothing to serve yet)
+   * and start watching them; `timers` (the service's `ctx.timers`) runs the
+   * reload debounce.
+   */
+  static async load(
+    config: TlsConfig,
+    logger: NetLogger = silentLogger,
+    timers: Scheduler = systemTimers(),
+  ): Promise<TlsContexts> {
+    const t = new TlsContexts(config, logger, timers)
     t.loaded = await t.read()
     t.generation = 1
     if (config.watch !== false) t.startWatching()
@@ -141,7 +152,7 @@ export class TlsContexts {
     this.closed = true
     this.signalOff?.()
     this.signalOff = null
-    if (this.debounce !== null) clearTimeout(this.debounce)
+    if (this.debounce !== null) this.timers.cancel(this.debounce)
     this.debounce = null
     for (const w of this.watchers.splice(0)) w.close()
     this.listeners.clear()
@@ -229,11 +240,10 @@ export class TlsContexts {
 
   private scheduleReload(delay: number): void {
     if (this.closed) return
-    if (this.debounce !== null) clearTimeout(this.debounce)
-    this.debounce = setTimeout(() => {
+    if (this.debounce !== null) this.timers.cancel(this.debounce)
+    this.debounce = this.timers.after(delay, () => {
       this.debounce = null
       void this.reload()
-    }, delay)
-    this.debounce.unref()
+    })
   }
 }

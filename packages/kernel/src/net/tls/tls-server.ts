@@ -75,16 +75,16 @@ export function connectTls(opts: ConnectOptions): Promise<TLSSocket> {
       minVersion: t.minVersion ?? 'TLSv1.2',
     })
     socket.setNoDelay(true)
-    const timer = setTimeout(() => {
+    const timer = opts.timers.after(opts.timeoutMs, () => {
       socket.destroy()
       reject(new NetConnectFailed(target, 'timeout'))
-    }, opts.timeoutMs)
+    })
     socket.once('error', (err) => {
-      clearTimeout(timer)
+      opts.timers.cancel(timer)
       reject(NetConnectFailed.with({ cause: err }, target, err.message))
     })
     socket.once('secureConnect', () => {
-      clearTimeout(timer)
+      opts.timers.cancel(timer)
       socket.removeAllListeners('error')
       resolve(socket)
     })

@@ -4,4 +4,4 @@
  * SHA-256 (hex) of the canonical client-visible schema (server-only messages
  * left out). Sent in Handshake.schema_hash; a mismatch is WIRE_SCHEMA_MISMATCH.
  */
-export const SCHEMA_HASH = '5da250deae2de60cb4a72b4e75fbb3aeaba17b90e2cfb73c2b5a6eadd2674cfe'
+export const SCHEMA_HASH = '58872ec26e63a7a1bbda2f02f9f1e7973e816c137a2da3925616bb93b9032a67'

@@ -133,6 +133,11 @@ export interface LinkChallenge {
   node: string
   nonce: Uint8Array
   proof: Uint8Array
+  /**
+   * The acceptor's ephemeral X25519 public key when the dialler sent one (the
+   * link is then encrypted after LinkAuthOk); empty otherwise.
+   */
+  keyPublic: Uint8Array
 }
 
 export function writeLinkChallenge(m: LinkChallenge, w: Writer, depth: number): void {
@@ -142,11 +147,12 @@ export function writeLinkChallenge(m: LinkChallenge, w: Writer, depth: number): 
   if (m.node) { w.uint32(26); w.string(m.node) }
   if (m.nonce != null && m.nonce.length !== 0) { w.uint32(34); w.bytes(m.nonce) }
   if (m.proof != null && m.proof.length !== 0) { w.uint32(42); w.bytes(m.proof) }
+  if (m.keyPublic != null && m.keyPublic.length !== 0) { w.uint32(50); w.bytes(m.keyPublic) }
 }
 
 export function readLinkChallenge(r: Reader, end: number, depth: number): LinkChallenge {
   if (depth > MAX_DEPTH) throw tooDeep()
-  const m: LinkChallenge = { kind: '', serviceId: 0, node: '', nonce: EMPTY_BYTES, proof: EMPTY_BYTES }
+  const m: LinkChallenge = { kind: '', serviceId: 0, node: '', nonce: EMPTY_BYTES, proof: EMPTY_BYTES, keyPublic: EMPTY_BYTES }
   while (r.pos < end) {
     const t = r.tag()
     switch (t) {
@@ -155,6 +161,7 @@ export function readLinkChallenge(r: Reader, end: number, depth: number): LinkCh
       case 26: m.node = r.string(); break
       case 34: m.nonce = readBytes(r); break
       case 42: m.proof = readBytes(r); break
+      case 50: m.keyPublic = readBytes(r); break
       default: skipField(r, t, depth)
     }
   }
@@ -168,7 +175,7 @@ export const LinkChallenge: MessageType<LinkChallenge> = {
   noLogReq: false,
   noLogRes: false,
   serverOnly: true,
-  create: (init) => ({ kind: '', serviceId: 0, node: '', nonce: EMPTY_BYTES, proof: EMPTY_BYTES, ...init }),
+  create: (init) => ({ kind: '', serviceId: 0, node: '', nonce: EMPTY_BYTES, proof: EMPTY_BYTES, keyPublic: EMPTY_BYTES, ...init }),
   encode(m) {
     const w = newWriter()
     writeLinkChallenge(m, w, 0)
@@ -202,6 +209,11 @@ export interface LinkHello {
   serviceId: number
   node: string
   nonce: Uint8Array
+  /**
+   * Ephemeral X25519 public key (32 bytes) when the dialler wants the link
+   * encrypted (cluster.encryptLinks); empty otherwise. Bound into both proofs.
+   */
+  keyPublic: Uint8Array
 }
 
 export function writeLinkHello(m: LinkHello, w: Writer, depth: number): void {
@@ -210,11 +222,12 @@ export function writeLinkHello(m: LinkHello, w: Writer, depth: number): void {
   if (m.serviceId) { w.uint32(16); w.uint32(m.serviceId) }
   if (m.node) { w.uint32(26); w.string(m.node) }
   if (m.nonce != null && m.nonce.length !== 0) { w.uint32(34); w.bytes(m.nonce) }
+  if (m.keyPublic != null && m.keyPublic.length !== 0) { w.uint32(42); w.bytes(m.keyPublic) }
 }
 
 export function readLinkHello(r: Reader, end: number, depth: number): LinkHello {
   if (depth > MAX_DEPTH) throw tooDeep()
-  const m: LinkHello = { kind: '', serviceId: 0, node: '', nonce: EMPTY_BYTES }
+  const m: LinkHello = { kind: '', serviceId: 0, node: '', nonce: EMPTY_BYTES, keyPublic: EMPTY_BYTES }
   while (r.pos < end) {
     const t = r.tag()
     switch (t) {
@@ -222,6 +235,7 @@ export function readLinkHello(r: Reader, end: number, depth: number): LinkHello 
       case 16: m.serviceId = r.uint32(); break
       case 26: m.node = r.string(); break
       case 34: m.nonce = readBytes(r); break
+      case 42: m.keyPublic = readBytes(r); break
       default: skipField(r, t, depth)
     }
   }
@@ -235,7 +249,7 @@ export const LinkHello: MessageType<LinkHello> = {
   noLogReq: false,
   noLogRes: false,
   serverOnly: true,
-  create: (init) => ({ kind: '', serviceId: 0, node: '', nonce: EMPTY_BYTES, ...init }),
+  create: (init) => ({ kind: '', serviceId: 0, node: '', nonce: EMPTY_BYTES, keyPublic: EMPTY_BYTES, ...init }),
   encode(m) {
     const w = newWriter()
     writeLinkHello(m, w, 0)

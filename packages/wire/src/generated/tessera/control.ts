@@ -80,6 +80,8 @@ export const WireError = {
   WIRE_REJECTED: 12,
   /** The target service is not available right now; retrying may work. */
   WIRE_UNAVAILABLE: 13,
+  /** This port requires every frame sealed: encryption with seal_all. */
+  WIRE_SEAL_REQUIRED: 14,
 } as const
 export type WireError = (typeof WireError)[keyof typeof WireError]
 

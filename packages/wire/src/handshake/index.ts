@@ -1,0 +1,1 @@
+export { handshakeTranscript, SIGNATURE_CONTEXT, type TranscriptFields } from './handshake-transcript.js'
