@@ -12,4 +12,5 @@ export const CenterComponentIds = {
   Admin: 10_008,
   GatewayControl: 10_009,
   AdminWeb: 10_010,
+  Shards: 10_011,
 } as const

@@ -53,6 +53,21 @@ export const centerConfigSchema = appConfigSchema.extend({
           origins: z.array(z.string().url()).default([]),
         })
         .prefault({}),
+      /**
+       * The shard table (docs/operations.md "Players across logic
+       * processes"): set it to the gateways' `gateway.shards` and
+       * `gateway.logicSlots`; at the first start the center seeds its table
+       * from them (shard mod slots, so nothing moves) and from then on
+       * gateways and logic route players by the table. Unset: no table.
+       */
+      shards: z
+        .strictObject({
+          count: z.number().int().min(1).max(65_536),
+          slots: z.array(z.number().int().min(1)).min(1),
+        })
+        .optional(),
+      /** How long the center waits for the receiving logic to finish one group of a shard move. */
+      shardMoveWaitMs: z.number().int().positive().default(120_000),
       /** How long an operator action waits for every gateway's answer. */
       adminWaitMs: z.number().int().positive().default(3000),
       /** Shared cluster secret (set it through TESSERA_CENTER__SECRET, not the file). */

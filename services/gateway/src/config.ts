@@ -21,6 +21,10 @@ export const gatewayConfigSchema = appConfigSchema.extend({
       logicSlots: z.array(z.number().int().min(1)).min(1).default([1]),
       /** Hash shards over the slots (fixed for the life of the cluster). */
       shards: z.number().int().min(1).default(4096),
+      /** How often the center's shard table is asked for (it is also pushed on every change). */
+      shardRefreshMs: z.number().int().positive().default(5000),
+      /** Longest a bind or resume waits for its player's shard to finish moving (then WIRE_UNAVAILABLE). */
+      shardHoldMs: z.number().int().positive().default(30_000),
       /**
        * Client encryption: 'sealed' refuses clients that do not seal every
        * frame (encryption + seal_all, EDGE_SEAL_REQUIRED), 'required' refuses

@@ -20,3 +20,7 @@ export const GatewayKicked = defineError<[string]>('GATEWAY_KICKED', 'kicked by 
 export const GatewayDraining = defineError<[string]>('GATEWAY_DRAINING', 'this gateway is draining: %s', {
   client: true,
 })
+export const GatewayShardMoving = defineError<[string, number]>(
+  'GATEWAY_SHARD_MOVING',
+  'the players of user %s are being moved to another logic for longer than %d ms; retry',
+)

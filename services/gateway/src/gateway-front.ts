@@ -3,6 +3,7 @@ import {
   BaseComponent,
   type ComponentFactory,
   edgeControlCodec,
+  followShardTable,
   formatAddress,
   type Listener,
   loadSigningKey,
@@ -13,7 +14,7 @@ import {
   type TimerHandle,
   TlsContexts,
 } from '@tessera/kernel'
-import { SessionKick, ToClient } from '@tessera/protocol'
+import { SessionKick, ShardTableGet, ShardTableState, ToClient } from '@tessera/protocol'
 import { LoginRedeemer } from './auth/index.js'
 import type { GatewayConfig } from './config.js'
 import { GatewayEdge } from './edge/index.js'
@@ -31,6 +32,7 @@ export class GatewayFront extends BaseComponent<ServiceContext<GatewayConfig>> {
   private reportTimer: TimerHandle | undefined
   private reports: SessionReports | undefined
   private shards: ShardMap | undefined
+  private stopShards: (() => void) | undefined
   private tls: TlsContexts | undefined
   private readonly listeners: Listener[] = []
   /** Set by {@link drain}: no new connections; stays until the process restarts. */
@@ -44,6 +46,18 @@ export class GatewayFront extends BaseComponent<ServiceContext<GatewayConfig>> {
   init(): void {
     const g = this.host.context.config.gateway
     this.shards = new ShardMap(g.logicSlots, g.shards, 'gateway.logicSlots')
+    // At init: the center pushes the table as soon as this service registers.
+    const ctx = this.host.context
+    if (ctx.config.cluster.center)
+      this.stopShards = followShardTable({
+        proxy: ctx.proxy,
+        map: this.shards,
+        get: ShardTableGet,
+        state: ShardTableState,
+        everyMs: g.shardRefreshMs,
+        timeoutMs: ctx.config.cluster.requestTimeoutMs,
+        logger: ctx.logger,
+      })
   }
 
   startup(): void {
@@ -68,6 +82,7 @@ export class GatewayFront extends BaseComponent<ServiceContext<GatewayConfig>> {
         signingKey: g.signingKeyFile ? loadSigningKey(readFileSync(g.signingKeyFile)) : undefined,
         minClientVersion: g.minClientVersion,
         requestTimeoutMs: timeoutMs,
+        shardHoldMs: g.shardHoldMs,
         onOnline: (c) => reports.wentOnline({ userId: c.userId, loginEpoch: c.loginEpoch }),
         onOffline: (c) => reports.wentOffline({ userId: c.userId, loginEpoch: c.loginEpoch }),
       },
@@ -143,6 +158,7 @@ export class GatewayFront extends BaseComponent<ServiceContext<GatewayConfig>> {
   async willClose(): Promise<void> {
     if (this.loadTimer !== undefined) this.host.context.timers.cancel(this.loadTimer)
     if (this.reportTimer !== undefined) this.host.context.timers.cancel(this.reportTimer)
+    this.stopShards?.()
     await this.edgeRef?.close()
     this.tls?.close()
   }

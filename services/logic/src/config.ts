@@ -30,6 +30,17 @@ export const logicConfigSchema = appConfigSchema.extend({
       slots: z.array(z.number().int().min(1)).min(1).optional(),
       /** Hash shards over the slots: the gateways' `gateway.shards`. */
       shards: z.number().int().min(1).default(4096),
+      /**
+       * This logic was added to a running cluster (docs/operations.md): it
+       * holds only the shards the center's table moves to it, so its
+       * service id need not be in `slots` (which then stays the cluster's
+       * original list, the same as every other logic's).
+       */
+      added: z.boolean().default(false),
+      /** How often the center's shard table is asked for (it is also pushed on every change). */
+      shardRefreshMs: z.number().int().positive().default(5000),
+      /** Longest one step of a shard move may take (the hand-off, a fence batch, the end). */
+      shardMoveStepMs: z.number().int().positive().default(60_000),
       /** The icon catalogue pushed to clients (features/catalogue). */
       catalogue: z
         .strictObject({
@@ -47,7 +58,7 @@ export const logicConfigSchema = appConfigSchema.extend({
         .prefault({}),
     })
     .superRefine((v, ctx) => {
-      if (v.slots !== undefined && !v.slots.includes(v.serviceId))
+      if (v.slots !== undefined && !v.added && !v.slots.includes(v.serviceId))
         ctx.addIssue({
           code: 'custom',
           path: ['slots'],

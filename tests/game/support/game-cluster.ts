@@ -163,6 +163,12 @@ export interface GameClusterOptions {
    * process serves its ports itself. Worker i is service id + i.
    */
   gatewayWorkers?: number
+  /**
+   * The center keeps the shard table (center.shards, seeded from the
+   * gateways' 4096 shards over `logics`), so shards can move to an added
+   * logic ({@link GameCluster.addLogic}). Default false.
+   */
+  shardTable?: boolean
 }
 
 export interface GatewayAddr {
@@ -208,6 +214,7 @@ export class GameCluster {
       serviceAdmin: o.serviceAdmin ?? false,
       centerEnv: o.centerEnv ?? {},
       gatewayWorkers: o.gatewayWorkers ?? 0,
+      shardTable: o.shardTable ?? false,
     }
   }
 
@@ -226,6 +233,9 @@ export class GameCluster {
     for (const id of this.o.logics) this.machineIds.set(id, await this.claimMachineId())
     const port = await freePort()
     const c = await spawnCenter(port, newDatabase(), {
+      args: this.o.shardTable
+        ? ['--center.shards.count', '4096', '--center.shards.slots', JSON.stringify(this.o.logics)]
+        : [],
       env: { TESSERA_CENTER__ADMIN_TOKEN: ADMIN_TOKEN, ...this.o.centerEnv },
     })
     this.center = new ServiceProc('center', c.child)
@@ -310,6 +320,15 @@ export class GameCluster {
     this.logics.set(id, p)
     await p.waitFor((j) => j.msg === `logic#${id} ready`, 60_000, `logic#${id} ready`)
     return p
+  }
+
+  /**
+   * Add a logic process to the running cluster (its own new database): it
+   * holds no player until shards move to it (POST /admin/shards/move).
+   */
+  async addLogic(id: number, extraArgs: string[] = []): Promise<ServiceProc> {
+    this.machineIds.set(id, await this.claimMachineId())
+    return this.startLogic(id, ['--logic.added', 'true', ...extraArgs])
   }
 
   async startGateway(id: number): Promise<GatewayAddr> {

@@ -37,3 +37,43 @@ describe('ShardMap', () => {
     expect([...seen].sort()).toEqual([1, 2, 3])
   })
 })
+
+describe('ShardMap with the center table', () => {
+  const table = (version: number, owners: number[], moving: number[] = []) => ({
+    version,
+    shardCount: owners.length,
+    owners,
+    moving,
+  })
+
+  it('routes by the adopted table, ignores an older one, keeps names on the configured slots', () => {
+    const m = new ShardMap([1, 2], 8)
+    const name = m.logicOfName('room')
+    const owners = [1, 2, 1, 2, 1, 2, 1, 2]
+    expect(m.adopt(table(3, owners))).toBe(true)
+    for (let i = 0n; i < 50n; i++) expect(m.logicOf(i)).toBe(owners[m.shardOf(i)])
+    const moved = owners.map((o, s) => (s === 5 ? 9 : o))
+    expect(m.adopt(table(4, moved))).toBe(true)
+    expect(m.adopt(table(4, owners))).toBe(false)
+    expect(m.version).toBe(4)
+    const uid = [...Array(200).keys()].map(BigInt).find((u) => m.shardOf(u) === 5)!
+    expect(m.logicOf(uid)).toBe(9)
+    expect(m.logicOfName('room')).toBe(name)
+  })
+
+  it('holds a moving shard until a table says it is served, or the wait ends', async () => {
+    const m = new ShardMap([1], 4)
+    m.adopt(table(1, [1, 1, 1, 1], [0, 1, 2, 3]))
+    expect(m.isMoving(7n)).toBe(true)
+    expect(await m.whenServing(7n, 20)).toBe(false)
+    const waiting = m.whenServing(7n, 60_000)
+    m.adopt(table(2, [2, 2, 2, 2]))
+    expect(await waiting).toBe(true)
+    expect(m.logicOf(7n)).toBe(2)
+  })
+
+  it('refuses a table whose owner list does not match its shard count', () => {
+    const m = new ShardMap([1], 4)
+    expect(() => m.adopt({ version: 1, shardCount: 4, owners: [1, 1], moving: [] })).toThrow(/owners/)
+  })
+})

@@ -6,6 +6,7 @@ import { GateAdminDone, GateIpRules, GateIpRulesGet, GateKickUser, GateNotice } 
 import { ChatChannelJoin, ChatChannelJoinOk, ChatChannelLeave, ChatChannelLeaveOk, ChatChannelLine, ChatChannelLineOk, ChatChannelMembers, ChatChannelMembersOk, ChatDirect, ChatDirectOk, ChatModerate, ChatNotice, ChatRelay } from './gate/chat-relay.js'
 import { GateDrain } from './gate/drain.js'
 import { ClientAck, ClientFrames, ClientGone, SessionBind, SessionBindOk, SessionResumeCheck, SessionResumeCheckOk, ToClient } from './gate/session.js'
+import { ShardFence, ShardFenceClaim, ShardFenceClaimOk, ShardFenceOk, ShardHandOff, ShardHandOffOk, ShardMoveDone, ShardMoveStart, ShardTableGet, ShardTableState } from './gate/shard.js'
 import { HandoffRedeem, HandoffRedeemOk, SessionKick, SessionReport, SessionReportOk } from './login/login.js'
 import { ErrorReply, LinkAuth, LinkAuthOk, LinkChallenge, LinkHello, MachineIdLease, MachineIdLeaseOk, MembershipUpdate, MessageRegistry, type MessageType, OwnershipClaim, OwnershipClaimOk, OwnershipRelease, OwnershipReleaseOk, OwnershipRevoked, RegisterService, RegisterServiceOk, ServiceHeartbeat, ServiceHeartbeatOk, StartupGo, UnregisterService, UnregisterServiceOk } from '@tessera/wire'
 
@@ -33,6 +34,16 @@ export interface MessageMap extends ClientMessageMap {
   1014: ProfileChanged
   1164: PublicProfileLookup
   1165: PublicProfileLookupRes
+  1170: ShardTableGet
+  1171: ShardTableState
+  1172: ShardMoveStart
+  1173: ShardMoveDone
+  1174: ShardHandOff
+  1175: ShardHandOffOk
+  1176: ShardFenceClaim
+  1177: ShardFenceClaimOk
+  1178: ShardFence
+  1179: ShardFenceOk
   100100: HandoffRedeem
   100101: HandoffRedeemOk
   100102: SessionReport
@@ -92,6 +103,16 @@ export const messageTypes: readonly MessageType[] = [
   ProfileChanged,
   PublicProfileLookup,
   PublicProfileLookupRes,
+  ShardTableGet,
+  ShardTableState,
+  ShardMoveStart,
+  ShardMoveDone,
+  ShardHandOff,
+  ShardHandOffOk,
+  ShardFenceClaim,
+  ShardFenceClaimOk,
+  ShardFence,
+  ShardFenceOk,
   HandoffRedeem,
   HandoffRedeemOk,
   SessionReport,

@@ -3,4 +3,4 @@
 export { SCHEMA_HASH } from './client/schema.js'
 
 /** SHA-256 (hex) of the whole schema, server-only messages included (service-to-service handshakes). */
-export const FULL_SCHEMA_HASH = '7447988981e2657d98c350bc14eb9fff07339c4ba84f076aa8f68e0997dca1f5'
+export const FULL_SCHEMA_HASH = 'c7344d903e0b638726154fdf19f8eb3cf578bd6cb5181527b434ec69a0e29811'

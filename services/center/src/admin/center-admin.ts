@@ -14,6 +14,7 @@ import type { GatewayControl } from '../gateway-control/index.js'
 import type { CenterLink } from '../link/index.js'
 import type { MachineIdLeases } from '../machine-ids/index.js'
 import type { RegistryComponent } from '../registry/index.js'
+import type { ShardComponent } from '../shards/index.js'
 import { chatRoutes } from './chat-routes.js'
 import { gatewayRoutes } from './gateway-routes.js'
 
@@ -37,6 +38,7 @@ export class CenterAdmin extends BaseComponent<ServiceContext<CenterConfig>> {
     const scriptRoutes = {
       ...gatewayRoutes(() => this.host.get<GatewayControl>(CenterComponentIds.GatewayControl)),
       ...chatRoutes(this.host),
+      ...this.host.get<ShardComponent>(CenterComponentIds.Shards).routes(),
     }
     const secure = /^(https|wss|tls):/.test(config.center.admin)
     this.server = await startAdminServer({
@@ -47,6 +49,8 @@ export class CenterAdmin extends BaseComponent<ServiceContext<CenterConfig>> {
       token: adminToken(config.center),
       routes: {
         'GET /admin/cluster': (_req, res) => sendJson(res, 200, this.clusterView()),
+        'GET /admin/shards': (_req, res) =>
+          sendJson(res, 200, this.host.get<ShardComponent>(CenterComponentIds.Shards).view()),
         ...scriptRoutes,
       },
       // The operator page (/ui) checks its own session cookie and CSRF token.
@@ -106,6 +110,7 @@ export const centerAdmin: ComponentFactory<CenterAdmin, ServiceContext<CenterCon
     CenterComponentIds.MachineIds,
     CenterComponentIds.GatewayControl,
     CenterComponentIds.AdminWeb,
+    CenterComponentIds.Shards,
   ],
   create: (host) => new CenterAdmin(host),
 }

@@ -14,7 +14,7 @@ const MUTE_MAX_S = 365 * 24 * 3600
 
 type Body = Record<string, unknown>
 
-class BadRequest extends Error {}
+export class BadRequest extends Error {}
 
 /**
  * Operator chat actions on the center's admin endpoint (POST, JSON body):
@@ -96,7 +96,7 @@ function json(fn: (body: Body) => unknown) {
   }
 }
 
-async function readJson(req: IncomingMessage): Promise<Body> {
+export async function readJson(req: IncomingMessage): Promise<Body> {
   const chunks: Buffer[] = []
   let size = 0
   for await (const c of req as AsyncIterable<Buffer>) {

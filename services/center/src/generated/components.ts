@@ -7,8 +7,9 @@ import { registryComponent } from '../registry/registry-component.js'
 import { machineIdLeases } from '../machine-ids/machine-id-leases.js'
 import { ownershipComponent } from '../ownership/ownership-component.js'
 import { gatewayControl } from '../gateway-control/gateway-control.js'
+import { shardComponent } from '../shards/shard-component.js'
 import { adminWeb } from '../admin-web/admin-web.js'
 import { centerAdmin } from '../admin/center-admin.js'
 import { statusReporter } from '../status/status-reporter.js'
 
-export const components: readonly ComponentFactory[] = [centerLink, databaseComponent, registryComponent, machineIdLeases, ownershipComponent, gatewayControl, adminWeb, centerAdmin, statusReporter]
+export const components: readonly ComponentFactory[] = [centerLink, databaseComponent, registryComponent, machineIdLeases, ownershipComponent, gatewayControl, shardComponent, adminWeb, centerAdmin, statusReporter]

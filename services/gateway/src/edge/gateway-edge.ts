@@ -57,7 +57,7 @@ import {
   WireError,
 } from '@tessera/protocol'
 import type { TokenRedeemer } from '../auth/token-redeemer.js'
-import { GatewayLogicLost, GatewayReplaced, GatewaySessionEnded } from '../errors.js'
+import { GatewayLogicLost, GatewayReplaced, GatewaySessionEnded, GatewayShardMoving } from '../errors.js'
 import { forwardedFrame, type GatewayConn, newConn, writeToClient } from './gateway-conn.js'
 import { parseResumeToken } from './resume-token.js'
 
@@ -82,6 +82,8 @@ export interface GatewayEdgeOptions {
   minClientVersion?: string | undefined
   /** Per cluster request of a handshake (redeem, claim, bind). */
   requestTimeoutMs: number
+  /** Longest a bind or resume waits for the player's shard to finish moving. */
+  shardHoldMs: number
   /** A session is bound here (new or resumed). */
   onOnline?(c: GatewayConn): void
   /** A session ended here for good (Goodbye, kick, replaced); drops are not reported. */
@@ -236,12 +238,9 @@ export class GatewayEdge implements SessionHandler {
       // changes, so a forged token never displaces the player's session.
       const uid = parseResumeToken(hs.resume.resumeToken)
       if (uid === null) throw new EdgeResumeRefused('malformed resume token')
-      const ok = await o.proxy.request(
-        o.shards.logicOf(uid),
-        SessionResumeCheck,
-        { resumeToken: hs.resume.resumeToken, lastReceivedSeq: hs.resume.lastReceivedSeq },
-        SessionResumeCheckOk,
-        { timeoutMs },
+      const check = { resumeToken: hs.resume.resumeToken, lastReceivedSeq: hs.resume.lastReceivedSeq }
+      const ok = await this.atOwner(uid, (logic) =>
+        o.proxy.request(logic, SessionResumeCheck, check, SessionResumeCheckOk, { timeoutMs }),
       )
       userId = ok.userId
       nickname = ok.nickname
@@ -259,18 +258,20 @@ export class GatewayEdge implements SessionHandler {
     c.loginEpoch = loginEpoch
     c.logicId = o.shards.logicOf(userId)
     this.remember(net, c)
-    const claim = await o.proxy.request(
-      CENTER_CHANNEL_ID,
-      clusterWire.ownershipClaim,
-      { key: `player:${userId}`, ownerServiceId: o.serviceId },
-      clusterWire.ownershipClaimOk,
-      { timeoutMs },
-    )
-    c.epoch = claim.epoch
-    const bound = await o.proxy.request(
-      c.logicId,
-      SessionBind,
-      {
+    // Claim, then bind at the owner by the shard table. After a refusal by
+    // a logic that gave the shard away, claim again (the move raised the
+    // player's epoch) and bind at the new owner.
+    const bound = await this.atOwner(userId, async (logic) => {
+      const claim = await o.proxy.request(
+        CENTER_CHANNEL_ID,
+        clusterWire.ownershipClaim,
+        { key: `player:${userId}`, ownerServiceId: o.serviceId },
+        clusterWire.ownershipClaimOk,
+        { timeoutMs },
+      )
+      c.epoch = claim.epoch
+      c.logicId = logic
+      const bind: SessionBind = {
         userId,
         epoch: claim.epoch,
         gatewayServiceId: o.serviceId,
@@ -278,10 +279,9 @@ export class GatewayEdge implements SessionHandler {
         nickname,
         resume: hs.resume,
         loginEpoch,
-      },
-      SessionBindOk,
-      { timeoutMs },
-    )
+      }
+      return o.proxy.request(logic, SessionBind, bind, SessionBindOk, { timeoutMs })
+    })
     c.sessionId = bound.sessionId
     if (!net.isOpen || c.phase !== 'binding') {
       keys.cipher?.destroy()
@@ -339,10 +339,31 @@ export class GatewayEdge implements SessionHandler {
         userId: String(userId),
         session: bound.sessionId,
         resumed: bound.resumed,
-        epoch: String(claim.epoch),
+        epoch: String(c.epoch),
       },
       'client bound',
     )
+  }
+
+  /**
+   * Send to the logic that holds the player by the shard table, after its
+   * shard finished moving. A logic that gave the shard away refuses
+   * (LOGIC_SHARD_MOVED) before this gateway's table says so: wait for the
+   * next table and go to the new owner (a few times at most).
+   */
+  private async atOwner<R>(userId: bigint, send: (logic: number) => Promise<R>): Promise<R> {
+    const o = this.o
+    for (let attempt = 0; ; attempt++) {
+      if (!(await o.shards.whenServing(userId, o.shardHoldMs)))
+        throw new GatewayShardMoving(String(userId), o.shardHoldMs)
+      const version = o.shards.version
+      try {
+        return await send(o.shards.logicOf(userId))
+      } catch (err) {
+        if (attempt >= 3 || toTesseraError(err).code !== 'LOGIC_SHARD_MOVED') throw err
+        await o.shards.whenNewer(version, o.shardHoldMs)
+      }
+    }
   }
 
   /** Answer a failed handshake with an ErrorReply and close the connection. */
@@ -644,7 +665,12 @@ export class GatewayEdge implements SessionHandler {
 
 /** Refusals that mean "a service is away, retry" rather than "you are refused". */
 function unavailable(code: string): boolean {
-  return code.startsWith('CLUSTER_') || code === 'LOGIN_UNAVAILABLE'
+  return (
+    code.startsWith('CLUSTER_') ||
+    code === 'LOGIN_UNAVAILABLE' ||
+    code === 'GATEWAY_SHARD_MOVING' ||
+    code === 'LOGIC_SHARD_MOVED'
+  )
 }
 
 function kickText(body: Uint8Array): string {

@@ -9,6 +9,7 @@ import { catalogueFeature } from '../features/catalogue/catalogue-feature.js'
 import { chatFeature } from '../features/chat/chat-feature.js'
 import { dailyFeature } from '../features/daily/daily-feature.js'
 import { durableTimers } from '../features/timers/durable-timers.js'
+import { shardMover } from '../shard/shard-mover.js'
 import { peerPing } from '../peers/peer-ping.js'
 
-export const components: readonly ComponentFactory[] = [playerStorage, sessionHome, profileFeature, echoFeature, catalogueFeature, chatFeature, dailyFeature, durableTimers, peerPing]
+export const components: readonly ComponentFactory[] = [playerStorage, sessionHome, profileFeature, echoFeature, catalogueFeature, chatFeature, dailyFeature, durableTimers, shardMover, peerPing]

@@ -20,7 +20,8 @@ import {
  * endian, mod `shards`), so the rows of one shard are selected in the
  * database. `?` placeholders: shards, shard.
  */
-export const SHARD_OF_ID_SQL = 'CONV(LEFT(SHA2(CAST(`id` AS CHAR), 256), 8), 16, 10) % ? = ?'
+const SHARD_EXPR = 'CONV(LEFT(SHA2(CAST(`id` AS CHAR), 256), 8), 16, 10)'
+export const SHARD_OF_ID_SQL = `${SHARD_EXPR} % ? = ?`
 
 /** User ids (decimal strings) of the rows of one shard in `db`'s player table, ascending; bounded by `limit`. */
 export async function usersOfShard(
@@ -33,6 +34,22 @@ export async function usersOfShard(
   const rows = await db.query<{ id: string }[]>(
     `SELECT \`id\` FROM \`${table}\` WHERE ${SHARD_OF_ID_SQL} ORDER BY \`id\` LIMIT ?`,
     [shards, shard, limit],
+  )
+  return rows.map((r) => String(r.id))
+}
+
+/** User ids (decimal strings) of the rows of several shards, one scan; bounded by `limit`. */
+export async function usersOfShards(
+  db: DbClient,
+  table: string,
+  shards: readonly number[],
+  shardCount: number,
+  limit = 1_000_000,
+): Promise<string[]> {
+  if (shards.length === 0) return []
+  const rows = await db.query<{ id: string }[]>(
+    `SELECT \`id\` FROM \`${table}\` WHERE ${SHARD_EXPR} % ? IN (?) ORDER BY \`id\` LIMIT ?`,
+    [shardCount, [...shards], limit],
   )
   return rows.map((r) => String(r.id))
 }
@@ -63,7 +80,8 @@ export async function fenceUsers(db: DbClient, table: string, users: readonly Fe
 }
 
 /**
- * Copy the fenced rows from the old owner's database to the new owner's,
+ * Copy the fenced rows from the old owner's database to the new owner's
+ * (`src` and `dst` may be one pool, with `fromDatabase` naming the old one),
  * every column plus version, at the move's epoch, through the storage's
  * fenced upsert: a copy never overwrites a row a newer owner already wrote,
  * and running it again changes nothing (so an interrupted move is simply
@@ -76,15 +94,18 @@ export async function copyUsers<C extends Columns>(
   entity: Entity<C>,
   users: readonly FencedUser[],
   batchRows = 200,
+  /** Read the rows from this database on `src`'s server (the old owner's, when `src` is the new owner's pool). */
+  fromDatabase?: string,
 ): Promise<number> {
   const names = [...entity.columnNames]
+  const from = fromDatabase === undefined ? `\`${entity.table}\`` : `\`${fromDatabase}\`.\`${entity.table}\``
   const cols = [...names, VERSION_COLUMN, EPOCH_COLUMN].map((c) => `\`${c}\``).join(', ')
   const epochOf = new Map(users.map((u) => [u.id, u.epoch]))
   let copied = 0
   for (let i = 0; i < users.length; i += batchRows) {
     const ids = users.slice(i, i + batchRows).map((u) => u.id)
     const rows = await src.query<Record<string, unknown>[]>(
-      `SELECT ${cols} FROM \`${entity.table}\` WHERE \`id\` IN (?)`,
+      `SELECT ${cols} FROM ${from} WHERE \`id\` IN (?)`,
       [ids],
     )
     if (rows.length === 0) continue

@@ -4,10 +4,12 @@ import {
   type ComponentFactory,
   EdgeResumeRefused,
   FrameFlag,
+  followShardTable,
   isClientVisible,
   type Link,
   newToken,
   type ServiceContext,
+  ShardMap,
   type TesseraError,
   toErrorReply,
   toTesseraError,
@@ -24,8 +26,11 @@ import {
   type OutFrame,
   SessionBind,
   SessionBindOk,
+  type SessionImage,
   SessionResumeCheck,
   SessionResumeCheckOk,
+  ShardTableGet,
+  ShardTableState,
   ToClient,
   WireError,
 } from '@tessera/protocol'
@@ -33,6 +38,7 @@ import { STORAGE_COMPONENT_ID, type Storage, type StorageComponent } from '@tess
 import type { LogicConfig } from '../config.js'
 import { LogicNotYourGateway, LogicStaleBind } from '../errors.js'
 import { Player, type PlayerRow } from '../player/index.js'
+import { LogicShardMoved } from '../shard/shard-errors.js'
 import { PlayerSession } from './player-session.js'
 import { parseResumeToken } from './resume-token.js'
 
@@ -91,6 +97,10 @@ export class SessionHome extends BaseComponent<ServiceContext<LogicConfig>> {
   private readonly locks = new Map<bigint, Promise<unknown>>()
   private readonly lifecycles: PlayerLifecycle[] = []
   private storageRef: Storage | undefined
+  private shardsRef: ShardMap | undefined
+  /** Shards handed to another logic, with the table version at the hand-off: binds refused until a newer table says they are ours. */
+  private readonly givenAway = new Map<number, number>()
+  private stopShards: (() => void) | undefined
   /** Frames from a connection that no longer holds its session (replaced, resumed elsewhere), or from a peer speaking for another gateway. */
   staleFrames = 0
   /** ToClient cluster messages sent to gateways (one per gateway link per broadcast). */
@@ -147,6 +157,18 @@ export class SessionHome extends BaseComponent<ServiceContext<LogicConfig>> {
     return this.byUser.get(userId)
   }
 
+  /**
+   * Which logic holds each player: logic.slots until the center's shard
+   * table arrives, then the table (kept current by pushes and refreshes).
+   */
+  get shards(): ShardMap {
+    if (this.shardsRef === undefined) {
+      const l = this.host.context.config.logic
+      this.shardsRef = new ShardMap(l.slots ?? [l.serviceId], l.shards, 'logic.slots')
+    }
+    return this.shardsRef
+  }
+
   private get storage(): Storage {
     this.storageRef ??= this.host.get<StorageComponent>(STORAGE_COMPONENT_ID).storage
     return this.storageRef
@@ -154,6 +176,21 @@ export class SessionHome extends BaseComponent<ServiceContext<LogicConfig>> {
 
   private get cfg(): LogicConfig['logic'] {
     return this.host.context.config.logic
+  }
+
+  init(): void {
+    const ctx = this.host.context
+    if (!ctx.config.cluster.center) return
+    // At init: the center pushes the table as soon as this service registers.
+    this.stopShards = followShardTable({
+      proxy: ctx.proxy,
+      map: this.shards,
+      get: ShardTableGet,
+      state: ShardTableState,
+      everyMs: this.cfg.shardRefreshMs,
+      timeoutMs: ctx.config.cluster.requestTimeoutMs,
+      logger: ctx.logger,
+    })
   }
 
   startup(): void {
@@ -197,6 +234,7 @@ export class SessionHome extends BaseComponent<ServiceContext<LogicConfig>> {
 
   /** Shutdown: every session ends; connected clients get Kick(KICK_SHUTDOWN). Rows flush with the storage. */
   async willClose(): Promise<void> {
+    this.stopShards?.()
     const ends = [...this.sessions.values()].map((s) =>
       this.end(s, { reason: KickReason.KICK_SHUTDOWN, message: 'server shutting down' }),
     )
@@ -216,8 +254,10 @@ export class SessionHome extends BaseComponent<ServiceContext<LogicConfig>> {
       return Promise.reject(
         new LogicNotYourGateway(m.gatewayServiceId, `${link.peer.kind}#${link.peer.serviceId}`),
       )
+    this.refuseMoved(m.userId)
     return this.serial(m.userId, async () => {
       const uid = m.userId
+      this.refuseMoved(uid)
       const cur = this.byUser.get(uid)
       if (cur && m.epoch <= cur.epoch)
         throw new LogicStaleBind(String(uid), String(m.epoch), String(cur.epoch))
@@ -274,6 +314,7 @@ export class SessionHome extends BaseComponent<ServiceContext<LogicConfig>> {
   private resumeCheck(m: SessionResumeCheck): SessionResumeCheckOk {
     const uid = parseResumeToken(m.resumeToken)
     if (uid === null) throw new EdgeResumeRefused('malformed resume token')
+    this.refuseMoved(uid)
     const s = this.resumable(this.byUser.get(uid), m.resumeToken, Number(m.lastReceivedSeq))
     return { userId: s.userId, nickname: s.nickname, loginEpoch: s.loginEpoch }
   }
@@ -286,6 +327,83 @@ export class SessionHome extends BaseComponent<ServiceContext<LogicConfig>> {
       throw new EdgeResumeRefused(`messages after ${last} are no longer held`)
     }
     return s
+  }
+
+  // ---- moving shards (docs/operations.md) -----------------------------------
+
+  /** A player of a shard this logic does not serve now: the gateway binds at the new owner. */
+  private refuseMoved(uid: bigint): void {
+    const m = this.shards
+    const shard = m.shardOf(uid)
+    const gaveAt = this.givenAway.get(shard)
+    const gone = gaveAt !== undefined && m.version <= gaveAt
+    if (gone || m.isMoving(uid) || (m.version > 0 && m.logicOf(uid) !== this.host.context.serviceId))
+      throw new LogicShardMoved(String(uid), shard)
+  }
+
+  /**
+   * Give these shards away (the giver's half of a move): refuse their binds
+   * from now on, and end each of their sessions after the frames it already
+   * received were handled — its connection closed without a Kick (the
+   * client resumes; its gateway holds the resume until the move ends), its
+   * `left` hooks run and its rows flushed. Returns the sessions' images
+   * for the new owner.
+   */
+  async handOff(shards: ReadonlySet<number>): Promise<SessionImage[]> {
+    for (const sh of shards) this.givenAway.set(sh, this.shards.version)
+    const going = [...this.sessions.values()].filter((s) => shards.has(this.shards.shardOf(s.userId)))
+    const images: SessionImage[] = []
+    for (const s of going) {
+      if (s.state === 'released') continue
+      if (s.link !== null) this.toClient(s.link, [s.connId], 0, 0, 0, new Uint8Array(0), true)
+      // Lingering: frames still arriving from that connection are refused (not counted).
+      s.detach()
+      if (s.lingerTimer !== null) clearTimeout(s.lingerTimer)
+      s.lingerTimer = null
+      await s.chain
+      images.push(imageOf(s))
+      await this.end(s, null)
+    }
+    return images
+  }
+
+  /**
+   * Take over sessions moved here (the receiver's half): each waits for its
+   * client's resume for the resume grace period, with its sequences and
+   * unacknowledged frames as the old owner had them, its rows loaded under
+   * the move's epoch; the `joined` hooks run (features load their rows and
+   * arm their timers). Returns the sessions taken.
+   */
+  async adopt(images: readonly SessionImage[], epochs: ReadonlyMap<bigint, bigint>): Promise<number> {
+    let n = 0
+    for (const img of images) {
+      const uid = img.userId
+      const epoch = epochs.get(uid)
+      if (epoch === undefined || this.byUser.has(uid)) continue
+      this.givenAway.delete(this.shards.shardOf(uid))
+      const player = await this.reload(null, uid, img.nickname, epoch)
+      const s = new PlayerSession(
+        img.sessionId,
+        uid,
+        img.nickname,
+        img.loginEpoch,
+        img.resumeToken,
+        epoch,
+        player,
+      )
+      s.state = 'lingering'
+      s.inSeq = Number(img.inSeq)
+      s.ackedIn = s.inSeq
+      s.out.lastSeq = Number(img.outLastSeq) - img.frames.length
+      for (const f of img.frames) s.out.push(f.flags, f.msgId, f.reqId, f.body)
+      s.lingerTimer = setTimeout(() => void this.end(s, null), this.cfg.resumeGraceMs)
+      s.lingerTimer.unref()
+      this.sessions.set(s.id, s)
+      this.byUser.set(uid, s)
+      void this.lifecycle(s, 'joined')
+      n++
+    }
+    return n
   }
 
   /** Flush the old row (under its epoch), then load or create it under the new one. */
@@ -584,6 +702,19 @@ export class SessionHome extends BaseComponent<ServiceContext<LogicConfig>> {
       if (this.locks.get(uid) === tail) this.locks.delete(uid)
     })
     return next
+  }
+}
+
+function imageOf(s: PlayerSession): SessionImage {
+  return {
+    userId: s.userId,
+    sessionId: s.id,
+    nickname: s.nickname,
+    loginEpoch: s.loginEpoch,
+    resumeToken: s.resumeToken,
+    inSeq: BigInt(s.inSeq),
+    outLastSeq: BigInt(s.out.lastSeq),
+    frames: s.out.after(0).map((f) => ({ flags: f.flags, msgId: f.msgId, reqId: f.reqId, body: f.body })),
   }
 }
 

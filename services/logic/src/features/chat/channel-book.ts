@@ -99,16 +99,44 @@ export class ChannelBook {
     this.remember(this.worldHistory, push)
   }
 
-  /** A logic service left the cluster: its players are offline, so no longer members. */
-  dropLogic(logic: number): number {
+  /**
+   * A logic service left the cluster: its players are offline, so no longer
+   * members. `removed` hears each channel's removed users and whether the
+   * channel went with them.
+   */
+  dropLogic(logic: number, removed?: (channel: string, users: bigint[], gone: boolean) => void): number {
     let n = 0
     for (const ch of [...this.channels.values()]) {
       const users = ch.byLogic.get(logic)
       if (users === undefined) continue
-      for (const u of [...users]) if (ch.remove(u)) n++
-      if (ch.members.size === 0) this.channels.delete(ch.name)
+      const out = [...users].filter((u) => ch.remove(u))
+      n += out.length
+      const gone = ch.members.size === 0
+      if (gone) this.channels.delete(ch.name)
+      removed?.(ch.name, out, gone)
     }
     return n
+  }
+
+  /** Put a stored channel back (the owner's start), history included. */
+  restore(
+    name: string,
+    creator: bigint,
+    maxMembers: number,
+    members: Iterable<[bigint, Member]>,
+    history: Uint8Array[],
+  ): Channel {
+    const ch = new Channel(name, creator, maxMembers)
+    for (const [u, m] of members) ch.add(u, m)
+    for (const h of history) this.remember(ch.history, h)
+    this.channels.set(name, ch)
+    return ch
+  }
+
+  /** Put the stored world history back. */
+  restoreWorld(history: Uint8Array[]): void {
+    this.worldHistory.length = 0
+    for (const h of history) this.remember(this.worldHistory, h)
   }
 
   clear(): void {

@@ -5,7 +5,7 @@ import {
   isClientVisible,
   type Link,
   type ServiceContext,
-  ShardMap,
+  type ShardMap,
   toTesseraError,
 } from '@tessera/kernel'
 import {
@@ -43,6 +43,7 @@ import { STORAGE_COMPONENT_ID, type StorageComponent } from '@tessera/storage'
 import type { LogicConfig } from '../../config.js'
 import { type PlayerContext, SESSION_HOME_ID, type SessionHome } from '../../session/index.js'
 import { ChannelOwner } from './channel-owner.js'
+import { ChannelStore } from './channel-store.js'
 import {
   ChatBadChannelName,
   ChatBadPeer,
@@ -88,20 +89,19 @@ export class ChatFeature extends BaseComponent<ServiceContext<LogicConfig>> {
 
   init(): void {
     const { config } = this.host.context
-    this.shards = new ShardMap(
-      config.logic.slots ?? [config.logic.serviceId],
-      config.logic.shards,
-      'logic.slots',
-    )
     this.limiter = new RateLimiter(config.chat.ratePerSec, config.chat.burst)
     this.owner = new ChannelOwner(config.chat.historySize, {
       self: this.self,
       slots: () => this.shards.slots,
       local: (r) => this.deliver(r),
       remote: (logic, r) => this.sendRelay(logic, r),
+      writeFailed: (err) =>
+        this.host.context.logger.error({ err }, 'chat: a channel change did not reach the database'),
     })
     const home = this.host.get<SessionHome>(SESSION_HOME_ID)
     this.home = home
+    // The session home's map: the center's shard table once it arrives.
+    this.shards = home.shards
     home.route(ChatSend, ChatSendRes, (req, p) => this.send(req, p))
     home.route(ChatPrivate, ChatPrivateRes, (req, p) => this.private(req, p))
     home.route(ChatCreate, ChatCreateRes, (req, p) => this.join(req.channel, p, req.maxMembers || -1))
@@ -123,6 +123,11 @@ export class ChatFeature extends BaseComponent<ServiceContext<LogicConfig>> {
     this.storeRef = new ChatStore(this.host.get<StorageComponent>(STORAGE_COMPONENT_ID).storage.client)
     await this.storeRef.createTables()
     this.mods.replaceAll(await this.storeRef.moderations())
+    // Channels this logic owns survive its restart (kill -9 included).
+    const channels = new ChannelStore(this.host.get<StorageComponent>(STORAGE_COMPONENT_ID).storage.client)
+    await channels.createTables()
+    const restored = await this.owner.attach(channels)
+    if (restored > 0) ctx.logger.info({ channels: restored }, 'chat: channels restored')
     this.lines = ctx.metrics.counter({
       name: 'logic_chat_lines_total',
       help: 'Chat lines accepted from players of this logic, by kind',
@@ -160,7 +165,7 @@ export class ChatFeature extends BaseComponent<ServiceContext<LogicConfig>> {
     })
     // A logic that left the cluster holds no players: its members leave every channel here.
     p.membership.onChange((c) => {
-      for (const s of c.down) if (s.kind === 'logic') this.owner.book.dropLogic(s.serviceId)
+      for (const s of c.down) if (s.kind === 'logic') this.owner.dropLogic(s.serviceId)
     })
   }
 
@@ -315,10 +320,10 @@ export class ChatFeature extends BaseComponent<ServiceContext<LogicConfig>> {
     req: MessageType<Q>,
     msg: Q,
     res: MessageType<R>,
-    local: (m: Q) => R,
+    local: (m: Q) => R | Promise<R>,
   ): Promise<R> {
     const owner = this.shards.logicOfName(channel)
-    if (owner === this.self) return Promise.resolve(local(msg))
+    if (owner === this.self) return Promise.resolve().then(() => local(msg))
     return this.request(owner, `channel ${channel}`, req, msg, res)
   }
 
@@ -343,7 +348,7 @@ export class ChatFeature extends BaseComponent<ServiceContext<LogicConfig>> {
     return this.mailbox.direct(m, this.mods.banned(m.toUserId))
   }
 
-  private fromLogic<Q, R>(link: Link, m: Q, fn: (m: Q) => R): R {
+  private fromLogic<Q, R>(link: Link, m: Q, fn: (m: Q) => R | Promise<R>): R | Promise<R> {
     if (link.peer.kind !== 'logic') throw new ChatBadPeer(`${link.peer.kind}#${link.peer.serviceId}`, 'chat')
     return fn(m)
   }

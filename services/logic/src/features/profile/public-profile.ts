@@ -1,4 +1,4 @@
-import { type ServiceContext, ShardMap } from '@tessera/kernel'
+import type { ServiceContext, ShardMap } from '@tessera/kernel'
 import { type PublicProfile, PublicProfileLookup, PublicProfileLookupRes } from '@tessera/protocol'
 import type { DbClient } from '@tessera/storage'
 import type { LogicConfig } from '../../config.js'
@@ -45,6 +45,9 @@ export class PublicProfiles {
   async local(userId: bigint): Promise<PublicProfile | null> {
     const s = this.home.sessionOf(userId)
     if (s !== undefined && s.state !== 'released') return toPublic(s.player)
+    // A row of a player whose shard moved away is stale here.
+    if (ownerCandidates(this.ctx, this.home.shards, userId).length > 0 && this.home.shards.version > 0)
+      return null
     const rows = await this.db().query<
       { nickname: string; level: number; avatar_icon_id: number; motto: string | null }[]
     >(`SELECT ${PUBLIC_COLUMNS} FROM \`player\` WHERE \`id\` = ?`, [userId.toString()])
@@ -57,7 +60,7 @@ export class PublicProfiles {
     const here = await this.local(userId)
     if (here !== null) return here
     const answers = await Promise.all(
-      ownerCandidates(this.ctx, userId).map((id) =>
+      ownerCandidates(this.ctx, this.home.shards, userId).map((id) =>
         this.ctx.proxy
           .request({ kind: 'logic', id }, PublicProfileLookup, { userId }, PublicProfileLookupRes, {
             timeoutMs: 3000,
@@ -74,12 +77,15 @@ export class PublicProfiles {
 
 /**
  * The other logic service that holds a player's row: the shard map (the
- * same `logic.slots` list gateways route by). Empty when it is this one.
+ * center's shard table, or the `logic.slots` list gateways route by). Empty when it is this one.
  * Without a slot list (a single logic) there is no other.
  */
-export function ownerCandidates(ctx: ServiceContext<LogicConfig>, userId: bigint): number[] {
-  const { logic } = ctx.config
-  if (logic.slots === undefined) return []
-  const home = new ShardMap(logic.slots, logic.shards, 'logic.slots').logicOf(userId)
+export function ownerCandidates(
+  ctx: ServiceContext<LogicConfig>,
+  shards: ShardMap,
+  userId: bigint,
+): number[] {
+  if (ctx.config.logic.slots === undefined && shards.version === 0) return []
+  const home = shards.logicOf(userId)
   return home === ctx.serviceId ? [] : [home]
 }
