@@ -27,6 +27,7 @@ export const MsgId = {
   ProfileChanged: 1014,
   PublicProfileLookup: 1164,
   PublicProfileLookupRes: 1165,
+  GateUndrain: 1190,
   HandoffRedeem: 100100,
   HandoffRedeemOk: 100101,
   SessionReport: 100102,

@@ -4,7 +4,7 @@ import { type MessageMap as ClientMessageMap, messageTypes as clientTypes } from
 import { ProfileChanged, PublicProfileLookup, PublicProfileLookupRes } from './game/profile.js'
 import { GateAdminDone, GateIpRules, GateIpRulesGet, GateKickUser, GateNotice } from './gate/admin.js'
 import { ChatChannelJoin, ChatChannelJoinOk, ChatChannelLeave, ChatChannelLeaveOk, ChatChannelLine, ChatChannelLineOk, ChatChannelMembers, ChatChannelMembersOk, ChatDirect, ChatDirectOk, ChatModerate, ChatNotice, ChatRelay } from './gate/chat-relay.js'
-import { GateDrain } from './gate/drain.js'
+import { GateDrain, GateUndrain } from './gate/drain.js'
 import { ClientAck, ClientFrames, ClientGone, SessionBind, SessionBindOk, SessionResumeCheck, SessionResumeCheckOk, ToClient } from './gate/session.js'
 import { HandoffRedeem, HandoffRedeemOk, SessionKick, SessionReport, SessionReportOk } from './login/login.js'
 import { ErrorReply, LinkAuth, LinkAuthOk, LinkChallenge, LinkHello, MachineIdLease, MachineIdLeaseOk, MembershipUpdate, MessageRegistry, type MessageType, OwnershipClaim, OwnershipClaimOk, OwnershipRelease, OwnershipReleaseOk, OwnershipRevoked, RegisterService, RegisterServiceOk, ServiceHeartbeat, ServiceHeartbeatOk, StartupGo, UnregisterService, UnregisterServiceOk } from '@tessera/wire'
@@ -33,6 +33,7 @@ export interface MessageMap extends ClientMessageMap {
   1014: ProfileChanged
   1164: PublicProfileLookup
   1165: PublicProfileLookupRes
+  1190: GateUndrain
   100100: HandoffRedeem
   100101: HandoffRedeemOk
   100102: SessionReport
@@ -92,6 +93,7 @@ export const messageTypes: readonly MessageType[] = [
   ProfileChanged,
   PublicProfileLookup,
   PublicProfileLookupRes,
+  GateUndrain,
   HandoffRedeem,
   HandoffRedeemOk,
   SessionReport,

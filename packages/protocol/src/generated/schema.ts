@@ -3,4 +3,4 @@
 export { SCHEMA_HASH } from './client/schema.js'
 
 /** SHA-256 (hex) of the whole schema, server-only messages included (service-to-service handshakes). */
-export const FULL_SCHEMA_HASH = 'e892cbd377fd1cd783b9ba4061c17bf4a225468f4a3a8898cff46f4ec881afc2'
+export const FULL_SCHEMA_HASH = '1f96cf0cfa4cf517981a622df56983c5a87bb367db10469d66486a48d49766ee'
