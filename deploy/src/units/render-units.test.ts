@@ -90,6 +90,12 @@ describe('node files', () => {
     )
     expect(a.find((f) => f.path.endsWith('tsr-center-1.env'))!.content).not.toContain('ADMIN_TOKEN')
     expect(a.map((f) => path.basename(f.path))).toContain('tsr-db-backup.timer')
+    // The timer carries the topology's schedule and spread; the service its retention.
+    const timer = a.find((f) => f.path.endsWith('tsr-db-backup.timer'))!.content
+    expect(timer).toContain('OnCalendar=*-*-* 04:30:00\n')
+    expect(timer).toContain('RandomizedDelaySec=300\n')
+    expect(timer).toContain('Persistent=true\n')
+    expect(a.find((f) => f.path.endsWith('tsr-db-backup.service'))!.content).toContain('| tail -n +15 |')
     expect(files.map((f) => path.basename(f.path))).not.toContain('tsr-db-backup.timer')
     const logic = a.find((f) => f.path.endsWith('tsr-logic-1.service'))!.content
     expect(logic).toMatch(/^After=network-online.target tsr-center-1.service$/m)
