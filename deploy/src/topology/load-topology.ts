@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs'
 import type { z } from 'zod'
 import { DeployBadTopology } from '../errors.js'
 import { planProcesses } from './plan.js'
-import { SERVICE_KINDS } from './service-kinds.js'
+import { LOGIC_MACHINE_IDS, SERVICE_KINDS } from './service-kinds.js'
 import { type Topology, topologySchema } from './topology-schema.js'
 
 const where = (p: PropertyKey[]) =>
@@ -49,8 +49,16 @@ export function topologyErrors(t: Topology): string[] {
 
   const ports = new Map<string, string>()
   const ids = new Map<string, string>()
-  for (const p of planProcesses(t)) {
+  const plan = planProcesses(t)
+  if (plan.filter((p) => p.kind !== 'logic' && p.kind !== 'center').length > 1024 - LOGIC_MACHINE_IDS)
+    errors.push(`services: at most ${1024 - LOGIC_MACHINE_IDS} login and gateway processes (machine ids)`)
+  for (const p of plan) {
     const id = `${p.kind}#${p.serviceId}`
+    // Logic's service id is its machine id and names its database; the other kinds take ids from the top.
+    if (p.kind === 'logic' && p.serviceId >= LOGIC_MACHINE_IDS)
+      errors.push(
+        `services: ${id}: a logic service id is its machine id and must be below ${LOGIC_MACHINE_IDS}`,
+      )
     if (ids.has(id)) errors.push(`services: ${id} is given to two processes (set firstId apart)`)
     ids.set(id, p.unit)
     for (const [name, port] of Object.entries(p.ports)) {

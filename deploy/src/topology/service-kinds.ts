@@ -18,6 +18,8 @@ export interface ServiceKind {
     ports: Record<string, number>
     /** Every logic service id of the topology, in order: the shard map's slots. */
     logicSlots: number[]
+    /** This process's fixed snowflake machine id (see {@link machineIdOf}). */
+    machineId: number
   }): Record<string, unknown>
   /** Secrets as environment variables (the unit's 0600 env file), never in the config file. */
   env(s: { clusterSecret: string; mysqlUrl: string; adminToken?: string | undefined }): Record<string, string>
@@ -50,7 +52,12 @@ export const SERVICE_KINDS: Record<string, ServiceKind> = {
     order: 1,
     ports: ['cluster', 'admin', 'http'],
     nofile: BASE_NOFILE,
-    section: (p) => ({ login: { serviceId: p.serviceId, listen: [`http://${p.address}:${p.ports.http}`] } }),
+    // One login process per unit (deploy scales with `count`): node:cluster workers
+    // would share the unit's fixed cluster port and machine id.
+    section: (p) => ({
+      login: { serviceId: p.serviceId, processes: 1, listen: [`http://${p.address}:${p.ports.http}`] },
+      app: { machineId: p.machineId },
+    }),
     env: (s) => ({ ...clusterEnv(s), TESSERA_LOGIN__DATABASE__URL: s.mysqlUrl }),
   },
   logic: {
@@ -76,7 +83,26 @@ export const SERVICE_KINDS: Record<string, ServiceKind> = {
         listen: [`tcp://${p.address}:${p.ports.tcp}`, `ws://${p.address}:${p.ports.ws}`],
         ...(p.logicSlots.length > 0 ? { logicSlots: p.logicSlots } : {}),
       },
+      app: { machineId: p.machineId },
     }),
     env: clusterEnv,
   },
+}
+
+/** Logic service ids are their machine ids: they stay below this, the other kinds get ids from the top. */
+export const LOGIC_MACHINE_IDS = 512
+
+/**
+ * A fixed snowflake machine id for every process (leases from the center do
+ * not know about fixed ids, so a cluster uses one or the other): logic its
+ * service id (its database is logic_<machineId>), every other process
+ * 1023 - its index among the non-logic processes (center excluded).
+ */
+export function machineIdOf(
+  plan: readonly { kind: string; serviceId: number; unit: string }[],
+  p: { kind: string; serviceId: number; unit: string },
+): number {
+  if (p.kind === 'logic') return p.serviceId
+  const others = plan.filter((o) => o.kind !== 'logic' && o.kind !== 'center')
+  return 1023 - others.findIndex((o) => o.unit === p.unit)
 }

@@ -52,6 +52,11 @@ describe('node files', () => {
       JSON.parse(nodeFiles(topology, node, secrets).find((f) => f.path.endsWith(`/${unit}.json`))!.content)
     expect(cfg('b', 'tsr-gateway-1').gateway.logicSlots).toEqual([1])
     expect(cfg('a', 'tsr-logic-1').logic).toMatchObject({ serviceId: 1, slots: [1] })
+    // Fixed machine ids: logic its service id, the other kinds from the top, all distinct.
+    expect(cfg('a', 'tsr-logic-1').app.machineId).toBe(1)
+    expect([cfg('b', 'tsr-gateway-1').app.machineId, cfg('b', 'tsr-gateway-2').app.machineId]).toEqual([
+      1023, 1022,
+    ])
   })
 
   it('give each process a config without secrets, a 0600 env file with them, and a unit', () => {
