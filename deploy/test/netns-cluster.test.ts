@@ -206,21 +206,21 @@ describe.runIf(run)('deploy across three network namespaces', () => {
     const out = await ok('up', '--topology', topologyFile, '--bundle', bundleOne)
     expect(out.match(/READY$/gm)).toHaveLength(5)
     expect(out.indexOf('tsr-center-1 on a: READY')).toBeLessThan(out.indexOf('tsr-logic-1 on a: READY'))
-    expect(out.indexOf('tsr-logic-1 on a: READY')).toBeLessThan(out.indexOf('tsr-gateway-1 on b: READY'))
+    expect(out.indexOf('tsr-logic-1 on a: READY')).toBeLessThan(out.indexOf('tsr-gateway-200 on b: READY'))
     const rows = await statusRows()
     expect(rows.map((r) => [r.node, r.service, r.process, r.cluster])).toEqual([
       ['a', 'center#1', 'running', 'READY'],
-      ['a', 'login#1', 'running', 'READY'],
+      ['a', 'login#100', 'running', 'READY'],
       ['a', 'logic#1', 'running', 'READY'],
-      ['b', 'gateway#1', 'running', 'READY'],
-      ['c', 'gateway#2', 'running', 'READY'],
+      ['b', 'gateway#200', 'running', 'READY'],
+      ['c', 'gateway#201', 'running', 'READY'],
     ])
     for (const r of rows) {
       expect(r.release).toMatch(/-one$/)
       expect(r.pid).toBeGreaterThan(0)
       expect(r.rssBytes).toBeGreaterThan(0)
     }
-    // The services really are in their namespaces: gateway#2's client port is on node c's address.
+    // The services really are in their namespaces: gateway#201's client port is on node c's address.
     const ss = sh('ip', ['netns', 'exec', ns('c'), 'ss', '-ltn'])
     expect(ss).toContain(`${addr(2)}:6000`)
   }, 180_000)
@@ -265,31 +265,31 @@ describe.runIf(run)('deploy across three network namespaces', () => {
     const botsDone = new Promise<number | null>((resolve) => bots.on('close', (code) => resolve(code)))
     try {
       const load = (rows: StatusRow[], service: string) => rows.find((r) => r.service === service)?.load ?? 0
-      // Players on gateway#2 (node c) when its link goes.
-      await until('players on gateway#2', async () =>
-        load(await statusRows(), 'gateway#2') > 0 ? true : undefined,
+      // Players on gateway#201 (node c) when its link goes.
+      await until('players on gateway#201', async () =>
+        load(await statusRows(), 'gateway#201') > 0 ? true : undefined,
       )
       sh('ip', ['-n', ns('br'), 'link', 'set', `${tag}c1`, 'down'])
-      const cut = await until('the center to drop gateway#2', async () => {
+      const cut = await until('the center to drop gateway#201', async () => {
         const rows = await statusRows()
-        return rows.find((r) => r.service === 'gateway#2' && r.cluster !== 'READY') ? rows : undefined
+        return rows.find((r) => r.service === 'gateway#201' && r.cluster !== 'READY') ? rows : undefined
       })
       // The process itself keeps running on its node; the other services are untouched.
       expect(cut.map((r) => [r.service, r.process, r.cluster])).toEqual([
         ['center#1', 'running', 'READY'],
-        ['login#1', 'running', 'READY'],
+        ['login#100', 'running', 'READY'],
         ['logic#1', 'running', 'READY'],
-        ['gateway#1', 'running', 'READY'],
-        ['gateway#2', 'running', 'absent'],
+        ['gateway#200', 'running', 'READY'],
+        ['gateway#201', 'running', 'absent'],
       ])
-      // The players cut off at c resume (or log in again) at gateway#1 and play on.
-      await until('players on gateway#1 while c is cut', async () =>
-        load(await statusRows(), 'gateway#1') > 0 ? true : undefined,
+      // The players cut off at c resume (or log in again) at gateway#200 and play on.
+      await until('players on gateway#200 while c is cut', async () =>
+        load(await statusRows(), 'gateway#200') > 0 ? true : undefined,
       )
       await sleep(5000)
       sh('ip', ['-n', ns('br'), 'link', 'set', `${tag}c1`, 'up'])
       await until(
-        'gateway#2 back READY',
+        'gateway#201 back READY',
         async () => {
           const rows = await statusRows()
           return rows.every((r) => r.cluster === 'READY') ? rows : undefined
@@ -297,8 +297,8 @@ describe.runIf(run)('deploy across three network namespaces', () => {
         60_000,
       )
       // Back in the cluster, it gets players again.
-      await until('players on gateway#2 again', async () =>
-        load(await statusRows(), 'gateway#2') > 0 ? true : undefined,
+      await until('players on gateway#201 again', async () =>
+        load(await statusRows(), 'gateway#201') > 0 ? true : undefined,
       )
       const code = await botsDone
       const r = JSON.parse(readFileSync(report, 'utf8')) as {
@@ -331,8 +331,8 @@ describe.runIf(run)('deploy across three network namespaces', () => {
     expect(out.match(/restarted, READY$/gm)).toHaveLength(5)
     // Each gateway is drained to the other before its restart, and undrained after it.
     for (const [unit, node] of [
-      ['tsr-gateway-1', 'b'],
-      ['tsr-gateway-2', 'c'],
+      ['tsr-gateway-200', 'b'],
+      ['tsr-gateway-201', 'c'],
     ]) {
       const at = (line: string) => out.indexOf(`${unit} on ${node}: ${line}`)
       expect(at('drained ('), out).toBeGreaterThanOrEqual(0)
@@ -353,7 +353,9 @@ describe.runIf(run)('deploy across three network namespaces', () => {
 
   it('down stops every process', async () => {
     const out = await ok('down', '--topology', topologyFile)
-    expect(out.indexOf('tsr-gateway-2 on c: stopped')).toBeLessThan(out.indexOf('tsr-center-1 on a: stopped'))
+    expect(out.indexOf('tsr-gateway-201 on c: stopped')).toBeLessThan(
+      out.indexOf('tsr-center-1 on a: stopped'),
+    )
     const rows = await statusRows()
     expect(rows.map((r) => r.process)).toEqual(['stopped', 'stopped', 'stopped', 'stopped', 'stopped'])
   }, 60_000)

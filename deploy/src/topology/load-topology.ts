@@ -59,8 +59,15 @@ export function topologyErrors(t: Topology): string[] {
       errors.push(
         `services: ${id}: a logic service id is its machine id and must be below ${LOGIC_MACHINE_IDS}`,
       )
-    if (ids.has(id)) errors.push(`services: ${id} is given to two processes (set firstId apart)`)
-    ids.set(id, p.unit)
+    // Service ids are cluster-wide: the center refuses a second holder, whatever its kind.
+    const key = p.kind === 'center' ? 'center' : String(p.serviceId)
+    const holder = ids.get(key)
+    if (holder === id) errors.push(`services: ${id} is given to two processes (set firstId apart)`)
+    else if (holder)
+      errors.push(
+        `services: service id ${p.serviceId} is used by both ${holder} and ${id} (ids are cluster-wide; set firstId apart)`,
+      )
+    ids.set(key, id)
     for (const [name, port] of Object.entries(p.ports)) {
       if (port > 65535) errors.push(`services: ${id} ${name} port ${port} is past 65535`)
       const key = `${p.node}:${port}`

@@ -7,6 +7,13 @@
 export interface ServiceKind {
   /** Lower starts first and stops last. */
   order: number
+  /**
+   * Service id of the kind's first process when the topology gives none.
+   * Service ids are cluster-wide (the center refuses a second holder of an
+   * id, whatever its kind), so the kinds start apart: logic 1, login 100,
+   * gateway 200.
+   */
+  firstId: number
   /** Port names the topology must give (`cluster` and `admin` for every kind). */
   ports: string[]
   /** Open-file limit of its processes (gateways hold one socket per player). */
@@ -32,6 +39,7 @@ const BASE_NOFILE = 65_536
 export const SERVICE_KINDS: Record<string, ServiceKind> = {
   center: {
     order: 0,
+    firstId: 1,
     ports: ['cluster', 'admin'],
     nofile: BASE_NOFILE,
     section: (p) => ({
@@ -50,6 +58,7 @@ export const SERVICE_KINDS: Record<string, ServiceKind> = {
   },
   login: {
     order: 1,
+    firstId: 100,
     ports: ['cluster', 'admin', 'http'],
     nofile: BASE_NOFILE,
     // One login process per unit (deploy scales with `count`): node:cluster workers
@@ -62,6 +71,7 @@ export const SERVICE_KINDS: Record<string, ServiceKind> = {
   },
   logic: {
     order: 2,
+    firstId: 1,
     ports: ['cluster', 'admin'],
     nofile: BASE_NOFILE,
     // Logic's player database is logic_<app.machineId>: the id must stay the
@@ -75,6 +85,7 @@ export const SERVICE_KINDS: Record<string, ServiceKind> = {
   },
   gateway: {
     order: 3,
+    firstId: 200,
     ports: ['cluster', 'admin', 'tcp', 'ws'],
     nofile: 1_048_576,
     section: (p) => ({
