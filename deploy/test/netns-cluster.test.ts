@@ -177,6 +177,8 @@ describe.runIf(run)('deploy across three network namespaces', () => {
           kind: 'gateway',
           node,
           ports: { cluster: 5000, admin: 5090, tcp: 6000, ws: 6100 },
+          // Clients notice a dead path within seconds (not the default 45 s) and resume elsewhere.
+          config: { gateway: { clientHeartbeatMs: 1000, clientIdleTimeoutMs: 4000 } },
         })),
       ],
     }

@@ -83,7 +83,11 @@ export class GatewayFront extends BaseComponent<ServiceContext<GatewayConfig>> {
             maxConnectionsPerIp: g.maxConnectionsPerIp,
             maxConnections: g.maxConnections,
             maxPendingPerIp: g.maxPendingPerIp,
-            client: { msgRatePerSec: g.clientMsgRatePerSec },
+            client: {
+              msgRatePerSec: g.clientMsgRatePerSec,
+              heartbeatIntervalMs: g.clientHeartbeatMs,
+              idleTimeoutMs: g.clientIdleTimeoutMs,
+            },
           },
         }),
     )
