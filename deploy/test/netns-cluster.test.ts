@@ -244,10 +244,12 @@ describe.runIf(run)('deploy across three network namespaces', () => {
         '6',
         '--ramp-per-s',
         '3',
+        '--rounds',
+        '0',
         '--idle-ms',
         '500',
         '--duration',
-        '110',
+        '150',
         '--view',
         'off',
         '--json',
@@ -317,7 +319,7 @@ describe.runIf(run)('deploy across three network namespaces', () => {
       sh('ip', ['-n', ns('br'), 'link', 'set', `${tag}c1`, 'up'])
       if (bots.exitCode === null) bots.kill('SIGKILL')
     }
-  }, 240_000)
+  }, 300_000)
 
   it('rollout moves every node to a new release one process at a time; rollback returns', async () => {
     const before = await statusRows()
