@@ -98,6 +98,16 @@ function killLeftovers(): void {
   }
 }
 
+/** Run `fn`; on failure, add what the bots printed to the error. */
+async function phase(fn: () => Promise<void>, output: () => string): Promise<void> {
+  try {
+    await fn()
+  } catch (err) {
+    ;(err as Error).message += `\n--- bots output ---\n${output().slice(-4000)}`
+    throw err
+  }
+}
+
 describe.runIf(run)('deploy across three network namespaces', () => {
   beforeAll(async () => {
     tmp = mkdtempSync(path.join(os.tmpdir(), 'deploy-netns-'))
@@ -251,7 +261,7 @@ describe.runIf(run)('deploy across three network namespaces', () => {
         '--duration',
         '150',
         '--view',
-        'off',
+        'plain',
         '--json',
         report,
         '--max-error-rate',
@@ -268,6 +278,15 @@ describe.runIf(run)('deploy across three network namespaces', () => {
     })
     const botsDone = new Promise<number | null>((resolve) => bots.on('close', (code) => resolve(code)))
     try {
+      await phase(
+        () => botsPhase(),
+        () => botsOut,
+      )
+    } finally {
+      sh('ip', ['-n', ns('br'), 'link', 'set', `${tag}c1`, 'up'])
+      if (bots.exitCode === null) bots.kill('SIGKILL')
+    }
+    async function botsPhase() {
       const load = (rows: StatusRow[], service: string) => rows.find((r) => r.service === service)?.load ?? 0
       // Players on gateway#201 (node c) when its link goes.
       await until('players on gateway#201', async () =>
@@ -315,9 +334,6 @@ describe.runIf(run)('deploy across three network namespaces', () => {
         totals: { bots: 6, played: 6, failed: 0 },
       })
       expect(r.totals.rounds).toBeGreaterThan(6)
-    } finally {
-      sh('ip', ['-n', ns('br'), 'link', 'set', `${tag}c1`, 'up'])
-      if (bots.exitCode === null) bots.kill('SIGKILL')
     }
   }, 300_000)
 
