@@ -47,15 +47,22 @@ const withReady = <T>(y: Argv<T>) =>
     describe: 'ms a process may take to report READY',
   })
 
-function context(a: { topology: string; 'ready-timeout'?: number }): DeployContext {
+function context(a: { topology: string; 'ready-timeout'?: number; 'drain-timeout'?: number }): DeployContext {
   const t = loadTopology(a.topology)
   return {
     t,
     secrets: resolveSecrets(t, process.env, a.topology),
     log,
     readyTimeoutMs: a['ready-timeout'] ?? 60_000,
+    drainTimeoutMs: a['drain-timeout'] ?? 30_000,
   }
 }
+const withDrain = <T>(y: Argv<T>) =>
+  y.option('drain-timeout', {
+    type: 'number',
+    default: 30_000,
+    describe: 'ms a drained gateway may take to see its sessions move before its restart',
+  })
 
 await yargs(hideBin(process.argv))
   .scriptName('deploy')
@@ -126,14 +133,14 @@ await yargs(hideBin(process.argv))
   )
   .command(
     'rollout',
-    'install a new bundle and restart one process at a time',
-    (y) => withReady(withBundle(y)),
+    'install a new bundle and restart one process at a time (gateways drained first)',
+    (y) => withDrain(withReady(withBundle(y))),
     async (a) => rollout(context(a), a.bundle),
   )
   .command(
     'rollback',
-    'go back to the previous release, one process at a time',
-    (y) => withReady(withTopology(y)),
+    'go back to the previous release, one process at a time (gateways drained first)',
+    (y) => withDrain(withReady(withTopology(y))),
     async (a) => rollback(context(a)),
   )
   .command(

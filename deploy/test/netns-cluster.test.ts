@@ -29,6 +29,8 @@ const NODES = ['a', 'b', 'c'] as const
 const ns = (n: string) => `${tag}-${n}`
 const addr = (i: number) => `${subnet}.${i + 1}`
 const SECRET = 'netns-test-cluster-secret-0123456789'
+const ADMIN_TOKEN = 'netns-test-admin-token-0123456789'
+const botsCli = path.join(repo, 'tools/bots/dist/cli.js')
 
 let tmp: string
 let topologyFile: string
@@ -45,7 +47,7 @@ function sh(cmd: string, args: string[]): string {
 function deploy(...args: string[]): Promise<{ code: number | null; out: string }> {
   const child = spawn(process.execPath, [deployCli, ...args], {
     cwd: repo,
-    env: { ...process.env, TSR_TEST_SECRET: SECRET },
+    env: { ...process.env, TSR_TEST_SECRET: SECRET, TSR_TEST_ADMIN: ADMIN_TOKEN },
     stdio: ['ignore', 'pipe', 'pipe'],
   })
   let out = ''
@@ -93,6 +95,16 @@ function killLeftovers(): void {
           if (pid) process.kill(pid, 'SIGKILL')
         } catch {}
     }
+  }
+}
+
+/** Run `fn`; on failure, add what the bots printed to the error. */
+async function phase(fn: () => Promise<void>, output: () => string): Promise<void> {
+  try {
+    await fn()
+  } catch (err) {
+    ;(err as Error).message += `\n--- bots output ---\n${output().slice(-4000)}`
+    throw err
   }
 }
 
@@ -158,17 +170,26 @@ describe.runIf(run)('deploy across three network namespaces', () => {
       manager: 'supervisor',
       reset: { hour: 5, timeZone: 'Asia/Shanghai' },
       mariadb: { node: 'a', port, user: 'root', backupDatabases: ['tessera_center'] },
-      secrets: { cluster: { env: 'TSR_TEST_SECRET' } },
+      secrets: { cluster: { env: 'TSR_TEST_SECRET' }, admin: { env: 'TSR_TEST_ADMIN' } },
       nodes: NODES.map((n, i) => ({
         name: n,
         address: addr(i),
         root: path.join(tmp, 'nodes', n),
         transport: { local: true, netns: ns(n) },
       })),
+      // Node a: center, login, logic and the database; b and c: one gateway each,
+      // so cutting c leaves the players somewhere to go.
       services: [
         { kind: 'center', node: 'a', ports: { cluster: 3800, admin: 3809 } },
-        { kind: 'logic', node: 'b', ports: { cluster: 4100, admin: 4190 } },
-        { kind: 'logic', node: 'c', ports: { cluster: 4100, admin: 4190 } },
+        { kind: 'login', node: 'a', ports: { cluster: 3700, admin: 3790, http: 3780 } },
+        { kind: 'logic', node: 'a', ports: { cluster: 4100, admin: 4190 } },
+        ...['b', 'c'].map((node) => ({
+          kind: 'gateway',
+          node,
+          ports: { cluster: 5000, admin: 5090, tcp: 6000, ws: 6100 },
+          // Clients notice a dead path within seconds (not the default 45 s) and resume elsewhere.
+          config: { gateway: { clientHeartbeatMs: 1000, clientIdleTimeoutMs: 4000 } },
+        })),
       ],
     }
     mkdirSync(tmp, { recursive: true })
@@ -193,53 +214,156 @@ describe.runIf(run)('deploy across three network namespaces', () => {
     expect(second).toMatch(/^a: 0 change\(s\)$/m)
   }, 60_000)
 
-  it('up installs the bundle on every node and starts center, then both logic services, each READY', async () => {
+  it('up installs the bundle on every node and starts center, login, logic, then both gateways, each READY', async () => {
     const out = await ok('up', '--topology', topologyFile, '--bundle', bundleOne)
-    expect(out.match(/READY$/gm)).toHaveLength(3)
-    expect(out.indexOf('tsr-center-1 on a: READY')).toBeLessThan(out.indexOf('tsr-logic-1 on b: READY'))
+    expect(out.match(/READY$/gm)).toHaveLength(5)
+    expect(out.indexOf('tsr-center-1 on a: READY')).toBeLessThan(out.indexOf('tsr-logic-1 on a: READY'))
+    expect(out.indexOf('tsr-logic-1 on a: READY')).toBeLessThan(out.indexOf('tsr-gateway-200 on b: READY'))
     const rows = await statusRows()
     expect(rows.map((r) => [r.node, r.service, r.process, r.cluster])).toEqual([
       ['a', 'center#1', 'running', 'READY'],
-      ['b', 'logic#1', 'running', 'READY'],
-      ['c', 'logic#2', 'running', 'READY'],
+      ['a', 'login#100', 'running', 'READY'],
+      ['a', 'logic#1', 'running', 'READY'],
+      ['b', 'gateway#200', 'running', 'READY'],
+      ['c', 'gateway#201', 'running', 'READY'],
     ])
     for (const r of rows) {
       expect(r.release).toMatch(/-one$/)
       expect(r.pid).toBeGreaterThan(0)
       expect(r.rssBytes).toBeGreaterThan(0)
     }
-    // The services really are in their namespaces: logic#2 listens on node c's address.
+    // The services really are in their namespaces: gateway#201's client port is on node c's address.
     const ss = sh('ip', ['netns', 'exec', ns('c'), 'ss', '-ltn'])
-    expect(ss).toContain(`${addr(2)}:4100`)
+    expect(ss).toContain(`${addr(2)}:6000`)
   }, 180_000)
 
-  it('a node whose link is cut drops out of the cluster and rejoins when the link returns', async () => {
-    sh('ip', ['-n', ns('br'), 'link', 'set', `${tag}c1`, 'down'])
-    const cut = await until('the center to drop logic#2', async () => {
-      const rows = await statusRows()
-      return rows.find((r) => r.service === 'logic#2' && r.cluster !== 'READY') ? rows : undefined
-    })
-    // The process itself keeps running on its node; the other services are untouched.
-    expect(cut.map((r) => [r.service, r.process, r.cluster])).toEqual([
-      ['center#1', 'running', 'READY'],
-      ['logic#1', 'running', 'READY'],
-      ['logic#2', 'running', 'absent'],
-    ])
-    sh('ip', ['-n', ns('br'), 'link', 'set', `${tag}c1`, 'up'])
-    await until(
-      'logic#2 back READY',
-      async () => {
-        const rows = await statusRows()
-        return rows.every((r) => r.cluster === 'READY') ? rows : undefined
-      },
-      60_000,
+  it('bots play through; a gateway node whose link is cut drops out, its players go on at the other gateway, and it rejoins', async () => {
+    // Bots on node a (beside login), playing through both gateways.
+    const report = path.join(tmp, 'bots.json')
+    const bots = spawn(
+      'ip',
+      [
+        'netns',
+        'exec',
+        ns('a'),
+        process.execPath,
+        botsCli,
+        '--login',
+        `http://${addr(0)}:3780`,
+        '--bots',
+        '6',
+        '--ramp-per-s',
+        '3',
+        '--rounds',
+        '0',
+        '--idle-ms',
+        '2000',
+        '--duration',
+        '200',
+        '--view',
+        'plain',
+        '--json',
+        report,
+        '--max-error-rate',
+        '0',
+      ],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
     )
-  }, 120_000)
+    let botsOut = ''
+    bots.stdout.setEncoding('utf8').on('data', (c: string) => {
+      botsOut += c
+    })
+    bots.stderr.setEncoding('utf8').on('data', (c: string) => {
+      botsOut += c
+    })
+    const botsDone = new Promise<number | null>((resolve) => bots.on('close', (code) => resolve(code)))
+    try {
+      await phase(
+        () => botsPhase(),
+        () => botsOut,
+      )
+    } finally {
+      sh('ip', ['-n', ns('br'), 'link', 'set', `${tag}c1`, 'up'])
+      if (bots.exitCode === null) bots.kill('SIGKILL')
+    }
+    async function botsPhase() {
+      const load = (rows: StatusRow[], service: string) => rows.find((r) => r.service === service)?.load ?? 0
+      // Players on gateway#201 (node c) when its link goes.
+      // (Loads are sampled: sessions come and go with the rounds, so allow time to catch one.)
+      await until(
+        'players on gateway#201',
+        async () => (load(await statusRows(), 'gateway#201') > 0 ? true : undefined),
+        90_000,
+      )
+      sh('ip', ['-n', ns('br'), 'link', 'set', `${tag}c1`, 'down'])
+      const cut = await until('the center to drop gateway#201', async () => {
+        const rows = await statusRows()
+        return rows.find((r) => r.service === 'gateway#201' && r.cluster !== 'READY') ? rows : undefined
+      })
+      // The process itself keeps running on its node; the other services are untouched.
+      expect(cut.map((r) => [r.service, r.process, r.cluster])).toEqual([
+        ['center#1', 'running', 'READY'],
+        ['login#100', 'running', 'READY'],
+        ['logic#1', 'running', 'READY'],
+        ['gateway#200', 'running', 'READY'],
+        ['gateway#201', 'running', 'absent'],
+      ])
+      // The players cut off at c resume (or log in again) at gateway#200 and play on.
+      await until('players on gateway#200 while c is cut', async () =>
+        load(await statusRows(), 'gateway#200') > 0 ? true : undefined,
+      )
+      await sleep(5000)
+      sh('ip', ['-n', ns('br'), 'link', 'set', `${tag}c1`, 'up'])
+      await until(
+        'gateway#201 back READY',
+        async () => {
+          const rows = await statusRows()
+          return rows.every((r) => r.cluster === 'READY') ? rows : undefined
+        },
+        60_000,
+      )
+      // Back in the cluster, it gets players again.
+      await until(
+        'players on gateway#201 again',
+        async () => (load(await statusRows(), 'gateway#201') > 0 ? true : undefined),
+        90_000,
+      )
+      const code = await botsDone
+      const r = JSON.parse(readFileSync(report, 'utf8')) as {
+        totals: { bots: number; played: number; failed: number; rounds: number }
+        groups: Record<string, { counts: Record<string, number>; recovered: Record<string, number> }>
+      }
+      // Every bot played to the end: none failed across the cut.
+      expect({ code, totals: r.totals }, botsOut).toMatchObject({
+        code: 0,
+        totals: { bots: 6, played: 6, failed: 0 },
+      })
+      expect(r.totals.rounds).toBeGreaterThan(6)
+    }
+  }, 360_000)
 
   it('rollout moves every node to a new release one process at a time; rollback returns', async () => {
     const before = await statusRows()
-    const out = await ok('rollout', '--topology', topologyFile, '--bundle', bundleTwo)
-    expect(out.match(/restarted, READY$/gm)).toHaveLength(3)
+    const out = await ok(
+      'rollout',
+      '--topology',
+      topologyFile,
+      '--bundle',
+      bundleTwo,
+      '--drain-timeout',
+      '15000',
+    )
+    expect(out.match(/restarted, READY$/gm)).toHaveLength(5)
+    // Each gateway is drained to the other before its restart, and undrained after it.
+    for (const [unit, node] of [
+      ['tsr-gateway-200', 'b'],
+      ['tsr-gateway-201', 'c'],
+    ]) {
+      const at = (line: string) => out.indexOf(`${unit} on ${node}: ${line}`)
+      expect(at('drained ('), out).toBeGreaterThanOrEqual(0)
+      expect(at('drained (')).toBeLessThan(at('undrained'))
+      expect(at('undrained')).toBeLessThan(at('restarted, READY'))
+    }
     const after = await statusRows()
     for (const [i, r] of after.entries()) {
       expect(r.release).toMatch(/-two$/)
@@ -254,8 +378,10 @@ describe.runIf(run)('deploy across three network namespaces', () => {
 
   it('down stops every process', async () => {
     const out = await ok('down', '--topology', topologyFile)
-    expect(out.indexOf('tsr-logic-2 on c: stopped')).toBeLessThan(out.indexOf('tsr-center-1 on a: stopped'))
+    expect(out.indexOf('tsr-gateway-201 on c: stopped')).toBeLessThan(
+      out.indexOf('tsr-center-1 on a: stopped'),
+    )
     const rows = await statusRows()
-    expect(rows.map((r) => r.process)).toEqual(['stopped', 'stopped', 'stopped'])
+    expect(rows.map((r) => r.process)).toEqual(['stopped', 'stopped', 'stopped', 'stopped', 'stopped'])
   }, 60_000)
 })

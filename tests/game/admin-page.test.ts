@@ -54,7 +54,7 @@ describe.skipIf(!have)('center admin page in Chromium', () => {
     dir.remove()
   })
 
-  it('logs in, shows the live cluster, kicks a player from the page and keeps a screenshot', async () => {
+  it('logs in, shows the live cluster, kicks a player, drains and undrains a gateway from the page, and keeps a screenshot', async () => {
     const c = cluster()
     const account = newAccount('web')
     const userId = await register(c, account)
@@ -129,6 +129,27 @@ describe.skipIf(!have)('center admin page in Chromium', () => {
       mkdirSync(path.dirname(SCREENSHOT), { recursive: true })
       await page.screenshot({ path: SCREENSHOT, fullPage: true })
       expect(existsSync(SCREENSHOT)).toBe(true)
+
+      // Drain the gateway from the page (confirmed), then undrain it with the button beside.
+      const state = () => page.textContent('tr[data-service="gateway#201"]')
+      page.once('dialog', (d) => void d.accept())
+      await page.selectOption('#drain-gateway', '201')
+      await page.click('#drain-form button[type=submit]:not([data-action])')
+      await page.waitForFunction(() =>
+        document.querySelector('#action-result')?.textContent?.startsWith('gateways/drain'),
+      )
+      expect(await page.textContent('#action-result')).toContain('HTTP 200')
+      await until(
+        async () => (await state())?.includes('DRAINING') === true,
+        30_000,
+        'gateway#201 DRAINING on the page',
+      )
+      await page.click('#undrain-button')
+      await page.waitForFunction(() =>
+        document.querySelector('#action-result')?.textContent?.startsWith('gateways/undrain'),
+      )
+      expect(await page.textContent('#action-result')).toMatch(/HTTP 200[\s\S]*"affected":1/)
+      await until(async () => (await state())?.includes('READY') === true, 30_000, 'gateway#201 READY again')
     } finally {
       await page.close()
       await client.close()

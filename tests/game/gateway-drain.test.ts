@@ -24,7 +24,7 @@ function refused(port: number): Promise<boolean> {
 describe('draining a gateway', () => {
   const cluster = useGameCluster({ gateways: [201, 202] })
 
-  it('moves its clients to the other gateway and takes no new ones', async () => {
+  it('moves its clients to the other gateway and takes no new ones; undrain takes players again', async () => {
     const c = cluster()
     const account = newAccount('drn')
     await register(c, account)
@@ -92,6 +92,56 @@ describe('draining a gateway', () => {
         { response: ProfileGetRes, timeoutMs: 10_000 },
       )
       expect(q.profile).toBeDefined()
+
+      // Undrain: the same port opens again, the center sees READY, login hands players to 201 again.
+      const badUndrain = await c.admin<{ error: { code: string } }>('/admin/gateways/undrain', {
+        serviceId: 999,
+      })
+      expect(badUndrain.status).toBe(400)
+      expect((await c.admin('/admin/gateways/undrain', { serviceId: 201 }, null)).status).toBe(401)
+      const u = await c.admin<{ gateways: { serviceId: number; affected: number }[]; unanswered: number[] }>(
+        '/admin/gateways/undrain',
+        { serviceId: 201 },
+      )
+      expect(u.status).toBe(200)
+      expect(u.json).toMatchObject({ gateways: [{ serviceId: 201, affected: 1 }], unanswered: [] })
+      expect(await refused(c.gateways.get(201)!.tcp.port)).toBe(false)
+      await until(
+        async () => {
+          const res = await fetch(`${c.centerAdmin}/admin/cluster`)
+          const v = (await res.json()) as { services: { serviceId: number; state: string | number }[] }
+          const s = v.services.find((x) => x.serviceId === 201)
+          return s !== undefined && (s.state === 3 || s.state === 'SERVICE_STATE_READY')
+        },
+        10_000,
+        'gateway 201 READY again at the center',
+      )
+      // Login picks among READY gateways: within a few logins one lands on 201.
+      let back: Awaited<ReturnType<typeof login>> | undefined
+      await until(
+        async () => {
+          const l = await login(c, account)
+          if (l.handoff.gatewayServiceId === 201) back = l
+          return back !== undefined
+        },
+        20_000,
+        'a hand-off to 201 again',
+      )
+      const returned = clientFor(back!.handoff, 'tcp')
+      await returned.connect()
+      const r2 = await returned.request(
+        ProfileGet,
+        { userId: 0n },
+        { response: ProfileGetRes, timeoutMs: 10_000 },
+      )
+      expect(r2.profile).toBeDefined()
+      await returned.close()
+      // Not draining any more: a second undrain changes nothing.
+      const again = await c.admin<{ gateways: { serviceId: number; affected: number }[] }>(
+        '/admin/gateways/undrain',
+        { serviceId: 201 },
+      )
+      expect(again.json.gateways).toEqual([{ serviceId: 201, affected: 0 }])
     } finally {
       await client.close()
       await stayer.close()

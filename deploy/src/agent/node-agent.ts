@@ -85,3 +85,48 @@ export async function waitReady(o: {
     await sleep(200)
   }
 }
+
+/**
+ * Run an operator action on one gateway through the center's admin endpoint
+ * (`drain` or `undrain`, docs/operations.md "Draining a gateway"), with the
+ * admin bearer token. Returns the center's JSON answer; throws on any other
+ * status than 200 (a 401 names the token, a 400 an unknown gateway).
+ */
+export async function gatewayAction(o: {
+  admin: string
+  action: 'drain' | 'undrain'
+  id: number
+  token: string
+  message?: string | undefined
+}): Promise<unknown> {
+  const body: Record<string, unknown> = { serviceId: o.id }
+  if (o.action === 'drain' && o.message) body.message = o.message
+  const res = await fetch(`${o.admin}/admin/gateways/${o.action}`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${o.token}`, 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+    signal: AbortSignal.timeout(15_000),
+  })
+  const text = await res.text()
+  if (res.status !== 200)
+    throw new Error(`${o.action} gateway#${o.id}: HTTP ${res.status} ${text.slice(0, 300)}`)
+  return JSON.parse(text) as unknown
+}
+
+/**
+ * Poll the center until gateway `id` reports no client sessions (its
+ * heartbeat load) or `timeoutMs` passes. Returns the last load seen (0 when
+ * drained); a deadline is not an error: the rollout restarts it anyway and
+ * the clients left resume elsewhere after the SIGTERM's Kick.
+ */
+export async function waitDrained(o: { admin: string; id: number; timeoutMs: number }): Promise<number> {
+  const end = Date.now() + o.timeoutMs
+  let load = -1
+  for (;;) {
+    const v = await fetchClusterView(o.admin).catch(() => undefined)
+    const e = v?.services.find((s) => s.kind === 'gateway' && s.serviceId === o.id)
+    if (e) load = e.load
+    if (load === 0 || Date.now() > end) return load
+    await sleep(200)
+  }
+}

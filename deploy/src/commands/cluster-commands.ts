@@ -1,10 +1,10 @@
 import { readFileSync } from 'node:fs'
 import path from 'node:path'
-import { type ClusterView, STATE_NAMES } from '../agent/index.js'
+import { type ClusterView, READY, STATE_NAMES } from '../agent/index.js'
 import type { BundleManifest } from '../bundle/index.js'
 import { DeployNoRelease, DeployNotReady } from '../errors.js'
 import { type ProcessPlan, planProcesses, type Secrets, type Topology } from '../topology/index.js'
-import { nodeFiles } from '../units/index.js'
+import { backupUnit, nodeFiles } from '../units/index.js'
 import { NodeOps } from './node-ops.js'
 
 export interface DeployContext {
@@ -13,6 +13,8 @@ export interface DeployContext {
   log: (line: string) => void
   /** How long one process may take to report READY. */
   readyTimeoutMs: number
+  /** How long a rollout waits for a drained gateway's sessions to move (default 30 s). */
+  drainTimeoutMs?: number
 }
 
 /** A bundle's manifest, from its .json (or latest.json) beside the tarball. */
@@ -89,18 +91,72 @@ export async function up(c: DeployContext, bundle: string): Promise<void> {
     await waitReady(c, ops, p)
     c.log(`${p.unit} on ${p.node}: READY`)
   }
+  if (c.t.mariadb.backupSchedule) {
+    const timer = `${backupUnit(c.t)}.timer`
+    await ops.get(c.t.mariadb.node)!.start(timer)
+    c.log(`${timer} on ${c.t.mariadb.node}: scheduled (${c.t.mariadb.backupSchedule})`)
+  }
 }
 
-/** Restart processes one at a time, each READY again before the next. */
+/**
+ * Drain a gateway before its restart (docs/operations.md "Rollout"): only
+ * with the admin token and when another gateway is READY to take the
+ * players. Waits until its sessions moved (its load at the center is 0) or
+ * the drain deadline. Returns whether it was drained.
+ */
+async function drainGateway(
+  c: DeployContext,
+  ops: Map<string, NodeOps>,
+  p: ProcessPlan,
+  v: ClusterView | undefined,
+): Promise<boolean> {
+  const where = `${p.unit} on ${p.node}`
+  const others = v?.services.filter(
+    (s) => s.kind === 'gateway' && s.serviceId !== p.serviceId && s.state === READY,
+  )
+  if (!c.secrets.adminToken) {
+    c.log(`${where}: no secrets.admin in the topology, restarting without a drain`)
+    return false
+  }
+  if (!others?.length) {
+    c.log(`${where}: no other gateway READY, restarting without a drain`)
+    return false
+  }
+  if (!entryOf(v, p)) return false
+  const center = centerOf(c.t)
+  const co = ops.get(center.node)!
+  const r = await co.gateway(
+    center.ports.admin!,
+    'drain',
+    p.serviceId,
+    c.secrets.adminToken,
+    'server update: reconnecting you',
+  )
+  const left = await co.waitDrained(center.ports.admin!, p.serviceId, c.drainTimeoutMs ?? 30_000)
+  c.log(
+    left === 0
+      ? `${where}: drained (${r.affected} session(s) moved to ${others.map((o) => `gateway#${o.serviceId}`).join(', ')})`
+      : `${where}: drain deadline passed with ${left} session(s) left, restarting anyway`,
+  )
+  return true
+}
+
+/** Restart processes one at a time, each READY again before the next; gateways drained first. */
 async function restartOneByOne(c: DeployContext, ops: Map<string, NodeOps>): Promise<void> {
   for (const p of planProcesses(c.t)) {
     const o = ops.get(p.node)!
-    const before = entryOf(await view(c, ops), p)?.startedAtMs
-    // Gateways: this is where client sessions get drained to the other gateways first
-    // (the gateway's admin drain endpoint, once the gateway service has one).
+    const v = await view(c, ops)
+    const before = entryOf(v, p)?.startedAtMs
+    const drained = p.kind === 'gateway' && (await drainGateway(c, ops, p, v))
     await o.stop(p.unit)
     await o.start(p.unit)
     await waitReady(c, ops, p, p.kind === 'center' ? undefined : before)
+    if (drained) {
+      // A restarted gateway starts READY; undrain makes sure it takes players again either way.
+      const center = centerOf(c.t)
+      await ops.get(center.node)!.gateway(center.ports.admin!, 'undrain', p.serviceId, c.secrets.adminToken!)
+      c.log(`${p.unit} on ${p.node}: undrained`)
+    }
     c.log(`${p.unit} on ${p.node}: restarted, READY`)
   }
 }
@@ -127,6 +183,11 @@ export async function rollback(c: DeployContext): Promise<void> {
 /** `deploy down`: stop every process, in reverse dependency order. */
 export async function down(c: Pick<DeployContext, 't' | 'log'>): Promise<void> {
   const ops = new Map(c.t.nodes.map((n) => [n.name, new NodeOps(c.t, n.name)]))
+  if (c.t.mariadb.backupSchedule) {
+    const timer = `${backupUnit(c.t)}.timer`
+    await ops.get(c.t.mariadb.node)!.stop(timer)
+    c.log(`${timer} on ${c.t.mariadb.node}: stopped`)
+  }
   for (const p of planProcesses(c.t).reverse()) {
     await ops.get(p.node)!.stop(p.unit)
     c.log(`${p.unit} on ${p.node}: stopped`)

@@ -34,8 +34,46 @@ export class NodeOps {
 
   /** The installed deploy tool of the current release, on the node. */
   async agent(...args: string[]): Promise<string> {
+    return this.agentWithInput(undefined, ...args)
+  }
+
+  /** {@link agent} with `input` on its stdin (secrets: never on a command line). */
+  async agentWithInput(input: string | undefined, ...args: string[]): Promise<string> {
     const base = ['--root', this.dir.root, '--manager', this.t.manager]
-    return this.sh([`${this.dir.current}/deploy/bin/deploy`, 'node', ...args, ...base].map(q).join(' '))
+    return this.sh(
+      [`${this.dir.current}/deploy/bin/deploy`, 'node', ...args, ...base].map(q).join(' '),
+      input,
+    )
+  }
+
+  /** Drain or undrain gateway `id` through the center's admin endpoint (run on the center's node). */
+  async gateway(
+    adminPort: number,
+    action: 'drain' | 'undrain',
+    id: number,
+    token: string,
+    message?: string,
+  ): Promise<{ affected: number; unanswered: number[] }> {
+    const args = ['gateway', action, '--admin', `http://127.0.0.1:${adminPort}`, '--id', String(id)]
+    if (message) args.push('--message', message)
+    return JSON.parse(await this.agentWithInput(`${token}\n`, ...args)) as {
+      affected: number
+      unanswered: number[]
+    }
+  }
+
+  /** Wait until gateway `id` reports no sessions, or `timeoutMs`; returns the sessions left. */
+  async waitDrained(adminPort: number, id: number, timeoutMs: number): Promise<number> {
+    const out = await this.agent(
+      'wait-drained',
+      '--admin',
+      `http://127.0.0.1:${adminPort}`,
+      '--id',
+      String(id),
+      '--timeout',
+      String(timeoutMs),
+    )
+    return Number(out.trim())
   }
 
   /**

@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process'
 import { closeSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
-import { parseUnitFile, readEnvFile, splitCommand, unitValue } from './unit-file.js'
+import { parseUnitFile, splitCommand, unitEnvironment, unitValue } from './unit-file.js'
 
 /** The runner's record of one unit (`<run>/<unit>.json`); `deploy node status` reads it. */
 export interface UnitState {
@@ -38,18 +38,7 @@ export function runUnit(unitPath: string, runDir: string): Promise<void> {
   const u = parseUnitFile(readFileSync(unitPath, 'utf8'))
   const argv = splitCommand(unitValue(u, 'Service', 'ExecStart') ?? '')
   if (argv.length === 0) throw new Error(`${unitPath} has no ExecStart`)
-  const env: Record<string, string> = { ...process.env } as Record<string, string>
-  for (const f of u.get('Service')?.get('EnvironmentFile') ?? []) {
-    const optional = f.startsWith('-')
-    try {
-      Object.assign(env, readEnvFile(optional ? f.slice(1) : f))
-    } catch (err) {
-      if (!optional) throw err
-    }
-  }
-  for (const e of u.get('Service')?.get('Environment') ?? [])
-    for (const pair of splitCommand(e))
-      env[pair.slice(0, pair.indexOf('='))] = pair.slice(pair.indexOf('=') + 1)
+  const env = unitEnvironment(u, process.env)
   const cwd = unitValue(u, 'Service', 'WorkingDirectory') ?? '/'
   mkdirSync(cwd, { recursive: true })
   const restart = unitValue(u, 'Service', 'Restart') ?? 'no'

@@ -68,11 +68,14 @@ export class Supervisor implements ServiceManager {
   async start(unit: string): Promise<void> {
     const s = this.read(unit)
     if (s && alive(s.runnerPid)) return
-    const unitPath = path.join(this.unitsDir, `${unit}.service`)
+    // A `.timer` gets the timer runner (its schedule), anything else is a `.service`.
+    const timer = unit.endsWith('.timer')
+    const unitPath = path.join(this.unitsDir, timer ? unit : `${unit}.service`)
     if (!existsSync(unitPath)) throw new Error(`no unit ${unitPath}`)
     // The runner is this same CLI (source or built), detached so it outlives this command.
     const [cmd, ...args] = this.agent
-    const child = spawn(cmd!, [...args, 'node', 'run-unit', '--unit', unitPath, '--run', this.runDir], {
+    const run = timer ? ['run-timer', '--timer', unitPath] : ['run-unit', '--unit', unitPath]
+    const child = spawn(cmd!, [...args, 'node', ...run, '--run', this.runDir], {
       detached: true,
       stdio: 'ignore',
     })
@@ -124,16 +127,18 @@ function systemctl(...args: string[]): string {
 /** systemd: the units are linked from `<root>/units` by `deploy up` / env-init. */
 export class Systemd implements ServiceManager {
   async start(unit: string): Promise<void> {
-    systemctl('start', `${unit}.service`)
+    // A timer is also enabled, so it is scheduled again after a reboot.
+    if (unit.endsWith('.timer')) systemctl('enable', '--now', unit)
+    else systemctl('start', `${unit}.service`)
   }
   async stop(unit: string): Promise<void> {
-    systemctl('stop', `${unit}.service`)
+    systemctl('stop', unit.endsWith('.timer') ? unit : `${unit}.service`)
   }
   status(unit: string): UnitStatus {
     const props = Object.fromEntries(
       systemctl(
         'show',
-        `${unit}.service`,
+        unit.endsWith('.timer') ? unit : `${unit}.service`,
         '-p',
         'ActiveState,SubState,MainPID,ActiveEnterTimestampMonotonic,NRestarts',
       )

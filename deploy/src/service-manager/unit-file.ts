@@ -45,3 +45,20 @@ export function readEnvFile(file: string): Record<string, string> {
   }
   return env
 }
+
+/** The environment a unit's commands get: `base`, its EnvironmentFile= files, then Environment= pairs. */
+export function unitEnvironment(u: UnitFile, base: NodeJS.ProcessEnv): Record<string, string> {
+  const env: Record<string, string> = { ...base } as Record<string, string>
+  for (const f of u.get('Service')?.get('EnvironmentFile') ?? []) {
+    const optional = f.startsWith('-')
+    try {
+      Object.assign(env, readEnvFile(optional ? f.slice(1) : f))
+    } catch (err) {
+      if (!optional) throw err
+    }
+  }
+  for (const e of u.get('Service')?.get('Environment') ?? [])
+    for (const pair of splitCommand(e))
+      env[pair.slice(0, pair.indexOf('='))] = pair.slice(pair.indexOf('=') + 1)
+  return env
+}

@@ -111,6 +111,19 @@ describe('topology', () => {
     ])
   })
 
+  it('refuses one service id for two kinds (ids are cluster-wide)', () => {
+    const t = base()
+    t.services.push({
+      kind: 'gateway',
+      node: 'b',
+      firstId: 1,
+      ports: { cluster: 5000, admin: 5090, tcp: 6000, ws: 6100 },
+    })
+    expect(errorsOf(t)).toContain(
+      'services: service id 1 is used by both logic#1 and gateway#1 (ids are cluster-wide; set firstId apart)',
+    )
+  })
+
   it('requires exactly one center process', () => {
     const t = base()
     t.services[0]!.count = 2

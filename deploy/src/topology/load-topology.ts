@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs'
 import type { z } from 'zod'
 import { DeployBadTopology } from '../errors.js'
 import { planProcesses } from './plan.js'
-import { SERVICE_KINDS } from './service-kinds.js'
+import { LOGIC_MACHINE_IDS, SERVICE_KINDS } from './service-kinds.js'
 import { type Topology, topologySchema } from './topology-schema.js'
 
 const where = (p: PropertyKey[]) =>
@@ -49,10 +49,25 @@ export function topologyErrors(t: Topology): string[] {
 
   const ports = new Map<string, string>()
   const ids = new Map<string, string>()
-  for (const p of planProcesses(t)) {
+  const plan = planProcesses(t)
+  if (plan.filter((p) => p.kind !== 'logic' && p.kind !== 'center').length > 1024 - LOGIC_MACHINE_IDS)
+    errors.push(`services: at most ${1024 - LOGIC_MACHINE_IDS} login and gateway processes (machine ids)`)
+  for (const p of plan) {
     const id = `${p.kind}#${p.serviceId}`
-    if (ids.has(id)) errors.push(`services: ${id} is given to two processes (set firstId apart)`)
-    ids.set(id, p.unit)
+    // Logic's service id is its machine id and names its database; the other kinds take ids from the top.
+    if (p.kind === 'logic' && p.serviceId >= LOGIC_MACHINE_IDS)
+      errors.push(
+        `services: ${id}: a logic service id is its machine id and must be below ${LOGIC_MACHINE_IDS}`,
+      )
+    // Service ids are cluster-wide: the center refuses a second holder, whatever its kind.
+    const key = p.kind === 'center' ? 'center' : String(p.serviceId)
+    const holder = ids.get(key)
+    if (holder === id) errors.push(`services: ${id} is given to two processes (set firstId apart)`)
+    else if (holder)
+      errors.push(
+        `services: service id ${p.serviceId} is used by both ${holder} and ${id} (ids are cluster-wide; set firstId apart)`,
+      )
+    ids.set(key, id)
     for (const [name, port] of Object.entries(p.ports)) {
       if (port > 65535) errors.push(`services: ${id} ${name} port ${port} is past 65535`)
       const key = `${p.node}:${port}`

@@ -22,7 +22,7 @@ export function planProcesses(t: Topology): ProcessPlan[] {
   for (const s of t.services) {
     const kind = SERVICE_KINDS[s.kind]
     if (!kind) continue
-    let id = s.firstId ?? nextId.get(s.kind) ?? 1
+    let id = s.firstId ?? nextId.get(s.kind) ?? kind.firstId
     for (let i = 0; i < s.count; i++, id++) {
       const ports = Object.fromEntries(Object.entries(s.ports).map(([k, v]) => [k, v + i]))
       out.push({
@@ -35,7 +35,7 @@ export function planProcesses(t: Topology): ProcessPlan[] {
         order: kind.order,
       })
     }
-    nextId.set(s.kind, Math.max(nextId.get(s.kind) ?? 1, id))
+    nextId.set(s.kind, Math.max(nextId.get(s.kind) ?? kind.firstId, id))
   }
   const nodeIndex = new Map(t.nodes.map((n, i) => [n.name, i]))
   return out.sort(

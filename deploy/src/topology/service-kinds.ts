@@ -7,6 +7,13 @@
 export interface ServiceKind {
   /** Lower starts first and stops last. */
   order: number
+  /**
+   * Service id of the kind's first process when the topology gives none.
+   * Service ids are cluster-wide (the center refuses a second holder of an
+   * id, whatever its kind), so the kinds start apart: logic 1, login 100,
+   * gateway 200.
+   */
+  firstId: number
   /** Port names the topology must give (`cluster` and `admin` for every kind). */
   ports: string[]
   /** Open-file limit of its processes (gateways hold one socket per player). */
@@ -18,6 +25,8 @@ export interface ServiceKind {
     ports: Record<string, number>
     /** Every logic service id of the topology, in order: the shard map's slots. */
     logicSlots: number[]
+    /** This process's fixed snowflake machine id (see {@link machineIdOf}). */
+    machineId: number
   }): Record<string, unknown>
   /** Secrets as environment variables (the unit's 0600 env file), never in the config file. */
   env(s: { clusterSecret: string; mysqlUrl: string; adminToken?: string | undefined }): Record<string, string>
@@ -30,6 +39,7 @@ const BASE_NOFILE = 65_536
 export const SERVICE_KINDS: Record<string, ServiceKind> = {
   center: {
     order: 0,
+    firstId: 1,
     ports: ['cluster', 'admin'],
     nofile: BASE_NOFILE,
     section: (p) => ({
@@ -48,21 +58,27 @@ export const SERVICE_KINDS: Record<string, ServiceKind> = {
   },
   login: {
     order: 1,
+    firstId: 100,
     ports: ['cluster', 'admin', 'http'],
     nofile: BASE_NOFILE,
-    // The deploy has no certificate plumbing for login yet: its plaintext
-    // front on the node address is allowed explicitly (put a TLS proxy in front).
+    // One login process per unit (deploy scales with `count`): node:cluster workers
+    // would share the unit's fixed cluster port and machine id. The deploy has
+    // no certificate plumbing for login yet: its plaintext front on the node
+    // address is allowed explicitly (put a TLS proxy in front).
     section: (p) => ({
       login: {
         serviceId: p.serviceId,
+        processes: 1,
         listen: [`http://${p.address}:${p.ports.http}`],
         allowPlaintext: true,
       },
+      app: { machineId: p.machineId },
     }),
     env: (s) => ({ ...clusterEnv(s), TESSERA_LOGIN__DATABASE__URL: s.mysqlUrl }),
   },
   logic: {
     order: 2,
+    firstId: 1,
     ports: ['cluster', 'admin'],
     nofile: BASE_NOFILE,
     // Logic's player database is logic_<app.machineId>: the id must stay the
@@ -76,6 +92,7 @@ export const SERVICE_KINDS: Record<string, ServiceKind> = {
   },
   gateway: {
     order: 3,
+    firstId: 200,
     ports: ['cluster', 'admin', 'tcp', 'ws'],
     nofile: 1_048_576,
     section: (p) => ({
@@ -84,7 +101,26 @@ export const SERVICE_KINDS: Record<string, ServiceKind> = {
         listen: [`tcp://${p.address}:${p.ports.tcp}`, `ws://${p.address}:${p.ports.ws}`],
         ...(p.logicSlots.length > 0 ? { logicSlots: p.logicSlots } : {}),
       },
+      app: { machineId: p.machineId },
     }),
     env: clusterEnv,
   },
+}
+
+/** Logic service ids are their machine ids: they stay below this, the other kinds get ids from the top. */
+export const LOGIC_MACHINE_IDS = 512
+
+/**
+ * A fixed snowflake machine id for every process (leases from the center do
+ * not know about fixed ids, so a cluster uses one or the other): logic its
+ * service id (its database is logic_<machineId>), every other process
+ * 1023 - its index among the non-logic processes (center excluded).
+ */
+export function machineIdOf(
+  plan: readonly { kind: string; serviceId: number; unit: string }[],
+  p: { kind: string; serviceId: number; unit: string },
+): number {
+  if (p.kind === 'logic') return p.serviceId
+  const others = plan.filter((o) => o.kind !== 'logic' && o.kind !== 'center')
+  return 1023 - others.findIndex((o) => o.unit === p.unit)
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { parseCalendar } from '../schedule/index.js'
 
 /**
  * A secret by reference: the name of an environment variable on the machine
@@ -84,12 +85,30 @@ export const topologySchema = z.strictObject({
     port: port.default(3306),
     user: z.string().min(1).default('tessera'),
     password: secretRefSchema.optional(),
-    /** OnCalendar= of the backup timer (systemd.time); empty: no scheduled backup. */
-    backupSchedule: z.string().default('*-*-* 04:30:00'),
+    /**
+     * OnCalendar= of the backup timer (systemd.time(7), node local time), e.g.
+     * `*-*-* 04:30:00`, `daily`, `Mon..Fri 03:00`; empty: no scheduled backup.
+     */
+    backupSchedule: z
+      .string()
+      .default('*-*-* 04:30:00')
+      .superRefine((v, ctx) => {
+        if (v === '') return
+        try {
+          parseCalendar(v)
+        } catch (err) {
+          ctx.addIssue({ code: 'custom', message: `not a calendar event: ${(err as Error).message}` })
+        }
+      }),
+    /** Spread of the start after each elapse (RandomizedDelaySec=), seconds. */
+    backupRandomDelaySec: z.number().int().min(0).max(86_400).default(300),
     /** Databases the backup timer dumps. */
-    backupDatabases: z.array(z.string().regex(/^[a-zA-Z0-9_]+$/)).default(['tessera_center']),
-    /** Backups kept on the database node. */
-    backupKeep: z.number().int().min(1).default(14),
+    backupDatabases: z
+      .array(z.string().regex(/^[a-zA-Z0-9_]+$/))
+      .min(1)
+      .default(['tessera_center']),
+    /** Backups kept per database on the database node (the oldest beyond it are deleted after each run). */
+    backupKeep: z.number().int().min(1).max(10_000).default(14),
   }),
   secrets: z.strictObject({
     /** The cluster secret every service link proves (at least 16 characters). */

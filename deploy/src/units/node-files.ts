@@ -1,4 +1,11 @@
-import { nodeOf, nodePaths, planProcesses, SERVICE_KINDS, type Topology } from '../topology/index.js'
+import {
+  machineIdOf,
+  nodeOf,
+  nodePaths,
+  planProcesses,
+  SERVICE_KINDS,
+  type Topology,
+} from '../topology/index.js'
 import {
   backupService,
   backupTimer,
@@ -53,6 +60,7 @@ export function nodeFiles(t: Topology, nodeName: string, secrets: ResolvedSecret
       address: node.address,
       ports: p.ports,
       logicSlots,
+      machineId: machineIdOf(plan, p),
     })
     files.push(
       {

@@ -50,30 +50,35 @@ describe('node files', () => {
   it('give gateways and logic the same shard slots: every logic service id of the topology', () => {
     const cfg = (node: string, unit: string) =>
       JSON.parse(nodeFiles(topology, node, secrets).find((f) => f.path.endsWith(`/${unit}.json`))!.content)
-    expect(cfg('b', 'tsr-gateway-1').gateway.logicSlots).toEqual([1])
+    expect(cfg('b', 'tsr-gateway-200').gateway.logicSlots).toEqual([1])
     expect(cfg('a', 'tsr-logic-1').logic).toMatchObject({ serviceId: 1, slots: [1] })
+    // Fixed machine ids: logic its service id, the other kinds from the top, all distinct.
+    expect(cfg('a', 'tsr-logic-1').app.machineId).toBe(1)
+    expect([cfg('b', 'tsr-gateway-200').app.machineId, cfg('b', 'tsr-gateway-201').app.machineId]).toEqual([
+      1023, 1022,
+    ])
   })
 
   it('give each process a config without secrets, a 0600 env file with them, and a unit', () => {
     const files = nodeFiles(topology, 'b', secrets)
-    const cfg = files.find((f) => f.path.endsWith('/tsr-gateway-2.json'))!
+    const cfg = files.find((f) => f.path.endsWith('/tsr-gateway-201.json'))!
     expect(JSON.parse(cfg.content)).toMatchObject({
       app: { node: 'b' },
       cluster: { center: '10.0.0.1:3800', listen: 'tcp://10.0.0.2:5001' },
       admin: { listen: 'http://127.0.0.1:5091' },
       calendar: { resetHour: 4, timeZone: 'Asia/Shanghai' },
       // The gateway's own config key: one listen list with every client stack.
-      gateway: { serviceId: 2, listen: ['tcp://10.0.0.2:6001', 'ws://10.0.0.2:6101'] },
+      gateway: { serviceId: 201, listen: ['tcp://10.0.0.2:6001', 'ws://10.0.0.2:6101'] },
     })
     expect(
       files
         .filter((f) => f.content.includes(secrets.clusterSecret))
         .map((f) => [path.basename(f.path), f.mode]),
     ).toEqual([
-      ['tsr-gateway-1.env', 0o600],
-      ['tsr-gateway-2.env', 0o600],
+      ['tsr-gateway-200.env', 0o600],
+      ['tsr-gateway-201.env', 0o600],
     ])
-    const unit = files.find((f) => f.path.endsWith('/tsr-gateway-1.service'))!.content
+    const unit = files.find((f) => f.path.endsWith('/tsr-gateway-200.service'))!.content
     expect(unit).toContain('LimitNOFILE=1048576\n')
     // The database URL is loopback on the database node, its address elsewhere; the password URL-encoded.
     const a = nodeFiles(topology, 'a', secrets)
@@ -90,6 +95,12 @@ describe('node files', () => {
     )
     expect(a.find((f) => f.path.endsWith('tsr-center-1.env'))!.content).not.toContain('ADMIN_TOKEN')
     expect(a.map((f) => path.basename(f.path))).toContain('tsr-db-backup.timer')
+    // The timer carries the topology's schedule and spread; the service its retention.
+    const timer = a.find((f) => f.path.endsWith('tsr-db-backup.timer'))!.content
+    expect(timer).toContain('OnCalendar=*-*-* 04:30:00\n')
+    expect(timer).toContain('RandomizedDelaySec=300\n')
+    expect(timer).toContain('Persistent=true\n')
+    expect(a.find((f) => f.path.endsWith('tsr-db-backup.service'))!.content).toContain('| tail -n +15 |')
     expect(files.map((f) => path.basename(f.path))).not.toContain('tsr-db-backup.timer')
     const logic = a.find((f) => f.path.endsWith('tsr-logic-1.service'))!.content
     expect(logic).toMatch(/^After=network-online.target tsr-center-1.service$/m)

@@ -97,6 +97,8 @@ export function backupService(t: Topology): string {
         ]),
         ['Nice', '10'],
         ['IOSchedulingClass', 'idle'],
+        ['StandardOutput', `append:${dir.logs}/${backupUnit(t)}.log`],
+        ['StandardError', 'inherit'],
       ],
     ],
   ])
@@ -110,7 +112,7 @@ export function backupTimer(t: Topology): string {
       [
         ['OnCalendar', t.mariadb.backupSchedule],
         ['Persistent', 'true'],
-        ['RandomizedDelaySec', '300'],
+        ['RandomizedDelaySec', String(t.mariadb.backupRandomDelaySec)],
         ['Unit', `${backupUnit(t)}.service`],
       ],
     ],

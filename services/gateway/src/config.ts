@@ -46,6 +46,13 @@ export const gatewayConfigSchema = appConfigSchema.extend({
       minClientVersion: z.string().optional(),
       /** Client messages per second per connection before it is cut (KICK_FLOOD); 0 = no limit. */
       clientMsgRatePerSec: z.number().int().min(0).default(100),
+      /**
+       * Heartbeat interval the gateway gives clients in HandshakeOk, and the
+       * silence after which either side drops the connection: how fast a
+       * client notices a dead gateway or network path and resumes elsewhere.
+       */
+      clientHeartbeatMs: z.number().int().min(100).default(15_000),
+      clientIdleTimeoutMs: z.number().int().min(300).default(45_000),
       /** New connections per second per source address before they come in on probation; 0 = no limit. */
       acceptRatePerSec: z.number().int().min(0).default(50),
       /** Connections one source address may hold (NET_IP_LIMIT past it); 0 = no limit. */

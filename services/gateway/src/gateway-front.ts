@@ -35,8 +35,11 @@ export class GatewayFront extends BaseComponent<ServiceContext<GatewayConfig>> {
   private stopShards: (() => void) | undefined
   private tls: TlsContexts | undefined
   private readonly listeners: Listener[] = []
-  /** Set by {@link drain}: no new connections; stays until the process restarts. */
+  /** Set by {@link drain}: no new connections, until {@link undrain} or a restart. */
   draining = false
+  /** The client addresses bound at `ready` (real ports), reopened by {@link undrain}. */
+  private bound: string[] = []
+  private closing = false
 
   get edge(): GatewayEdge {
     if (!this.edgeRef) throw new Error('gateway edge used before startup')
@@ -97,7 +100,11 @@ export class GatewayFront extends BaseComponent<ServiceContext<GatewayConfig>> {
             maxConnectionsPerIp: g.maxConnectionsPerIp,
             maxConnections: g.maxConnections,
             maxPendingPerIp: g.maxPendingPerIp,
-            client: { msgRatePerSec: g.clientMsgRatePerSec },
+            client: {
+              msgRatePerSec: g.clientMsgRatePerSec,
+              heartbeatIntervalMs: g.clientHeartbeatMs,
+              idleTimeoutMs: g.clientIdleTimeoutMs,
+            },
           },
         }),
     )
@@ -120,6 +127,7 @@ export class GatewayFront extends BaseComponent<ServiceContext<GatewayConfig>> {
       this.listeners.push(l)
       bound.push(formatAddress(l.address))
     }
+    this.bound = bound
     ctx.logger.info({ addresses: bound }, 'client ports open')
     const member = ctx.member
     if (member) {
@@ -155,7 +163,34 @@ export class GatewayFront extends BaseComponent<ServiceContext<GatewayConfig>> {
     return this.edge.moveAll(why, new GatewayDraining(why))
   }
 
+  /**
+   * End a drain (proto/gate/drain.proto GateUndrain): open the client ports
+   * again on the addresses bound at start (same ports, even when the config
+   * said port 0), advertise them, and report READY so login hands players
+   * here again. Returns 1 when the gateway was draining, 0 otherwise.
+   */
+  async undrain(): Promise<number> {
+    const ctx = this.host.context
+    if (!this.draining || this.closing) return 0
+    const g = ctx.config.gateway
+    const bound: string[] = []
+    for (const a of this.bound) {
+      const l = await this.edge.net.listen(a, 'client', { tls: this.tls })
+      this.listeners.push(l)
+      bound.push(formatAddress(l.address))
+    }
+    this.draining = false
+    ctx.logger.warn({ addresses: bound }, 'gateway undrained: client ports open again')
+    const member = ctx.member
+    if (member) {
+      await member.advertise(g.advertise ?? bound)
+      await member.setState(ServiceStates.READY)
+    }
+    return 1
+  }
+
   async willClose(): Promise<void> {
+    this.closing = true
     if (this.loadTimer !== undefined) this.host.context.timers.cancel(this.loadTimer)
     if (this.reportTimer !== undefined) this.host.context.timers.cancel(this.reportTimer)
     this.stopShards?.()

@@ -6,7 +6,7 @@
 //
 // --url defaults to $MYSQL_URL. Progress goes to stderr, the result (file
 // name or database) to stdout. Uses mysql2 and zlib only: no mysqldump needed.
-import { mkdirSync } from 'node:fs'
+import { mkdirSync, realpathSync } from 'node:fs'
 import { pathToFileURL } from 'node:url'
 import { type Connection, createConnection } from 'mysql2/promise'
 import yargs from 'yargs'
@@ -121,7 +121,16 @@ export async function runCli(
     .parseAsync()
 }
 
-if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+/** Whether this module is the process's entry point, also when started through a symlink (deploy's `current`). */
+function isMain(): boolean {
+  try {
+    return import.meta.url === pathToFileURL(realpathSync(process.argv[1] ?? '')).href
+  } catch {
+    return false
+  }
+}
+
+if (isMain()) {
   runCli(hideBin(process.argv)).catch((err: unknown) => {
     console.error((err as Error).message)
     process.exit(1)

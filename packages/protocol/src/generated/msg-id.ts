@@ -37,6 +37,7 @@ export const MsgId = {
   ShardFenceClaimOk: 1177,
   ShardFence: 1178,
   ShardFenceOk: 1179,
+  GateUndrain: 1190,
   HandoffRedeem: 100100,
   HandoffRedeemOk: 100101,
   SessionReport: 100102,

@@ -4,7 +4,7 @@ import { type MessageMap as ClientMessageMap, messageTypes as clientTypes } from
 import { ProfileChanged, PublicProfileLookup, PublicProfileLookupRes } from './game/profile.js'
 import { GateAdminDone, GateIpRules, GateIpRulesGet, GateKickUser, GateNotice } from './gate/admin.js'
 import { ChatChannelJoin, ChatChannelJoinOk, ChatChannelLeave, ChatChannelLeaveOk, ChatChannelLine, ChatChannelLineOk, ChatChannelMembers, ChatChannelMembersOk, ChatDirect, ChatDirectOk, ChatModerate, ChatNotice, ChatRelay } from './gate/chat-relay.js'
-import { GateDrain } from './gate/drain.js'
+import { GateDrain, GateUndrain } from './gate/drain.js'
 import { ClientAck, ClientFrames, ClientGone, SessionBind, SessionBindOk, SessionResumeCheck, SessionResumeCheckOk, ToClient } from './gate/session.js'
 import { ShardFence, ShardFenceClaim, ShardFenceClaimOk, ShardFenceOk, ShardHandOff, ShardHandOffOk, ShardMoveDone, ShardMoveStart, ShardTableGet, ShardTableState } from './gate/shard.js'
 import { HandoffRedeem, HandoffRedeemOk, SessionKick, SessionReport, SessionReportOk } from './login/login.js'
@@ -44,6 +44,7 @@ export interface MessageMap extends ClientMessageMap {
   1177: ShardFenceClaimOk
   1178: ShardFence
   1179: ShardFenceOk
+  1190: GateUndrain
   100100: HandoffRedeem
   100101: HandoffRedeemOk
   100102: SessionReport
@@ -113,6 +114,7 @@ export const messageTypes: readonly MessageType[] = [
   ShardFenceClaimOk,
   ShardFence,
   ShardFenceOk,
+  GateUndrain,
   HandoffRedeem,
   HandoffRedeemOk,
   SessionReport,

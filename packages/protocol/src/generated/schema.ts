@@ -3,4 +3,4 @@
 export { SCHEMA_HASH } from './client/schema.js'
 
 /** SHA-256 (hex) of the whole schema, server-only messages included (service-to-service handshakes). */
-export const FULL_SCHEMA_HASH = 'c7344d903e0b638726154fdf19f8eb3cf578bd6cb5181527b434ec69a0e29811'
+export const FULL_SCHEMA_HASH = '5286365e767af014e955fe28627dddc145e5702b52926ebcd2caf2260523f7cb'

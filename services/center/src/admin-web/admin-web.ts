@@ -9,12 +9,14 @@ import {
 } from '@tessera/kernel'
 import { CenterComponentIds } from '../component-ids.js'
 import type { CenterConfig } from '../config.js'
+import type { DatabaseComponent } from '../db/index.js'
 import type { GatewayControl } from '../gateway-control/index.js'
 import type { CenterLink } from '../link/index.js'
 import type { RegistryComponent } from '../registry/index.js'
 import { type AuditEntry, adminWebRoutes } from './admin-web-routes.js'
 import { ClusterSampler } from './cluster-sampler.js'
 import { LoginThrottle } from './login-throttle.js'
+import { OperatorSessionStore } from './operator-session-store.js'
 import { OperatorSessions } from './operator-sessions.js'
 import { loadStaticFiles } from './static-files.js'
 
@@ -35,6 +37,7 @@ export class AdminWeb extends BaseComponent<ServiceContext<CenterConfig>> {
   private sampler: ClusterSampler | undefined
   private timer: TimerHandle | undefined
   private readonly auditLog: AuditEntry[] = []
+  private sessions: OperatorSessions | undefined
 
   init(): void {
     const ctx = this.host.context
@@ -61,6 +64,29 @@ export class AdminWeb extends BaseComponent<ServiceContext<CenterConfig>> {
     })
   }
 
+  /**
+   * Operator sessions live in the center's database as well as in memory:
+   * load the ones still valid, so a restart logs nobody out.
+   */
+  async willStartup(): Promise<void> {
+    const ctx = this.host.context
+    const ui = ctx.config.center.ui
+    const store = new OperatorSessionStore(this.host.get<DatabaseComponent>(CenterComponentIds.Database).db)
+    const sessions = new OperatorSessions({
+      now: () => ctx.clock.monotonic(),
+      wallNow: () => ctx.clock.now(),
+      idleMs: ui.sessionIdleMs,
+      maxAgeMs: ui.sessionMaxAgeMs,
+      max: 256,
+      store,
+      onStoreError: (err) => ctx.logger.warn({ err }, 'center: operator session not written to the database'),
+    })
+    const rows = await store.load(ctx.clock.now(), ui.sessionIdleMs, ui.sessionMaxAgeMs)
+    sessions.restore(rows)
+    this.sessions = sessions
+    if (rows.length) ctx.logger.info({ sessions: rows.length }, 'center: operator sessions restored')
+  }
+
   startup(): void {
     const ctx = this.host.context
     void this.sampler!.sample()
@@ -77,12 +103,7 @@ export class AdminWeb extends BaseComponent<ServiceContext<CenterConfig>> {
       actions,
       overview: () => this.overview(),
       charts: () => this.sampler!.charts(),
-      sessions: new OperatorSessions({
-        now: mono,
-        idleMs: ui.sessionIdleMs,
-        maxAgeMs: ui.sessionMaxAgeMs,
-        max: 256,
-      }),
+      sessions: this.sessions!,
       throttle: new LoginThrottle({
         limit: ui.loginFailures,
         windowMs: ui.loginWindowMs,
@@ -164,8 +185,10 @@ export class AdminWeb extends BaseComponent<ServiceContext<CenterConfig>> {
     }
   }
 
-  close(): void {
+  async close(): Promise<void> {
     if (this.timer !== undefined) this.host.context.timers.cancel(this.timer)
+    // Session writes land before the database closes (a logout must not come back after a restart).
+    await this.sessions?.flushed()
   }
 
   private get registry() {
@@ -177,6 +200,11 @@ export class AdminWeb extends BaseComponent<ServiceContext<CenterConfig>> {
 export const adminWeb: ComponentFactory<AdminWeb, ServiceContext<CenterConfig>> = {
   typeId: CenterComponentIds.AdminWeb,
   name: 'center-admin-web',
-  dependsOn: [CenterComponentIds.Link, CenterComponentIds.Registry, CenterComponentIds.GatewayControl],
+  dependsOn: [
+    CenterComponentIds.Database,
+    CenterComponentIds.Link,
+    CenterComponentIds.Registry,
+    CenterComponentIds.GatewayControl,
+  ],
   create: (host) => new AdminWeb(host),
 }

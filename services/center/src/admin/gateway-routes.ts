@@ -17,6 +17,7 @@ const MAX_BODY_BYTES = 64 * 1024
  * - `GET /admin/gateways/ip-rules`
  * - `POST /admin/gateways/ip-rules` `{"deny":{"add":[…],"remove":[…]},"allow":{…}}`
  * - `POST /admin/gateways/drain` `{"serviceId":201,"message":"…"}`
+ * - `POST /admin/gateways/undrain` `{"serviceId":201}`
  */
 export function gatewayRoutes(control: () => GatewayControl): HttpRoutes {
   return {
@@ -26,11 +27,13 @@ export function gatewayRoutes(control: () => GatewayControl): HttpRoutes {
       return { userId: String(userId), ...(await control().kick(userId, message as string)) }
     }),
     'POST /admin/gateways/drain': route(async (body) => {
-      const id = body.serviceId
-      if (typeof id !== 'number' || !Number.isInteger(id) || id <= 0)
-        throw new CenterBadAdminRequest('serviceId must be the id of a gateway (a positive integer)')
+      const id = gatewayId(body)
       const message = body.message === undefined ? '' : body.message
       return { serviceId: id, ...(await control().drain(id, message as string)) }
+    }),
+    'POST /admin/gateways/undrain': route(async (body) => {
+      const id = gatewayId(body)
+      return { serviceId: id, ...(await control().undrain(id)) }
     }),
     'POST /admin/gateways/notice': route(async (body) => control().notice(body.text as string)),
     'GET /admin/gateways/ip-rules': (_req, res) => sendJson(res, 200, control().rules),
@@ -76,6 +79,13 @@ async function readJson(req: IncomingMessage): Promise<Body> {
   if (typeof v !== 'object' || v === null || Array.isArray(v))
     throw new CenterBadAdminRequest('the body must be a JSON object')
   return v as Body
+}
+
+function gatewayId(body: Body): number {
+  const id = body.serviceId
+  if (typeof id !== 'number' || !Number.isInteger(id) || id <= 0)
+    throw new CenterBadAdminRequest('serviceId must be the id of a gateway (a positive integer)')
+  return id
 }
 
 /** A user id as a decimal string (64-bit ids do not fit a JSON number) or a safe integer. */

@@ -6,6 +6,7 @@ import {
   GateIpRulesGet,
   GateKickUser,
   GateNotice,
+  GateUndrain,
   type MessageType,
 } from '@tessera/protocol'
 import { CenterComponentIds } from '../component-ids.js'
@@ -112,10 +113,25 @@ export class GatewayControl extends BaseComponent<ServiceContext<CenterConfig>> 
    */
   drain(serviceId: number, message: string): Promise<ActionOutcome> {
     checkText('message', message, MAX_KICK_MESSAGE_BYTES, true)
-    const target = this.registry.list().find((s) => s.serviceId === serviceId)
-    if (target?.kind !== 'gateway') throw new CenterBadAdminRequest(`no gateway #${serviceId} is registered`)
+    this.gateway(serviceId)
     this.host.context.logger.warn({ gateway: serviceId, message }, 'center: draining a gateway')
     return this.toGateways(GateDrain, (actionId) => ({ actionId, message }), serviceId)
+  }
+
+  /**
+   * End a drain of one gateway (proto/gate/drain.proto GateUndrain): it opens
+   * its client ports again and reports READY. Refused when no such gateway
+   * is registered; `affected` is 0 when it was not draining.
+   */
+  undrain(serviceId: number): Promise<ActionOutcome> {
+    this.gateway(serviceId)
+    this.host.context.logger.warn({ gateway: serviceId }, 'center: undraining a gateway')
+    return this.toGateways(GateUndrain, (actionId) => ({ actionId }), serviceId)
+  }
+
+  private gateway(serviceId: number): void {
+    const target = this.registry.list().find((s) => s.serviceId === serviceId)
+    if (target?.kind !== 'gateway') throw new CenterBadAdminRequest(`no gateway #${serviceId} is registered`)
   }
 
   /** Change the IP lists, store them, and have every gateway apply them (closing newly refused sessions). */

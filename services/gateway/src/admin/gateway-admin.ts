@@ -14,6 +14,7 @@ import {
   GateIpRulesGet,
   GateKickUser,
   GateNotice,
+  GateUndrain,
   type MessageType,
   Notice,
 } from '@tessera/protocol'
@@ -48,6 +49,7 @@ export class GatewayAdmin extends BaseComponent<ServiceContext<GatewayConfig>> {
     )
     this.fromCenter(GateNotice, (m) => this.notice(m))
     this.fromCenter(GateDrain, (m) => this.front.drain(m.message))
+    this.fromCenter(GateUndrain, () => this.front.undrain())
   }
 
   async startup(): Promise<void> {
@@ -67,9 +69,12 @@ export class GatewayAdmin extends BaseComponent<ServiceContext<GatewayConfig>> {
    * up; a push that arrives before startup is only kept when it is IP lists)
    * and answer GateAdminDone when it carries an action id.
    */
-  private fromCenter<T extends { actionId: number }>(type: MessageType<T>, run: (m: T) => number): void {
+  private fromCenter<T extends { actionId: number }>(
+    type: MessageType<T>,
+    run: (m: T) => number | Promise<number>,
+  ): void {
     const ctx = this.host.context
-    ctx.proxy.on(type, (m: T, link: Link) => {
+    ctx.proxy.on(type, async (m: T, link: Link) => {
       if (link.peer.kind !== 'center') {
         ctx.logger.warn(
           { peer: `${link.peer.kind}#${link.peer.serviceId}`, type: type.name },
@@ -83,19 +88,24 @@ export class GatewayAdmin extends BaseComponent<ServiceContext<GatewayConfig>> {
         if (!this.started) {
           if (type === (GateIpRules as MessageType<unknown>)) this.early = m as unknown as GateIpRules
           else throw new Error('gateway still starting')
-        } else affected = run(m)
+        } else affected = await run(m)
       } catch (err) {
         error = (err as Error).message
         ctx.logger.error({ err, type: type.name }, 'admin action failed')
       }
       ctx.logger.info({ action: type.name, actionId: m.actionId, affected }, 'admin action applied')
-      if (m.actionId !== 0)
-        ctx.proxy.notify(CENTER_CHANNEL_ID, GateAdminDone, {
-          actionId: m.actionId,
-          serviceId: ctx.serviceId,
-          affected,
-          error,
-        })
+      // The handler is async (undrain listens): a failed answer is logged, never an unhandled rejection.
+      try {
+        if (m.actionId !== 0)
+          ctx.proxy.notify(CENTER_CHANNEL_ID, GateAdminDone, {
+            actionId: m.actionId,
+            serviceId: ctx.serviceId,
+            affected,
+            error,
+          })
+      } catch (err) {
+        ctx.logger.warn({ err, type: type.name }, 'admin action answer not sent')
+      }
     })
   }
 

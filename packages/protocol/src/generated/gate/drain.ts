@@ -68,3 +68,64 @@ export const GateDrain: MessageType<GateDrain> = {
   write: writeGateDrain,
   read: readGateDrain,
 }
+
+/**
+ * Center -> gateway: end a drain (the center's admin endpoint,
+ * docs/operations.md "Draining a gateway"). The gateway opens its client
+ * ports again, advertises them and reports READY, so login hands players to
+ * it again. A gateway that is not draining answers with 0 and changes
+ * nothing. Answer GateAdminDone (affected = 1 when it was draining).
+ */
+export interface GateUndrain {
+  actionId: number
+}
+
+export function writeGateUndrain(m: GateUndrain, w: Writer, depth: number): void {
+  if (depth > MAX_DEPTH) throw tooDeep()
+  if (m.actionId) { w.uint32(8); w.uint32(m.actionId) }
+}
+
+export function readGateUndrain(r: Reader, end: number, depth: number): GateUndrain {
+  if (depth > MAX_DEPTH) throw tooDeep()
+  const m: GateUndrain = { actionId: 0 }
+  while (r.pos < end) {
+    const t = r.tag()
+    switch (t) {
+      case 8: m.actionId = r.uint32(); break
+      default: skipField(r, t, depth)
+    }
+  }
+  checkEnd(r, end)
+  return m
+}
+
+export const GateUndrain: MessageType<GateUndrain> = {
+  name: 'gate.GateUndrain',
+  msgId: 1190,
+  noLogReq: false,
+  noLogRes: false,
+  serverOnly: true,
+  create: (init) => ({ actionId: 0, ...init }),
+  encode(m) {
+    const w = newWriter()
+    writeGateUndrain(m, w, 0)
+    return w.finish()
+  },
+  decode(bytes) {
+    const r = newReader(bytes)
+    return readGateUndrain(r, r.len, 0)
+  },
+  decodeRange(buf, start, end) {
+    return readGateUndrain(newReader(buf, start, end), end, 0)
+  },
+  encodeScratch(m) {
+    const w = newWriter()
+    writeGateUndrain(m, w, 0)
+    return w
+  },
+  encodeInto(m, target, offset) {
+    return encodeInto(writeGateUndrain, m, target, offset)
+  },
+  write: writeGateUndrain,
+  read: readGateUndrain,
+}

@@ -157,9 +157,9 @@
     }
   }
 
-  function bodyOf(form) {
+  function bodyOf(form, action) {
     const f = new FormData(form)
-    switch (form.dataset.action) {
+    switch (action) {
       case 'gateways/kick':
         return { userId: f.get('userId'), message: f.get('message') || undefined }
       case 'chat/mute':
@@ -174,6 +174,8 @@
         return { [f.get('list')]: { [f.get('change')]: [f.get('address')] } }
       case 'gateways/drain':
         return { serviceId: Number(f.get('serviceId')), message: f.get('message') || undefined }
+      case 'gateways/undrain':
+        return { serviceId: Number(f.get('serviceId')) }
     }
     return {}
   }
@@ -181,10 +183,11 @@
   for (const form of document.querySelectorAll('form[data-action]')) {
     form.addEventListener('submit', async (ev) => {
       ev.preventDefault()
-      const action = form.dataset.action
+      // A form's second button (Undrain) names its own action.
+      const action = ev.submitter?.dataset.action ?? form.dataset.action
       if (action === 'gateways/drain' && !confirm(`Drain gateway ${new FormData(form).get('serviceId')}?`))
         return
-      const r = await api('POST', `/ui/api/admin/${action}`, bodyOf(form))
+      const r = await api('POST', `/ui/api/admin/${action}`, bodyOf(form, action))
       const out = $('#action-result')
       out.className = r.status === 200 ? '' : 'error'
       out.textContent = `${action}: HTTP ${r.status}\n${JSON.stringify(r.json)}`

@@ -1,0 +1,1 @@
+export { type CalendarSpec, nextElapse, parseCalendar } from './calendar.js'
