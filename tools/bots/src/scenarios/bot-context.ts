@@ -36,6 +36,22 @@ export interface ScenarioOptions {
   baselineS: number
   /** Hostile scenario: local addresses the hostile bots connect from (none: the OS picks). */
   hostileIps: readonly string[]
+  /** Chat (play, chat-heavy): the server's limits the bots pace to, and what they chat in. */
+  chat: ChatOptions
+}
+
+export interface ChatOptions {
+  /** The cluster's `chat.ratePerSec` and `chat.burst` (the bots stay inside them). */
+  ratePerSec: number
+  burst: number
+  /** Named channels the bots share (`bots-0` … ). */
+  channels: number
+  /** play: a round chats in the world channel every this many rounds (the first one always). */
+  worldEvery: number
+  /** chat-heavy: lines each bot sends per second. */
+  linesPerSec: number
+  /** chat-heavy: send at `linesPerSec` even past the server's rate; CHAT_RATE_LIMITED is then expected and counted. */
+  exceedRate: boolean
 }
 
 /** Throw BOTS_CHECK_FAILED naming the bot unless `ok`. */
@@ -110,10 +126,11 @@ export class Player {
     if (t) await this.bot.stats.time('logout', () => this.bot.net.api.logout(t))
   }
 
-  /** Open a game session on the last login's hand-off. */
-  async connect(): Promise<GameSession> {
+  /** Open a game session on the last login's hand-off; `before` sees it before the handshake (push handlers). */
+  async connect(before?: (s: GameSession) => void): Promise<GameSession> {
     if (!this.loggedIn) throw new Error('connect before login')
     const s = new GameSession(this.bot, this.loggedIn)
+    before?.(s)
     await s.open()
     return s
   }
@@ -214,8 +231,8 @@ export class GameSession {
   }
 
   /** Handle a push type: counted (pushes/s, and the sequence check). */
-  onPush<T>(type: MessageType<T>, fn: (m: T) => void): void {
-    this.client.onPush(type, fn)
+  onPush<T>(type: MessageType<T>, fn: (m: T) => void): () => void {
+    return this.client.onPush(type, fn)
   }
 
   /** Cut the socket as a lost network does; the client reconnects and resumes. */
