@@ -173,4 +173,45 @@ describe('bots against a full local cluster', () => {
       await run.cleanup()
     }
   }, 240_000)
+
+  it('chat-heavy, a small run: bots in two channels within the rate limit, every own line back once and in order, fan-out latency and deliveries/s in the report', async () => {
+    const run = await runCommand([
+      '--smoke',
+      '--scenario',
+      'chat-heavy',
+      '--bots',
+      '12',
+      '--duration',
+      '45',
+      '--',
+      '--chat-channels',
+      '2',
+      '--chat-lines-per-s',
+      '1',
+    ])
+    try {
+      const code = await run.exited
+      const out = run.out()
+      expect(out, `${out.slice(-5000)}\n${run.logProblems()}`).toContain('smoke run passed')
+      expect(code).toBe(0)
+      for (const stack of ['tcp', 'ws'] as const) {
+        const r = run.botReport(stack)
+        const g = r.groups.players!
+        expect(g.failed, JSON.stringify(g.failures)).toBe(0)
+        expect(g.played).toBe(6)
+        const c = g.chat!
+        expect(c.lines).toBeGreaterThan(0)
+        expect(c.rateLimited).toBe(0)
+        // Each line reaches every member of its channel (the sender too); bots of the
+        // other stack may share the channel, so at least the sender's own copy.
+        expect(c.deliveries).toBeGreaterThanOrEqual(c.lines)
+        expect(c.deliveriesPerS).toBeGreaterThan(0)
+        expect(c.fanoutP99Ms).toBeGreaterThanOrEqual(c.fanoutP50Ms)
+        expect(g.requests['chat.heavy']?.count).toBe(c.lines)
+      }
+      expect(run.botReport('tcp').groups.players!.chat!.fanoutP50Ms).toBeGreaterThan(0)
+    } finally {
+      await run.cleanup()
+    }
+  }, 240_000)
 })

@@ -53,7 +53,7 @@ async function chatHeavyBot(bot: BotContext): Promise<void> {
     /** The first unexpected refusal of a pipelined line: it ends the bot after the lines in flight. */
     let failed: { err: unknown } | null = null
     let next = performance.now()
-    for (let n = 0; !bot.stop.aborted && !failed; n++) {
+    while (!bot.stop.aborted && !failed) {
       const text = `${chat.nextLine('heavy')} @${nowMs().toFixed(2)}`
       if (!bot.options.chat.exceedRate) {
         await sendLine(chat, session, lines, text, 'chat.heavy')

@@ -21,7 +21,6 @@ import {
 } from '@tessera/protocol'
 import { type BotContext, check, type GameSession, Player, pause } from './bot-context.js'
 import { ChatPacer, OwnLines, PrivateLedger, rateWaitMs } from './chat-checks.js'
-import { withRecovery } from './rounds.js'
 
 export const WORLD = 'world'
 
@@ -196,40 +195,18 @@ function tryGot(ledger: PrivateLedger, p: ChatPush): void {
 }
 
 /**
- * The pen pal registers and plays one empty session before the bot's
- * rounds: mail is kept only for a player the receiving logic has stored
- * (its row is written by the logic's write-behind flush, about a second
- * after its first session), else the sender gets CHAT_TARGET_UNAVAILABLE.
- */
-export async function meetPal(bot: BotContext, chat: BotChat): Promise<void> {
-  if (!chat.pal) {
-    const player = new Player(bot, 'pal')
-    await player.register()
-    chat.pal = { player, ledger: null }
-  }
-  const pal = chat.pal.player
-  await withRecovery(
-    bot,
-    async () => {
-      await pal.login()
-      const s = await pal.connect()
-      chat.palUser = s.login.userId
-      await s.close()
-      await pal.logout()
-    },
-    () => ({ ended: null, lost: false }),
-  )
-}
-
-/**
  * Once per bot: a private message to its pen pal while the pen pal is
  * online (pushed at once, not stored), then one while it is logged out
  * (stored), which its next login must deliver, once, flagged stored.
  */
 export async function privateChat(bot: BotContext, chat: BotChat, session: GameSession) {
   if (chat.privateDone) return
-  if (!chat.pal) await meetPal(bot, chat)
-  const pal = chat.pal!
+  if (!chat.pal) {
+    const player = new Player(bot, 'pal')
+    await player.register()
+    chat.pal = { player, ledger: null }
+  }
+  const pal = chat.pal
   // A replayed round: what the last attempt sent may be lost with its logic; doubles still count.
   pal.ledger ??= new PrivateLedger(bot.name, session.login.userId)
   const ledger = pal.ledger
@@ -247,7 +224,9 @@ export async function privateChat(bot: BotContext, chat: BotChat, session: GameS
         ledger.sent(r.messageId, text)
         return r
       } catch (err) {
-        // The pen pal's row not written yet (a replayed round's fresh logic): wait for the flush, a few times.
+        // Mail is kept only for a player the receiving logic has stored; a new
+        // player's row is written by the logic's write-behind flush (about a
+        // second after its first session): until then CHAT_TARGET_UNAVAILABLE.
         const e = err as TesseraClientError
         if (e.code !== 'CHAT_TARGET_UNAVAILABLE' || !e.message.includes('no such player') || attempt >= 5)
           throw err

@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto'
 import { Echo, Gender, ProfileGet, ProfileGetRes, ProfileSet, ProfileSetRes } from '@tessera/protocol'
 import { type BotContext, check, type GameSession, Player, pause } from './bot-context.js'
-import { BotChat, channelChat, meetPal, privateChat, worldChat } from './chat-steps.js'
+import { BotChat, channelChat, privateChat, worldChat } from './chat-steps.js'
 import { sessionRounds } from './rounds.js'
 import type { Scenario } from './scenario.js'
 
@@ -122,7 +122,6 @@ export async function playBot(bot: BotContext): Promise<void> {
   // Mottos persist across rounds: each round reads back the last one after logging in again.
   let mottos = new Set([''])
   const chat = new BotChat(bot)
-  await meetPal(bot, chat)
   const played = await sessionRounds(bot, player, async (session, round) => {
     const s: RoundState = { bot, player, session, mottos, round, chat }
     try {
