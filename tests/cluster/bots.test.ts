@@ -19,7 +19,20 @@ const RECOVERABLE = new Set([
   'CLIENT_CONNECT_FAILED',
   // Login, not killed, but slow on a loaded machine: a login queued past its HTTP timeout.
   'CLIENT_CONNECT_FAILED/login-http',
+  // Chat: the channel's owner or the receiver's home logic was the one killed.
+  'CHAT_UNAVAILABLE',
+  'CHAT_NO_CHANNEL',
+  'CHAT_NOT_MEMBER',
 ])
+
+/** The first failures of both stacks' reports, for a failing assertion's message. */
+function failures(run: RunCommand): string {
+  try {
+    return (['tcp', 'ws'] as const).flatMap((s) => run.botReport(s).groups.players?.failures ?? []).join('\n')
+  } catch {
+    return '(no report)'
+  }
+}
 
 /** Waits until the bots of `stack` report at least `s` seconds into the run. */
 const botsAt = (run: RunCommand, stack: string, s: number) =>
@@ -48,7 +61,7 @@ describe('bots against a full local cluster', () => {
       await run.waitFor(/logic#1 exited \(SIGKILL\); restarting/)
       const code = await run.exited
       const out = run.out()
-      expect(out, `${out.slice(-5000)}\n${run.logProblems()}`).toContain('smoke run passed')
+      expect(out, `${out.slice(-5000)}\n${run.logProblems()}\n${failures(run)}`).toContain('smoke run passed')
       expect(code).toBe(0)
       const recovered: Record<string, number> = {}
       let resumes = 0

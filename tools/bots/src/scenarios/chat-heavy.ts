@@ -10,7 +10,7 @@ import type { TesseraClientError } from '@tessera/client'
 import { ChatLeave, ChatLeaveRes, type ChatPush, ChatSend, ChatSendRes } from '@tessera/protocol'
 import { type BotContext, Player, pause } from './bot-context.js'
 import { OwnLines } from './chat-checks.js'
-import { BotChat, channelOf, joinOrCreate, sendLine, watchChat } from './chat-steps.js'
+import { BotChat, channelOf, joinOrCreate, sendLine, settled, watchChat } from './chat-steps.js'
 import type { Scenario } from './scenario.js'
 
 /** Lines of one bot in flight at once when sending past the rate limit. */
@@ -83,7 +83,7 @@ async function chatHeavyBot(bot: BotContext): Promise<void> {
     }
     await Promise.all(inFlight)
     if (failed) throw (failed as { err: unknown }).err
-    await lines.settle()
+    await settled(session, lines.settle())
     await session.request('chat.leave', ChatLeave, { channel }, ChatLeaveRes)
     session.checkSequence()
   } finally {

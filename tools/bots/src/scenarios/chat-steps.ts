@@ -3,7 +3,7 @@
 // private messages to the bot's pen pal, a second player the bot drives:
 // once online, once offline (delivered at the pen pal's next login). Every
 // own line must come back once, in order; every private message must arrive.
-import type { TesseraClientError } from '@tessera/client'
+import { TesseraClientError } from '@tessera/client'
 import {
   ChatCreate,
   ChatCreateRes,
@@ -101,6 +101,25 @@ export async function sendLine(
   }
 }
 
+/**
+ * Wait for a check to settle; when the session ended or was lost meanwhile
+ * (its gateway or logic died), that is why lines are missing: its error is
+ * thrown instead, so the round is played again after a fresh login.
+ */
+export async function settled(session: GameSession, check: Promise<void>): Promise<void> {
+  try {
+    await check
+  } catch (err) {
+    if (session.ended) throw session.ended
+    if (session.lost)
+      throw new TesseraClientError(
+        'CLIENT_SESSION_LOST',
+        'the game session was lost while chat lines were on the way',
+      )
+    throw err
+  }
+}
+
 /** Join the channel, or create it when there is none (bounded: it may empty and vanish in between). */
 export async function joinOrCreate(session: GameSession, channel: string): Promise<void> {
   for (let i = 0; ; i++) {
@@ -127,7 +146,7 @@ export async function worldChat(bot: BotContext, chat: BotChat, session: GameSes
   const off = watchChat(session, [lines])
   try {
     for (let i = 0; i < 2; i++) await sendLine(chat, session, lines, chat.nextLine('world'), 'chat.world')
-    await lines.settle()
+    await settled(session, lines.settle())
   } finally {
     off()
   }
@@ -157,7 +176,7 @@ export async function channelChat(bot: BotContext, chat: BotChat, session: GameS
     lines.sending(b)
     const second = session.request('chat.send.resume', ChatSend, { channel, text: b }, ChatSendRes)
     await Promise.all([first, second])
-    await lines.settle()
+    await settled(session, lines.settle())
     const m = await session.request('chat.members', ChatMembers, { channel }, ChatMembersRes)
     check(
       bot,
@@ -240,7 +259,7 @@ export async function privateChat(bot: BotContext, chat: BotChat, session: GameS
   try {
     const online = await send(chat.nextLine('to pal'))
     check(bot, !online.stored, 'a private message to the online pen pal was stored, not pushed')
-    await ledger.settle()
+    await settled(palS, ledger.settle())
   } finally {
     await palS.close()
   }
@@ -249,7 +268,7 @@ export async function privateChat(bot: BotContext, chat: BotChat, session: GameS
   check(bot, offline.stored, 'a private message to the logged-out pen pal was pushed, not stored')
   palS = await palSession(pal.player, ledger)
   try {
-    await ledger.settle()
+    await settled(palS, ledger.settle())
     palS.checkSequence()
   } finally {
     await palS.close()
