@@ -306,7 +306,8 @@ report({
     `Cluster: center, login (1 process, Argon2id at its floor, 1 MiB and one pass, so ${IDLE_BOTS} registrations do not dominate), one logic, two gateway processes; the bots CLI (tools/bots) as its own process, ${WINDOW_MS} ms window once every bot holds its session (idle-hold) or has played a round (play: rounds of login, profile, 11 echoes, a cut socket and resume, up to 2 s idle, logout).`,
     'CPU % is of one core (utime + stime from /proc over the window). RSS before: the process 2 s before the bots of the case came; with players: at the end of the window. With a few hundred players the difference is within what a GC moves (it can even shrink); the memory of an idle session itself is measured apart after forced GCs ("Net idle sessions" above). Bots RSS is the whole bot process (Node, tsx and the SDK included).',
     "The players are few because login is the bottleneck on this shared machine: each bot registers and logs in (database writes for the account, epoch, session, admission and hand-off); past about 10 logins a second the queue of waiting requests passes login's 10 s HTTP socket timeout and connections are cut.",
-    'Everything (MariaDB, every service, the bots) shares this machine: the figures are what the load costs here, not a ceiling.',
+    `Memory per player at scale: the last row holds ${SCALE_BOTS} idle-hold players from ${SCALE_PROCESSES} bot processes over 250 loopback source addresses (127.0.1.1-250); "RSS KiB per player" is (RSS with players − RSS before) × 1024 / players, for the two gateway processes together and for the logic. Bots CPU and RSS there add up the CLI and its bot processes.`,
+    'Everything (MariaDB, every service, the bots) shares this machine: the figures are what the load costs here, not a ceiling. The machine was shared with other sessions’ builds and tests during the run (load average far above its 2 cores): compare rows of one run, not runs.',
   ],
 })
 report({

@@ -80,7 +80,7 @@ export function accountName(bot: BotContext, tag = 'bot'): string {
   return `${tag}_${bot.name}_${randomBytes(4).toString('hex')}`.toLowerCase().slice(0, 32)
 }
 
-/** Login answered "busy": wait and try again (bounded), as a game client's retry would. */
+/** Login answered "busy" or "unavailable": wait and try again (bounded), as a game client's retry would. */
 const BUSY_RETRIES = 20
 
 /**
@@ -140,8 +140,10 @@ export class Player {
       try {
         return await this.bot.stats.time(what, fn)
       } catch (err) {
-        if ((err as TesseraClientError).code !== 'LOGIN_BUSY' || i >= BUSY_RETRIES) throw err
-        this.bot.stats.count('login.busy')
+        const code = (err as TesseraClientError).code
+        // Busy (its queue of password checks is full) or its database slow to answer: "retry shortly".
+        if ((code !== 'LOGIN_BUSY' && code !== 'LOGIN_UNAVAILABLE') || i >= BUSY_RETRIES) throw err
+        this.bot.stats.count(code === 'LOGIN_BUSY' ? 'login.busy' : 'login.unavailable')
         await pause(100 + Math.random() * 400 * Math.min(8, i + 1))
       }
     }
