@@ -10,6 +10,8 @@
 //   node --conditions=tessera-source --import tsx tools/bots/bench/hold-max.ts \
 //     --bots 100000 --minutes 15 --processes 6 --gateways 2 --ramp 150 --out /tmp/hold.md
 //
+// (--out FILE: these lines; the bots' own report, failures included, goes to FILE.bots.md.)
+//
 // Login hashes every registration and login with Argon2id: here at its
 // floor (1 MiB, one pass) so hashing does not bound the count, which this
 // run's notes say.
@@ -32,6 +34,8 @@ const { values: a } = parseArgs({
     ramp: { type: 'string', default: '150' },
     'max-failed': { type: 'string', default: '500' },
     out: { type: 'string' },
+    /** Keep holding once every bot is connected, until --minutes. */
+    hold: { type: 'boolean', default: false },
   },
 })
 const BOTS = Number(a.bots)
@@ -130,6 +134,7 @@ try {
       String(MINUTES * 60 + 120),
       '--max-error-rate',
       '1',
+      ...(a.out ? ['--report', `${a.out}.bots.md`] : []),
     ],
     { cwd: root, stdio: ['ignore', 'ignore', 'pipe'] },
   )
@@ -180,7 +185,7 @@ try {
         .map(([k, v]) => `${k} ${v.cpuPct.toFixed(0)}% ${v.rssMiB.toFixed(0)} MiB`)
         .join(' · ')}`,
     )
-    if (connected >= BOTS) {
+    if (connected >= BOTS && !a.hold) {
       why = `all ${BOTS} connected`
       break
     }
