@@ -19,7 +19,20 @@ const RECOVERABLE = new Set([
   'CLIENT_CONNECT_FAILED',
   // Login, not killed, but slow on a loaded machine: a login queued past its HTTP timeout.
   'CLIENT_CONNECT_FAILED/login-http',
+  // Chat: the channel's owner or the receiver's home logic was the one killed.
+  'CHAT_UNAVAILABLE',
+  'CHAT_NO_CHANNEL',
+  'CHAT_NOT_MEMBER',
 ])
+
+/** The first failures of both stacks' reports, for a failing assertion's message. */
+function failures(run: RunCommand): string {
+  try {
+    return (['tcp', 'ws'] as const).flatMap((s) => run.botReport(s).groups.players?.failures ?? []).join('\n')
+  } catch {
+    return '(no report)'
+  }
+}
 
 /** Waits until the bots of `stack` report at least `s` seconds into the run. */
 const botsAt = (run: RunCommand, stack: string, s: number) =>
@@ -48,7 +61,7 @@ describe('bots against a full local cluster', () => {
       await run.waitFor(/logic#1 exited \(SIGKILL\); restarting/)
       const code = await run.exited
       const out = run.out()
-      expect(out, `${out.slice(-5000)}\n${run.logProblems()}`).toContain('smoke run passed')
+      expect(out, `${out.slice(-5000)}\n${run.logProblems()}\n${failures(run)}`).toContain('smoke run passed')
       expect(code).toBe(0)
       const recovered: Record<string, number> = {}
       let resumes = 0
@@ -169,6 +182,47 @@ describe('bots against a full local cluster', () => {
       for (const [ip, reasons] of released)
         if (/^127\.0\.0\.[2-9]$/.test(ip))
           for (const r of reasons) expect(refusals, `${ip} released with ${r}`).not.toContain(r)
+    } finally {
+      await run.cleanup()
+    }
+  }, 240_000)
+
+  it('chat-heavy, a small run: bots in two channels within the rate limit, every own line back once and in order, fan-out latency and deliveries/s in the report', async () => {
+    const run = await runCommand([
+      '--smoke',
+      '--scenario',
+      'chat-heavy',
+      '--bots',
+      '12',
+      '--duration',
+      '45',
+      '--',
+      '--chat-channels',
+      '2',
+      '--chat-lines-per-s',
+      '1',
+    ])
+    try {
+      const code = await run.exited
+      const out = run.out()
+      expect(out, `${out.slice(-5000)}\n${run.logProblems()}`).toContain('smoke run passed')
+      expect(code).toBe(0)
+      for (const stack of ['tcp', 'ws'] as const) {
+        const r = run.botReport(stack)
+        const g = r.groups.players!
+        expect(g.failed, JSON.stringify(g.failures)).toBe(0)
+        expect(g.played).toBe(6)
+        const c = g.chat!
+        expect(c.lines).toBeGreaterThan(0)
+        expect(c.rateLimited).toBe(0)
+        // Each line reaches every member of its channel (the sender too); bots of the
+        // other stack may share the channel, so at least the sender's own copy.
+        expect(c.deliveries).toBeGreaterThanOrEqual(c.lines)
+        expect(c.deliveriesPerS).toBeGreaterThan(0)
+        expect(c.fanoutP99Ms).toBeGreaterThanOrEqual(c.fanoutP50Ms)
+        expect(g.requests['chat.heavy']?.count).toBe(c.lines)
+      }
+      expect(run.botReport('tcp').groups.players!.chat!.fanoutP50Ms).toBeGreaterThan(0)
     } finally {
       await run.cleanup()
     }

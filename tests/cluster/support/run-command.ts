@@ -39,6 +39,14 @@ export interface BotReportJson {
       recovered: Record<string, number>
       failures: string[]
       requests: Record<string, { count: number; p99Ms: number }>
+      chat?: {
+        lines: number
+        rateLimited: number
+        deliveries: number
+        deliveriesPerS: number
+        fanoutP50Ms: number
+        fanoutP99Ms: number
+      }
     }
   >
   hostile: Record<

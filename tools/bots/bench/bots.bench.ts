@@ -6,7 +6,7 @@
 // beside a lean client (the edge bench's raw protocol speaker): the bots are
 // only as good as the SDK.
 import { spawn } from 'node:child_process'
-import { readFileSync } from 'node:fs'
+import { readdirSync, readFileSync } from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { TesseraClient } from '@tessera/client'
@@ -22,6 +22,9 @@ const here = path.dirname(fileURLToPath(import.meta.url))
 const root = path.resolve(here, '../../..')
 const IDLE_BOTS = smoke ? 40 : 300
 const PLAY_BOTS = smoke ? 10 : 60
+/** Memory per player at scale: idle-hold bots over several bot processes and source addresses. */
+const SCALE_BOTS = smoke ? 60 : 2000
+const SCALE_PROCESSES = 4
 const WINDOW_MS = smoke ? 2000 : 10_000
 const SDK_CLIENTS = 10
 const PASSWORD = 'violet-harbour-92-lanterns'
@@ -39,6 +42,19 @@ function rssMiB(pid: number): number {
   return m ? Number(m[1]) / 1024 : 0
 }
 
+/** A process and its child processes (the bots CLI's bot processes with --processes). */
+function withChildren(pid: number): number[] {
+  const out = [pid]
+  try {
+    for (const t of readdirSync(`/proc/${pid}/task`))
+      for (const c of readFileSync(`/proc/${pid}/task/${t}/children`, 'utf8').split(' ').filter(Boolean))
+        out.push(...withChildren(Number(c)))
+  } catch {
+    // gone meanwhile
+  }
+  return out
+}
+
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
 interface Side {
@@ -46,16 +62,21 @@ interface Side {
   rssMiB: number
 }
 
-/** CPU % of one core and RSS of each process over a window. */
+/** CPU % of one core and RSS of each process (with its child processes) over a window. */
 async function window(pids: Record<string, number>): Promise<Record<string, Side>> {
-  const c0 = Object.fromEntries(Object.entries(pids).map(([k, p]) => [k, procCpuMicros(p)]))
+  const groups = Object.fromEntries(Object.entries(pids).map(([k, p]) => [k, withChildren(p)]))
+  const cpu = (k: string) => groups[k]!.reduce((a, p) => a + procCpuMicros(p), 0)
+  const c0 = Object.fromEntries(Object.keys(pids).map((k) => [k, cpu(k)]))
   const t0 = performance.now()
   await sleep(WINDOW_MS)
   const us = (performance.now() - t0) * 1000
   return Object.fromEntries(
-    Object.entries(pids).map(([k, p]) => [
+    Object.keys(pids).map((k) => [
       k,
-      { cpuPct: ((procCpuMicros(p) - c0[k]!) / us) * 100, rssMiB: rssMiB(p) },
+      {
+        cpuPct: ((cpu(k) - c0[k]!) / us) * 100,
+        rssMiB: groups[k]!.reduce((a, p) => a + rssMiB(p), 0),
+      },
     ]),
   )
 }
@@ -141,6 +162,11 @@ try {
   for (const [kase, players, args] of [
     ['idle-hold', IDLE_BOTS, ['--scenario', 'idle-hold', '--ramp-per-s', '5']],
     ['play', PLAY_BOTS, ['--scenario', 'play', '--rounds', '0', '--idle-ms', '2000', '--ramp-per-s', '3']],
+    [
+      `idle-hold, ${SCALE_PROCESSES} bot processes`,
+      SCALE_BOTS,
+      ['--scenario', 'idle-hold', '--ramp-per-s', '8', '--processes', String(SCALE_PROCESSES)],
+    ],
   ] as const) {
     // Server memory before this case's bots come (the previous case's have left).
     await sleep(2000)
@@ -149,7 +175,7 @@ try {
       cluster.loginHttp,
       ['--bots', String(players), '--duration', '1800', '--source-ips', '127.0.1.1-250', ...args],
       // idle: everyone holds a session; play: every bot has played a round (steady state).
-      (connected, rounds) => (kase === 'idle-hold' ? connected >= players : rounds >= players),
+      (connected, rounds) => (kase.startsWith('idle-hold') ? connected >= players : rounds >= players),
     )
     await sleep(1000)
     const sides = await window({ ...servers, bots: bots.pid })
@@ -257,6 +283,7 @@ report({
     'logic RSS MiB before → with players',
     'bots CPU % (per 1,000)',
     'bots RSS MiB (whole process)',
+    'RSS KiB per player: gateways / logic',
   ],
   rows: rows.map((r) => {
     const g = ['gateway#201', 'gateway#202']
@@ -272,13 +299,15 @@ report({
       `${fmt(r.base.logic!, 0)} → ${fmt(r.sides.logic!.rssMiB, 0)}`,
       cpuCell(r.sides.bots!.cpuPct, r.players),
       fmt(r.sides.bots!.rssMiB, 0),
+      `${fmt(((gwWith - gwBefore) * 1024) / r.players, 1)} / ${fmt(((r.sides.logic!.rssMiB - r.base.logic!) * 1024) / r.players, 1)}`,
     ]
   }),
   notes: [
     `Cluster: center, login (1 process, Argon2id at its floor, 1 MiB and one pass, so ${IDLE_BOTS} registrations do not dominate), one logic, two gateway processes; the bots CLI (tools/bots) as its own process, ${WINDOW_MS} ms window once every bot holds its session (idle-hold) or has played a round (play: rounds of login, profile, 11 echoes, a cut socket and resume, up to 2 s idle, logout).`,
     'CPU % is of one core (utime + stime from /proc over the window). RSS before: the process 2 s before the bots of the case came; with players: at the end of the window. With a few hundred players the difference is within what a GC moves (it can even shrink); the memory of an idle session itself is measured apart after forced GCs ("Net idle sessions" above). Bots RSS is the whole bot process (Node, tsx and the SDK included).',
     "The players are few because login is the bottleneck on this shared machine: each bot registers and logs in (database writes for the account, epoch, session, admission and hand-off); past about 10 logins a second the queue of waiting requests passes login's 10 s HTTP socket timeout and connections are cut.",
-    'Everything (MariaDB, every service, the bots) shares this machine: the figures are what the load costs here, not a ceiling.',
+    `Memory per player at scale: the last row holds ${SCALE_BOTS} idle-hold players from ${SCALE_PROCESSES} bot processes over 250 loopback source addresses (127.0.1.1-250); "RSS KiB per player" is (RSS with players − RSS before) × 1024 / players, for the two gateway processes together and for the logic. Bots CPU and RSS there add up the CLI and its bot processes.`,
+    'Everything (MariaDB, every service, the bots) shares this machine: the figures are what the load costs here, not a ceiling. The machine was shared with other sessions’ builds and tests during the run (load average far above its 2 cores): compare rows of one run, not runs.',
   ],
 })
 report({

@@ -33,6 +33,12 @@ describe('tessera-bots flags', () => {
       /need more than one source address's ports.*3 addresses/,
     ],
     [[...login, '--baseline-s', '200', '--duration', '100'], /--baseline-s must be within/],
+    [[...login, '--chat-rate', '0'], /--chat-rate must be > 0/],
+    [[...login, '--chat-channels', '0'], /--chat-channels must be a whole number/],
+    [
+      [...login, '--scenario', 'chat-heavy', '--chat-lines-per-s', '5'],
+      /--chat-lines-per-s 5 is over --chat-rate 2: give --chat-exceed/,
+    ],
   ])('refuses %j with exit 2 and a clear message', async (argv, msg) => {
     const t = io()
     expect(await runCli(argv as string[], t.io)).toBe(2)

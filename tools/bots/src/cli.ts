@@ -84,6 +84,33 @@ export function runCli(argv: readonly string[], io: CliIo = stdio, hooks: CliHoo
         type: 'number',
         describe: 'hostile: polite bots play alone this long first (default a third of --duration)',
       })
+      .option('chat-rate', {
+        type: 'number',
+        default: 2,
+        describe: "the cluster's chat.ratePerSec: bots pace their lines inside it",
+      })
+      .option('chat-burst', { type: 'number', default: 5, describe: "the cluster's chat.burst" })
+      .option('chat-channels', {
+        type: 'number',
+        default: 8,
+        describe: 'play, chat-heavy: named channels the bots share (bots-0, bots-1, ...)',
+      })
+      .option('chat-world-every', {
+        type: 'number',
+        default: 3,
+        describe: 'play: chat in the world channel every N rounds (the first always)',
+      })
+      .option('chat-lines-per-s', {
+        type: 'number',
+        default: 1,
+        describe: 'chat-heavy: lines each bot sends per second',
+      })
+      .option('chat-exceed', {
+        type: 'boolean',
+        default: false,
+        describe:
+          'chat-heavy: send at --chat-lines-per-s even past --chat-rate; CHAT_RATE_LIMITED refusals are then expected and counted',
+      })
       .option('report', { type: 'string', describe: 'write the Markdown report to this file' })
       .option('json', { type: 'string', describe: 'write the JSON report to this file' })
       .option('view', {
@@ -101,6 +128,14 @@ export function runCli(argv: readonly string[], io: CliIo = stdio, hooks: CliHoo
         for (const k of ['rounds', 'idle-ms'] as const)
           if (!Number.isInteger(a[k]) || a[k] < 0) throw new UsageError(`--${k} must be a whole number >= 0`)
         if (!(a['ramp-per-s'] > 0)) throw new UsageError('--ramp-per-s must be > 0')
+        for (const k of ['chat-rate', 'chat-lines-per-s'] as const)
+          if (!(a[k] > 0)) throw new UsageError(`--${k} must be > 0`)
+        for (const k of ['chat-burst', 'chat-channels', 'chat-world-every'] as const)
+          if (!Number.isInteger(a[k]) || a[k] < 1) throw new UsageError(`--${k} must be a whole number >= 1`)
+        if (a.scenario === 'chat-heavy' && !a['chat-exceed'] && a['chat-lines-per-s'] > a['chat-rate'])
+          throw new UsageError(
+            `--chat-lines-per-s ${a['chat-lines-per-s']} is over --chat-rate ${a['chat-rate']}: give --chat-exceed to send past the rate limit on purpose`,
+          )
         if (!(a['max-error-rate'] >= 0 && a['max-error-rate'] <= 1))
           throw new UsageError('--max-error-rate must be within 0..1')
         if (a.bots / a.processes > MAX_BOTS_PER_PROCESS)
@@ -142,6 +177,14 @@ export function runCli(argv: readonly string[], io: CliIo = stdio, hooks: CliHoo
               hostile: parseHostile(a.hostile),
               baselineS: a['baseline-s'] ?? Math.floor(a.duration / 3),
               hostileIps,
+              chat: {
+                ratePerSec: a['chat-rate'],
+                burst: a['chat-burst'],
+                channels: a['chat-channels'],
+                worldEvery: a['chat-world-every'],
+                linesPerSec: a['chat-lines-per-s'],
+                exceedRate: a['chat-exceed'],
+              },
             },
           }
           const view =

@@ -36,6 +36,22 @@ export interface ScenarioOptions {
   baselineS: number
   /** Hostile scenario: local addresses the hostile bots connect from (none: the OS picks). */
   hostileIps: readonly string[]
+  /** Chat (play, chat-heavy): the server's limits the bots pace to, and what they chat in. */
+  chat: ChatOptions
+}
+
+export interface ChatOptions {
+  /** The cluster's `chat.ratePerSec` and `chat.burst` (the bots stay inside them). */
+  ratePerSec: number
+  burst: number
+  /** Named channels the bots share (`bots-0` … ). */
+  channels: number
+  /** play: a round chats in the world channel every this many rounds (the first one always). */
+  worldEvery: number
+  /** chat-heavy: lines each bot sends per second. */
+  linesPerSec: number
+  /** chat-heavy: send at `linesPerSec` even past the server's rate; CHAT_RATE_LIMITED is then expected and counted. */
+  exceedRate: boolean
 }
 
 /** Throw BOTS_CHECK_FAILED naming the bot unless `ok`. */
@@ -64,7 +80,7 @@ export function accountName(bot: BotContext, tag = 'bot'): string {
   return `${tag}_${bot.name}_${randomBytes(4).toString('hex')}`.toLowerCase().slice(0, 32)
 }
 
-/** Login answered "busy": wait and try again (bounded), as a game client's retry would. */
+/** Login answered "busy" or "unavailable": wait and try again (bounded), as a game client's retry would. */
 const BUSY_RETRIES = 20
 
 /**
@@ -110,10 +126,11 @@ export class Player {
     if (t) await this.bot.stats.time('logout', () => this.bot.net.api.logout(t))
   }
 
-  /** Open a game session on the last login's hand-off. */
-  async connect(): Promise<GameSession> {
+  /** Open a game session on the last login's hand-off; `before` sees it before the handshake (push handlers). */
+  async connect(before?: (s: GameSession) => void): Promise<GameSession> {
     if (!this.loggedIn) throw new Error('connect before login')
     const s = new GameSession(this.bot, this.loggedIn)
+    before?.(s)
     await s.open()
     return s
   }
@@ -123,16 +140,26 @@ export class Player {
       try {
         return await this.bot.stats.time(what, fn)
       } catch (err) {
-        if (!RETRY_CODES.has((err as TesseraClientError).code) || i >= BUSY_RETRIES) throw err
-        this.bot.stats.count('login.busy')
+        const code = (err as TesseraClientError).code
+        if (!RETRY_CODES.has(code) || i >= BUSY_RETRIES) throw err
+        this.bot.stats.count(code === 'LOGIN_UNAVAILABLE' ? 'login.unavailable' : 'login.busy')
         await pause(100 + Math.random() * 400 * Math.min(8, i + 1))
       }
     }
   }
 }
 
-/** Refusals that mean "the login service is busy, retry shortly" (docs/login.md). */
-const RETRY_CODES = new Set(['LOGIN_BUSY', 'LOGIN_BUSY_WAITED', 'LOGIN_THROTTLED_IP_IN_FLIGHT'])
+/**
+ * Refusals that mean "retry shortly" (docs/login.md): busy (its queue of
+ * password checks full or too long), too many checks from this address at
+ * once, or its database slow to answer.
+ */
+const RETRY_CODES = new Set([
+  'LOGIN_BUSY',
+  'LOGIN_BUSY_WAITED',
+  'LOGIN_THROTTLED_IP_IN_FLIGHT',
+  'LOGIN_UNAVAILABLE',
+])
 
 /** One game session: a TesseraClient whose socket the scenario may cut to exercise resume. */
 export class GameSession {
@@ -217,8 +244,8 @@ export class GameSession {
   }
 
   /** Handle a push type: counted (pushes/s, and the sequence check). */
-  onPush<T>(type: MessageType<T>, fn: (m: T) => void): void {
-    this.client.onPush(type, fn)
+  onPush<T>(type: MessageType<T>, fn: (m: T) => void): () => void {
+    return this.client.onPush(type, fn)
   }
 
   /** Cut the socket as a lost network does; the client reconnects and resumes. */

@@ -2,14 +2,26 @@
 // idle (heartbeats only), until the run winds down; then checks the session
 // was never dropped and answers. What a gateway costs per idle player.
 import { Echo } from '@tessera/protocol'
-import { type BotContext, check, Player, pause } from './bot-context.js'
+import { type BotContext, check, type GameSession, Player, pause } from './bot-context.js'
+import { withRecovery } from './rounds.js'
 import type { Scenario } from './scenario.js'
 
 async function holdBot(bot: BotContext): Promise<void> {
   const player = new Player(bot, 'idle')
   await player.register()
-  await player.login()
-  const session = await player.connect()
+  // Getting in may meet what a busy or restarting cluster answers (a logic not
+  // ready to bind: WIRE_UNAVAILABLE); a game client tries again, so does the bot.
+  const cur: { s: GameSession | null } = { s: null }
+  await withRecovery(
+    bot,
+    async () => {
+      cur.s = null
+      await player.login()
+      cur.s = await player.connect()
+    },
+    () => ({ ended: cur.s?.ended ?? null, lost: cur.s?.lost ?? false }),
+  )
+  const session = cur.s!
   let drops = 0
   session.client.on('disconnect', () => drops++)
   try {

@@ -6,6 +6,7 @@
 import { randomBytes } from 'node:crypto'
 import { Echo, Gender, ProfileGet, ProfileGetRes, ProfileSet, ProfileSetRes } from '@tessera/protocol'
 import { type BotContext, check, type GameSession, Player, pause } from './bot-context.js'
+import { BotChat, channelChat, privateChat, worldChat } from './chat-steps.js'
 import { sessionRounds } from './rounds.js'
 import type { Scenario } from './scenario.js'
 
@@ -16,6 +17,10 @@ export interface RoundState {
   session: GameSession
   /** Mottos the server may hold: the last acknowledged one, plus one whose answer was lost. */
   mottos: Set<string>
+  /** The bot's rounds so far (0 = the first). */
+  round: number
+  /** Chat state kept across rounds (pacing, the pen pal). */
+  chat: BotChat
 }
 
 export type PlayStep = (s: RoundState) => Promise<void>
@@ -90,16 +95,23 @@ export const echoAcrossResumeStep: PlayStep = async (s) => {
   session.checkSequence()
 }
 
+/** Chat in the world channel (some rounds) and the bot's named channel; private messages once. */
+export const chatStep: PlayStep = async (s) => {
+  await worldChat(s.bot, s.chat, s.session, s.round)
+  await channelChat(s.bot, s.chat, s.session)
+  await privateChat(s.bot, s.chat, s.session)
+}
+
 /** Idle a while (heartbeats only), as players do. */
 export const idleStep: PlayStep = (s) => pause(Math.random() * s.bot.options.idleMs, s.bot.stop)
 
 /** The round's steps, in order. */
-export const playSteps: PlayStep[] = [profileStep, echoStep, echoAcrossResumeStep, idleStep]
+export const playSteps: PlayStep[] = [profileStep, echoStep, echoAcrossResumeStep, chatStep, idleStep]
 
 export const play: Scenario = {
   name: 'play',
   summary:
-    'register; each round: log in, profile read/change, echoes, echoes across a cut socket (resume), idle, log out',
+    'register; each round: log in, profile read/change, echoes, echoes across a cut socket (resume), chat (world, a channel, private to a pen pal), idle, log out',
   roles: (bots) => Array.from({ length: bots }, () => ({ group: 'players', run: playBot })),
 }
 
@@ -109,8 +121,9 @@ export async function playBot(bot: BotContext): Promise<void> {
   await player.register()
   // Mottos persist across rounds: each round reads back the last one after logging in again.
   let mottos = new Set([''])
-  const played = await sessionRounds(bot, player, async (session) => {
-    const s: RoundState = { bot, player, session, mottos }
+  const chat = new BotChat(bot)
+  const played = await sessionRounds(bot, player, async (session, round) => {
+    const s: RoundState = { bot, player, session, mottos, round, chat }
     try {
       for (const step of playSteps) await step(s)
     } finally {

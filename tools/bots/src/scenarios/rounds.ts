@@ -28,7 +28,11 @@ export function moreRounds(bot: BotContext, done: number): boolean {
  *   handshake finished;
  * - `CLIENT_CONNECT_FAILED/login-http`: a login request got no answer
  *   (login under more logins than it hashes: a request waiting past its
- *   HTTP socket timeout is cut).
+ *   HTTP socket timeout is cut);
+ * - `CHAT_UNAVAILABLE`: the logic owning a channel or holding the private
+ *   message's receiver is down or restarting ("try again shortly");
+ * - `CHAT_NO_CHANNEL` / `CHAT_NOT_MEMBER` after the round joined: the
+ *   channel's owner logic restarted and forgot it (members create it again).
  *
  * Anything else fails the bot. Each recovery is counted in the report
  * (`recovered`); a run without faults must have none.
@@ -46,6 +50,10 @@ export function recoverableCode(
       return e.details?.reason === KickReason.KICK_SHUTDOWN ? 'CLIENT_KICKED/KICK_SHUTDOWN' : null
     case 'CLIENT_SESSION_LOST':
     case 'WIRE_UNAVAILABLE':
+    case 'CHAT_UNAVAILABLE':
+    // (the join itself creates a missing channel: these come only after it)
+    case 'CHAT_NO_CHANNEL':
+    case 'CHAT_NOT_MEMBER':
       return e.code
     case 'CLIENT_CONNECT_FAILED':
       // The login API's transport fails with the same code: told apart, it is login

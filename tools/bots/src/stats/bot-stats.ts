@@ -25,6 +25,8 @@ export interface StatsSnapshot {
   failures: string[]
   /** The first recovered errors, with the bot and the message. */
   recoveredSamples: string[]
+  /** Counters with a rate (deliveries/s): when the first and the last one happened, epoch ms. */
+  spans?: Record<string, { first: number; last: number }>
 }
 
 const MAX_FAILURES = 20
@@ -51,6 +53,7 @@ export class BotStats {
   private readonly refusals: Record<string, Record<string, number>> = {}
   private readonly failures: string[] = []
   private readonly recoveredSamples: string[] = []
+  private readonly spans: Record<string, { first: number; last: number }> = {}
 
   /** Time one request; the sample is kept only when it succeeds. */
   async time<T>(what: string, fn: () => Promise<T>): Promise<T> {
@@ -66,6 +69,15 @@ export class BotStats {
 
   count(what: string, n = 1): void {
     bump(this.counts, what, n)
+  }
+
+  /** Count one `what` and keep when the first and last happened (its rate in the report). */
+  delivered(what: string, n = 1): void {
+    this.count(what, n)
+    const now = Date.now()
+    const s = this.spans[what]
+    if (s) s.last = now
+    else this.spans[what] = { first: now, last: now }
   }
 
   /** A bot stopped on `err`. */
@@ -102,6 +114,7 @@ export class BotStats {
       refusals: structuredClone(this.refusals),
       failures: [...this.failures],
       recoveredSamples: [...this.recoveredSamples],
+      spans: structuredClone(this.spans),
     }
   }
 
@@ -122,6 +135,14 @@ export class BotStats {
       for (const [o, n] of Object.entries(m)) bump(k, o, n)
     }
     for (const f of s.failures) if (this.failures.length < MAX_FAILURES) this.failures.push(f)
+    for (const [k, w] of Object.entries(s.spans ?? {})) {
+      const mine = this.spans[k]
+      if (!mine) this.spans[k] = { ...w }
+      else {
+        mine.first = Math.min(mine.first, w.first)
+        mine.last = Math.max(mine.last, w.last)
+      }
+    }
     for (const f of s.recoveredSamples ?? [])
       if (this.recoveredSamples.length < MAX_FAILURES) this.recoveredSamples.push(f)
   }

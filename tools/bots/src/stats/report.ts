@@ -25,6 +25,21 @@ export interface GroupReport {
   failures: string[]
   /** The first recovered errors with their messages. */
   recoveredSamples: string[]
+  /** Chat lines received and how fast they came (chat-heavy). */
+  chat?: ChatFigures
+}
+
+export interface ChatFigures {
+  /** Lines bots sent, and lines refused with CHAT_RATE_LIMITED (only expected with --chat-exceed). */
+  lines: number
+  rateLimited: number
+  /** Chat pushes received by every bot together, and per second between the first and the last. */
+  deliveries: number
+  deliveriesPerS: number
+  /** Sender's send → each receiver's push. */
+  fanoutP50Ms: number
+  fanoutP99Ms: number
+  fanoutMaxMs: number
 }
 
 export interface HostileKindReport {
@@ -100,8 +115,25 @@ export function buildReport(i: ReportInput): BotReport {
         maxMs: round(h.maxMs),
       }
     }
+    const span = s.spans?.['chat.deliveries']
+    const fan = g.histogram('chat.fanout')
+    const chat: ChatFigures | undefined =
+      span && fan
+        ? {
+            lines: s.counts['chat.lines'] ?? 0,
+            rateLimited: s.counts['chat.rate-limited'] ?? 0,
+            deliveries: s.counts['chat.deliveries'] ?? 0,
+            deliveriesPerS: Math.round(
+              (s.counts['chat.deliveries'] ?? 0) / Math.max(0.001, (span.last - span.first) / 1000),
+            ),
+            fanoutP50Ms: round(fan.quantile(0.5)),
+            fanoutP99Ms: round(fan.quantile(0.99)),
+            fanoutMaxMs: round(fan.maxMs),
+          }
+        : undefined
     groups[name] = {
       bots,
+      ...(chat ? { chat } : {}),
       played: s.played,
       failed: s.failed,
       errorRate: bots > 0 ? s.failed / bots : 0,
@@ -189,6 +221,11 @@ export function reportMarkdown(r: BotReport): string {
         '',
       )
     }
+    if (g.chat)
+      lines.push(
+        `Chat: ${g.chat.lines} lines sent (${g.chat.rateLimited} refused CHAT_RATE_LIMITED), ${g.chat.deliveries} deliveries, ${g.chat.deliveriesPerS} deliveries/s; fan-out latency (send → each receiver) p50 ${g.chat.fanoutP50Ms} ms, p99 ${g.chat.fanoutP99Ms} ms, max ${g.chat.fanoutMaxMs} ms`,
+        '',
+      )
     const counts = Object.entries(g.counts).filter(
       ([k]) => !k.includes('.') || k === 'sessions.lost' || k === 'login.busy',
     )
