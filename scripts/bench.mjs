@@ -13,7 +13,7 @@
 //        pnpm bench --render      (rewrite docs/benchmarks.md from docs/bench-results.json, run nothing)
 //        pnpm bench --json FILE   (also write this run's tables to FILE, e.g. for the CI's artifacts)
 import { spawnSync } from 'node:child_process'
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -52,6 +52,12 @@ const sharedDb = path.join(os.tmpdir(), `tessera-mariadb-${os.userInfo().uid}`)
 const mariadbSh = path.join(root, 'scripts/mariadb/mariadb.sh')
 const dbUp = () => spawnSync('bash', [mariadbSh, 'status', sharedDb], { stdio: 'ignore' }).status === 0
 const dbWasUp = renderOnly || process.env.MYSQL_URL ? true : dbUp()
+// A lease like a test run's, so a test run ending meanwhile leaves the server to us.
+const lease = path.join(sharedDb, 'users', String(process.pid))
+if (!renderOnly && !process.env.MYSQL_URL) {
+  mkdirSync(path.dirname(lease), { recursive: true })
+  writeFileSync(lease, String(process.pid))
+}
 
 const results = []
 for (const file of renderOnly ? [] : findBenches()) {
@@ -130,6 +136,7 @@ if (jsonOut) {
   writeFileSync(out, `${JSON.stringify({ ...run, results }, null, 2)}\n`)
   console.log(`\nwrote ${out}`)
 }
+rmSync(lease, { force: true })
 if (!dbWasUp && dbUp() && !leaseHeld() && process.env.TESSERA_KEEP_MARIADB !== '1')
   spawnSync('bash', [mariadbSh, 'stop', sharedDb], { stdio: 'inherit', timeout: 120_000 })
 
@@ -137,6 +144,7 @@ function leaseHeld() {
   const users = path.join(sharedDb, 'users')
   if (!existsSync(users)) return false
   return readdirSync(users).some((name) => {
+    if (Number(name) === process.pid) return false
     try {
       process.kill(Number(name), 0)
       return true
