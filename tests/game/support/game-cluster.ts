@@ -150,6 +150,8 @@ export interface GameClusterOptions {
   flushIntervalMs?: number
   gatewayArgs?: string[]
   loginArgs?: string[]
+  /** Login worker processes (`login.processes`, node:cluster). Default 1. */
+  loginProcesses?: number
   /** Gateway client ports. Default tcp and ws on 127.0.0.1, port 0. */
   gatewayListen?: string[]
   /** Login client ports. Default one http port. */
@@ -203,6 +205,7 @@ export class GameCluster {
       flushIntervalMs: o.flushIntervalMs ?? 200,
       gatewayArgs: o.gatewayArgs ?? [],
       loginArgs: o.loginArgs ?? [],
+      loginProcesses: o.loginProcesses ?? 1,
       gatewayListen: o.gatewayListen ?? ['tcp://127.0.0.1:0', 'ws://127.0.0.1:0'],
       loginListen: o.loginListen ?? ['http://127.0.0.1:0'],
       serviceAdmin: o.serviceAdmin ?? false,
@@ -242,7 +245,7 @@ export class GameCluster {
       '--login.listen',
       JSON.stringify(this.o.loginListen),
       '--login.processes',
-      '1',
+      String(this.o.loginProcesses),
       '--login.database.url',
       this.mysqlUrl,
       '--login.database.name',
