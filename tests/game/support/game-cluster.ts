@@ -259,7 +259,7 @@ export class GameCluster {
     ])
     await Promise.all(this.o.logics.map((id) => this.startLogic(id)))
     for (const id of this.o.gateways) await this.startGateway(id)
-    await this.login.waitFor((j) => j.msg === 'login#100 ready', 60_000, 'login ready')
+    await this.login.waitFor((j) => j.msg === 'login#100 ready', 180_000, 'login ready')
     return this
   }
 
@@ -311,7 +311,7 @@ export class GameCluster {
       ...extraArgs,
     ])
     this.logics.set(id, p)
-    await p.waitFor((j) => j.msg === `logic#${id} ready`, 60_000, `logic#${id} ready`)
+    await p.waitFor((j) => j.msg === `logic#${id} ready`, 180_000, `logic#${id} ready`)
     return p
   }
 
@@ -335,10 +335,10 @@ export class GameCluster {
       ...this.o.gatewayArgs,
     ])
     this.gatewayProcs.push(p)
-    const open = await p.waitFor((j) => j.msg === 'client ports open', 60_000, `gateway#${id} ports`)
+    const open = await p.waitFor((j) => j.msg === 'client ports open', 180_000, `gateway#${id} ports`)
     // With workers, every worker (service id + i) logs its own ready line.
     for (let i = 0; i < Math.max(1, this.o.gatewayWorkers); i++)
-      await p.waitFor((j) => j.msg === `gateway#${id + i} ready`, 60_000, `gateway#${id + i} ready`)
+      await p.waitFor((j) => j.msg === `gateway#${id + i} ready`, 180_000, `gateway#${id + i} ready`)
     const addrs = open.addresses as string[]
     const tcp = new URL(addrs.find((a) => a.startsWith('tcp://'))!)
     const g: GatewayAddr = {
