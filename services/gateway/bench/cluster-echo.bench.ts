@@ -14,8 +14,9 @@
 // fails if any client sees an error, a kick or a close. Colyseus's clients
 // are its own SDK (colyseus.js) with the same count, in-flight depth and
 // payload, driven from this process like the others.
-//   CLUSTER_ECHO_PROF=DIR writes a --cpu-prof profile of every service
-//   process (gateway, logic, center, login) into DIR when the cluster stops.
+//   CLUSTER_ECHO_PROF=DIR writes a --cpu-prof profile of the gateway, logic
+//   and login processes into DIR when the cluster stops (read them with
+//   services/gateway/bench/profile-top.ts).
 import { readFileSync } from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -111,25 +112,26 @@ async function throughCluster(): Promise<Result[]> {
   const cluster = new GameCluster({
     gatewayArgs: ['--gateway.clientMsgRatePerSec', '10000000', '--gateway.acceptRatePerSec', '0'],
     loginArgs: ['--login.limits.register.limit', '100000'],
+    // Profiles are written when the services exit (SIGTERM at cluster.stop()).
+    serviceNodeArgs: PROF ? ['--cpu-prof', `--cpu-prof-dir=${PROF}`] : [],
   })
   try {
-    // Profiles are written when the services exit (SIGTERM at cluster.stop()); the flags reach the
-    // services through the environment they are spawned with.
-    const savedNodeOptions = process.env.NODE_OPTIONS
-    if (PROF) process.env.NODE_OPTIONS = `${savedNodeOptions ?? ''} --cpu-prof --cpu-prof-dir=${PROF}`.trim()
-    try {
-      await cluster.start()
-    } finally {
-      if (PROF && savedNodeOptions === undefined) delete process.env.NODE_OPTIONS
-      else if (PROF) process.env.NODE_OPTIONS = savedNodeOptions
-    }
+    await cluster.start()
+    // Hand-off tokens live 30 s: register first, then log in 8 at a time right before connecting.
     const login = async (run: string) => {
-      const tokens: string[] = []
-      for (let i = 0; i < CLIENTS; i++) {
-        const account = `bench_${process.pid}_${run}_${i}`
+      const accounts = Array.from({ length: CLIENTS }, (_, i) => `bench_${process.pid}_${run}_${i}`)
+      for (const account of accounts)
         await cluster.api('register', { account, password: PASSWORD, nickname: account })
-        const r = await cluster.api<{ handoff: { token: string } }>('login', { account, password: PASSWORD })
-        tokens.push(r.handoff.token)
+      const tokens: string[] = []
+      for (let i = 0; i < CLIENTS; i += 8) {
+        const batch = await Promise.all(
+          accounts
+            .slice(i, i + 8)
+            .map((account) =>
+              cluster.api<{ handoff: { token: string } }>('login', { account, password: PASSWORD }),
+            ),
+        )
+        tokens.push(...batch.map((r) => r.handoff.token))
       }
       return tokens
     }

@@ -116,10 +116,12 @@ function spawnService(
   service: string,
   args: string[],
   env: Record<string, string> = {},
+  nodeArgs: string[] = [],
 ): ServiceProc {
   const child = spawn(
     process.execPath,
     [
+      ...nodeArgs,
       '--conditions=tessera-source',
       '--import',
       'tsx',
@@ -152,6 +154,8 @@ export interface GameClusterOptions {
   loginArgs?: string[]
   /** Login worker processes (`login.processes`, node:cluster). Default 1. */
   loginProcesses?: number
+  /** Extra node flags for the login, logic and gateway processes (a bench's --cpu-prof). Default none. */
+  serviceNodeArgs?: string[]
   /** Gateway client ports. Default tcp and ws on 127.0.0.1, port 0. */
   gatewayListen?: string[]
   /** Login client ports. Default one http port. */
@@ -206,6 +210,7 @@ export class GameCluster {
       gatewayArgs: o.gatewayArgs ?? [],
       loginArgs: o.loginArgs ?? [],
       loginProcesses: o.loginProcesses ?? 1,
+      serviceNodeArgs: o.serviceNodeArgs ?? [],
       gatewayListen: o.gatewayListen ?? ['tcp://127.0.0.1:0', 'ws://127.0.0.1:0'],
       loginListen: o.loginListen ?? ['http://127.0.0.1:0'],
       serviceAdmin: o.serviceAdmin ?? false,
@@ -235,28 +240,34 @@ export class GameCluster {
     const ready = await c.ready
     this.centerAddress = ready.address
     this.centerAdmin = ready.admin
-    this.login = spawnService('login', 'login', [
-      '--cluster.center',
-      this.centerAddress,
-      '--app.dataDir',
-      path.join(this.dir, 'login'),
-      '--app.machineId',
-      '1',
-      '--login.listen',
-      JSON.stringify(this.o.loginListen),
-      '--login.processes',
-      String(this.o.loginProcesses),
-      '--login.database.url',
-      this.mysqlUrl,
-      '--login.database.name',
-      this.loginDb,
-      // Cheap hashing for tests, unless the caller sets its own (a bench).
-      ...(this.o.loginArgs.includes('--login.argon2.memoryKiB')
-        ? []
-        : ['--login.argon2.memoryKiB', '8192', '--login.argon2.timeCost', '1']),
-      ...this.adminArgs(),
-      ...this.o.loginArgs,
-    ])
+    this.login = spawnService(
+      'login',
+      'login',
+      [
+        '--cluster.center',
+        this.centerAddress,
+        '--app.dataDir',
+        path.join(this.dir, 'login'),
+        '--app.machineId',
+        '1',
+        '--login.listen',
+        JSON.stringify(this.o.loginListen),
+        '--login.processes',
+        String(this.o.loginProcesses),
+        '--login.database.url',
+        this.mysqlUrl,
+        '--login.database.name',
+        this.loginDb,
+        // Cheap hashing for tests, unless the caller sets its own (a bench).
+        ...(this.o.loginArgs.includes('--login.argon2.memoryKiB')
+          ? []
+          : ['--login.argon2.memoryKiB', '8192', '--login.argon2.timeCost', '1']),
+        ...this.adminArgs(),
+        ...this.o.loginArgs,
+      ],
+      {},
+      this.o.serviceNodeArgs,
+    )
     await Promise.all(this.o.logics.map((id) => this.startLogic(id)))
     for (const id of this.o.gateways) await this.startGateway(id)
     await this.login.waitFor((j) => j.msg === 'login#100 ready', 180_000, 'login ready')
@@ -284,56 +295,68 @@ export class GameCluster {
 
   /** Start (or restart) logic `id`; `extraArgs` follow the cluster's logicArgs for this start only. */
   async startLogic(id: number, extraArgs: string[] = []): Promise<ServiceProc> {
-    const p = spawnService(`logic#${id}`, 'logic', [
-      '--cluster.center',
-      this.centerAddress,
-      '--logic.serviceId',
-      String(id),
-      '--logic.peerPingMs',
-      '0',
-      // The same slot list as the gateways' gateway.logicSlots.
-      '--logic.slots',
-      JSON.stringify(this.o.logics),
-      '--app.node',
-      `logic-node-${id}`,
-      '--app.machineId',
-      String(this.machineIds.get(id)),
-      '--app.dataDir',
-      path.join(this.dir, `logic-${id}`),
-      '--storage.url',
-      this.mysqlUrl,
-      '--storage.flushIntervalMs',
-      String(this.o.flushIntervalMs),
-      ...this.adminArgs(),
-      '--logic.catalogue.database',
-      this.catalogueDb,
-      ...this.o.logicArgs,
-      ...extraArgs,
-    ])
+    const p = spawnService(
+      `logic#${id}`,
+      'logic',
+      [
+        '--cluster.center',
+        this.centerAddress,
+        '--logic.serviceId',
+        String(id),
+        '--logic.peerPingMs',
+        '0',
+        // The same slot list as the gateways' gateway.logicSlots.
+        '--logic.slots',
+        JSON.stringify(this.o.logics),
+        '--app.node',
+        `logic-node-${id}`,
+        '--app.machineId',
+        String(this.machineIds.get(id)),
+        '--app.dataDir',
+        path.join(this.dir, `logic-${id}`),
+        '--storage.url',
+        this.mysqlUrl,
+        '--storage.flushIntervalMs',
+        String(this.o.flushIntervalMs),
+        ...this.adminArgs(),
+        '--logic.catalogue.database',
+        this.catalogueDb,
+        ...this.o.logicArgs,
+        ...extraArgs,
+      ],
+      {},
+      this.o.serviceNodeArgs,
+    )
     this.logics.set(id, p)
     await p.waitFor((j) => j.msg === `logic#${id} ready`, 180_000, `logic#${id} ready`)
     return p
   }
 
   async startGateway(id: number): Promise<GatewayAddr> {
-    const p = spawnService(`gateway#${id}`, 'gateway', [
-      '--cluster.center',
-      this.centerAddress,
-      '--gateway.serviceId',
-      String(id),
-      '--gateway.workers',
-      String(this.o.gatewayWorkers),
-      '--gateway.listen',
-      JSON.stringify(this.o.gatewayListen),
-      '--gateway.logicSlots',
-      JSON.stringify(this.o.logics),
-      '--app.node',
-      `gateway-node-${id}`,
-      '--app.dataDir',
-      path.join(this.dir, `gateway-${id}`),
-      ...this.adminArgs(),
-      ...this.o.gatewayArgs,
-    ])
+    const p = spawnService(
+      `gateway#${id}`,
+      'gateway',
+      [
+        '--cluster.center',
+        this.centerAddress,
+        '--gateway.serviceId',
+        String(id),
+        '--gateway.workers',
+        String(this.o.gatewayWorkers),
+        '--gateway.listen',
+        JSON.stringify(this.o.gatewayListen),
+        '--gateway.logicSlots',
+        JSON.stringify(this.o.logics),
+        '--app.node',
+        `gateway-node-${id}`,
+        '--app.dataDir',
+        path.join(this.dir, `gateway-${id}`),
+        ...this.adminArgs(),
+        ...this.o.gatewayArgs,
+      ],
+      {},
+      this.o.serviceNodeArgs,
+    )
     this.gatewayProcs.push(p)
     const open = await p.waitFor((j) => j.msg === 'client ports open', 180_000, `gateway#${id} ports`)
     // With workers, every worker (service id + i) logs its own ready line.
