@@ -240,34 +240,28 @@ export class GameCluster {
     const ready = await c.ready
     this.centerAddress = ready.address
     this.centerAdmin = ready.admin
-    this.login = spawnService(
-      'login',
-      'login',
-      [
-        '--cluster.center',
-        this.centerAddress,
-        '--app.dataDir',
-        path.join(this.dir, 'login'),
-        '--app.machineId',
-        '1',
-        '--login.listen',
-        JSON.stringify(this.o.loginListen),
-        '--login.processes',
-        String(this.o.loginProcesses),
-        '--login.database.url',
-        this.mysqlUrl,
-        '--login.database.name',
-        this.loginDb,
-        // Cheap hashing for tests, unless the caller sets its own (a bench).
-        ...(this.o.loginArgs.includes('--login.argon2.memoryKiB')
-          ? []
-          : ['--login.argon2.memoryKiB', '8192', '--login.argon2.timeCost', '1']),
-        ...this.adminArgs(),
-        ...this.o.loginArgs,
-      ],
-      {},
-      this.o.serviceNodeArgs,
-    )
+    this.login = this.spawn('login', 'login', [
+      '--cluster.center',
+      this.centerAddress,
+      '--app.dataDir',
+      path.join(this.dir, 'login'),
+      '--app.machineId',
+      '1',
+      '--login.listen',
+      JSON.stringify(this.o.loginListen),
+      '--login.processes',
+      String(this.o.loginProcesses),
+      '--login.database.url',
+      this.mysqlUrl,
+      '--login.database.name',
+      this.loginDb,
+      // Cheap hashing for tests, unless the caller sets its own (a bench).
+      ...(this.o.loginArgs.includes('--login.argon2.memoryKiB')
+        ? []
+        : ['--login.argon2.memoryKiB', '8192', '--login.argon2.timeCost', '1']),
+      ...this.adminArgs(),
+      ...this.o.loginArgs,
+    ])
     await Promise.all(this.o.logics.map((id) => this.startLogic(id)))
     for (const id of this.o.gateways) await this.startGateway(id)
     await this.login.waitFor((j) => j.msg === 'login#100 ready', 180_000, 'login ready')
@@ -295,68 +289,56 @@ export class GameCluster {
 
   /** Start (or restart) logic `id`; `extraArgs` follow the cluster's logicArgs for this start only. */
   async startLogic(id: number, extraArgs: string[] = []): Promise<ServiceProc> {
-    const p = spawnService(
-      `logic#${id}`,
-      'logic',
-      [
-        '--cluster.center',
-        this.centerAddress,
-        '--logic.serviceId',
-        String(id),
-        '--logic.peerPingMs',
-        '0',
-        // The same slot list as the gateways' gateway.logicSlots.
-        '--logic.slots',
-        JSON.stringify(this.o.logics),
-        '--app.node',
-        `logic-node-${id}`,
-        '--app.machineId',
-        String(this.machineIds.get(id)),
-        '--app.dataDir',
-        path.join(this.dir, `logic-${id}`),
-        '--storage.url',
-        this.mysqlUrl,
-        '--storage.flushIntervalMs',
-        String(this.o.flushIntervalMs),
-        ...this.adminArgs(),
-        '--logic.catalogue.database',
-        this.catalogueDb,
-        ...this.o.logicArgs,
-        ...extraArgs,
-      ],
-      {},
-      this.o.serviceNodeArgs,
-    )
+    const p = this.spawn(`logic#${id}`, 'logic', [
+      '--cluster.center',
+      this.centerAddress,
+      '--logic.serviceId',
+      String(id),
+      '--logic.peerPingMs',
+      '0',
+      // The same slot list as the gateways' gateway.logicSlots.
+      '--logic.slots',
+      JSON.stringify(this.o.logics),
+      '--app.node',
+      `logic-node-${id}`,
+      '--app.machineId',
+      String(this.machineIds.get(id)),
+      '--app.dataDir',
+      path.join(this.dir, `logic-${id}`),
+      '--storage.url',
+      this.mysqlUrl,
+      '--storage.flushIntervalMs',
+      String(this.o.flushIntervalMs),
+      ...this.adminArgs(),
+      '--logic.catalogue.database',
+      this.catalogueDb,
+      ...this.o.logicArgs,
+      ...extraArgs,
+    ])
     this.logics.set(id, p)
     await p.waitFor((j) => j.msg === `logic#${id} ready`, 180_000, `logic#${id} ready`)
     return p
   }
 
   async startGateway(id: number): Promise<GatewayAddr> {
-    const p = spawnService(
-      `gateway#${id}`,
-      'gateway',
-      [
-        '--cluster.center',
-        this.centerAddress,
-        '--gateway.serviceId',
-        String(id),
-        '--gateway.workers',
-        String(this.o.gatewayWorkers),
-        '--gateway.listen',
-        JSON.stringify(this.o.gatewayListen),
-        '--gateway.logicSlots',
-        JSON.stringify(this.o.logics),
-        '--app.node',
-        `gateway-node-${id}`,
-        '--app.dataDir',
-        path.join(this.dir, `gateway-${id}`),
-        ...this.adminArgs(),
-        ...this.o.gatewayArgs,
-      ],
-      {},
-      this.o.serviceNodeArgs,
-    )
+    const p = this.spawn(`gateway#${id}`, 'gateway', [
+      '--cluster.center',
+      this.centerAddress,
+      '--gateway.serviceId',
+      String(id),
+      '--gateway.workers',
+      String(this.o.gatewayWorkers),
+      '--gateway.listen',
+      JSON.stringify(this.o.gatewayListen),
+      '--gateway.logicSlots',
+      JSON.stringify(this.o.logics),
+      '--app.node',
+      `gateway-node-${id}`,
+      '--app.dataDir',
+      path.join(this.dir, `gateway-${id}`),
+      ...this.adminArgs(),
+      ...this.o.gatewayArgs,
+    ])
     this.gatewayProcs.push(p)
     const open = await p.waitFor((j) => j.msg === 'client ports open', 180_000, `gateway#${id} ports`)
     // With workers, every worker (service id + i) logs its own ready line.
@@ -373,6 +355,10 @@ export class GameCluster {
     }
     this.gateways.set(id, g)
     return g
+  }
+
+  private spawn(name: string, service: string, args: string[]): ServiceProc {
+    return spawnService(name, service, args, {}, this.o.serviceNodeArgs)
   }
 
   private adminArgs(): string[] {
