@@ -56,14 +56,26 @@ function procCpuMicros(pid: number): number {
   return (Number(f[11]) + Number(f[12])) * 10_000
 }
 
+/** How long a process has run, ms (/proc: its start in clock ticks since boot, and the uptime). */
+function procAgeMs(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+  const startTicks = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19])
+  return Number(readFileSync('/proc/uptime', 'utf8').split(' ')[0]) * 1000 - startTicks * 10
+}
+
 async function measure(load: EdgeLoad, pids: Record<string, number>): Promise<Omit<Result, 'kase'>> {
   await new Promise((r) => setTimeout(r, WARMUP_MS))
   gc()
   load.reset()
   const c0 = Object.fromEntries(Object.entries(pids).map(([k, p]) => [k, procCpuMicros(p)]))
+  const age0 = Object.fromEntries(Object.entries(pids).map(([k, p]) => [k, procAgeMs(p)]))
   const t0 = performance.now()
   await new Promise((r) => setTimeout(r, WINDOW_MS))
   const ms = performance.now() - t0
+  // The window in each profile's own time (ms since its process started), for profile-top.ts.
+  if (PROF)
+    for (const [k, p] of Object.entries(pids))
+      console.error(`profile window: ${k} pid ${p} from ${fmt(age0[k]!, 0)} to ${fmt(procAgeMs(p), 0)} ms`)
   const messages = load.received()
   const cpu = Object.fromEntries(Object.entries(pids).map(([k, p]) => [k, procCpuMicros(p) - c0[k]!]))
   const failures = load.failures()

@@ -2,7 +2,10 @@
 // time by function and by area (our packages and services by folder, node
 // internals, dependencies, GC), idle left out. Used to say what bounds the
 // cluster echo bench (CLUSTER_ECHO_PROF=DIR pnpm bench --no-write cluster-echo).
-//   node --import tsx services/gateway/bench/profile-top.ts FILE.cpuprofile [top=25]
+//   node --import tsx services/gateway/bench/profile-top.ts FILE.cpuprofile [top=25] [fromMs toMs]
+// fromMs..toMs keeps the samples of that span of the profile (ms since its
+// first sample, ≈ since the process started): the bench prints each
+// process's measurement window that way.
 import { readFileSync } from 'node:fs'
 
 interface Node {
@@ -16,13 +19,19 @@ interface Profile {
   timeDeltas: number[]
 }
 
-const [file, topText] = process.argv.slice(2)
+const [file, topText, fromText, toText] = process.argv.slice(2)
 const top = Number(topText ?? 25)
+const fromUs = fromText === undefined ? 0 : Number(fromText) * 1000
+const toUs = toText === undefined ? Number.POSITIVE_INFINITY : Number(toText) * 1000
 const p = JSON.parse(readFileSync(file!, 'utf8')) as Profile
 const byId = new Map(p.nodes.map((n) => [n.id, n]))
 const self = new Map<number, number>()
-for (let i = 0; i < p.samples.length; i++)
-  self.set(p.samples[i]!, (self.get(p.samples[i]!) ?? 0) + (p.timeDeltas[i] ?? 0))
+let at = 0
+for (let i = 0; i < p.samples.length; i++) {
+  const d = p.timeDeltas[i] ?? 0
+  at += d
+  if (at >= fromUs && at <= toUs) self.set(p.samples[i]!, (self.get(p.samples[i]!) ?? 0) + d)
+}
 
 /** The area a frame belongs to: packages/kernel/src/net, services/gateway/src/edge, node:internal, a dependency... */
 function area(url: string, name: string): string {

@@ -77,6 +77,12 @@ async function connectOne(i: number): Promise<void> {
 }
 
 let next = 0
+// Progress on stderr (the bench runner shows it live).
+const progress = setInterval(
+  () =>
+    process.stderr.write(`members ${first}+: ${members.length} connected, ${lost.length} lost of ${count}\n`),
+  30_000,
+)
 await Promise.all(
   Array.from({ length: PARALLEL }, async () => {
     while (next < count) {
@@ -86,6 +92,7 @@ await Promise.all(
     }
   }),
 )
+clearInterval(progress)
 const open = () => members.filter((m) => m.client.state !== 'closed')
 process.send!({ connected: open().length, lost })
 
