@@ -134,7 +134,11 @@ async function untilAll(children: Child[], ask: string, ms: number, what: string
 /** The baseline: the same frame written to as many raw sockets, before the cluster starts. */
 async function rawSockets(members: number): Promise<Case> {
   const frame = chatPushFrame()
-  const server = await forkChild(path.join(here, 'chat-fanout/raw-fanout-server.ts'), [frame.toString('hex')])
+  const server = await forkChild(
+    path.join(here, 'chat-fanout/raw-fanout-server.ts'),
+    [frame.toString('hex')],
+    300_000,
+  )
   const readers: Child[] = []
   try {
     const per = Math.ceil(members / MEMBER_PROCS)
@@ -221,7 +225,9 @@ try {
   for (const m of memberProcs) lost.push(...(m.first.lost as string[]))
   const connected = 1 + memberProcs.reduce((n, m) => n + (m.first.connected as number), 0)
   console.log(`${connected} of ${MEMBERS} members connected in ${Date.now() - t0} ms`)
-  await Promise.all(memberProcs.map((m) => m.ask(`join:${CHANNEL}`)))
+  const joins = await Promise.all(memberProcs.map((m) => m.ask(`join:${CHANNEL}`)))
+  const refused = joins.flatMap((j) => j.failed as string[])
+  if (refused.length > 0) throw new Error(`${refused.length} joins refused, first: ${refused[0]}`)
   console.log(`members joined in ${Date.now() - t0} ms`)
 
   const pids: Record<string, number> = {}
