@@ -80,7 +80,9 @@ let next = 0
 // Progress on stderr (the bench runner shows it live).
 const progress = setInterval(
   () =>
-    process.stderr.write(`members ${first}+: ${members.length} connected, ${lost.length} lost of ${count}\n`),
+    process.stderr.write(
+      `members ${first}+: ${members.length} connected, ${lost.length} lost of ${count} ${JSON.stringify([...new Set(lost)].slice(0, 3))}\n`,
+    ),
   30_000,
 )
 await Promise.all(
