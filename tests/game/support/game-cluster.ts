@@ -116,10 +116,12 @@ function spawnService(
   service: string,
   args: string[],
   env: Record<string, string> = {},
+  nodeArgs: string[] = [],
 ): ServiceProc {
   const child = spawn(
     process.execPath,
     [
+      ...nodeArgs,
       '--conditions=tessera-source',
       '--import',
       'tsx',
@@ -150,6 +152,10 @@ export interface GameClusterOptions {
   flushIntervalMs?: number
   gatewayArgs?: string[]
   loginArgs?: string[]
+  /** Login worker processes (`login.processes`, node:cluster). Default 1. */
+  loginProcesses?: number
+  /** Extra node flags for the login, logic and gateway processes (a bench's --cpu-prof). Default none. */
+  serviceNodeArgs?: string[]
   /** Gateway client ports. Default tcp and ws on 127.0.0.1, port 0. */
   gatewayListen?: string[]
   /** Login client ports. Default one http port. */
@@ -209,6 +215,8 @@ export class GameCluster {
       flushIntervalMs: o.flushIntervalMs ?? 200,
       gatewayArgs: o.gatewayArgs ?? [],
       loginArgs: o.loginArgs ?? [],
+      loginProcesses: o.loginProcesses ?? 1,
+      serviceNodeArgs: o.serviceNodeArgs ?? [],
       gatewayListen: o.gatewayListen ?? ['tcp://127.0.0.1:0', 'ws://127.0.0.1:0'],
       loginListen: o.loginListen ?? ['http://127.0.0.1:0'],
       serviceAdmin: o.serviceAdmin ?? false,
@@ -242,7 +250,7 @@ export class GameCluster {
     const ready = await c.ready
     this.centerAddress = ready.address
     this.centerAdmin = ready.admin
-    this.login = spawnService('login', 'login', [
+    this.login = this.spawn('login', 'login', [
       '--cluster.center',
       this.centerAddress,
       '--app.dataDir',
@@ -252,7 +260,7 @@ export class GameCluster {
       '--login.listen',
       JSON.stringify(this.o.loginListen),
       '--login.processes',
-      '1',
+      String(this.o.loginProcesses),
       '--login.database.url',
       this.mysqlUrl,
       '--login.database.name',
@@ -266,7 +274,7 @@ export class GameCluster {
     ])
     await Promise.all(this.o.logics.map((id) => this.startLogic(id)))
     for (const id of this.o.gateways) await this.startGateway(id)
-    await this.login.waitFor((j) => j.msg === 'login#100 ready', 60_000, 'login ready')
+    await this.login.waitFor((j) => j.msg === 'login#100 ready', 180_000, 'login ready')
     return this
   }
 
@@ -291,7 +299,7 @@ export class GameCluster {
 
   /** Start (or restart) logic `id`; `extraArgs` follow the cluster's logicArgs for this start only. */
   async startLogic(id: number, extraArgs: string[] = []): Promise<ServiceProc> {
-    const p = spawnService(`logic#${id}`, 'logic', [
+    const p = this.spawn(`logic#${id}`, 'logic', [
       '--cluster.center',
       this.centerAddress,
       '--logic.serviceId',
@@ -318,7 +326,7 @@ export class GameCluster {
       ...extraArgs,
     ])
     this.logics.set(id, p)
-    await p.waitFor((j) => j.msg === `logic#${id} ready`, 60_000, `logic#${id} ready`)
+    await p.waitFor((j) => j.msg === `logic#${id} ready`, 180_000, `logic#${id} ready`)
     return p
   }
 
@@ -332,7 +340,7 @@ export class GameCluster {
   }
 
   async startGateway(id: number): Promise<GatewayAddr> {
-    const p = spawnService(`gateway#${id}`, 'gateway', [
+    const p = this.spawn(`gateway#${id}`, 'gateway', [
       '--cluster.center',
       this.centerAddress,
       '--gateway.serviceId',
@@ -351,10 +359,10 @@ export class GameCluster {
       ...this.o.gatewayArgs,
     ])
     this.gatewayProcs.push(p)
-    const open = await p.waitFor((j) => j.msg === 'client ports open', 60_000, `gateway#${id} ports`)
+    const open = await p.waitFor((j) => j.msg === 'client ports open', 180_000, `gateway#${id} ports`)
     // With workers, every worker (service id + i) logs its own ready line.
     for (let i = 0; i < Math.max(1, this.o.gatewayWorkers); i++)
-      await p.waitFor((j) => j.msg === `gateway#${id + i} ready`, 60_000, `gateway#${id + i} ready`)
+      await p.waitFor((j) => j.msg === `gateway#${id + i} ready`, 180_000, `gateway#${id + i} ready`)
     const addrs = open.addresses as string[]
     const tcp = new URL(addrs.find((a) => a.startsWith('tcp://'))!)
     const g: GatewayAddr = {
@@ -366,6 +374,10 @@ export class GameCluster {
     }
     this.gateways.set(id, g)
     return g
+  }
+
+  private spawn(name: string, service: string, args: string[]): ServiceProc {
+    return spawnService(name, service, args, {}, this.o.serviceNodeArgs)
   }
 
   private adminArgs(): string[] {

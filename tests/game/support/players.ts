@@ -36,11 +36,13 @@ export function clientFor(
   h: HandoffAddresses,
   transport: Transport,
   extra: Partial<HandoffAddresses> = {},
+  /** TCP socket options (a bench spreads its clients over 127.0.0.x source addresses). */
+  tcp: { localAddress?: string } = {},
 ): TesseraClient {
   const to = { ...h, ...extra }
   const socket =
     transport === 'tcp'
-      ? handoffTcp(to)
+      ? handoffTcp(to, tcp)
       : handoffWebSocket(to, {
           WebSocket: WebSocket as unknown as NonNullable<Parameters<typeof handoffWebSocket>[1]>['WebSocket'],
         })
