@@ -12,8 +12,9 @@ PNPM_VERSION=10.34.9
 # systemd: systemd-analyze, which checks the unit files deploy/ generates (it
 # does not make systemd the init system). iproute2 (ip netns), rsync and
 # util-linux (prlimit): the deploy tool and its three-namespace test.
+# openssh-server: the deploy tool's SSH transport is tested against a private sshd.
 APT_PACKAGES=(mariadb-server mariadb-client protobuf-compiler libprotobuf-dev chromium
-  groovy systemd iproute2 rsync util-linux)
+  groovy systemd iproute2 rsync util-linux openssh-server)
 
 log() { printf '\033[1;34m[setup]\033[0m %s\n' "$*"; }
 

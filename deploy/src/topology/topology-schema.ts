@@ -38,7 +38,16 @@ export const nodeSchema = z.strictObject({
         .regex(/^[a-zA-Z0-9_.-]+$/)
         .optional(),
     }),
-    z.strictObject({ ssh: z.string().min(1), port: port.optional(), identityFile: z.string().optional() }),
+    z.strictObject({
+      ssh: z.string().min(1),
+      port: port.optional(),
+      identityFile: z.string().optional(),
+      /**
+       * known_hosts file holding the node's host key: deploy then talks only
+       * to that key (StrictHostKeyChecking=yes); default the user's own.
+       */
+      knownHostsFile: z.string().optional(),
+    }),
   ]),
 })
 

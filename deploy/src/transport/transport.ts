@@ -62,11 +62,16 @@ class SshTransport implements Transport {
     private readonly target: string,
     port: number | undefined,
     identityFile: string | undefined,
+    knownHostsFile: string | undefined,
   ) {
+    // BatchMode: never a password prompt, and an unknown or changed host key
+    // is a refusal, not a question.
     this.ssh = ['-o', 'BatchMode=yes', '-o', 'ConnectTimeout=10']
     if (port) this.ssh.push('-p', String(port))
     if (identityFile ?? process.env.TESSERA_SSH_KEY)
       this.ssh.push('-i', (identityFile ?? process.env.TESSERA_SSH_KEY)!)
+    if (knownHostsFile)
+      this.ssh.push('-o', `UserKnownHostsFile=${knownHostsFile}`, '-o', 'StrictHostKeyChecking=yes')
   }
   run(script: string, input?: string | Buffer): Promise<RunResult> {
     return exec('ssh', [...this.ssh, this.target, `bash -c ${q(script)}`], input)
@@ -89,5 +94,11 @@ class SshTransport implements Transport {
 export function transportFor(n: TopologyNode): Transport {
   return 'local' in n.transport
     ? new LocalTransport(n.name, n.transport.netns)
-    : new SshTransport(n.name, n.transport.ssh, n.transport.port, n.transport.identityFile)
+    : new SshTransport(
+        n.name,
+        n.transport.ssh,
+        n.transport.port,
+        n.transport.identityFile,
+        n.transport.knownHostsFile,
+      )
 }
