@@ -84,7 +84,10 @@ describe.runIf(run)('ssh transport (real sshd on loopback)', () => {
     for (;;) {
       const ok = await new Promise<boolean>((resolve) => {
         const s = connect(port, '127.0.0.1')
-        s.once('connect', () => (s.destroy(), resolve(true)))
+        s.once('connect', () => {
+          s.destroy()
+          resolve(true)
+        })
         s.once('error', () => resolve(false))
       })
       if (ok) break
