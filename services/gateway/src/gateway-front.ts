@@ -60,6 +60,7 @@ export class GatewayFront extends BaseComponent<ServiceContext<GatewayConfig>> {
         everyMs: g.shardRefreshMs,
         timeoutMs: ctx.config.cluster.requestTimeoutMs,
         logger: ctx.logger,
+        timers: ctx.timers,
       })
   }
 

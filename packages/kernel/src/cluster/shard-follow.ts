@@ -1,5 +1,6 @@
 import type { MessageType } from '@tessera/wire'
 import type { Logger } from '../log/index.js'
+import type { Scheduler } from '../timer/index.js'
 import { CENTER_CHANNEL_ID } from './center-client.js'
 import type { ServiceProxy } from './service-proxy.js'
 import type { ShardMap } from './shard-map.js'
@@ -29,6 +30,8 @@ export function followShardTable(o: {
   everyMs: number
   timeoutMs: number
   logger: Logger
+  /** The service's wheel (`ctx.timers`). */
+  timers: Scheduler
 }): () => void {
   const take = (m: ShardTableStateMsg): void => {
     if (!m.present || !m.changed) return
@@ -48,10 +51,9 @@ export function followShardTable(o: {
       .then(take, (err: unknown) => o.logger.debug({ err }, 'shard table not read (asking again later)'))
   }
   ask()
-  const timer = setInterval(ask, o.everyMs)
-  timer.unref()
+  const timer = o.timers.every(o.everyMs, ask)
   return () => {
     stopped = true
-    clearInterval(timer)
+    o.timers.cancel(timer)
   }
 }

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto'
+import { systemTimers } from '../timer/index.js'
 import { ClusterBadShardMap } from './errors.js'
 
 /** The center's shard table (proto gate/shard.proto ShardTableState). */
@@ -106,14 +107,14 @@ export class ShardMap {
           this.waiters.add(check)
           return
         }
-        clearTimeout(timer)
+        timers.cancel(timer)
         resolve(true)
       }
-      const timer = setTimeout(() => {
+      const timers = systemTimers()
+      const timer = timers.after(timeoutMs, () => {
         this.waiters.delete(check)
         resolve(false)
-      }, timeoutMs)
-      timer.unref?.()
+      })
       this.waiters.add(check)
     })
   }

@@ -190,6 +190,7 @@ export class SessionHome extends BaseComponent<ServiceContext<LogicConfig>> {
       everyMs: this.cfg.shardRefreshMs,
       timeoutMs: ctx.config.cluster.requestTimeoutMs,
       logger: ctx.logger,
+      timers: ctx.timers,
     })
   }
 
