@@ -1,5 +1,5 @@
 import { Writable } from 'node:stream'
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, onTestFinished } from 'vitest'
 import type { ComponentFactory } from '../component/index.js'
 import { createLogger } from '../log/index.js'
 import { ManualClock } from '../timer/index.js'
@@ -107,9 +107,10 @@ describe('Application ids', () => {
   }
 
   it('mints snowflake ids with the configured machine id, never reissued after a restart', async () => {
-    const { mkdtempSync } = await import('node:fs')
+    const { mkdtempSync, rmSync } = await import('node:fs')
     const { tmpdir } = await import('node:os')
     const dir = mkdtempSync(`${tmpdir()}/tessera-ids-`)
+    onTestFinished(() => rmSync(dir, { recursive: true, force: true }))
     const clock = new ManualClock(Date.UTC(2026, 5, 1))
     const first = await runOnce(dir, clock)
     clock.setWall(clock.now() - 1000) // restart on a clock that stepped back

@@ -1,7 +1,7 @@
-import { mkdtempSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { describe, expect, it } from 'vitest'
+import { afterAll, describe, expect, it } from 'vitest'
 import { z } from 'zod'
 import { loadConfig } from './index.js'
 
@@ -21,8 +21,14 @@ const schema = z
   })
   .strict()
 
+const made: string[] = []
+afterAll(() => {
+  for (const d of made) rmSync(d, { recursive: true, force: true })
+})
+
 function tmpFile(content: string): string {
   const dir = mkdtempSync(join(tmpdir(), 'tessera-cfg-'))
+  made.push(dir)
   const f = join(dir, 'c.json')
   writeFileSync(f, content)
   return f
