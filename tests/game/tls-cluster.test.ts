@@ -5,7 +5,6 @@
 // certificate to new connections while a player's session goes on.
 import { generateKeyPairSync } from 'node:crypto'
 import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs'
-import { request } from 'node:https'
 import path from 'node:path'
 import tls from 'node:tls'
 import { handoffWebSocket, TesseraClient } from '@tessera/client'
@@ -14,6 +13,7 @@ import { loadSigningKey } from '@tessera/kernel'
 import { ProfileGet, ProfileGetRes } from '@tessera/protocol'
 import { makeTestPki, tempDir } from '@tessera/testkit'
 import { afterAll, describe, expect, it } from 'vitest'
+import { post } from '../login/support/login-node.js'
 import { wsTrusting } from '../support/clients.js'
 import { newAccount, PASSWORD } from './support/players.js'
 import { useGameCluster } from './support/use-game-cluster.js'
@@ -35,29 +35,8 @@ const pin = Buffer.from(loadSigningKey(privateKey).publicKey).toString('hex')
 const tlsArg = JSON.stringify({ certs: [files], watch: false })
 afterAll(() => dir.remove())
 
-function httpsPost(url: string, body: unknown): Promise<Record<string, unknown>> {
-  const u = new URL(url)
-  const text = JSON.stringify(body)
-  return new Promise((resolve, reject) => {
-    const req = request(
-      {
-        host: u.hostname,
-        port: u.port,
-        path: u.pathname,
-        method: 'POST',
-        ca: pki.ca,
-        headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) },
-      },
-      (res) => {
-        let data = ''
-        res.setEncoding('utf8').on('data', (c: string) => (data += c))
-        res.on('end', () => resolve(JSON.parse(data)))
-      },
-    )
-    req.on('error', reject)
-    req.end(text)
-  })
-}
+const httpsPost = async (url: string, body: unknown) =>
+  (await post(url, url, body, '127.0.0.1', {}, pki.ca)).body
 
 function certOf(address: string): Promise<string> {
   const u = new URL(address)

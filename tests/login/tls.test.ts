@@ -3,12 +3,11 @@
 // reaching every worker (each renews its certificate; node:cluster hands
 // new connections to the workers in turn).
 import { copyFileSync, mkdirSync } from 'node:fs'
-import { request } from 'node:https'
 import path from 'node:path'
 import tls from 'node:tls'
 import { makeTestPki, tempDir } from '@tessera/testkit'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { type LoginNode, startLoginNode } from './support/login-node.js'
+import { type LoginNode, post, startLoginNode } from './support/login-node.js'
 
 const dir = tempDir('login-tls')
 const pki = makeTestPki(dir.path)
@@ -30,34 +29,8 @@ function certOf(address: string): Promise<string> {
   })
 }
 
-function httpsPost(
-  base: string,
-  route: string,
-  body: unknown,
-): Promise<{ status: number; body: Record<string, unknown> }> {
-  const u = new URL(route, base)
-  const text = JSON.stringify(body)
-  return new Promise((resolve, reject) => {
-    const req = request(
-      {
-        host: u.hostname,
-        port: u.port,
-        path: u.pathname,
-        method: 'POST',
-        ca: pki.ca,
-        agent: false,
-        headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) },
-      },
-      (res) => {
-        let data = ''
-        res.setEncoding('utf8').on('data', (c: string) => (data += c))
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: JSON.parse(data) }))
-      },
-    )
-    req.on('error', reject)
-    req.end(text)
-  })
-}
+const httpsPost = (base: string, route: string, body: unknown) =>
+  post(base, route, body, '127.0.0.1', {}, pki.ca)
 
 describe('login over TLS, 2 processes (slow: real processes)', () => {
   let node: LoginNode

@@ -202,16 +202,20 @@ async function startGateway(centerAddress: string, serviceId: number): Promise<T
   }
 }
 
-/** POST a JSON body to the login API from a chosen local address (127.0.0.0/8 all reach loopback). */
+/**
+ * POST a JSON body to the login API from a chosen local address (127.0.0.0/8
+ * all reach loopback); over TLS when `base` is `https:`, trusting `ca`.
+ */
 export async function post(
   base: string,
   route: string,
   body: unknown,
   from = '127.0.0.1',
   extraHeaders: Record<string, string> = {},
+  ca?: string | Buffer,
 ): Promise<{ status: number; body: Record<string, unknown> & { error?: { code: string } } }> {
-  const { request } = await import('node:http')
   const u = new URL(route, base)
+  const { request } = u.protocol === 'https:' ? await import('node:https') : await import('node:http')
   const text = JSON.stringify(body)
   return new Promise((resolve, reject) => {
     const req = request(
@@ -222,6 +226,7 @@ export async function post(
         method: 'POST',
         localAddress: from,
         agent: false,
+        ...(ca === undefined ? {} : { ca }),
         headers: {
           ...extraHeaders,
           'content-type': 'application/json',
