@@ -122,6 +122,8 @@ async function colyseus(): Promise<Result> {
 /** The cluster over TCP, then over WebSocket (each with its own logged-in clients). */
 async function throughCluster(): Promise<Result[]> {
   const cluster = new GameCluster({
+    // The production heartbeat deadline: a starved loop under load is not a dead service.
+    heartbeatTimeoutMs: 5000,
     gatewayArgs: ['--gateway.clientMsgRatePerSec', '10000000', '--gateway.acceptRatePerSec', '0'],
     loginArgs: ['--login.limits.register.limit', '100000'],
     // Profiles are written when the services exit (SIGTERM at cluster.stop()).

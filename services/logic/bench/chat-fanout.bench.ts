@@ -62,6 +62,8 @@ async function api<T>(op: string, body: Record<string, unknown>): Promise<T> {
 }
 
 const cluster = new GameCluster({
+  // The production heartbeat deadline: a starved loop under load is not a dead service.
+  heartbeatTimeoutMs: 5000,
   logics: [1, 2],
   gateways: [201, 202],
   logicArgs: [

@@ -127,6 +127,8 @@ async function loginStorm(processes: number, maxConcurrent = cost.maxConcurrent)
   // The whole cluster, each service its own process with an admin endpoint:
   // the other processes' stalls are read from their /metrics.
   const cluster = new GameCluster({
+    // The production heartbeat deadline: a starved loop under load is not a dead service.
+    heartbeatTimeoutMs: 5000,
     serviceAdmin: true,
     loginProcesses: processes,
     loginArgs: [

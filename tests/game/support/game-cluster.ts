@@ -165,6 +165,13 @@ export interface GameClusterOptions {
   /** More environment for the center (e.g. TESSERA_CENTER__UI__OPERATORS_FILE). */
   centerEnv?: Record<string, string>
   /**
+   * The center drops a service silent this long (`center.heartbeatTimeoutMs`).
+   * Default 600 ms, so tests see a hung process quickly; benches and load
+   * runs, whose processes a busy machine may starve for longer, pass the
+   * production default (5000) so a slow loop is not taken for a dead service.
+   */
+  heartbeatTimeoutMs?: number
+  /**
    * node:cluster workers per gateway process (`gateway.workers`); 0 = the
    * process serves its ports itself. Worker i is service id + i.
    */
@@ -221,6 +228,7 @@ export class GameCluster {
       loginListen: o.loginListen ?? ['http://127.0.0.1:0'],
       serviceAdmin: o.serviceAdmin ?? false,
       centerEnv: o.centerEnv ?? {},
+      heartbeatTimeoutMs: o.heartbeatTimeoutMs ?? 600,
       gatewayWorkers: o.gatewayWorkers ?? 0,
       shardTable: o.shardTable ?? false,
     }
@@ -245,6 +253,7 @@ export class GameCluster {
         ? ['--center.shards.count', '4096', '--center.shards.slots', JSON.stringify(this.o.logics)]
         : [],
       env: { TESSERA_CENTER__ADMIN_TOKEN: ADMIN_TOKEN, ...this.o.centerEnv },
+      heartbeatTimeoutMs: this.o.heartbeatTimeoutMs,
     })
     this.center = new ServiceProc('center', c.child)
     const ready = await c.ready

@@ -131,6 +131,8 @@ interface Row {
 }
 
 const cluster = new GameCluster({
+  // The production heartbeat deadline: a starved loop under load is not a dead service.
+  heartbeatTimeoutMs: 5000,
   gateways: [201, 202],
   // No per-session rate limit: the SDK and lean clients echo as fast as the cluster answers.
   gatewayArgs: ['--gateway.acceptRatePerSec', '0', '--gateway.clientMsgRatePerSec', '10000000'],

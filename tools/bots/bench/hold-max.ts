@@ -77,6 +77,8 @@ function rssMiB(pid: number): number {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
 const cluster = new GameCluster({
+  // The production heartbeat deadline: a starved loop under load is not a dead service.
+  heartbeatTimeoutMs: 5000,
   gateways: Array.from({ length: GATEWAYS }, (_, i) => 201 + i * 10),
   gatewayWorkers: WORKERS,
   gatewayArgs: ['--gateway.acceptRatePerSec', '0'],
