@@ -4,7 +4,16 @@
 // namespace. The cluster runs under the supervisor (systemd is not PID 1 on
 // the test machines) from the very unit files systemd would get.
 import { spawn, spawnSync } from 'node:child_process'
-import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
@@ -270,6 +279,26 @@ describe.runIf(run)('deploy across three network namespaces', () => {
     expect(first).toMatch(/^ok: certificate .*\/node-a\.pem \(valid until .*\)$/m)
     const second = await ok('env-init', '--topology', topologyFile, '--node', 'a')
     expect(second).toMatch(/^a: 0 change\(s\)$/m)
+  }, 60_000)
+
+  it('up refuses a node whose certificate key anyone can read, naming it, before shipping anything', async () => {
+    const key = path.join(tmp, 'pki', 'node-b.key')
+    chmodSync(key, 0o644)
+    try {
+      const r = await deploy('up', '--topology', topologyFile, '--bundle', bundleOne)
+      expect(r.code, r.out).not.toBe(0)
+      expect(r.out).toContain(
+        `on node b, 1 certificate file problem(s):\n  nodes[1].tls.certs[0].key: ${key} is readable by everyone (mode 644)`,
+      )
+    } finally {
+      chmodSync(key, 0o600)
+    }
+    // Nothing shipped: no release on any node yet (nodes b and c have no folders at all).
+    const releases = (n: string) => {
+      const d = path.join(tmp, 'nodes', n, 'releases')
+      return existsSync(d) ? readdirSync(d).filter((f) => f.startsWith('tessera-')) : []
+    }
+    expect(NODES.flatMap(releases)).toEqual([])
   }, 60_000)
 
   it('up installs the bundle on every node and starts center, login, logic, then both gateways, each READY', async () => {
