@@ -17,3 +17,7 @@ export const DeployNotReady = defineError<[string, number, string]>(
   '%s did not report READY to the center within %d ms (%s)',
 )
 export const DeployNoRelease = defineError<[string, string]>('DEPLOY_NO_RELEASE', 'node %s has no %s release')
+export const DeployBadCertificate = defineError<[string, number, string]>(
+  'DEPLOY_BAD_CERTIFICATE',
+  'on node %s, %d certificate file problem(s):\n%s',
+)

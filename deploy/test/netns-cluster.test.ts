@@ -4,11 +4,21 @@
 // namespace. The cluster runs under the supervisor (systemd is not PID 1 on
 // the test machines) from the very unit files systemd would get.
 import { spawn, spawnSync } from 'node:child_process'
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { fileURLToPath } from 'node:url'
+import { makeTestPki, type TestPki } from '@tessera/testkit'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { makeBundle } from '../src/bundle/index.js'
 import type { StatusRow } from '../src/commands/index.js'
@@ -37,6 +47,8 @@ let topologyFile: string
 let bundleOne: string
 let bundleTwo: string
 let mariadbDir: string
+/** The test's CA: each node's certificate names the node's address; clients trust the CA. */
+let pki: TestPki
 
 function sh(cmd: string, args: string[]): string {
   const r = spawnSync(cmd, args, { encoding: 'utf8' })
@@ -78,6 +90,47 @@ async function until<T>(what: string, fn: () => Promise<T | undefined>, timeoutM
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`)
     await sleep(500)
   }
+}
+
+/** Run a node.js script inside node `n`'s namespace; resolves to what it printed. */
+function nodeScriptIn(n: string, script: string, env: Record<string, string> = {}): string {
+  const r = spawnSync('ip', ['netns', 'exec', ns(n), process.execPath, '-e', script], {
+    encoding: 'utf8',
+    env: { ...process.env, ...env },
+    timeout: 30_000,
+  })
+  return `${r.stdout}${r.stderr}`.trim()
+}
+
+/** What one GET to `url` gives from inside node a: `status N` or `error CODE`. */
+function getFromA(url: string, env: Record<string, string> = {}): string {
+  return nodeScriptIn(
+    'a',
+    `const u = new URL(${JSON.stringify(url)})
+const req = require(u.protocol === 'https:' ? 'node:https' : 'node:http').get(u, { timeout: 10000 }, (res) => {
+  console.log('status ' + res.statusCode); res.resume()
+})
+req.on('timeout', () => req.destroy(Object.assign(new Error('timeout'), { code: 'TIMEOUT' })))
+req.on('error', (e) => console.log('error ' + (e.code ?? e.message)))`,
+    env,
+  )
+}
+
+/** Bots on node a (beside login), trusting the test CA (NODE_EXTRA_CA_CERTS: the bots' https, tls:// and wss:// all use it). */
+function startBots(args: string[]) {
+  const bots = spawn('ip', ['netns', 'exec', ns('a'), process.execPath, botsCli, ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, NODE_EXTRA_CA_CERTS: pki.caFile },
+  })
+  let out = ''
+  bots.stdout.setEncoding('utf8').on('data', (c: string) => {
+    out += c
+  })
+  bots.stderr.setEncoding('utf8').on('data', (c: string) => {
+    out += c
+  })
+  const done = new Promise<number | null>((resolve) => bots.on('close', (code) => resolve(code)))
+  return { bots, done, out: () => out }
 }
 
 /** Every runner and service process left behind by a failed test, by the pids in the run dirs. */
@@ -161,6 +214,15 @@ describe.runIf(run)('deploy across three network namespaces', () => {
     bundleOne = path.join(bundles, `${makeBundle({ repo, outDir: bundles, label: 'one' }).name}.json`)
     bundleTwo = path.join(bundles, `${makeBundle({ repo, outDir: bundles, label: 'two' }).name}.json`)
 
+    // A certificate per node, for its address (players reach each node by address).
+    mkdirSync(path.join(tmp, 'pki'))
+    pki = makeTestPki(path.join(tmp, 'pki'))
+    const certs = NODES.map((n, i) => {
+      const leaf = pki.issue(`node-${n}`, [addr(i)])
+      chmodSync(leaf.key, 0o600)
+      return { cert: leaf.cert, key: leaf.key }
+    })
+
     topologyFile = path.join(tmp, 'topology.json')
     const topology = {
       cluster: 'tsr',
@@ -176,17 +238,20 @@ describe.runIf(run)('deploy across three network namespaces', () => {
         address: addr(i),
         root: path.join(tmp, 'nodes', n),
         transport: { local: true, netns: ns(n) },
+        tls: { certs: [certs[i]] },
       })),
       // Node a: center, login, logic and the database; b and c: one gateway each,
       // so cutting c leaves the players somewhere to go.
       services: [
         { kind: 'center', node: 'a', ports: { cluster: 3800, admin: 3809 } },
-        { kind: 'login', node: 'a', ports: { cluster: 3700, admin: 3790, http: 3780 } },
+        // Login's front is https (the node's certificate); nothing in clear on the network.
+        { kind: 'login', node: 'a', ports: { cluster: 3700, admin: 3790, https: 3780 } },
         { kind: 'logic', node: 'a', ports: { cluster: 4100, admin: 4190 } },
         ...['b', 'c'].map((node) => ({
           kind: 'gateway',
           node,
-          ports: { cluster: 5000, admin: 5090, tcp: 6000, ws: 6100 },
+          // TLS client ports only: players play over tls:// (and wss://).
+          ports: { cluster: 5000, admin: 5090, tls: 6000, wss: 6100 },
           // Clients notice a dead path within seconds (not the default 45 s) and resume elsewhere.
           config: { gateway: { clientHeartbeatMs: 1000, clientIdleTimeoutMs: 4000 } },
         })),
@@ -210,8 +275,30 @@ describe.runIf(run)('deploy across three network namespaces', () => {
     expect(first).toMatch(/^changed: .*\/nodes\/a\/releases$/m)
     expect(first).toMatch(/^changed: .*\/nodes\/a\/units\/tsr-db-backup\.timer$/m)
     expect(first).toMatch(/^ok: packages rsync tar gzip mariadb-server mariadb-client$/m)
+    // Node a's certificate (login's https front) checked on the node.
+    expect(first).toMatch(/^ok: certificate .*\/node-a\.pem \(valid until .*\)$/m)
     const second = await ok('env-init', '--topology', topologyFile, '--node', 'a')
     expect(second).toMatch(/^a: 0 change\(s\)$/m)
+  }, 60_000)
+
+  it('up refuses a node whose certificate key anyone can read, naming it, before shipping anything', async () => {
+    const key = path.join(tmp, 'pki', 'node-b.key')
+    chmodSync(key, 0o644)
+    try {
+      const r = await deploy('up', '--topology', topologyFile, '--bundle', bundleOne)
+      expect(r.code, r.out).not.toBe(0)
+      expect(r.out).toContain(
+        `on node b, 1 certificate file problem(s):\n  nodes[1].tls.certs[0].key: ${key} is readable by everyone (mode 644)`,
+      )
+    } finally {
+      chmodSync(key, 0o600)
+    }
+    // Nothing shipped: no release on any node yet (nodes b and c have no folders at all).
+    const releases = (n: string) => {
+      const d = path.join(tmp, 'nodes', n, 'releases')
+      return existsSync(d) ? readdirSync(d).filter((f) => f.startsWith('tessera-')) : []
+    }
+    expect(NODES.flatMap(releases)).toEqual([])
   }, 60_000)
 
   it('up installs the bundle on every node and starts center, login, logic, then both gateways, each READY', async () => {
@@ -237,50 +324,75 @@ describe.runIf(run)('deploy across three network namespaces', () => {
     expect(ss).toContain(`${addr(2)}:6000`)
   }, 180_000)
 
+  it("login's front is https only: a request in clear fails, one trusting the test CA is answered", async () => {
+    const login = `${addr(0)}:3780`
+    // In clear the TLS port answers nothing HTTP: the connection is dropped.
+    expect(getFromA(`http://${login}/`)).toMatch(/^error /)
+    // Without the CA the certificate is refused; with it, login answers.
+    expect(getFromA(`https://${login}/`)).toMatch(/^error (UNABLE_TO_VERIFY_LEAF_SIGNATURE|SELF_SIGNED)/)
+    expect(getFromA(`https://${login}/`, { NODE_EXTRA_CA_CERTS: pki.caFile })).toMatch(/^status \d{3}$/)
+    // Two bots log in over https and play a round over wss://.
+    const wss = startBots([
+      '--login',
+      `https://${login}`,
+      '--stack',
+      'ws',
+      '--bots',
+      '2',
+      '--rounds',
+      '1',
+      '--idle-ms',
+      '500',
+      '--duration',
+      '60',
+      '--view',
+      'off',
+      '--json',
+      path.join(tmp, 'bots-wss.json'),
+    ])
+    const code = await wss.done
+    const r = JSON.parse(readFileSync(path.join(tmp, 'bots-wss.json'), 'utf8')) as {
+      totals: { bots: number; played: number; failed: number }
+    }
+    expect({ code, totals: r.totals }, wss.out()).toMatchObject({
+      code: 0,
+      totals: { bots: 2, played: 2, failed: 0 },
+    })
+  }, 120_000)
+
   it('bots play through; a gateway node whose link is cut drops out, its players go on at the other gateway, and it rejoins', async () => {
-    // Bots on node a (beside login), playing through both gateways.
+    // Bots on node a (beside login), logging in over https and playing over tls:// through both gateways.
     const report = path.join(tmp, 'bots.json')
-    const bots = spawn(
-      'ip',
-      [
-        'netns',
-        'exec',
-        ns('a'),
-        process.execPath,
-        botsCli,
-        '--login',
-        `http://${addr(0)}:3780`,
-        '--bots',
-        '6',
-        '--ramp-per-s',
-        '3',
-        '--rounds',
-        '0',
-        '--idle-ms',
-        '2000',
-        '--duration',
-        '200',
-        '--view',
-        'plain',
-        '--json',
-        report,
-        '--max-error-rate',
-        '0',
-      ],
-      { stdio: ['ignore', 'pipe', 'pipe'] },
-    )
-    let botsOut = ''
-    bots.stdout.setEncoding('utf8').on('data', (c: string) => {
-      botsOut += c
-    })
-    bots.stderr.setEncoding('utf8').on('data', (c: string) => {
-      botsOut += c
-    })
-    const botsDone = new Promise<number | null>((resolve) => bots.on('close', (code) => resolve(code)))
+    const {
+      bots,
+      done: botsDone,
+      out: botsOutput,
+    } = startBots([
+      '--login',
+      `https://${addr(0)}:3780`,
+      '--stack',
+      'tcp',
+      '--bots',
+      '6',
+      '--ramp-per-s',
+      '3',
+      '--rounds',
+      '0',
+      '--idle-ms',
+      '2000',
+      '--duration',
+      '200',
+      '--view',
+      'plain',
+      '--json',
+      report,
+      '--max-error-rate',
+      '0',
+    ])
     try {
       await phase(
         () => botsPhase(),
-        () => botsOut,
+        () => botsOutput(),
       )
     } finally {
       sh('ip', ['-n', ns('br'), 'link', 'set', `${tag}c1`, 'up'])
@@ -334,7 +446,7 @@ describe.runIf(run)('deploy across three network namespaces', () => {
         groups: Record<string, { counts: Record<string, number>; recovered: Record<string, number> }>
       }
       // Every bot played to the end: none failed across the cut.
-      expect({ code, totals: r.totals }, botsOut).toMatchObject({
+      expect({ code, totals: r.totals }, botsOutput()).toMatchObject({
         code: 0,
         totals: { bots: 6, played: 6, failed: 0 },
       })

@@ -5,6 +5,7 @@ import type { BundleManifest } from '../bundle/index.js'
 import { DeployNoRelease, DeployNotReady } from '../errors.js'
 import { type ProcessPlan, planProcesses, type Secrets, type Topology } from '../topology/index.js'
 import { backupUnit, nodeFiles } from '../units/index.js'
+import { checkCertificates } from './check-certificates.js'
 import { NodeOps } from './node-ops.js'
 
 export interface DeployContext {
@@ -70,6 +71,13 @@ async function installEverywhere(
   bundle: string,
 ): Promise<string> {
   const { dir, manifest } = readBundle(bundle)
+  // Every node's certificates first: a missing or unreadable file stops the deploy before anything changes.
+  await Promise.all(
+    [...ops.values()].map(async (o) => {
+      const certs = await checkCertificates(o)
+      if (certs.length) c.log(`${o.node}: ${certs.length} certificate(s) ok`)
+    }),
+  )
   await Promise.all(
     [...ops.values()].map(async (o) => {
       await o.install(dir, manifest)

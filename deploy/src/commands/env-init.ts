@@ -1,6 +1,7 @@
 import { planProcesses, SERVICE_KINDS, type Secrets, type Topology } from '../topology/index.js'
 import { q } from '../transport/index.js'
 import { nodeFiles } from '../units/index.js'
+import { checkCertificates } from './check-certificates.js'
 import { NodeOps } from './node-ops.js'
 
 /** Debian packages every node needs, and the database node besides. */
@@ -41,7 +42,9 @@ export function envInitScript(t: Topology, node: string, pnpmVersion: string): s
 
 /**
  * `deploy env-init --node N`: prepare one node (idempotent). Returns the
- * report, one `ok:` or `changed:` line per item.
+ * report, one `ok:` or `changed:` line per item. The TLS certificates the
+ * node's processes use are checked last (they are the operator's files:
+ * deploy never copies or changes them).
  */
 export async function envInit(
   t: Topology,
@@ -58,5 +61,7 @@ export async function envInit(
     await o.loadUnits()
     lines.push('changed: systemd units linked and reloaded')
   }
+  // Last, so everything else is in place when a certificate is not yet (DEPLOY_BAD_CERTIFICATE).
+  lines.push(...(await checkCertificates(o)))
   return lines
 }

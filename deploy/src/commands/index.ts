@@ -1,4 +1,10 @@
 export {
+  type CertificateFile,
+  certificateCheckScript,
+  certificateFiles,
+  checkCertificates,
+} from './check-certificates.js'
+export {
   type DeployContext,
   down,
   formatStatus,

@@ -94,8 +94,86 @@ describe('topology', () => {
       'reset.timeZone: Mars/Olympus is not an IANA time zone',
       'services[2].node: no node named c',
       'services[3].kind: unknown kind chat (known: center, login, logic, gateway)',
-      'services[4].ports.ws: a gateway needs a ws port',
       'services[4].ports.udp: a gateway has no udp port',
+    ])
+  })
+
+  it('names every TLS and plaintext error of the client ports at once', () => {
+    const t = base()
+    const tls = { certs: [{ cert: '/etc/tessera/tls/a.pem', key: '/etc/tessera/tls/a.key' }] }
+    t.services.push(
+      // 2: plaintext login on a network address, not allowed explicitly
+      { kind: 'login', node: 'a', ports: { cluster: 3700, admin: 3790, http: 3780 } },
+      // 3: https without certificates anywhere
+      { kind: 'login', node: 'b', ports: { cluster: 3700, admin: 3790, https: 3780 } },
+      // 4: no client port at all
+      { kind: 'gateway', node: 'a', ports: { cluster: 5000, admin: 5090 } },
+      // 5: TLS ports without certificates
+      { kind: 'gateway', node: 'b', ports: { cluster: 5000, admin: 5090, tls: 6000, wss: 6100 } },
+      // 6: certificates and plaintext on a kind without client ports
+      { kind: 'logic', node: 'a', firstId: 9, ports: { cluster: 4200, admin: 4290 }, tls, plaintext: false },
+      // 7: plaintext switch on a gateway; certificates with only plain ports
+      { kind: 'gateway', node: 'a', ports: { cluster: 5100, admin: 5190, tcp: 6200 }, tls, plaintext: true },
+      // 8: plaintext allowed but no http port to open
+      { kind: 'login', node: 'a', ports: { cluster: 3600, admin: 3690, https: 3680 }, tls, plaintext: true },
+    )
+    expect(errorsOf(t)).toEqual([
+      'services[2].ports.http: a plaintext login front on 10.0.0.1 sends hand-off tokens and passwords in clear: give an https port with tls certificates, or set "plaintext": true to allow it',
+      'services[3].tls: the https port needs certificates: tls on this service, on node b, or at the top of the topology',
+      'services[4].ports: a gateway needs a client port (tcp, ws, tls, wss)',
+      'services[5].tls: the tls and wss ports need certificates: tls on this service, on node b, or at the top of the topology',
+      'services[6].tls: a logic has no TLS client port',
+      'services[6].plaintext: a logic has no plaintext client port',
+      'services[7].tls: no TLS port (tls, wss) on this gateway to use the certificates',
+      'services[7].plaintext: only a login has a plaintext switch',
+      'services[8].plaintext: no http port to open in clear',
+    ])
+  })
+
+  it('takes certificates by file path only, never the PEM text', () => {
+    const t = base() as Record<string, unknown>
+    t.tls = { certs: [{ cert: '-----BEGIN CERTIFICATE-----\nMIIB', key: 'relative/key.pem' }] }
+    ;(t.nodes as Record<string, unknown>[])[1]!.tls = { certs: [] }
+    expect(errorsOf(t)).toEqual([
+      'tls.certs[0].cert: an absolute file path on the node (not the PEM text)',
+      'tls.certs[0].key: an absolute file path on the node (not the PEM text)',
+      'nodes[1].tls.certs: Too small: expected array to have >=1 items',
+    ])
+  })
+
+  it('allows a plaintext login when the topology says so, or on a loopback node address', () => {
+    const t = base()
+    t.services.push({
+      kind: 'login',
+      node: 'a',
+      plaintext: true,
+      ports: { cluster: 3700, admin: 3790, http: 3780 },
+    })
+    expect(planProcesses(parseTopology(t)).find((p) => p.kind === 'login')).toMatchObject({ plaintext: true })
+    const local = base()
+    local.nodes = [{ name: 'a', address: '127.0.0.1', transport: { local: true } }]
+    local.services = [
+      { kind: 'center', node: 'a', ports: { cluster: 3800, admin: 3809 } },
+      { kind: 'login', node: 'a', ports: { cluster: 3700, admin: 3790, http: 3780 } },
+    ]
+    expect(() => parseTopology(local)).not.toThrow()
+  })
+
+  it("gives each process its service's certificates, else its node's, else the topology's", () => {
+    const pair = (n: string) => ({ certs: [{ cert: `/tls/${n}.pem`, key: `/tls/${n}.key` }] })
+    const t = base()
+    t.tls = pair('top')
+    t.nodes[1]!.tls = pair('node-b')
+    t.services.push(
+      { kind: 'login', node: 'a', ports: { cluster: 3700, admin: 3790, https: 3780 } },
+      { kind: 'gateway', node: 'b', ports: { cluster: 5000, admin: 5090, tls: 6000 } },
+      { kind: 'gateway', node: 'b', ports: { cluster: 5100, admin: 5190, wss: 6100 }, tls: pair('own') },
+    )
+    const plan = planProcesses(parseTopology(t))
+    expect(plan.filter((p) => p.tls).map((p) => [p.unit, p.tls!.certs[0]!.cert])).toEqual([
+      ['tsr-login-100', '/tls/top.pem'],
+      ['tsr-gateway-200', '/tls/node-b.pem'],
+      ['tsr-gateway-201', '/tls/own.pem'],
     ])
   })
 

@@ -1,15 +1,57 @@
 import { readFileSync } from 'node:fs'
+import { isIP } from 'node:net'
 import type { z } from 'zod'
 import { DeployBadTopology } from '../errors.js'
-import { planProcesses } from './plan.js'
-import { LOGIC_MACHINE_IDS, SERVICE_KINDS } from './service-kinds.js'
-import { type Topology, topologySchema } from './topology-schema.js'
+import { planProcesses, tlsOf } from './plan.js'
+import { LOGIC_MACHINE_IDS, SERVICE_KINDS, type ServiceKind } from './service-kinds.js'
+import { type Topology, type TopologyService, topologySchema } from './topology-schema.js'
 
 const where = (p: PropertyKey[]) =>
   p.map((x, i) => (typeof x === 'number' ? `[${x}]` : `${i ? '.' : ''}${String(x)}`)).join('') || '(top)'
 
 function schemaErrors(e: z.ZodError): string[] {
   return e.issues.map((i) => `${where(i.path)}: ${i.message}`)
+}
+
+const isLoopback = (address: string) =>
+  address === '::1' || (isIP(address) === 4 && address.startsWith('127.'))
+
+/** A service entry's client ports: at least one, certificates for the TLS ones, `plaintext` where it is needed. */
+function clientPortErrors(t: Topology, s: TopologyService, i: number, kind: ServiceKind): string[] {
+  const at = `services[${i}]`
+  const c = kind.clientPorts
+  if (!c) {
+    const errors: string[] = []
+    if (s.tls) errors.push(`${at}.tls: a ${s.kind} has no TLS client port`)
+    if (s.plaintext !== undefined) errors.push(`${at}.plaintext: a ${s.kind} has no plaintext client port`)
+    return errors
+  }
+  const errors: string[] = []
+  const has = (p: string) => s.ports[p] !== undefined
+  const plain = c.plain.filter(has)
+  const tls = c.tls.filter(has)
+  if (plain.length + tls.length === 0)
+    errors.push(`${at}.ports: a ${s.kind} needs a client port (${[...c.plain, ...c.tls].join(', ')})`)
+  if (tls.length > 0 && !tlsOf(t, s))
+    errors.push(
+      `${at}.tls: the ${tls.join(' and ')} port${tls.length > 1 ? 's need' : ' needs'} certificates: tls on this service, on node ${s.node}, or at the top of the topology`,
+    )
+  if (s.tls && tls.length === 0)
+    errors.push(`${at}.tls: no TLS port (${c.tls.join(', ')}) on this ${s.kind} to use the certificates`)
+  if (!c.plaintextNeedsFlag) {
+    if (s.plaintext !== undefined) errors.push(`${at}.plaintext: only a login has a plaintext switch`)
+    return errors
+  }
+  const address = t.nodes.find((n) => n.name === s.node)?.address
+  // On a loopback address nothing leaves the machine (login allows that too).
+  if (plain.length > 0 && s.plaintext !== true && !(address && isLoopback(address)))
+    for (const p of plain)
+      errors.push(
+        `${at}.ports.${p}: a plaintext ${s.kind} front on ${address ?? 'a network address'} sends hand-off tokens and passwords in clear: give an https port with tls certificates, or set "plaintext": true to allow it`,
+      )
+  if (s.plaintext === true && plain.length === 0)
+    errors.push(`${at}.plaintext: no ${c.plain.join(' or ')} port to open in clear`)
+  return errors
 }
 
 /** Checks the schema cannot express: references, uniqueness, port clashes. */
@@ -38,9 +80,12 @@ export function topologyErrors(t: Topology): string[] {
     if (!nodes.has(s.node)) errors.push(`services[${i}].node: no node named ${s.node}`)
     for (const p of kind?.ports ?? [])
       if (s.ports[p] === undefined) errors.push(`services[${i}].ports.${p}: a ${s.kind} needs a ${p} port`)
+    const known = kind
+      ? [...kind.ports, ...(kind.clientPorts?.plain ?? []), ...(kind.clientPorts?.tls ?? [])]
+      : []
     for (const p of Object.keys(s.ports))
-      if (kind && !kind.ports.includes(p))
-        errors.push(`services[${i}].ports.${p}: a ${s.kind} has no ${p} port`)
+      if (kind && !known.includes(p)) errors.push(`services[${i}].ports.${p}: a ${s.kind} has no ${p} port`)
+    if (kind) errors.push(...clientPortErrors(t, s, i, kind))
   })
   const centers = t.services.filter((s) => s.kind === 'center')
   if (centers.length !== 1 || centers[0]!.count !== 1)

@@ -1,6 +1,6 @@
 import path from 'node:path'
 import { SERVICE_KINDS } from './service-kinds.js'
-import type { Topology, TopologyNode } from './topology-schema.js'
+import type { TlsRef, Topology, TopologyNode, TopologyService } from './topology-schema.js'
 
 /** One process of the cluster, as deploy runs it. */
 export interface ProcessPlan {
@@ -13,6 +13,18 @@ export interface ProcessPlan {
   ports: Record<string, number>
   nofile: number
   order: number
+  /**
+   * Certificates of its TLS client ports (only when it has one): its service
+   * entry's, else its node's, else the topology's.
+   */
+  tls?: TlsRef
+  /** Login: its `http` port is allowed in clear (the entry's `plaintext`). */
+  plaintext: boolean
+}
+
+/** The certificates a service entry uses: its own `tls`, else its node's, else the topology's. */
+export function tlsOf(t: Topology, s: TopologyService): TlsRef | undefined {
+  return s.tls ?? t.nodes.find((n) => n.name === s.node)?.tls ?? t.tls
 }
 
 /** Every process, in start order (kind order, then node order, then id). */
@@ -23,6 +35,8 @@ export function planProcesses(t: Topology): ProcessPlan[] {
     const kind = SERVICE_KINDS[s.kind]
     if (!kind) continue
     let id = s.firstId ?? nextId.get(s.kind) ?? kind.firstId
+    // Only processes with a TLS client port get (and read) certificates.
+    const tls = kind.clientPorts?.tls.some((n) => s.ports[n] !== undefined) ? tlsOf(t, s) : undefined
     for (let i = 0; i < s.count; i++, id++) {
       const ports = Object.fromEntries(Object.entries(s.ports).map(([k, v]) => [k, v + i]))
       out.push({
@@ -33,6 +47,8 @@ export function planProcesses(t: Topology): ProcessPlan[] {
         ports,
         nofile: kind.nofile,
         order: kind.order,
+        ...(tls ? { tls } : {}),
+        plaintext: s.plaintext === true,
       })
     }
     nextId.set(s.kind, Math.max(nextId.get(s.kind) ?? kind.firstId, id))

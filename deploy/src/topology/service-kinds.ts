@@ -1,3 +1,17 @@
+import type { TlsRef } from './topology-schema.js'
+
+/**
+ * Client ports of a kind: at least one of them is required. `tls` ones need
+ * certificates (a `tls` reference in the topology); `plaintext` ones need
+ * the service's explicit `plaintext: true` (login: its answers carry
+ * hand-off tokens and its requests passwords).
+ */
+export interface ClientPorts {
+  plain: string[]
+  tls: string[]
+  plaintextNeedsFlag?: boolean
+}
+
 /**
  * What deploy knows about each service kind: start order, which ports the
  * topology must give it, whether it needs the database, its file-descriptor
@@ -16,6 +30,8 @@ export interface ServiceKind {
   firstId: number
   /** Port names the topology must give (`cluster` and `admin` for every kind). */
   ports: string[]
+  /** Client ports, at least one required (login, gateway). */
+  clientPorts?: ClientPorts
   /** Open-file limit of its processes (gateways hold one socket per player). */
   nofile: number
   /** The kind's own config section for one process. */
@@ -27,12 +43,35 @@ export interface ServiceKind {
     logicSlots: number[]
     /** This process's fixed snowflake machine id (see {@link machineIdOf}). */
     machineId: number
+    /** Certificates for its TLS client ports (set only when it has one; validated present then). */
+    tls?: TlsRef | undefined
   }): Record<string, unknown>
   /** Secrets as environment variables (the unit's 0600 env file), never in the config file. */
   env(s: { clusterSecret: string; mysqlUrl: string; adminToken?: string | undefined }): Record<string, string>
 }
 
 const clusterEnv = (s: { clusterSecret: string }) => ({ TESSERA_CLUSTER__SECRET: s.clusterSecret })
+
+/** `scheme://address:port` for each of `names` the process has, in that order. */
+function listenOf(address: string, ports: Record<string, number>, names: [string, string][]): string[] {
+  const host = address.includes(':') ? `[${address}]` : address
+  return names.filter(([n]) => ports[n] !== undefined).map(([n, scheme]) => `${scheme}://${host}:${ports[n]}`)
+}
+
+/**
+ * The kernel's `tls` section: the files as the topology names them, watched
+ * (a renewed certificate is served to new connections without a restart).
+ */
+function tlsSection(tls: TlsRef | undefined) {
+  if (!tls) return {}
+  return {
+    tls: {
+      certs: tls.certs.map((c) => ({ cert: c.cert, key: c.key })),
+      ...(tls.minVersion ? { minVersion: tls.minVersion } : {}),
+      watch: true,
+    },
+  }
+}
 
 const BASE_NOFILE = 65_536
 
@@ -59,18 +98,24 @@ export const SERVICE_KINDS: Record<string, ServiceKind> = {
   login: {
     order: 1,
     firstId: 100,
-    ports: ['cluster', 'admin', 'http'],
+    ports: ['cluster', 'admin'],
+    // `https` with the topology's certificates; `http` in clear only with the
+    // entry's `plaintext: true` (validated), which is then what allows login's
+    // plaintext front on the node address.
+    clientPorts: { plain: ['http'], tls: ['https'], plaintextNeedsFlag: true },
     nofile: BASE_NOFILE,
     // One login process per unit (deploy scales with `count`): node:cluster workers
-    // would share the unit's fixed cluster port and machine id. The deploy has
-    // no certificate plumbing for login yet: its plaintext front on the node
-    // address is allowed explicitly (put a TLS proxy in front).
+    // would share the unit's fixed cluster port and machine id.
     section: (p) => ({
       login: {
         serviceId: p.serviceId,
         processes: 1,
-        listen: [`http://${p.address}:${p.ports.http}`],
-        allowPlaintext: true,
+        listen: listenOf(p.address, p.ports, [
+          ['https', 'https'],
+          ['http', 'http'],
+        ]),
+        ...tlsSection(p.tls),
+        ...(p.ports.http !== undefined ? { allowPlaintext: true } : {}),
       },
       app: { machineId: p.machineId },
     }),
@@ -93,12 +138,20 @@ export const SERVICE_KINDS: Record<string, ServiceKind> = {
   gateway: {
     order: 3,
     firstId: 200,
-    ports: ['cluster', 'admin', 'tcp', 'ws'],
+    ports: ['cluster', 'admin'],
+    // Any of the four, plain and TLS side by side or TLS alone.
+    clientPorts: { plain: ['tcp', 'ws'], tls: ['tls', 'wss'] },
     nofile: 1_048_576,
     section: (p) => ({
       gateway: {
         serviceId: p.serviceId,
-        listen: [`tcp://${p.address}:${p.ports.tcp}`, `ws://${p.address}:${p.ports.ws}`],
+        listen: listenOf(p.address, p.ports, [
+          ['tcp', 'tcp'],
+          ['ws', 'ws'],
+          ['tls', 'tls'],
+          ['wss', 'wss'],
+        ]),
+        ...tlsSection(p.tls),
         ...(p.logicSlots.length > 0 ? { logicSlots: p.logicSlots } : {}),
       },
       app: { machineId: p.machineId },

@@ -19,6 +19,33 @@ const port = z.number().int().min(1).max(65535)
 
 const absPath = z.string().regex(/^\/[A-Za-z0-9._/-]*$/, 'an absolute path without spaces or quotes')
 
+/** A PEM file on the node, by path: never the PEM text itself (topology files are committed). */
+const pemFile = z
+  .string()
+  .regex(/^\/[A-Za-z0-9._/@+-]*$/, 'an absolute file path on the node (not the PEM text)')
+
+/**
+ * Certificates of the TLS client ports (login `https`, gateway `tls`/`wss`),
+ * as files on the node: the kernel's `tls` section (docs/operations.md "TLS
+ * on client ports"). The first pair is served by default, the others by SNI.
+ * Deploy checks the files on the node (env-init, up) and never copies them.
+ */
+export const tlsRefSchema = z.strictObject({
+  certs: z
+    .array(
+      z.strictObject({
+        /** Certificate chain (leaf first, then intermediates), PEM. */
+        cert: pemFile,
+        /** Its private key, PEM; not readable by everyone (mode o-r). */
+        key: pemFile,
+      }),
+    )
+    .min(1),
+  /** Oldest protocol accepted (TLS 1.0 and 1.1 never are). */
+  minVersion: z.enum(['TLSv1.2', 'TLSv1.3']).optional(),
+})
+export type TlsRef = z.output<typeof tlsRefSchema>
+
 export const nodeSchema = z.strictObject({
   name,
   /** Install root on this node, when not the topology's. */
@@ -49,6 +76,8 @@ export const nodeSchema = z.strictObject({
       knownHostsFile: z.string().optional(),
     }),
   ]),
+  /** Certificates of this node's TLS client ports, when not the topology's (a service's own `tls` wins). */
+  tls: tlsRefSchema.optional(),
 })
 
 export const serviceSchema = z.strictObject({
@@ -63,6 +92,15 @@ export const serviceSchema = z.strictObject({
   firstId: z.number().int().min(1).optional(),
   /** Extra configuration merged into every process's config file (not secrets). */
   config: z.record(z.string(), z.unknown()).optional(),
+  /** Certificates of this entry's TLS client ports (wins over its node's and the topology's `tls`). */
+  tls: tlsRefSchema.optional(),
+  /**
+   * Login only: allow its plaintext `http` port on the node's (network)
+   * address. Hand-off tokens and passwords then travel in clear: only for a
+   * private network or a TLS proxy in front. Without it an `http` port is a
+   * validation error.
+   */
+  plaintext: z.boolean().optional(),
 })
 
 export const topologySchema = z.strictObject({
@@ -128,6 +166,8 @@ export const topologySchema = z.strictObject({
      */
     admin: secretRefSchema.optional(),
   }),
+  /** Certificates of every node's TLS client ports (a node's or service's own `tls` wins). */
+  tls: tlsRefSchema.optional(),
   nodes: z.array(nodeSchema).min(1),
   services: z.array(serviceSchema).min(1),
 })

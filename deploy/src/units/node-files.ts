@@ -61,6 +61,7 @@ export function nodeFiles(t: Topology, nodeName: string, secrets: ResolvedSecret
       ports: p.ports,
       logicSlots,
       machineId: machineIdOf(plan, p),
+      tls: p.tls,
     })
     files.push(
       {

@@ -17,14 +17,26 @@ const topology = parseTopology({
   reset: { hour: 4, timeZone: 'Asia/Shanghai' },
   mariadb: { node: 'a', password: { env: 'DB_PW' } },
   secrets: { cluster: { env: 'SECRET' } },
+  tls: { certs: [{ cert: '/etc/tessera/tls/fullchain.pem', key: '/etc/tessera/tls/privkey.pem' }] },
   nodes: [
     { name: 'a', address: '10.0.0.1', transport: { local: true } },
     { name: 'b', address: '10.0.0.2', transport: { local: true } },
   ],
   services: [
     { kind: 'center', node: 'a', ports: { cluster: 3800, admin: 3809 } },
+    { kind: 'login', node: 'a', ports: { cluster: 3700, admin: 3790, https: 3780 } },
     { kind: 'logic', node: 'a', ports: { cluster: 4100, admin: 4190 } },
     { kind: 'gateway', node: 'b', count: 2, ports: { cluster: 5000, admin: 5090, tcp: 6000, ws: 6100 } },
+    {
+      kind: 'gateway',
+      node: 'b',
+      firstId: 210,
+      ports: { cluster: 5010, admin: 5095, tls: 6010, wss: 6110 },
+      tls: {
+        certs: [{ cert: '/etc/tessera/tls/b.pem', key: '/etc/tessera/tls/b.key' }],
+        minVersion: 'TLSv1.3',
+      },
+    },
   ],
 })
 const secrets = { clusterSecret: 'c'.repeat(24), dbPassword: 'p@ss word' }
@@ -54,9 +66,66 @@ describe('node files', () => {
     expect(cfg('a', 'tsr-logic-1').logic).toMatchObject({ serviceId: 1, slots: [1] })
     // Fixed machine ids: logic its service id, the other kinds from the top, all distinct.
     expect(cfg('a', 'tsr-logic-1').app.machineId).toBe(1)
-    expect([cfg('b', 'tsr-gateway-200').app.machineId, cfg('b', 'tsr-gateway-201').app.machineId]).toEqual([
-      1023, 1022,
-    ])
+    expect([
+      cfg('a', 'tsr-login-100').app.machineId,
+      cfg('b', 'tsr-gateway-200').app.machineId,
+      cfg('b', 'tsr-gateway-201').app.machineId,
+    ]).toEqual([1023, 1022, 1021])
+  })
+
+  it('give TLS client ports their certificates by path, watched, and a reload that re-reads them', () => {
+    const files = [...nodeFiles(topology, 'a', secrets), ...nodeFiles(topology, 'b', secrets)]
+    const cfg = (unit: string) => JSON.parse(files.find((f) => f.path.endsWith(`/${unit}.json`))!.content)
+    const unit = (u: string) => files.find((f) => f.path.endsWith(`/${u}.service`))!.content
+    // Login: an https front with the topology's certificates, and no plaintext allowance.
+    expect(cfg('tsr-login-100').login).toEqual({
+      serviceId: 100,
+      processes: 1,
+      listen: ['https://10.0.0.1:3780'],
+      tls: {
+        certs: [{ cert: '/etc/tessera/tls/fullchain.pem', key: '/etc/tessera/tls/privkey.pem' }],
+        watch: true,
+      },
+    })
+    // A gateway entry's own certificates win over the topology's; plain-only gateways get none.
+    expect(cfg('tsr-gateway-210').gateway).toMatchObject({
+      listen: ['tls://10.0.0.2:6010', 'wss://10.0.0.2:6110'],
+      tls: {
+        certs: [{ cert: '/etc/tessera/tls/b.pem', key: '/etc/tessera/tls/b.key' }],
+        minVersion: 'TLSv1.3',
+        watch: true,
+      },
+    })
+    expect(cfg('tsr-gateway-200').gateway.tls).toBeUndefined()
+    // The PEM never lands in a generated file: only its path.
+    expect(files.filter((f) => f.content.includes('BEGIN'))).toEqual([])
+    // `systemctl reload` sends SIGHUP only to processes that handle it (Node's default ends the others).
+    expect(unit('tsr-login-100')).toContain('ExecReload=/bin/kill -HUP $MAINPID\n')
+    expect(unit('tsr-gateway-210')).toContain('ExecReload=/bin/kill -HUP $MAINPID\n')
+    for (const u of ['tsr-center-1', 'tsr-logic-1', 'tsr-gateway-200'])
+      expect(unit(u)).not.toContain('ExecReload')
+  })
+
+  it('allow a plaintext login front only as the topology says (login.allowPlaintext follows plaintext)', () => {
+    const t = parseTopology({
+      ...topology,
+      services: [
+        { kind: 'center', node: 'a', ports: { cluster: 3800, admin: 3809 } },
+        {
+          kind: 'login',
+          node: 'a',
+          plaintext: true,
+          ports: { cluster: 3700, admin: 3790, http: 3780, https: 3781 },
+        },
+      ],
+    })
+    const login = JSON.parse(
+      nodeFiles(t, 'a', secrets).find((f) => f.path.endsWith('/tsr-login-100.json'))!.content,
+    )
+    expect(login.login).toMatchObject({
+      listen: ['https://10.0.0.1:3781', 'http://10.0.0.1:3780'],
+      allowPlaintext: true,
+    })
   })
 
   it('give each process a config without secrets, a 0600 env file with them, and a unit', () => {
@@ -77,6 +146,7 @@ describe('node files', () => {
     ).toEqual([
       ['tsr-gateway-200.env', 0o600],
       ['tsr-gateway-201.env', 0o600],
+      ['tsr-gateway-210.env', 0o600],
     ])
     const unit = files.find((f) => f.path.endsWith('/tsr-gateway-200.service'))!.content
     expect(unit).toContain('LimitNOFILE=1048576\n')
@@ -103,7 +173,7 @@ describe('node files', () => {
     expect(a.find((f) => f.path.endsWith('tsr-db-backup.service'))!.content).toContain('| tail -n +15 |')
     expect(files.map((f) => path.basename(f.path))).not.toContain('tsr-db-backup.timer')
     const logic = a.find((f) => f.path.endsWith('tsr-logic-1.service'))!.content
-    expect(logic).toMatch(/^After=network-online.target tsr-center-1.service$/m)
+    expect(logic).toMatch(/^After=network-online.target tsr-center-1.service tsr-login-100.service$/m)
   })
 
   describe.runIf(hasAnalyze || process.env.CI === 'true')('systemd-analyze verify', () => {

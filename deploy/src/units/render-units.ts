@@ -46,6 +46,9 @@ export function serviceUnit(t: Topology, p: ProcessPlan): string {
         ['EnvironmentFile', `${dir.etc}/${p.unit}.env`],
         ['Environment', 'NODE_ENV=production'],
         ['ExecStart', execStart(t, p)],
+        // `systemctl reload`: the certificates are re-read, sessions stay (only TLS processes
+        // handle SIGHUP; for the others Node's default would end the process).
+        ...(p.tls ? [['ExecReload', '/bin/kill -HUP $MAINPID'] as [string, string]] : []),
         ['Restart', 'on-failure'],
         ['RestartSec', '2'],
         ['KillSignal', 'SIGTERM'],
