@@ -6,7 +6,7 @@
 // user 42; secret: the HMAC secret, for clients that sign their own); then answers
 //   'start'   → resets the CPU baseline → {ok}
 //   'stop'    → {cpuMicros, echoed, sessions, released, maxPending, totalPending}
-//   'base' / 'measure' → {rss, heapUsed, sessions} after forced GCs (idle bench;
+//   'base' / 'measure' → {rss, heapUsed, newSpaceKiB, waitedMs, sessions} once settled (idle bench, net/settled-memory.ts;
 //               with `idle`, the idle and heartbeat deadlines are off, as in
 //               the net idle bench: sessions that say nothing stay)
 // where maxPending / totalPending are unacknowledged game messages held for
@@ -15,6 +15,7 @@
 import { createRegistry, Echo, SCHEMA_HASH } from '@tessera/protocol'
 import { EdgeServer, edgeControlCodec, HmacTokens } from '../../src/edge/index.js'
 import { NetServer } from '../../src/net/index.js'
+import { settledMemory } from '../net/settled-memory.js'
 
 const stack = process.argv[2] === 'ws' ? 'ws' : 'tcp'
 const encryption = process.argv[3] === 'required' ? 'required' : 'off'
@@ -81,17 +82,8 @@ process.on('message', (m: string) => {
       totalPending,
     })
   } else if (m === 'base' || m === 'measure') {
-    gcHard()
-    setTimeout(() => {
-      gcHard()
-      const mu = process.memoryUsage()
-      process.send!({ rss: mu.rss, heapUsed: mu.heapUsed, sessions: edge.size })
-    }, 300)
+    void settledMemory().then((mem) => process.send!({ ...mem, sessions: edge.size }))
   } else if (m === 'exit') process.exit(0)
 })
 
-function gcHard(): void {
-  const g = (globalThis as { gc?: () => void }).gc
-  if (g) for (let i = 0; i < 4; i++) g()
-}
 process.send!({ port: l.address.port, token: tokens.sign(42n, 10 * 60_000), secret: SECRET })

@@ -5,13 +5,14 @@
 // Protocol over IPC: it sends {port} once listening; then answers
 //   'start'   → resets the CPU baseline         → {ok}
 //   'stop'    → {cpuMicros, echoed}             (CPU since start)
-//   'measure' → {rss, heapUsed, sessions}       (after forced GCs; idle bench)
-//   'base'    → {rss, heapUsed}                 (baseline before clients connect)
+//   'measure' → {rss, heapUsed, newSpaceKiB, waitedMs, sessions}  (settled: settled-memory.ts; idle bench)
+//   'base'    → the same, before clients connect
 import { readFileSync } from 'node:fs'
 import { createServer, type Socket } from 'node:net'
 import { Echo } from '@tessera/protocol'
 import { WebSocketServer } from 'ws'
 import { Dispatcher, NetServer } from '../../src/net/index.js'
+import { settledMemory } from './settled-memory.js'
 
 const kase = process.argv[2] ?? ''
 let echoed = 0
@@ -31,11 +32,6 @@ function syscalls(): { reads: number; writes: number } {
   }
 }
 let sessions = (): number => 0
-
-function gcHard(): void {
-  const g = (globalThis as { gc?: () => void }).gc
-  if (g) for (let i = 0; i < 4; i++) g()
-}
 
 /** Raw length-prefixed echo: a lean hand parser, one write per frame (like the session). */
 function rawTcpEcho(socket: Socket): void {
@@ -147,11 +143,7 @@ process.on('message', async (m: string) => {
       writes: io.writes - ioStart.writes,
     })
   } else if (m === 'base' || m === 'measure') {
-    gcHard()
-    await new Promise((r) => setTimeout(r, 300))
-    gcHard()
-    const mu = process.memoryUsage()
-    process.send!({ rss: mu.rss, heapUsed: mu.heapUsed, sessions: sessions() })
+    process.send!({ ...(await settledMemory()), sessions: sessions() })
   } else if (m === 'exit') process.exit(0)
 })
 process.send!({ port })
