@@ -2,14 +2,18 @@
 // login, two gateways, logic 1 and 3, then logic 2 added) and the real
 // MariaDB (docs/operations.md "Players across logic processes"):
 // private messages sent without pause to players of the moving shards,
-// from a player on the giving logic and from one on another logic, each
-// reach their receiver exactly once (live, or stored and delivered at the
-// next login); a player in a named channel keeps its membership when its
-// shard moves, with nobody seeing it leave.
+// from a player on the giving logic, from one on another logic, and from a
+// cluster member that never reads the shard table (a logic whose table is
+// late: it sends to the old owner all through the move), each reach their
+// receiver exactly once (live, or stored and delivered at the next login);
+// a player in a named channel keeps its membership when its shard moves,
+// with nobody seeing it leave.
 import { ShardMap } from '@tessera/kernel'
 import {
   ChatCreate,
   ChatCreateRes,
+  ChatDirect,
+  ChatDirectOk,
   ChatJoin,
   ChatJoinRes,
   ChatKind,
@@ -17,11 +21,13 @@ import {
   ChatMembersRes,
   ChatPrivate,
   ChatPrivateRes,
-  type ChatPush,
+  ChatPush,
   ChatSend,
   ChatSendRes,
 } from '@tessera/protocol'
 import { describe, expect, it } from 'vitest'
+// biome-ignore lint/style/noRestrictedImports: a cluster member from the center's test harness plays a logic on a late table
+import { startService } from '../../services/center/src/fixtures/harness.js'
 import { accountOn, type ChatPlayer, connectOn, logOut, playerOn, pushFor } from './support/chat-players.js'
 import { until } from './support/players.js'
 import { useGameCluster } from './support/use-game-cluster.js'
@@ -99,7 +105,53 @@ describe('chat across a shard move', () => {
         await new Promise((res) => setTimeout(res, 15))
       }
     }
-    const loops = [loop(fromSame, 'same'), loop(fromOther, 'other')]
+    // A logic on a late table: always the old owner first; refused there
+    // (LOGIC_SHARD_MOVED: nothing kept), it asks the new owner until it takes it.
+    const late = await startService('logic', 9, c.centerAddress, { timeoutMs: 5000 })
+    await until(
+      () => late.proxy.membership.ofKind('logic').length >= 3,
+      15_000,
+      'the late logic in the cluster',
+    )
+    let refusedByOld = 0
+    const lateLoop = async (): Promise<void> => {
+      for (let n = 0; sending && n < 100_000; n++) {
+        const r = receivers[n % receivers.length]!
+        const text = `late-${n}`
+        const m = {
+          toUserId: r.userId,
+          messageId: 9_000_000_000_000_000n + BigInt(n),
+          push: ChatPush.encode(
+            ChatPush.create({
+              kind: ChatKind.CHAT_KIND_PRIVATE,
+              messageId: 9_000_000_000_000_000n + BigInt(n),
+              fromUserId: fromOther.userId,
+              fromNickname: 'late',
+              toUserId: r.userId,
+              text,
+            }),
+          ),
+        }
+        let target = 1
+        for (let attempt = 0; attempt < 200; attempt++) {
+          try {
+            await late.proxy.request(target, ChatDirect, m, ChatDirectOk)
+            r.acked.push(text)
+            break
+          } catch (err) {
+            if ((err as { code?: string }).code !== 'LOGIC_SHARD_MOVED') {
+              failed.push(`${text}: ${String(err)}`)
+              break
+            }
+            if (target === 1) refusedByOld++
+            target = 2
+            await new Promise((res) => setTimeout(res, 50))
+          }
+        }
+        await new Promise((res) => setTimeout(res, 10))
+      }
+    }
+    const loops = [loop(fromSame, 'same'), loop(fromOther, 'other'), lateLoop()]
     await until(() => receivers.every((r) => r.acked.length >= 3), 30_000, 'messages flowing')
 
     const shards = [...new Set(receivers.map((r) => map.shardOf(r.userId)))]
@@ -116,6 +168,7 @@ describe('chat across a shard move', () => {
     )
     sending = false
     await Promise.all(loops)
+    await late.close()
     expect(failed).toEqual([])
     expect(duringMove).toBeGreaterThan(0)
 
@@ -151,6 +204,8 @@ describe('chat across a shard move', () => {
       expect(n.size).toBe(r.acked.length)
       await logOut(c, p)
     }
+    // The late logic was sent on by the old owner (during and after the move).
+    expect(refusedByOld).toBeGreaterThan(0)
     for (const r of receivers) if (r.online) await logOut(c, r.online)
     await logOut(c, fromSame)
     await logOut(c, fromOther)
