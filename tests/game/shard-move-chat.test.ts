@@ -8,7 +8,7 @@
 // receiver exactly once (live, or stored and delivered at the next login);
 // a player in a named channel keeps its membership when its shard moves,
 // with nobody seeing it leave.
-import { ShardMap } from '@tessera/kernel'
+import { CENTER_CHANNEL_ID, ShardMap } from '@tessera/kernel'
 import {
   ChatCreate,
   ChatCreateRes,
@@ -24,11 +24,17 @@ import {
   ChatPush,
   ChatSend,
   ChatSendRes,
+  ShardHandOff,
+  ShardHandOffOk,
+  ShardMoveDone,
+  ShardMoveStart,
+  ShardTableState,
 } from '@tessera/protocol'
 import { describe, expect, it } from 'vitest'
 // biome-ignore lint/style/noRestrictedImports: a cluster member from the center's test harness plays a logic on a late table
 import { startService } from '../../services/center/src/fixtures/harness.js'
 import { accountOn, type ChatPlayer, connectOn, logOut, playerOn, pushFor } from './support/chat-players.js'
+import type { GameCluster } from './support/game-cluster.js'
 import { until } from './support/players.js'
 import { useGameCluster } from './support/use-game-cluster.js'
 
@@ -61,6 +67,17 @@ describe('chat across a shard move', () => {
   })
   const map = new ShardMap(SLOTS, 4096)
   const moved = new Set<number>()
+
+  /** A player on logic 1 (gateway 202) in a shard neither moved before nor the creator's. */
+  const moverOn = async (c: GameCluster, creator: ChatPlayer, prefix: string): Promise<ChatPlayer> => {
+    for (let i = 0; i < 10; i++) {
+      const p = await playerOn(c, { logic: 1, gateway: 202 }, SLOTS, prefix)
+      const sh = map.shardOf(p.userId)
+      if (sh !== map.shardOf(creator.userId) && !moved.has(sh)) return p
+      await logOut(c, p)
+    }
+    throw new Error('no player in a fresh shard of logic 1 in 10 tries')
+  }
 
   it('delivers every private message sent to players of moving shards exactly once', async () => {
     const c = cluster()
@@ -217,15 +234,7 @@ describe('chat across a shard move', () => {
     // The creator stays on logic 1, a member on logic 3, the mover goes from 1 to 2.
     const creator = await playerOn(c, { logic: 1, gateway: 201 }, SLOTS, 'smc-c')
     const other = await playerOn(c, { logic: 3, gateway: 202 }, SLOTS, 'smc-o')
-    let mover: ChatPlayer | undefined
-    for (let i = 0; i < 10 && mover === undefined; i++) {
-      const p = await playerOn(c, { logic: 1, gateway: 202 }, SLOTS, 'smc-m')
-      const sh = map.shardOf(p.userId)
-      if (sh !== map.shardOf(creator.userId) && !moved.has(sh)) mover = p
-      else await logOut(c, p)
-    }
-    expect(mover).toBeDefined()
-    const m = mover!
+    const m = await moverOn(c, creator, 'smc-m')
     const room = `smroom_${Date.now() % 1_000_000}`
     await creator.client.request(ChatCreate, { channel: room }, { response: ChatCreateRes })
     await other.client.request(ChatJoin, { channel: room }, { response: ChatJoinRes })
@@ -276,5 +285,53 @@ describe('chat across a shard move', () => {
     await until(async () => (await c.playerRow(2, String(m.userId))) !== undefined, 30_000, 'mover row on 2')
     await logOut(c, creator)
     await logOut(c, other)
+  }, 300_000)
+
+  it('takes a moving player out of its channels when the move fails after the hand-off', async () => {
+    const c = cluster()
+    const creator = await playerOn(c, { logic: 1, gateway: 201 }, SLOTS, 'smc-fc')
+    const m = await moverOn(c, creator, 'smc-fm')
+    const shard = map.shardOf(m.userId)
+    const room = `smfail_${Date.now() % 1_000_000}`
+    await creator.client.request(ChatCreate, { channel: room }, { response: ChatCreateRes })
+    await m.client.request(ChatJoin, { channel: room }, { response: ChatJoinRes })
+    const names = async (): Promise<string[]> =>
+      (await creator.client.request(ChatMembers, { channel: room }, { response: ChatMembersRes })).members
+        .map((x) => String(x.userId))
+        .sort()
+    expect(await names()).toEqual([creator.userId, m.userId].map(String).sort())
+
+    // The receiver of this move is a member that takes the hand-off and then fails the move.
+    const receiver = await startService('logic', 7, c.centerAddress, { timeoutMs: 15_000 })
+    try {
+      await until(() => receiver.proxy.membership.ofKind('logic').length >= 3, 15_000, 'membership')
+      const starts: ShardMoveStart[] = []
+      receiver.proxy.on(ShardMoveStart, (x) => starts.push(x))
+      const move = c.admin<{ ok: boolean }>('/admin/shards/move', { to: 7, shards: [shard] })
+      await until(() => starts.length > 0, 30_000, 'the move started')
+      const h = await receiver.proxy.request(
+        1,
+        ShardHandOff,
+        { shards: [shard], shardCount: 4096, toServiceId: 7 },
+        ShardHandOffOk,
+      )
+      expect(h.sessions.map((x) => x.userId)).toContain(m.userId)
+      // Handed off with its channel: nobody saw it leave yet.
+      expect(await names()).toEqual([creator.userId, m.userId].map(String).sort())
+      await receiver.proxy.request(
+        CENTER_CHANNEL_ID,
+        ShardMoveDone,
+        { moveId: starts[0]!.moveId, error: 'failed by the test', users: 0, sessions: 0 },
+        ShardTableState,
+      )
+      expect((await move).status).toBe(500)
+      // The shard is logic 1's again and the session is gone: the player left its channel, as at a logout.
+      await until(async () => (await names()).length === 1, 30_000, 'the lost mover out of the channel')
+      expect(await names()).toEqual([String(creator.userId)])
+    } finally {
+      await receiver.close()
+      await m.client.close()
+      await logOut(c, creator)
+    }
   }, 300_000)
 })
