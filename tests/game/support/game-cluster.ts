@@ -212,6 +212,8 @@ export class GameCluster {
   /** Machine ids of the logic databases (logic_<id>), unique per run. */
   readonly machineIds = new Map<number, number>()
   private mysqlUrl = ''
+  /** The center's database (ownership, shard table). */
+  centerDb = ''
   private readonly o: Required<GameClusterOptions>
 
   constructor(o: GameClusterOptions = {}) {
@@ -248,7 +250,8 @@ export class GameCluster {
     this.mysqlUrl = await serverUrl()
     for (const id of this.o.logics) this.machineIds.set(id, await this.claimMachineId())
     const port = await freePort()
-    const c = await spawnCenter(port, newDatabase(), {
+    this.centerDb = newDatabase()
+    const c = await spawnCenter(port, this.centerDb, {
       args: this.o.shardTable
         ? ['--center.shards.count', '4096', '--center.shards.slots', JSON.stringify(this.o.logics)]
         : [],
@@ -475,6 +478,16 @@ export class GameCluster {
   }
 
   /** Rows of the player table of a logic's database. */
+  /** The epoch of `player:<userId>` at the center (undefined: never claimed). */
+  async ownerEpoch(userId: string): Promise<bigint | undefined> {
+    const rows = (await sql(
+      this.mysqlUrl,
+      `SELECT epoch FROM \`${this.centerDb}\`.ownership WHERE owner_key = ?`,
+      [`player:${userId}`],
+    )) as { epoch: unknown }[]
+    return rows[0] === undefined ? undefined : BigInt(String(rows[0].epoch))
+  }
+
   async playerRow(logicId: number, userId: string): Promise<Record<string, unknown> | undefined> {
     const db = `logic_${this.machineIds.get(logicId)}`
     const rows = (await sql(this.mysqlUrl, `SELECT * FROM \`${db}\`.player WHERE id = ?`, [

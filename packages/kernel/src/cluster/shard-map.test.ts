@@ -65,11 +65,13 @@ describe('ShardMap with the center table', () => {
     const m = new ShardMap([1], 4)
     m.adopt(table(1, [1, 1, 1, 1], [0, 1, 2, 3]))
     expect(m.isMoving(7n)).toBe(true)
+    expect(m.isShardMoving(m.shardOf(7n))).toBe(true)
     expect(await m.whenServing(7n, 20)).toBe(false)
     const waiting = m.whenServing(7n, 60_000)
     m.adopt(table(2, [2, 2, 2, 2]))
     expect(await waiting).toBe(true)
     expect(m.logicOf(7n)).toBe(2)
+    expect(m.isShardMoving(m.shardOf(7n))).toBe(false)
   })
 
   it('refuses a table whose owner list does not match its shard count', () => {

@@ -86,6 +86,11 @@ export class ShardMap {
     return this.movingSet.has(this.shardOf(userId))
   }
 
+  /** True while shard `shard` is being moved to another logic. */
+  isShardMoving(shard: number): boolean {
+    return this.movingSet.has(shard)
+  }
+
   /**
    * Resolves once the player's shard is not moving (at once if it is not);
    * false when `timeoutMs` passed first. Bounded: one timer per waiter.

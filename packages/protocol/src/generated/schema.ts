@@ -3,4 +3,4 @@
 export { SCHEMA_HASH } from './client/schema.js'
 
 /** SHA-256 (hex) of the whole schema, server-only messages included (service-to-service handshakes). */
-export const FULL_SCHEMA_HASH = '5286365e767af014e955fe28627dddc145e5702b52926ebcd2caf2260523f7cb'
+export const FULL_SCHEMA_HASH = '0da005f71b4792955d6cd28d5a93ae27d3eb1ab486843af2d923a05a67191fda'

@@ -33,6 +33,16 @@ export class PlayerSession {
   chain: Promise<void> = Promise.resolve()
   lingerTimer: NodeJS.Timeout | null = null
   ackTimer: NodeJS.Timeout | null = null
+  /**
+   * The logic this session is being handed to (a shard move), or null: the
+   * `left` hooks see it and keep what moves with the player (e.g. chat
+   * channels) in {@link carried} instead of ending it.
+   */
+  movingTo: number | null = null
+  /** Aborted when the session starts moving: handlers waiting on something else give up. */
+  readonly moving = new AbortController()
+  /** Feature state that moves with the session (SessionImage.carried), by feature key. */
+  readonly carried = new Map<string, Uint8Array>()
 
   constructor(
     id: string,

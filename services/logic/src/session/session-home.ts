@@ -67,7 +67,13 @@ export interface PlayerLifecycle {
    * right after HandshakeOk (deliver stored mail, catch up resets, ...).
    */
   joined?(ctx: PlayerContext): void | Promise<void>
-  /** The session ended for good (logout, resume grace over, replaced, shutdown), before the row is flushed. */
+  /**
+   * The session ended here (logout, resume grace over, replaced, shutdown,
+   * or moved to another logic), before the row is flushed. When
+   * `ctx.session.movingTo` is set the player lives on there: keep what must
+   * follow it in `ctx.session.carried` (the new owner's `joined` hook reads
+   * it) instead of ending it.
+   */
   left?(ctx: PlayerContext): void | Promise<void>
 }
 
@@ -100,6 +106,8 @@ export class SessionHome extends BaseComponent<ServiceContext<LogicConfig>> {
   private shardsRef: ShardMap | undefined
   /** Shards handed to another logic, with the table version at the hand-off: binds refused until a newer table says they are ours. */
   private readonly givenAway = new Map<number, number>()
+  /** Work for players of a shard that must end before the shard is handed off ({@link serveShard}). */
+  private readonly shardWork = new Map<number, Set<Promise<unknown>>>()
   private stopShards: (() => void) | undefined
   /** Frames from a connection that no longer holds its session (replaced, resumed elsewhere), or from a peer speaking for another gateway. */
   staleFrames = 0
@@ -343,15 +351,46 @@ export class SessionHome extends BaseComponent<ServiceContext<LogicConfig>> {
   }
 
   /**
-   * Give these shards away (the giver's half of a move): refuse their binds
-   * from now on, and end each of their sessions after the frames it already
+   * Run work for a player held here that must not overlap its shard's
+   * hand-off (a private message stored or pushed here): refused with
+   * LOGIC_SHARD_MOVED when the shard is moving, handed off or not ours (the
+   * sender asks the new owner); a hand-off waits for the work already
+   * running. So the work lands before the receiver copies, or not at all.
+   */
+  serveShard<T>(userId: bigint, fn: () => Promise<T>): Promise<T> {
+    this.refuseMoved(userId)
+    const shard = this.shards.shardOf(userId)
+    let set = this.shardWork.get(shard)
+    if (set === undefined) {
+      set = new Set()
+      this.shardWork.set(shard, set)
+    }
+    const run = fn()
+    const tracked = run.then(
+      () => {},
+      () => {},
+    )
+    set.add(tracked)
+    void tracked.then(() => {
+      set.delete(tracked)
+      if (set.size === 0 && this.shardWork.get(shard) === set) this.shardWork.delete(shard)
+    })
+    return run
+  }
+
+  /**
+   * Give these shards away to logic `to` (the giver's half of a move):
+   * refuse their binds and shard work from now on (and let the running work
+   * end), and end each of their sessions after the frames it already
    * received were handled — its connection closed without a Kick (the
    * client resumes; its gateway holds the resume until the move ends), its
-   * `left` hooks run and its rows flushed. Returns the sessions' images
-   * for the new owner.
+   * `left` hooks run (seeing `movingTo`) and its rows flushed. Returns the
+   * sessions' images for the new owner, with what features carry.
    */
-  async handOff(shards: ReadonlySet<number>): Promise<SessionImage[]> {
+  async handOff(shards: ReadonlySet<number>, to: number): Promise<SessionImage[]> {
     for (const sh of shards) this.givenAway.set(sh, this.shards.version)
+    const work = [...shards].flatMap((sh) => [...(this.shardWork.get(sh) ?? [])])
+    await Promise.all(work)
     const going = [...this.sessions.values()].filter((s) => shards.has(this.shards.shardOf(s.userId)))
     const images: SessionImage[] = []
     for (const s of going) {
@@ -361,11 +400,21 @@ export class SessionHome extends BaseComponent<ServiceContext<LogicConfig>> {
       s.detach()
       if (s.lingerTimer !== null) clearTimeout(s.lingerTimer)
       s.lingerTimer = null
+      s.movingTo = to
+      s.moving.abort()
       await s.chain
-      images.push(imageOf(s))
+      const image = imageOf(s)
       await this.end(s, null)
+      image.carried = [...s.carried].map(([key, data]) => ({ key, data }))
+      images.push(image)
     }
     return images
+  }
+
+  /** True when this logic gave the player's shard away and no newer table gave it back. */
+  handedOff(userId: bigint): boolean {
+    const gaveAt = this.givenAway.get(this.shards.shardOf(userId))
+    return gaveAt !== undefined && this.shards.version <= gaveAt
   }
 
   /**
@@ -397,6 +446,7 @@ export class SessionHome extends BaseComponent<ServiceContext<LogicConfig>> {
       s.ackedIn = s.inSeq
       s.out.lastSeq = Number(img.outLastSeq) - img.frames.length
       for (const f of img.frames) s.out.push(f.flags, f.msgId, f.reqId, f.body)
+      for (const c of img.carried) s.carried.set(c.key, c.data)
       s.lingerTimer = setTimeout(() => void this.end(s, null), this.cfg.resumeGraceMs)
       s.lingerTimer.unref()
       this.sessions.set(s.id, s)
@@ -716,6 +766,7 @@ function imageOf(s: PlayerSession): SessionImage {
     inSeq: BigInt(s.inSeq),
     outLastSeq: BigInt(s.out.lastSeq),
     frames: s.out.after(0).map((f) => ({ flags: f.flags, msgId: f.msgId, reqId: f.reqId, body: f.body })),
+    carried: [],
   }
 }
 

@@ -64,6 +64,8 @@ const USER_TABLES = [
 export class ShardMover extends BaseComponent<ServiceContext<LogicConfig>> {
   private home!: SessionHome
   private storageRef: Storage | undefined
+  /** Users this logic handed off, by receiver: only that logic may fence them (ShardFence). */
+  private readonly handedTo = new Map<bigint, number>()
 
   private get storage(): Storage {
     this.storageRef ??= this.host.get<StorageComponent>(STORAGE_COMPONENT_ID).storage
@@ -81,6 +83,11 @@ export class ShardMover extends BaseComponent<ServiceContext<LogicConfig>> {
     proxy.handle(ShardHandOff, ShardHandOffOk, (m, link) => this.handOff(m, link))
     proxy.handle(ShardFence, ShardFenceOk, async (m, link) => {
       if (link.peer.kind !== 'logic') throw new LogicShardMoveRefused(`a fence from ${link.peer.kind}`)
+      // Only the receiver of a hand-off, only for the users it was handed.
+      const peer = link.peer.serviceId
+      const stranger = m.users.find((u) => this.handedTo.get(u.userId) !== peer)
+      if (stranger !== undefined)
+        throw new LogicShardMoveRefused(`logic#${peer} fences user ${stranger.userId}, not handed to it`)
       return { rows: await this.fence(m.users) }
     })
     proxy.on(ShardMoveStart, (m, link) => {
@@ -101,7 +108,8 @@ export class ShardMover extends BaseComponent<ServiceContext<LogicConfig>> {
         `${m.shardCount} shards asked, this logic counts ${this.home.shards.shards}`,
       )
     const shards = new Set(m.shards)
-    const sessions = await this.home.handOff(shards)
+    await this.mustBeMoving(shards)
+    const sessions = await this.home.handOff(shards, m.toServiceId)
     const storage = this.storage
     await storage.flush()
     const st = storage.stats()
@@ -113,11 +121,28 @@ export class ShardMover extends BaseComponent<ServiceContext<LogicConfig>> {
       throw new LogicShardHandOffFailed(`${st.dumpPending} statements wait in the dump file`)
     const ids = new Set(await usersOfShards(storage.client, 'player', [...shards], m.shardCount))
     for (const s of sessions) ids.add(String(s.userId))
+    for (const id of ids) this.handedTo.set(BigInt(id), m.toServiceId)
     this.host.context.logger.warn(
       { to: m.toServiceId, shards: shards.size, users: ids.size, sessions: sessions.length },
       'shards handed off',
     )
     return { userIds: [...ids].map(BigInt), sessions, database: storage.client.database }
+  }
+
+  /**
+   * A hand-off only of shards the center marked moving (a logic peer cannot
+   * take shards that no move is giving). The center pushes that table
+   * before it starts the receiver, on another link: wait for it a little.
+   */
+  private async mustBeMoving(shards: ReadonlySet<number>): Promise<void> {
+    const map = this.home.shards
+    const waitMs = this.host.context.config.cluster.requestTimeoutMs
+    for (let i = 0; i < 2; i++) {
+      const idle = [...shards].filter((sh) => !map.isShardMoving(sh))
+      if (idle.length === 0) return
+      if (i === 1 || !(await map.whenNewer(map.version, waitMs)))
+        throw new LogicShardMoveRefused(`shards ${idle.slice(0, 10).join(', ')} are not moving`)
+    }
   }
 
   private async fence(users: readonly FencedUser[]): Promise<number> {

@@ -42,6 +42,7 @@ import {
 import { STORAGE_COMPONENT_ID, type StorageComponent } from '@tessera/storage'
 import type { LogicConfig } from '../../config.js'
 import { type PlayerContext, SESSION_HOME_ID, type SessionHome } from '../../session/index.js'
+import { LogicShardMoved } from '../../shard/shard-errors.js'
 import { ChannelOwner } from './channel-owner.js'
 import { ChannelStore } from './channel-store.js'
 import {
@@ -58,6 +59,16 @@ import { channelName, normaliseText, WORLD } from './chat-text.js'
 import { Mailbox } from './mailbox.js'
 import { Moderations } from './moderations.js'
 import { RateLimiter } from './rate-limiter.js'
+
+/**
+ * How long a private message waits for its receiver's shard to finish
+ * moving (then CHAT_UNAVAILABLE, nothing kept): below the SDK's default
+ * request timeout (10 s), so the sender never times out on a message that
+ * is delivered later.
+ */
+const DIRECT_MOVE_WAIT_MS = 8000
+/** Key of chat's state in a moving session (PlayerSession.carried): its named channels. */
+const CARRIED_CHANNELS = 'chat.channels'
 
 /**
  * Chat on logic: the world channel, named channels, private messages to a
@@ -115,7 +126,13 @@ export class ChatFeature extends BaseComponent<ServiceContext<LogicConfig>> {
       now: () => this.host.context.clock.now(),
       delivered: (n) => this.deliveries?.inc(n),
     })
-    home.onPlayer({ joined: (p) => this.mailbox.deliver(p), left: (p) => this.left(p.userId) })
+    home.onPlayer({
+      joined: async (p) => {
+        await this.mailbox.deliver(p)
+        await this.arrived(p)
+      },
+      left: (p) => (p.session.movingTo === null ? this.left(p.userId) : this.movingOut(p)),
+    })
   }
 
   async startup(): Promise<void> {
@@ -215,11 +232,7 @@ export class ChatFeature extends BaseComponent<ServiceContext<LogicConfig>> {
     this.rate(p.userId)
     const push = this.newPush(p, ChatKind.CHAT_KIND_PRIVATE, '', text, to)
     const m: ChatDirect = { toUserId: to, push: ChatPush.encode(push), messageId: push.messageId }
-    const homeOf = this.shards.logicOf(to)
-    const r =
-      homeOf === this.self
-        ? await this.direct(m)
-        : await this.request(homeOf, `private to ${to}`, ChatDirect, m, ChatDirectOk)
+    const r = await this.sendDirect(m, p.session.moving.signal)
     this.lines?.inc({ kind: 'private' })
     return { messageId: push.messageId, stored: r.stored }
   }
@@ -344,8 +357,43 @@ export class ChatFeature extends BaseComponent<ServiceContext<LogicConfig>> {
     }
   }
 
+  /**
+   * A private message to its receiver's home logic. While the receiver's
+   * shard moves, the old owner refuses it (LOGIC_SHARD_MOVED, nothing kept
+   * there): wait for the next shard table and ask the owner it names, so the
+   * message lands exactly once — pushed or stored where the player lives.
+   * `stop`: the sender's own session is moving (its hand-off waits for this
+   * handler), give up at once.
+   */
+  private async sendDirect(m: ChatDirect, stop: AbortSignal): Promise<ChatDirectOk> {
+    const to = m.toUserId
+    const map = this.shards
+    const clock = this.host.context.clock
+    const deadline = clock.now() + DIRECT_MOVE_WAIT_MS
+    // Bounded: each round waits for a table (or up to 1 s) and the deadline ends them.
+    for (let round = 0; round < 50; round++) {
+      if (map.isMoving(to)) await untilOrStop(map.whenServing(to, Math.max(0, deadline - clock.now())), stop)
+      const version = map.version
+      const homeOf = map.logicOf(to)
+      try {
+        if (homeOf === this.self) return await this.direct(m)
+        return await this.host.context.proxy.request(homeOf, ChatDirect, m, ChatDirectOk, { timeoutMs: 3000 })
+      } catch (err) {
+        const e = toTesseraError(err)
+        if (isClientVisible(e.code)) throw e
+        if (e.code !== LogicShardMoved.code)
+          throw ChatUnavailable.with({ cause: err }, `private to ${to}`, `logic#${homeOf}: ${e.code}`)
+        if (stop.aborted || clock.now() >= deadline) break
+        // Its table or ours is behind: wait for a newer one here (or a moment), then ask again.
+        await untilOrStop(map.whenNewer(version, Math.min(1000, Math.max(0, deadline - clock.now()))), stop)
+      }
+    }
+    throw new ChatUnavailable(`private to ${to}`, 'the player is moving to another logic process')
+  }
+
+  /** A private message for a player of this logic (refused while its shard moves: SessionHome.serveShard). */
   private direct(m: ChatDirect): Promise<ChatDirectOk> {
-    return this.mailbox.direct(m, this.mods.banned(m.toUserId))
+    return this.home.serveShard(m.toUserId, () => this.mailbox.direct(m, this.mods.banned(m.toUserId)))
   }
 
   private fromLogic<Q, R>(link: Link, m: Q, fn: (m: Q) => R | Promise<R>): R | Promise<R> {
@@ -390,6 +438,64 @@ export class ChatFeature extends BaseComponent<ServiceContext<LogicConfig>> {
     )
   }
 
+  /**
+   * The player's session moves to another logic (a shard hand-off): its
+   * channel memberships move with it (the new owner's `joined` hook points
+   * them there, see {@link arrived}); nobody sees it leave. If the move
+   * fails, the table gives the shard back here and the session is lost:
+   * then it leaves them as a logout would.
+   */
+  private movingOut(p: PlayerContext): void {
+    const uid = p.userId
+    this.limiter.forget(uid)
+    const mine = [...(this.channelsOf.get(uid) ?? [])]
+    this.channelsOf.delete(uid)
+    if (mine.length === 0) return
+    p.session.carried.set(CARRIED_CHANNELS, new TextEncoder().encode(JSON.stringify(mine)))
+    void this.leaveIfGivenBack(uid, mine)
+  }
+
+  private async leaveIfGivenBack(uid: bigint, channels: string[]): Promise<void> {
+    const map = this.shards
+    const waitMs = this.host.context.config.logic.shardMoveStepMs * 2
+    // Bounded: the move ends (a newer table) within the center's wait, or we stop looking.
+    for (let i = 0; i < 10 && this.home.handedOff(uid); i++)
+      if (!(await map.whenNewer(map.version, waitMs))) return
+    if (map.isMoving(uid) || map.logicOf(uid) !== this.self || this.channelsOf.has(uid)) return
+    this.channelsOf.set(uid, new Set(channels))
+    await this.left(uid)
+  }
+
+  /** A session moved here with its channels: each channel's owner now relays the player's lines here. */
+  private async arrived(p: PlayerContext): Promise<void> {
+    const raw = p.session.carried.get(CARRIED_CHANNELS)
+    if (raw === undefined) return
+    p.session.carried.delete(CARRIED_CHANNELS)
+    const channels = JSON.parse(new TextDecoder().decode(raw)) as string[]
+    const mine = new Set<string>()
+    for (const channel of channels) {
+      const m: ChatChannelJoin = {
+        channel,
+        userId: p.userId,
+        nickname: p.player.nickname,
+        logicServiceId: this.self,
+        create: false,
+        maxMembers: 0,
+      }
+      try {
+        // Joining again only changes where the member lives (ChannelBook.join).
+        await this.toOwner(channel, ChatChannelJoin, m, ChatChannelJoinOk, (x) => this.owner.join(x))
+        mine.add(channel)
+      } catch (err) {
+        this.host.context.logger.warn(
+          { err, userId: String(p.userId), channel },
+          'chat: a moved player kept no membership of a channel',
+        )
+      }
+    }
+    if (mine.size > 0) this.channelsOf.set(p.userId, mine)
+  }
+
   // ---- from the center ----------------------------------------------------------
 
   /** Mute, ban or lift: only the player's home logic keeps and enforces it. */
@@ -429,4 +535,17 @@ export const chatFeature: ComponentFactory<ChatFeature, ServiceContext<LogicConf
   name: 'chat',
   dependsOn: [SESSION_HOME_ID, STORAGE_COMPONENT_ID],
   create: (host) => new ChatFeature(host),
+}
+
+/** `wait`, or as soon as `stop` aborts (the result no longer matters then). */
+function untilOrStop(wait: Promise<boolean>, stop: AbortSignal): Promise<unknown> {
+  if (stop.aborted) return Promise.resolve()
+  return new Promise((resolve) => {
+    const done = (): void => {
+      stop.removeEventListener('abort', done)
+      resolve(undefined)
+    }
+    stop.addEventListener('abort', done)
+    void wait.then(done)
+  })
 }
