@@ -4,6 +4,7 @@ import path from 'node:path'
 import fc from 'fast-check'
 import { afterEach, describe, expect, it } from 'vitest'
 import { DumpFile } from './durability/dump-file.js'
+import { groupRecord, JournalFold } from './durability/journal-record.js'
 import { readFrames } from './durability/record-reader.js'
 import { rowValues } from './entity/index.js'
 import { StorageGroupRefused, StorageStaleEpoch } from './errors.js'
@@ -343,4 +344,41 @@ describe('storage.group', () => {
     const st = await dbState(db)
     expect({ gold: st.gold, pv: st.pv, pending: st.pending }).toEqual({ gold: 110, pv: '2', pending: '[8]' })
   }, 120_000)
+})
+
+describe('JournalFold with group records', () => {
+  const rec = (table: string, id: number, version: number, col: string, v: unknown) =>
+    `["${table}",[{"$b":"${id}"}],1,${version},"${col}",${JSON.stringify(v)}]`
+  const pks = new Map([
+    ['player', ['id']],
+    ['quest', ['id']],
+  ])
+
+  it('writes rows tied by groups (transitively) together, the rest in plain batches', () => {
+    const fold = new JournalFold(pks)
+    expect(fold.add(groupRecord([rec('player', 1, 2, 'gold', 110), rec('quest', 1, 2, 'note', 'a')]))).toBe(
+      undefined,
+    )
+    expect(fold.add(groupRecord([rec('quest', 1, 2, 'note', 'b'), rec('quest', 2, 2, 'note', 'c')]))).toBe(
+      undefined,
+    )
+    expect(fold.add(rec('player', 3, 2, 'gold', 1))).toBe(undefined)
+    const plan = fold.plan(100)
+    expect(plan.specs.map((s) => s.rows.map((r) => `${s.table}:${String(r[0])}`))).toEqual([['player:3']])
+    expect(plan.groups).toHaveLength(1)
+    expect(plan.groups[0]?.map((s) => `${s.table}:${String(s.rows[0]?.[0])}`).sort()).toEqual([
+      'player:1',
+      'quest:1',
+      'quest:2',
+    ])
+    expect(fold.records).toBe(3)
+  })
+
+  it('refuses a group with one bad member whole', () => {
+    const fold = new JournalFold(pks)
+    expect(fold.add(groupRecord([rec('player', 1, 2, 'gold', 110), rec('nope', 1, 2, 'x', 1)]))).toMatch(
+      /group member: unknown table nope/,
+    )
+    expect(fold.plan(100)).toEqual({ specs: [], groups: [] })
+  })
 })
