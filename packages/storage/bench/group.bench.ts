@@ -128,7 +128,8 @@ try {
     ],
     notes: [
       'A pair = player.gold += 1 and quest.pending = [i] (a JSON column) on two rows of one owner, as a durable timer fire (timer book + player gold).',
-      'Ungrouped: each row rides in the flush batches (one multi-row upsert per table and changed-column set, autocommit). Grouped: BEGIN, one fenced upsert per row, COMMIT, per group, on one connection.',
+      'Ungrouped: each row rides in the flush batches (one multi-row upsert per table and changed-column set, autocommit). Grouped: the groups of a flush share one transaction per ~batchRows rows, their rows batched the same way; a refusal rolls it back and each group goes again alone (not measured here: no refusal).',
+      'A first design wrote each group in its own transaction (BEGIN, one upsert per row, COMMIT): the 5000-pair flush then ran at 224 pairs/s against 20,241 ungrouped in the same run, one commit (fsync) per group.',
       'Journal: ungrouped writes two framed records per pair, grouped one record holding both.',
       'The box was loaded (several sessions share 2 cores): compare the columns of one row, not across runs.',
     ],

@@ -282,6 +282,35 @@ describe('storage.group', () => {
     expect(errors.some((m) => /refused/.test(m))).toBe(true)
   }, 120_000)
 
+  it('many groups share one transaction; one refused group rolls back alone', async () => {
+    const db = await database()
+    const a = await started(options(db, tempDir()))
+    const rows = [1n, 2n, 3n].map((id) => ({
+      p: a.create(Player, { id, name: `p${id}`, gold: 10 }),
+      t: a.create(Quest, { id, pending: [7], note: 'n' }),
+    }))
+    await a.flush()
+    const b = await started(options(db, tempDir(), 2))
+    await b.load(Quest, 2n) // a newer owner holds player 2's quest row
+    for (const { p, t } of rows)
+      a.group(() => {
+        p.gold += 100
+        t.pending = []
+      })
+    const r = await a.flush()
+    expect(r.landed).toBe(4)
+    expect(r.rejected).toHaveLength(2)
+    const got = await q<{ id: string; gold: number; pending: string }[]>(
+      db,
+      'SELECT p.id, p.gold, t.pending FROM player p JOIN quest t ON t.id = p.id ORDER BY p.id',
+    )
+    expect(got).toEqual([
+      { id: '1', gold: 110, pending: '[]' },
+      { id: '2', gold: 10, pending: '[7]' },
+      { id: '3', gold: 110, pending: '[]' },
+    ])
+  }, 120_000)
+
   it('a flush whose second row fails with an SQL error rolls the first back', async () => {
     const db = await database()
     const a = await started(options(db, tempDir()))

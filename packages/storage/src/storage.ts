@@ -464,12 +464,12 @@ export class Storage implements ChangeSink {
     }
     const out: FlushResult = { ...emptyOutcome(), batches: batches.length + groups.length }
     for (const b of batches) mergeOutcome(out, await writer.write(b.spec, b.meta))
-    for (const g of groups)
+    if (groups.length > 0)
       mergeOutcome(
         out,
-        await writer.writeGroup(
-          g.map((b) => b.spec),
-          g.map((b) => b.meta),
+        await writer.writeGroups(
+          groups.map((g) => ({ specs: g.map((b) => b.spec), metas: g.map((b) => b.meta) })),
+          this.opts.batchRows,
         ),
       )
     for (const r of out.rejected) {

@@ -43,7 +43,13 @@ export async function replayJournal(
     const plan = fold.plan(opts.batchRows)
     for (const spec of plan.specs) mergeOutcome(outcome, await writer.write(spec, undefined))
     // Rows a group tied together: one transaction each, all or nothing.
-    for (const g of plan.groups) mergeOutcome(outcome, await writer.writeGroup(g, undefined))
+    mergeOutcome(
+      outcome,
+      await writer.writeGroups(
+        plan.groups.map((specs) => ({ specs })),
+        opts.batchRows,
+      ),
+    )
     journal.removeThrough(seg)
   }
   const ms = performance.now() - t0

@@ -125,6 +125,71 @@ export class BatchWriter {
     return out
   }
 
+  /**
+   * Write many groups (a flush, a journal replay). Optimistic: the groups of
+   * about `batchRows` rows share one transaction, their rows batched as a
+   * plain flush batches them (one upsert per table and column set), so a
+   * thousand fired timers cost a few statements and one commit, not a
+   * thousand. When the fence refuses a row or a statement fails, that
+   * transaction rolls back and each of its groups is written again in a
+   * transaction of its own, so only the bad group is refused.
+   */
+  async writeGroups(groups: readonly GroupWrite[], batchRows: number): Promise<WriteOutcome> {
+    const out = emptyOutcome()
+    let chunk: GroupWrite[] = []
+    let rows = 0
+    for (const g of groups) {
+      chunk.push(g)
+      rows += countRows(g.specs)
+      if (rows >= batchRows) {
+        mergeOutcome(out, await this.writeChunk(chunk, batchRows))
+        chunk = []
+        rows = 0
+      }
+    }
+    if (chunk.length > 0) mergeOutcome(out, await this.writeChunk(chunk, batchRows))
+    return out
+  }
+
+  private async writeChunk(chunk: GroupWrite[], batchRows: number): Promise<WriteOutcome> {
+    const one = async () => {
+      const out = emptyOutcome()
+      for (const g of chunk) mergeOutcome(out, await this.writeGroup(g.specs, g.metas))
+      return out
+    }
+    if (chunk.length === 1 || this.dump.pending > 0) return one()
+    const merged = mergeGroups(chunk, batchRows)
+    try {
+      const out = await this.db.transaction(async (q) => {
+        const o = emptyOutcome()
+        for (const b of merged) {
+          const { sql, params } = upsertSql(b.spec)
+          const res = await q<ResultSetHeader>(sql, params)
+          mergeOutcome(o, await this.verify(b.spec, b.meta, res, q, true))
+          if (o.rejected.length > 0) throw new GroupRefusal(o)
+        }
+        return o
+      }, this.deadlineMs)
+      for (const g of chunk) if (g.metas) for (const m of g.metas.flat()) m.state.persisted = true
+      this.count(out)
+      return out
+    } catch (err) {
+      // Database away: every group waits in the dump file as its own record.
+      if (StorageUnavailable.is(err) || StorageQueueFull.is(err)) {
+        this.logger.warn(
+          { groups: chunk.length, err: errorInfo(err) },
+          'storage: group writes failed after retries, dumped',
+        )
+        const out = emptyOutcome()
+        for (const g of chunk) mergeOutcome(out, this.toDumpGroup(g.specs))
+        this.count(out)
+        return out
+      }
+      // A refusal or an SQL error somewhere: find which group, one at a time.
+      return one()
+    }
+  }
+
   private async sendGroup(
     specs: UpsertSpec[],
     metas: (readonly RowMeta[])[] | undefined,
@@ -455,6 +520,39 @@ export class BatchWriter {
         'storage: batch over max_allowed_packet, split in halves (logged once; see stats packetSplits; lower batchRows or raise max_allowed_packet)',
       )
   }
+}
+
+/** The batches of one group, and for a live flush what the writer knows of each row. */
+export interface GroupWrite {
+  specs: UpsertSpec[]
+  metas?: (readonly RowMeta[])[]
+}
+
+/** The rows of several groups batched by table and column set (`batchRows` per upsert). */
+function mergeGroups(
+  groups: readonly GroupWrite[],
+  batchRows: number,
+): { spec: UpsertSpec; meta?: RowMeta[] }[] {
+  const open = new Map<string, { spec: UpsertSpec; meta?: RowMeta[] }>()
+  const out: { spec: UpsertSpec; meta?: RowMeta[] }[] = []
+  for (const g of groups) {
+    g.specs.forEach((spec, i) => {
+      const sig = `${spec.table}\u0000${spec.columns.join(',')}`
+      const metas = g.metas?.[i]
+      spec.rows.forEach((row, j) => {
+        let b = open.get(sig)
+        if (!b || b.spec.rows.length >= batchRows) {
+          b = { spec: { ...spec, rows: [] }, meta: metas ? [] : undefined }
+          open.set(sig, b)
+          out.push(b)
+        }
+        b.spec.rows.push(row)
+        const m = metas?.[j]
+        if (m) b.meta?.push(m)
+      })
+    })
+  }
+  return out
 }
 
 /** Thrown inside a group's transaction to roll it back when the fence refused a row. */
