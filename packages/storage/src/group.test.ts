@@ -12,6 +12,7 @@ import { Player } from './fixtures/entities.js'
 import { Quest } from './fixtures/quest-entity.js'
 import { Storage, type StorageOptions } from './storage.js'
 import { sql, type TestDatabase, testDatabase, withDatabase } from './testing/mariadb.js'
+import { TcpProxy } from './testing/tcp-proxy.js'
 
 // storage.group(): changes to rows of one owner reach the journal as one
 // record and the database in one transaction, all or nothing.
@@ -347,6 +348,39 @@ describe('storage.group', () => {
     expect(await dbState(db)).toEqual({ gold: 110, pending: '[]', pv: '2', qv: '2' })
     expect((await a.flush()).landed).toBe(0)
   })
+
+  it('a group flushed while the database is away goes to the dump file as one record, then lands whole', async () => {
+    const db = await database()
+    const u = new URL(db.url)
+    const proxy = await TcpProxy.start(u.hostname, Number(u.port))
+    cleanups.push(() => proxy.close())
+    const a = await started({
+      ...options(db, tempDir()),
+      url: proxy.url(db.url),
+      probeIntervalMs: 50,
+      db: {
+        retry: { attempts: 1, baseDelayMs: 20, maxDelayMs: 50 },
+        connectTimeoutMs: 1000,
+        queryTimeoutMs: 2000,
+      },
+    })
+    const { p, t } = await pair(a)
+    proxy.cut()
+    a.group(() => {
+      p.gold += 100
+      t.pending = []
+    })
+    expect(await a.flush()).toMatchObject({ dumped: 2, landed: 0 })
+    const frames = [...readFrames(path.join(a.dir, 'dump.log'), () => {})].map((f) =>
+      JSON.parse(f.payload.toString('utf8')),
+    )
+    expect(frames).toHaveLength(1)
+    expect(frames[0].group.map((x: { table: string }) => x.table)).toEqual(['player', 'quest'])
+    proxy.restore()
+    const end = Date.now() + 30_000
+    while (a.stats().dumpPending > 0 && Date.now() < end) await new Promise((r) => setTimeout(r, 50))
+    expect(await dbState(db)).toEqual({ gold: 110, pending: '[]', pv: '2', qv: '2' })
+  }, 120_000)
 
   it('a group dumped while the database was away replays whole, or not at all', async () => {
     const db = await database()
