@@ -53,3 +53,14 @@ export const StorageSqlError = defineError<[table: string, message: string]>(
   'STORAGE_SQL_ERROR',
   'storage: statement on %s failed and was dumped: %s',
 )
+/** storage.group() was used wrongly (an async body, rows of different owners); nothing of the group was kept. */
+export const StorageBadGroup = defineError<[reason: string]>('STORAGE_BAD_GROUP', 'storage: bad group: %s')
+/**
+ * Another row of the same group was refused (stale epoch, version conflict
+ * or SQL error): the group's transaction rolled back, so this row was not
+ * written either (it is in the error dump with the rest of the group).
+ */
+export const StorageGroupRefused = defineError<[entity: string, key: string, reason: string]>(
+  'STORAGE_GROUP_REFUSED',
+  'storage: %s %s: not written, another row of its group was refused: %s',
+)

@@ -6,15 +6,23 @@ import { QueryMetrics } from './db/query-metrics.js'
 import { DumpFile } from './durability/dump-file.js'
 import { ErrorDump } from './durability/error-dump.js'
 import { Journal } from './durability/journal.js'
-import { journalRecord } from './durability/journal-record.js'
+import { groupRecord, journalRecord } from './durability/journal-record.js'
 import { Quarantine } from './durability/quarantine.js'
 import { replayJournal } from './durability/replay-journal.js'
 import type { ChangeSink, Columns, Entity, Row, RowInit, RowState } from './entity/index.js'
 import { encodeKey, keyToDb, ROW_STATE, rowId, rowState } from './entity/index.js'
-import { StorageBadConfig, StorageBadValue, StorageNotRunning, StorageUnavailable } from './errors.js'
+import {
+  StorageBadConfig,
+  StorageBadGroup,
+  StorageBadValue,
+  StorageGroupRefused,
+  StorageNotRunning,
+  StorageUnavailable,
+} from './errors.js'
 import { BatchWriter, emptyOutcome, mergeOutcome, type WriteOutcome } from './flush/batch-writer.js'
 import { Lane } from './flush/lane.js'
-import { takeDirty } from './flush/take-dirty.js'
+import { type PlannedBatch, takeDirty } from './flush/take-dirty.js'
+import { GroupScope } from './group/group-scope.js'
 import type { StorageLogger } from './logger.js'
 import { ownScheduler, type Scheduler, type TimerHandle } from './scheduler.js'
 import { loadRow } from './sql/load-row.js'
@@ -51,6 +59,13 @@ export class Storage implements ChangeSink {
   private readonly rows = new Map<string, object>()
   private readonly loading = new Map<string, Promise<object | undefined>>()
   private readonly dirty = new Set<RowState>()
+  /**
+   * Rows a group tied together until their next write: each maps to the set
+   * of rows that must be written with it in one transaction.
+   */
+  private readonly links = new Map<RowState, Set<RowState>>()
+  /** The group whose body is running, if any. */
+  private grouping: GroupScope | undefined
   private readonly journal: Journal
   private readonly journaling: boolean
   private readonly quarantine: Quarantine
@@ -169,11 +184,13 @@ export class Storage implements ChangeSink {
     const s = row[ROW_STATE]
     if (this.rows.has(s.id))
       throw new StorageBadValue(entity.name, entity.primaryKey.join(','), `row ${s.key} is already loaded`)
+    const g = this.grouping
+    if (g) for (let i = 0; i < s.dirty.length; i++) g.note(s, i, undefined, false, false, true)
     this.rows.set(s.id, row)
     s.sink = this
     this.dirty.add(s)
     this.counts.dirtyMarks += s.dirtyCount
-    if (this.journaling)
+    if (this.journaling && !g)
       this.journalChange(
         s,
         s.entity.columnNames.map((_c, i) => i),
@@ -210,6 +227,70 @@ export class Storage implements ChangeSink {
       rowState(row).sink = this
     }
     return (this.rows.get(id) ?? row) as Row<C> | undefined
+  }
+
+  /**
+   * Run `fn` (synchronous) as one unit: the changes it makes to rows of one
+   * owner (same owner epoch; e.g. the player row and a feature's row of that
+   * player) reach the journal as one record and the database in one
+   * transaction, so a crash or a refusal at any point leaves all of them or
+   * none. If `fn` throws, every change it made is undone (in memory too) and
+   * the error is rethrown. A group inside a group joins the outer one.
+   *
+   * ```ts
+   * storage.group(() => {
+   *   timers.book = fired.book // the timer is no longer pending
+   *   player.gold += 100n      // its effect, on another row
+   * })
+   * ```
+   */
+  group<T>(fn: () => T): T {
+    this.assertRunning()
+    if (this.grouping) return fn()
+    const g = new GroupScope()
+    this.grouping = g
+    let result: T
+    try {
+      result = fn()
+      if (typeof (result as { then?: unknown } | null)?.then === 'function')
+        throw new StorageBadGroup('the body returned a promise: a group is synchronous (load the rows first)')
+    } catch (err) {
+      this.grouping = undefined
+      this.undoGroup(g)
+      throw err
+    } finally {
+      this.grouping = undefined
+    }
+    this.endGroup(g)
+    return result
+  }
+
+  private undoGroup(g: GroupScope): void {
+    const { clean, created } = g.undo()
+    for (const s of clean) this.dirty.delete(s)
+    for (const s of created) {
+      this.dirty.delete(s)
+      this.rows.delete(s.id)
+      s.sink = undefined
+    }
+  }
+
+  /** One journal record for the whole group; tie its rows for the next write. */
+  private endGroup(g: GroupScope): void {
+    const changes = g.changes()
+    if (changes.length === 0) return
+    if (this.journaling) {
+      const recs = changes.map(([s, cols]) => journalRecord(s, cols))
+      this.journal.append(recs.length === 1 ? (recs[0] as string) : groupRecord(recs))
+      if (this.journal.full) this.versionBarrier()
+    }
+    if (changes.length < 2) return
+    const tied = new Set<RowState>()
+    for (const [s] of changes) {
+      for (const x of this.links.get(s) ?? []) tied.add(x)
+      tied.add(s)
+    }
+    for (const s of tied) this.links.set(s, tied)
   }
 
   /** Write every dirty row now. */
@@ -313,8 +394,16 @@ export class Storage implements ChangeSink {
   }
 
   /** @internal ChangeSink: a tracked row changed a column. */
-  onChange(s: RowState, col: number): void {
+  onChange(s: RowState, col: number, _value: unknown, old: unknown, wasDirty: boolean): void {
     this.counts.dirtyMarks++
+    const g = this.grouping
+    if (g) {
+      const wasPending = this.dirty.has(s)
+      this.dirty.add(s)
+      // Journaled at the end of the group, as one record.
+      g.note(s, col, old, wasDirty, wasPending)
+      return
+    }
     this.dirty.add(s)
     if (this.journaling) this.journalChange(s, [col])
   }
@@ -349,9 +438,40 @@ export class Storage implements ChangeSink {
 
   private async writeStates(states: RowState[]): Promise<FlushResult> {
     const writer = this.writer as BatchWriter
-    const batches = takeDirty(states, this.opts.batchRows)
-    const out: FlushResult = { ...emptyOutcome(), batches: batches.length }
+    const loose: RowState[] = []
+    const tied = new Set<Set<RowState>>()
+    for (const s of states) {
+      const l = this.links.get(s)
+      if (l) tied.add(l)
+      else loose.push(s)
+    }
+    // Take every row's changes now, before the first await: a change made
+    // while the writes run belongs to the next flush.
+    const batches = takeDirty(loose, this.opts.batchRows)
+    const groups: PlannedBatch[][] = []
+    for (const set of tied) {
+      for (const s of set) {
+        this.links.delete(s)
+        this.dirty.delete(s)
+      }
+      const gone = [...set].find((s) => s.fenced)?.fenced
+      if (gone) {
+        this.fenceGroup(set, gone)
+        continue
+      }
+      const planned = takeDirty(set, Number.MAX_SAFE_INTEGER)
+      if (planned.length > 0) groups.push(planned)
+    }
+    const out: FlushResult = { ...emptyOutcome(), batches: batches.length + groups.length }
     for (const b of batches) mergeOutcome(out, await writer.write(b.spec, b.meta))
+    if (groups.length > 0)
+      mergeOutcome(
+        out,
+        await writer.writeGroups(
+          groups.map((g) => ({ specs: g.map((b) => b.spec), metas: g.map((b) => b.meta) })),
+          this.opts.batchRows,
+        ),
+      )
     for (const r of out.rejected) {
       // The row is no longer ours: refuse further changes and drop it, so a
       // later load reads the current owner's data. (The writer has logged
@@ -361,6 +481,22 @@ export class Storage implements ChangeSink {
       this.rows.delete(r.state.id)
     }
     return out
+  }
+
+  /**
+   * A row of a group was refused before (no longer ours): the group's
+   * changes cannot land whole, so none of its rows is written. They are
+   * dropped, so the next load reads what the database holds.
+   */
+  private fenceGroup(set: Set<RowState>, cause: Error): void {
+    for (const s of set) {
+      if (!s.fenced) s.fenced = new StorageGroupRefused(s.entity.name, s.key, cause.message)
+      this.rows.delete(s.id)
+    }
+    this.logger.error(
+      { rows: [...set].map((s) => s.id), err: cause.message },
+      'storage: a row of a group is no longer ours, the group is not written',
+    )
   }
 
   private async fetch(entity: Entity<Columns>, keyDb: unknown[], epoch: number): Promise<object | undefined> {

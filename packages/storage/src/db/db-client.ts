@@ -185,7 +185,27 @@ export class DbClient {
     retry = true,
     deadlineMs?: number,
   ): Promise<T> {
-    if (deadlineMs === undefined) return this.run(sql, params, retry, undefined)
+    return this.withDeadline(deadlineMs, (state) => this.run<T>(sql, params, retry, state))
+  }
+
+  /**
+   * Run `body` as one transaction on one connection: COMMIT when it
+   * resolves, ROLLBACK when it throws (the error is rethrown). A network
+   * error anywhere, COMMIT included, retries the whole transaction on a
+   * fresh connection with backoff, as query() does for one statement, so
+   * the body must send only idempotent statements (fenced upserts, reads).
+   * Past `deadlineMs` (retries included) STORAGE_UNAVAILABLE; a body still
+   * running then rolls back instead of committing.
+   */
+  transaction<T>(body: (q: TxQuery) => Promise<T>, deadlineMs?: number): Promise<T> {
+    return this.withDeadline(deadlineMs, (state) => this.runTx(body, state))
+  }
+
+  private async withDeadline<T>(
+    deadlineMs: number | undefined,
+    run: (state: { expired: boolean } | undefined) => Promise<T>,
+  ): Promise<T> {
+    if (deadlineMs === undefined) return run(undefined)
     let timer: TimerHandle | undefined
     const expired = new Promise<never>((_resolve, reject) => {
       timer = this.timers.after(deadlineMs, () =>
@@ -193,7 +213,7 @@ export class DbClient {
       )
     })
     const state = { expired: false }
-    const work = this.run<T>(sql, params, retry, state)
+    const work = run(state)
     // The losing side of the race must not become an unhandled rejection.
     work.catch(() => {})
     expired.catch(() => {
@@ -203,6 +223,46 @@ export class DbClient {
       return await Promise.race([work, expired])
     } finally {
       if (timer !== undefined) this.timers.cancel(timer)
+    }
+  }
+
+  private async runTx<T>(
+    body: (q: TxQuery) => Promise<T>,
+    deadline: { expired: boolean } | undefined,
+  ): Promise<T> {
+    for (let attempt = 0; ; attempt++) {
+      if (this.closed) throw new StorageUnavailable('client closed')
+      if (deadline?.expired) throw new StorageUnavailable('deadline passed')
+      let conn: PoolConnection | undefined
+      try {
+        conn = await this.pool.getConnection()
+        const c = conn
+        await c.query({ sql: 'BEGIN', timeout: this.queryTimeoutMs })
+        const q: TxQuery = async <R>(sql: string, params: Params = []) => {
+          const t0 = performance.now()
+          try {
+            const [result] = await c.query({ sql, values: params as unknown[], timeout: this.queryTimeoutMs })
+            this.metrics.record(classify(sql), performance.now() - t0, true)
+            return result as R
+          } catch (err) {
+            this.metrics.record(classify(sql), performance.now() - t0, false)
+            throw err
+          }
+        }
+        const out = await body(q)
+        if (deadline?.expired) throw new StorageUnavailable('deadline passed before COMMIT')
+        await c.query({ sql: 'COMMIT', timeout: this.queryTimeoutMs })
+        c.release()
+        return out
+      } catch (err) {
+        if (conn) await rollback(conn, err)
+        if (isQueueFull(err)) throw StorageQueueFull.with({ cause: err }, this.queueLimit)
+        if (!isRetryable(err)) throw err
+        if (attempt >= this.attempts || deadline?.expired) {
+          throw StorageUnavailable.with({ cause: err, details: errorInfo(err) }, (err as Error).message)
+        }
+        await sleep(this.timers, backoff(attempt, this.baseDelayMs, this.maxDelayMs))
+      }
     }
   }
 
@@ -275,6 +335,23 @@ export class DbClient {
       if (!ok && !this.closed)
         this.logger.warn({ database: this.database }, 'storage: keep-alive ping failed')
     })
+  }
+}
+
+/** One statement inside {@link DbClient.transaction}. */
+export type TxQuery = <R = RowDataPacket[] | ResultSetHeader>(sql: string, params?: Params) => Promise<R>
+
+/** Roll back and hand the connection back; a connection that failed on the network is destroyed instead. */
+async function rollback(conn: PoolConnection, cause: unknown): Promise<void> {
+  if (isRetryable(cause) && !(cause as { code?: string }).code?.startsWith('ER_LOCK')) {
+    conn.destroy()
+    return
+  }
+  try {
+    await conn.query('ROLLBACK')
+    conn.release()
+  } catch {
+    conn.destroy()
   }
 }
 

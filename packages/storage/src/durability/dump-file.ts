@@ -5,11 +5,13 @@ import type { Quarantine } from './quarantine.js'
 import { RecordFile } from './record-file.js'
 import { readFrames } from './record-reader.js'
 
-/** One dump record ready to replay, and where it ends in the file. */
-export interface DumpEntry {
-  spec: UpsertSpec
-  end: number
-}
+/**
+ * One dump record ready to replay, and where it ends in the file: one batch,
+ * or the batches of one group (storage.group), replayed in one transaction.
+ */
+export type DumpEntry =
+  | { spec: UpsertSpec; group?: undefined; end: number }
+  | { group: UpsertSpec[]; end: number }
 
 /**
  * Writes that could not reach the database after the retries, as data
@@ -48,6 +50,13 @@ export class DumpFile {
     this.bytes += buf
   }
 
+  /** The batches of one group as one record: replayed together (one transaction) or not at all. */
+  appendGroup(specs: readonly UpsertSpec[], now: number): void {
+    const buf = this.file.append([encodeValue({ at: now, group: specs })], true)
+    this.count++
+    this.bytes += buf
+  }
+
   /**
    * The records not yet replayed, in order, read in bounded chunks. Bytes
    * that are not a readable record are moved to the quarantine, never
@@ -63,16 +72,16 @@ export class DumpFile {
       { from: this.done },
     )) {
       const end = f.offset + f.length
-      let spec: UpsertSpec | undefined
+      let entry: DumpEntry | undefined
       let reason: string
       try {
-        spec = toSpec(decodeValue(f.payload.toString('utf8')))
+        entry = toEntry(decodeValue(f.payload.toString('utf8')), end)
         reason = 'not a dump record'
       } catch (err) {
         reason = `bad JSON: ${(err as Error).message}`
       }
-      if (spec) {
-        yield { spec, end }
+      if (entry) {
+        yield entry
         continue
       }
       quarantine.keep(this.path, f.offset, f.length, reason)
@@ -106,6 +115,17 @@ export class DumpFile {
     })
     return this.closing
   }
+}
+
+function toEntry(o: unknown, end: number): DumpEntry | undefined {
+  const g = (o as { group?: unknown } | null)?.group
+  if (g === undefined) {
+    const spec = toSpec(o)
+    return spec && { spec, end }
+  }
+  if (!Array.isArray(g) || g.length === 0) return undefined
+  const group = g.map(toSpec)
+  return group.every((x) => x !== undefined) ? { group: group as UpsertSpec[], end } : undefined
 }
 
 function toSpec(o: unknown): UpsertSpec | undefined {

@@ -18,6 +18,17 @@ export function journalRecord(s: RowState, cols: readonly number[]): string {
   return `${p}]`
 }
 
+/**
+ * Journal record of a group (storage.group): the records of its rows in one
+ * JSON array, so one frame with one checksum. A torn or corrupt frame drops
+ * the whole group; an intact one is replayed whole, in one transaction.
+ *
+ *     [["player",[{"$b":"42"}],3,7,"gold",120],["player_timer",[{"$b":"42"}],3,5,"book","{…}"]]
+ */
+export function groupRecord(records: readonly string[]): string {
+  return `[${records.join(',')}]`
+}
+
 interface Merged {
   table: string
   key: unknown[]
@@ -39,11 +50,16 @@ interface Merged {
  */
 export class JournalFold {
   private readonly merged = new Map<string, Merged>()
+  /** Rows a group record tied together: union-find parent links by row id. */
+  private readonly parent = new Map<string, string>()
   records = 0
 
   constructor(private readonly primaryKeys: ReadonlyMap<string, readonly string[]>) {}
 
-  /** Add one record; returns why it cannot be used, or undefined. */
+  /**
+   * Add one record (a row's or a group's); returns why it cannot be used,
+   * or undefined. A group with one bad member is refused whole.
+   */
   add(payload: string): string | undefined {
     let a: unknown
     try {
@@ -51,14 +67,37 @@ export class JournalFold {
     } catch (err) {
       return `bad JSON: ${(err as Error).message}`
     }
+    const group = Array.isArray(a) && Array.isArray(a[0])
+    const recs = group ? (a as unknown[]) : [a]
+    if (recs.length === 0) return 'empty group'
+    for (const r of recs) {
+      const bad = this.problem(r)
+      if (bad) return group ? `group member: ${bad}` : bad
+    }
+    this.records++
+    let first: string | undefined
+    for (const r of recs as [string, unknown[], number, number, ...unknown[]][]) {
+      const id = this.merge(r)
+      if (!group) continue
+      if (first === undefined) first = id
+      else this.union(first, id)
+    }
+    return undefined
+  }
+
+  private problem(a: unknown): string | undefined {
     const bad = recordProblem(a)
     if (bad) return bad
-    const r = a as [string, unknown[], number, number, ...unknown[]]
+    const r = a as [string, unknown[]]
     const table = r[0]
     if (!this.primaryKeys.has(table)) return `unknown table ${table}`
     if (r[1].length !== (this.primaryKeys.get(table) as readonly string[]).length)
       return `key ${encodeKey(r[1])} does not match the primary key of ${table}`
-    this.records++
+    return undefined
+  }
+
+  private merge(r: [string, unknown[], number, number, ...unknown[]]): string {
+    const table = r[0]
     const id = rowId(table, encodeKey(r[1]))
     let m = this.merged.get(id)
     if (!m) {
@@ -68,14 +107,68 @@ export class JournalFold {
     m.epoch = r[2]
     m.version = Math.max(m.version, r[3])
     for (let i = 4; i + 1 < r.length; i += 2) m.cols.set(r[i] as string, r[i + 1])
-    return undefined
+    return id
   }
 
-  /** Rows that changed the same columns of a table, `batchRows` per upsert. */
+  private root(id: string): string {
+    let r = id
+    for (let p = this.parent.get(r); p !== undefined && p !== r; p = this.parent.get(r)) r = p
+    if (r !== id) this.parent.set(id, r)
+    return r
+  }
+
+  private union(a: string, b: string): void {
+    const ra = this.root(a)
+    const rb = this.root(b)
+    if (!this.parent.has(ra)) this.parent.set(ra, ra)
+    if (ra !== rb) this.parent.set(rb, ra)
+  }
+
+  /**
+   * Rows that changed the same columns of a table, `batchRows` per upsert,
+   * except the rows a group record tied together: those come in `groups`,
+   * one list of single-row upserts per set of tied rows, each to be written
+   * in one transaction.
+   */
+  plan(batchRows: number): { specs: UpsertSpec[]; groups: UpsertSpec[][] } {
+    const loose: Merged[] = []
+    const tied = new Map<string, UpsertSpec[]>()
+    for (const [id, m] of this.merged) {
+      if (!this.parent.has(id)) {
+        loose.push(m)
+        continue
+      }
+      const r = this.root(id)
+      let g = tied.get(r)
+      if (!g) {
+        g = []
+        tied.set(r, g)
+      }
+      g.push(this.upsertOf(m))
+    }
+    return { specs: this.batch(loose, batchRows), groups: [...tied.values()] }
+  }
+
+  /** Every row as plain batches (grouped rows included): for tests and tools. */
   specs(batchRows: number): UpsertSpec[] {
+    return this.batch(this.merged.values(), batchRows)
+  }
+
+  private upsertOf(m: Merged): UpsertSpec {
+    const pk = this.primaryKeys.get(m.table) as readonly string[]
+    const names = [...m.cols.keys()].filter((c) => !pk.includes(c)).sort()
+    return {
+      table: m.table,
+      primaryKey: pk,
+      columns: [...pk, ...names],
+      rows: [[...m.key, ...names.map((c) => m.cols.get(c)), m.version, m.epoch]],
+    }
+  }
+
+  private batch(rows: Iterable<Merged>, batchRows: number): UpsertSpec[] {
     const groups = new Map<string, UpsertSpec>()
     const out: UpsertSpec[] = []
-    for (const m of this.merged.values()) {
+    for (const m of rows) {
       const pk = this.primaryKeys.get(m.table) as readonly string[]
       const names = [...m.cols.keys()].filter((c) => !pk.includes(c)).sort()
       const sig = `${m.table}\u0000${names.join(',')}`
@@ -108,8 +201,16 @@ function recordProblem(a: unknown): string | undefined {
 function decodeRecord(payload: string): unknown {
   const a: unknown = JSON.parse(payload)
   if (!Array.isArray(a) || !payload.includes('"$')) return a
+  if (Array.isArray(a[0])) {
+    for (const r of a) if (Array.isArray(r)) untagRecord(r)
+    return a
+  }
+  untagRecord(a)
+  return a
+}
+
+function untagRecord(a: unknown[]): void {
   for (let i = 0; i < a.length; i++) a[i] = untag(a[i])
   const key: unknown = a[1]
   if (Array.isArray(key)) for (let i = 0; i < key.length; i++) key[i] = untag(key[i])
-  return a
 }

@@ -40,7 +40,16 @@ export async function replayJournal(
       if (bad) quarantine.keep(file, f.offset, f.length, bad)
     }
     records += fold.records
-    for (const spec of fold.specs(opts.batchRows)) mergeOutcome(outcome, await writer.write(spec, undefined))
+    const plan = fold.plan(opts.batchRows)
+    for (const spec of plan.specs) mergeOutcome(outcome, await writer.write(spec, undefined))
+    // Rows a group tied together: one transaction each, all or nothing.
+    mergeOutcome(
+      outcome,
+      await writer.writeGroups(
+        plan.groups.map((specs) => ({ specs })),
+        opts.batchRows,
+      ),
+    )
     journal.removeThrough(seg)
   }
   const ms = performance.now() - t0

@@ -13,7 +13,11 @@ const IDENT = /^[a-z][a-z0-9_]{0,62}$/
 
 /** Receives every change a row makes while it is tracked by a storage. */
 export interface ChangeSink {
-  onChange(state: RowState, col: number, value: unknown): void
+  /**
+   * Called after the change. `old` and `wasDirty` (the value and dirty flag
+   * before it) let a storage.group() put the row back when its body throws.
+   */
+  onChange(state: RowState, col: number, value: unknown, old: unknown, wasDirty: boolean): void
 }
 
 /**
@@ -133,11 +137,12 @@ export function defineEntity<C extends Columns>(name: string, opts: EntityOption
         const old = s.values[i]
         if (old === value && (typeof value !== 'object' || value === null)) return
         s.values[i] = value
-        if (s.dirty[i] === 0) {
+        const wasDirty = s.dirty[i] === 1
+        if (!wasDirty) {
           s.dirty[i] = 1
           s.dirtyCount++
         }
-        s.sink?.onChange(s, i, value)
+        s.sink?.onChange(s, i, value, old, wasDirty)
       },
     })
   })
@@ -228,9 +233,10 @@ export function touch<C extends Columns>(row: Row<C>, field: keyof C & string): 
   const bad = (s.entity.columnList[i] as Column).check(value)
   if (bad !== undefined) throw new StorageBadValue(s.entity.name, field, bad)
   if (s.fenced) throw s.fenced
-  if (s.dirty[i] === 0) {
+  const wasDirty = s.dirty[i] === 1
+  if (!wasDirty) {
     s.dirty[i] = 1
     s.dirtyCount++
   }
-  s.sink?.onChange(s, i, value)
+  s.sink?.onChange(s, i, value, value, wasDirty)
 }

@@ -1,6 +1,6 @@
 import type { ResultSetHeader, RowDataPacket } from 'mysql2/promise'
 import type { AlertSink } from '../alert-sink.js'
-import type { DbClient } from '../db/db-client.js'
+import type { DbClient, TxQuery } from '../db/db-client.js'
 import { errorInfo } from '../db/db-errors.js'
 import type { DumpFile } from '../durability/dump-file.js'
 import type { ErrorDump } from '../durability/error-dump.js'
@@ -8,6 +8,7 @@ import type { Quarantine } from '../durability/quarantine.js'
 import type { RowState } from '../entity/index.js'
 import { EPOCH_COLUMN, encodeKey, VERSION_COLUMN } from '../entity/index.js'
 import {
+  StorageGroupRefused,
   StorageQueueFull,
   StorageSqlError,
   StorageStaleEpoch,
@@ -35,7 +36,7 @@ export interface WriteOutcome {
    * Rows the database refused because of their epoch or version (now in the
    * error dump and the log). `state` is set for a live row, not for a replayed one.
    */
-  rejected: { state?: RowState; error: Error }[]
+  rejected: { state?: RowState; error: Error; row?: unknown[] }[]
   /** Rows whose statement failed with an SQL error (now in the error dump). */
   failed: { state: RowState; error: Error }[]
 }
@@ -110,6 +111,183 @@ export class BatchWriter {
     return out
   }
 
+  /**
+   * Write the batches of one group (storage.group) in one transaction: every
+   * row lands, or none does. A row the fence refuses (stale epoch, version
+   * conflict) or an SQL error rolls the whole group back; every row of it
+   * then goes to the error dump, the refused one with its own error, the
+   * others with STORAGE_GROUP_REFUSED. When the database is away the group
+   * goes to the dump file as one record, replayed the same way.
+   */
+  async writeGroup(specs: UpsertSpec[], metas: (readonly RowMeta[])[] | undefined): Promise<WriteOutcome> {
+    const out = this.dump.pending > 0 ? this.toDumpGroup(specs) : await this.sendGroup(specs, metas, true)
+    this.count(out)
+    return out
+  }
+
+  /**
+   * Write many groups (a flush, a journal replay). Optimistic: the groups of
+   * about `batchRows` rows share one transaction, their rows batched as a
+   * plain flush batches them (one upsert per table and column set), so a
+   * thousand fired timers cost a few statements and one commit, not a
+   * thousand. When the fence refuses a row or a statement fails, that
+   * transaction rolls back and each of its groups is written again in a
+   * transaction of its own, so only the bad group is refused.
+   */
+  async writeGroups(groups: readonly GroupWrite[], batchRows: number): Promise<WriteOutcome> {
+    const out = emptyOutcome()
+    let chunk: GroupWrite[] = []
+    let rows = 0
+    for (const g of groups) {
+      chunk.push(g)
+      rows += countRows(g.specs)
+      if (rows >= batchRows) {
+        mergeOutcome(out, await this.writeChunk(chunk, batchRows))
+        chunk = []
+        rows = 0
+      }
+    }
+    if (chunk.length > 0) mergeOutcome(out, await this.writeChunk(chunk, batchRows))
+    return out
+  }
+
+  private async writeChunk(chunk: GroupWrite[], batchRows: number): Promise<WriteOutcome> {
+    const one = async () => {
+      const out = emptyOutcome()
+      for (const g of chunk) mergeOutcome(out, await this.writeGroup(g.specs, g.metas))
+      return out
+    }
+    if (chunk.length === 1 || this.dump.pending > 0) return one()
+    const merged = mergeGroups(chunk, batchRows)
+    try {
+      const out = await this.db.transaction(async (q) => {
+        const o = emptyOutcome()
+        for (const b of merged) {
+          const { sql, params } = upsertSql(b.spec)
+          const res = await q<ResultSetHeader>(sql, params)
+          mergeOutcome(o, await this.verify(b.spec, b.meta, res, q, true))
+          if (o.rejected.length > 0) throw new GroupRefusal(o)
+        }
+        return o
+      }, this.deadlineMs)
+      for (const g of chunk) if (g.metas) for (const m of g.metas.flat()) m.state.persisted = true
+      this.count(out)
+      return out
+    } catch (err) {
+      // Database away: every group waits in the dump file as its own record.
+      if (StorageUnavailable.is(err) || StorageQueueFull.is(err)) {
+        this.logger.warn(
+          { groups: chunk.length, err: errorInfo(err) },
+          'storage: group writes failed after retries, dumped',
+        )
+        const out = emptyOutcome()
+        for (const g of chunk) mergeOutcome(out, this.toDumpGroup(g.specs))
+        this.count(out)
+        return out
+      }
+      // A refusal or an SQL error somewhere: find which group, one at a time.
+      return one()
+    }
+  }
+
+  private async sendGroup(
+    specs: UpsertSpec[],
+    metas: (readonly RowMeta[])[] | undefined,
+    mayDump: boolean,
+  ): Promise<WriteOutcome> {
+    let out: WriteOutcome
+    try {
+      out = await this.db.transaction(async (q) => {
+        const o = emptyOutcome()
+        for (const [i, spec] of specs.entries()) {
+          const { sql, params } = upsertSql(spec)
+          const res = await q<ResultSetHeader>(sql, params)
+          mergeOutcome(o, await this.verify(spec, metas?.[i], res, q, true))
+          // One refusal rolls back the group (the transaction rethrows it).
+          if (o.rejected.length > 0) throw new GroupRefusal(o)
+        }
+        return o
+      }, this.deadlineMs)
+    } catch (err) {
+      if (err instanceof GroupRefusal) return this.refuseGroup(specs, metas, err.outcome)
+      if (StorageUnavailable.is(err) || StorageQueueFull.is(err)) {
+        const rows = countRows(specs)
+        if (!mayDump) return { ...emptyOutcome(), dumped: rows }
+        this.logger.warn(
+          { tables: specs.map((s) => s.table), rows, err: errorInfo(err) },
+          'storage: group write failed after retries, dumped',
+        )
+        return this.toDumpGroup(specs)
+      }
+      return this.failGroup(specs, metas, err)
+    }
+    if (metas) for (const m of metas.flat()) m.state.persisted = true
+    return out
+  }
+
+  private toDumpGroup(specs: UpsertSpec[]): WriteOutcome {
+    const first = !this.dump.hasData
+    const rows = countRows(specs)
+    this.dump.appendGroup(specs, this.now())
+    if (first) this.alerts?.dump(true, this.totals.dumped + rows)
+    return { ...emptyOutcome(), dumped: rows }
+  }
+
+  /** The fence refused a row of a rolled-back group: every row of it to the error dump. */
+  private refuseGroup(
+    specs: UpsertSpec[],
+    metas: (readonly RowMeta[])[] | undefined,
+    partial: WriteOutcome,
+  ): WriteOutcome {
+    const first = partial.rejected[0] as { error: Error }
+    const out = emptyOutcome()
+    specs.forEach((spec, i) => {
+      spec.rows.forEach((row, j) => {
+        const m = metas?.[i]?.[j]
+        const own = partial.rejected.find((r) => r.row === row)
+        const error =
+          own?.error ??
+          new StorageGroupRefused(
+            m?.state.entity.name ?? spec.table,
+            m?.state.key ?? encodeKey(row.slice(0, spec.primaryKey.length)),
+            first.error.message,
+          )
+        this.refuse(spec, row, error, m === undefined)
+        out.rejected.push({ state: m?.state, error })
+      })
+    })
+    return out
+  }
+
+  /** An SQL error in a group: rolled back, every row of it to the error dump. */
+  private failGroup(
+    specs: UpsertSpec[],
+    metas: (readonly RowMeta[])[] | undefined,
+    err: unknown,
+  ): WriteOutcome {
+    const info = errorInfo(err)
+    const out = emptyOutcome()
+    specs.forEach((spec, i) => {
+      spec.rows.forEach((row, j) => {
+        const one = upsertSql({ ...spec, rows: [row] })
+        this.errors.append(spec.table, one.sql, one.params, info, this.now())
+        out.errored++
+        const m = metas?.[i]?.[j]
+        if (m)
+          out.failed.push({
+            state: m.state,
+            error: StorageSqlError.with({ cause: err, details: info }, spec.table, info.message as string),
+          })
+      })
+    })
+    this.logger.error(
+      { tables: specs.map((s) => s.table), rows: out.errored, err: info, file: this.errors.path },
+      'storage: group write failed with an SQL error, rolled back, every row written to the error dump',
+    )
+    this.alerts?.sqlError(specs[0]?.table ?? '', String(info.message), this.errors.path)
+    return out
+  }
+
   private count(o: WriteOutcome): void {
     const t = this.totals
     t.landed += o.landed
@@ -130,7 +308,9 @@ export class BatchWriter {
     if (!this.dump.hasData) return done
     const t0 = performance.now()
     for (const e of this.dump.entries(this.quarantine)) {
-      const o = await this.send(e.spec, undefined, false)
+      const o = e.group
+        ? await this.sendGroup(e.group, undefined, false)
+        : await this.send(e.spec, undefined, false)
       if (o.dumped > 0) return undefined
       this.count(o)
       this.dump.replayed(e.end)
@@ -241,6 +421,9 @@ export class BatchWriter {
     spec: UpsertSpec,
     meta: readonly RowMeta[] | undefined,
     res: ResultSetHeader,
+    query: TxQuery = (sql, params) => this.db.query(sql, params, true, this.deadlineMs),
+    /** Inside a group's transaction: nothing counts as persisted or refused before it ends. */
+    inGroup = false,
   ): Promise<WriteOutcome> {
     const n = spec.rows.length
     const affected = res.affectedRows
@@ -254,11 +437,11 @@ export class BatchWriter {
     // must not pass for "all landed".
     const refused = refusedCount(n, affected, res.info)
     if (refused === 0 || (refused === undefined && affected === expected)) {
-      if (meta) for (const m of meta) m.state.persisted = true
+      if (meta && !inGroup) for (const m of meta) m.state.persisted = true
       return { ...emptyOutcome(), landed: n }
     }
     const rb = readBackSql(spec)
-    const rows = await this.db.query<RowDataPacket[]>(rb.sql, rb.params, true, this.deadlineMs)
+    const rows = await query<RowDataPacket[]>(rb.sql, rb.params)
     const pkCount = spec.primaryKey.length
     const found = new Map<string, { version: number; epoch: number; same: boolean }>()
     for (const r of rows) {
@@ -275,7 +458,7 @@ export class BatchWriter {
       const epoch = Number(row[row.length - 1])
       const db = found.get(row.slice(0, pkCount).map(String).join('\u0000'))
       if (db?.same) {
-        if (m) m.state.persisted = true
+        if (m && !inGroup) m.state.persisted = true
         out.landed++
         return
       }
@@ -290,8 +473,11 @@ export class BatchWriter {
         db && db.epoch > epoch
           ? new StorageStaleEpoch(entity, key, epoch, db.epoch)
           : new StorageVersionConflict(entity, key, version, db?.version ?? -1)
-      this.refuse(spec, row, error, m === undefined)
-      out.rejected.push({ state: m?.state, error })
+      if (inGroup) out.rejected.push({ state: m?.state, error, row })
+      else {
+        this.refuse(spec, row, error, m === undefined)
+        out.rejected.push({ state: m?.state, error })
+      }
     })
     return out
   }
@@ -334,6 +520,52 @@ export class BatchWriter {
         'storage: batch over max_allowed_packet, split in halves (logged once; see stats packetSplits; lower batchRows or raise max_allowed_packet)',
       )
   }
+}
+
+/** The batches of one group, and for a live flush what the writer knows of each row. */
+export interface GroupWrite {
+  specs: UpsertSpec[]
+  metas?: (readonly RowMeta[])[]
+}
+
+/** The rows of several groups batched by table and column set (`batchRows` per upsert). */
+function mergeGroups(
+  groups: readonly GroupWrite[],
+  batchRows: number,
+): { spec: UpsertSpec; meta?: RowMeta[] }[] {
+  const open = new Map<string, { spec: UpsertSpec; meta?: RowMeta[] }>()
+  const out: { spec: UpsertSpec; meta?: RowMeta[] }[] = []
+  for (const g of groups) {
+    g.specs.forEach((spec, i) => {
+      const sig = `${spec.table}\u0000${spec.columns.join(',')}`
+      const metas = g.metas?.[i]
+      spec.rows.forEach((row, j) => {
+        let b = open.get(sig)
+        if (!b || b.spec.rows.length >= batchRows) {
+          b = { spec: { ...spec, rows: [] }, meta: metas ? [] : undefined }
+          open.set(sig, b)
+          out.push(b)
+        }
+        b.spec.rows.push(row)
+        const m = metas?.[j]
+        if (m) b.meta?.push(m)
+      })
+    })
+  }
+  return out
+}
+
+/** Thrown inside a group's transaction to roll it back when the fence refused a row. */
+class GroupRefusal extends Error {
+  constructor(readonly outcome: WriteOutcome) {
+    super('a row of the group was refused')
+  }
+}
+
+function countRows(specs: readonly UpsertSpec[]): number {
+  let n = 0
+  for (const s of specs) n += s.rows.length
+  return n
 }
 
 /** The server refused a statement longer than its max_allowed_packet. */

@@ -9,22 +9,14 @@ import {
   TimerSet,
   TimerSetRes,
 } from '@tessera/protocol'
-import { STORAGE_COMPONENT_ID, type StorageComponent } from '@tessera/storage'
+import { STORAGE_COMPONENT_ID, type Storage, type StorageComponent } from '@tessera/storage'
 import type { LogicConfig } from '../../config.js'
 import { type PlayerContext, SESSION_HOME_ID, type SessionHome } from '../../session/index.js'
 import { PlayerRows } from '../player-rows.js'
-import {
-  addTimer,
-  type BookTimer,
-  byDue,
-  cancelTimer,
-  dueTimers,
-  fireTimer,
-  type TimerEffectFn,
-} from './timer-book.js'
+import { addTimer, type BookTimer, byDue, cancelTimer, dueTimers, fireTimer } from './timer-book.js'
 import { PlayerTimer, type PlayerTimerRow } from './timer-entity.js'
 import { TimersBadDelay, TimersUnknownKind } from './timer-errors.js'
-import { TimerKinds } from './timer-kinds.js'
+import { type TimerKindEffect, TimerKinds, upgradeKind } from './timer-kinds.js'
 import { TimerSchedule } from './timer-schedule.js'
 
 /**
@@ -33,19 +25,21 @@ import { TimerSchedule } from './timer-schedule.js'
  * (`defineKind`). A timer fires once, in the player's queue on the logic
  * that holds the player: from the wheel while the player is here, or at the
  * next login when it fell due while they were away. Firing removes it and
- * applies its effect in one write (see TimerBook), so a crash at any point
- * leaves it either pending (it fires after the restart) or fired with its
- * effect (it never fires again).
+ * applies its effect, on the timer book and on the player row, in one
+ * storage group (one journal record, one transaction), so a crash at any
+ * point leaves it either pending (it fires after the restart) or fired with
+ * its whole effect (it never fires again).
  */
 export class DurableTimers extends BaseComponent<ServiceContext<LogicConfig>> {
   private readonly kinds = new TimerKinds()
   private rows!: PlayerRows<typeof PlayerTimer.columns>
+  private storage!: () => Storage
   private home!: SessionHome
   private schedule!: TimerSchedule
   private fired!: Counter<'when'>
 
   /** Register what timers of `kind` do when they fire (at init, before players arrive). */
-  defineKind(kind: string, effect: TimerEffectFn): this {
+  defineKind(kind: string, effect: TimerKindEffect): this {
     this.kinds.define(kind, effect)
     return this
   }
@@ -58,6 +52,7 @@ export class DurableTimers extends BaseComponent<ServiceContext<LogicConfig>> {
   init(): void {
     const ctx = this.host.context
     const storage = this.host.get<StorageComponent>(STORAGE_COMPONENT_ID)
+    this.storage = () => storage.storage
     this.home = this.host.get<SessionHome>(SESSION_HOME_ID)
     this.rows = new PlayerRows(
       PlayerTimer,
@@ -79,8 +74,8 @@ export class DurableTimers extends BaseComponent<ServiceContext<LogicConfig>> {
         this.set(schedule.size)
       },
     })
-    // The sample kind: an upgrade raises the level of its key by one.
-    this.defineKind('upgrade', (level) => level + 1)
+    // The sample kind: an upgrade raises the level of its key by one and pays gold on the player row.
+    this.defineKind('upgrade', upgradeKind)
     this.home
       .route(TimerSet, TimerSetRes, (req, p) => this.set(req, p))
       .route(TimerCancel, TimerCancelRes, async (req, p) => {
@@ -147,17 +142,34 @@ export class DurableTimers extends BaseComponent<ServiceContext<LogicConfig>> {
       )
   }
 
-  /** Remove the timer and apply its effect in one assignment, then tell the player. */
+  /**
+   * Remove the timer and apply its effect (book and player row) as one
+   * storage group, then tell the player. An effect that throws leaves
+   * nothing changed: the timer stays pending (logged; it is tried again at
+   * the next login).
+   */
   private fire(p: PlayerContext, row: PlayerTimerRow, t: BookTimer, atLogin: boolean): void {
+    const log = this.host.context.logger
     const effect = this.kinds.effect(t.kind)
     if (effect === undefined)
-      this.host.context.logger.warn(
-        { kind: t.kind, timer: t.id },
-        'durable timer of an unknown kind fires without effect',
+      log.warn({ kind: t.kind, timer: t.id }, 'durable timer of an unknown kind fires without effect')
+    let r: ReturnType<typeof fireTimer> = null
+    try {
+      r = this.storage().group(() => {
+        const fired = fireTimer(row.book, t.id, (level, timer) =>
+          effect === undefined ? level : effect(level, timer, p.player),
+        )
+        if (fired !== null) row.book = fired.book
+        return fired
+      })
+    } catch (err) {
+      log.error(
+        { err, kind: t.kind, timer: t.id, userId: String(p.userId) },
+        'durable timer effect failed, the timer stays pending',
       )
-    const r = fireTimer(row.book, t.id, effect ?? ((level) => level))
+      return
+    }
     if (r === null) return
-    row.book = r.book
     this.fired.inc({ when: atLogin ? 'login' : 'online' })
     p.push(TimerFired, {
       timer: wire(r.timer),

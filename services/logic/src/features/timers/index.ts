@@ -20,5 +20,5 @@ export {
   TimersTooMany,
   TimersUnknownKind,
 } from './timer-errors.js'
-export { TimerKinds } from './timer-kinds.js'
+export { type TimerKindEffect, TimerKinds, UPGRADE_GOLD, upgradeKind } from './timer-kinds.js'
 export { TimerSchedule } from './timer-schedule.js'

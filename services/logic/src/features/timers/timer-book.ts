@@ -12,8 +12,10 @@ export interface BookTimer {
 /**
  * A player's durable timers and what they produced: the JSON document of
  * player_timer. A timer firing removes it from `pending` and applies its
- * effect to `effects` in one new document, assigned in one write, so the
- * fired mark and the effect reach the journal and the database together.
+ * effect to `effects` in one new document; the feature assigns it in one
+ * storage group with the kind's changes to other rows (the player's gold),
+ * so the fired mark and the whole effect reach the journal and the database
+ * together.
  */
 export interface TimerBook {
   /** Last timer id handed out (ids are never reused). */

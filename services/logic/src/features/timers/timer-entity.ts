@@ -3,9 +3,10 @@ import { newTimerBook, type TimerBook } from './timer-book.js'
 
 /**
  * The durable timers of one player and their effects, one JSON document
- * (see TimerBook): firing a timer is one assignment of `book`, so a crash
+ * (see TimerBook): firing a timer is one assignment of `book`, grouped with
+ * the kind's effect on other rows of the player (storage.group), so a crash
  * (kill -9 included) keeps either the timer pending or the timer fired with
- * its effect, never one without the other.
+ * its whole effect, never one without the other.
  */
 export const PlayerTimer = defineEntity('player_timer', {
   columns: {
