@@ -1,5 +1,5 @@
 import type { Link } from '@tessera/kernel'
-import { ReplayBuffer } from '@tessera/protocol'
+import { ReplayBuffer, type Sequenced } from '@tessera/protocol'
 import type { PlayerRow } from '../player/index.js'
 
 export type PlayerSessionState = 'live' | 'lingering' | 'released'
@@ -43,6 +43,16 @@ export class PlayerSession {
   readonly moving = new AbortController()
   /** Feature state that moves with the session (SessionImage.carried), by feature key. */
   readonly carried = new Map<string, Uint8Array>()
+  /**
+   * When the session ended for good while its connection was down (the
+   * resume grace ran out, or a fresh login replaced it; not a move, not a
+   * Goodbye): the messages pushed to it that the client never acknowledged,
+   * oldest first. The client may have got some (its Ack was still due); the
+   * rest never reached it. The `left`
+   * hooks read it to keep what must not be lost (e.g. private chat goes
+   * back to the mailbox, same message id).
+   */
+  unacknowledged: readonly Sequenced[] = []
 
   constructor(
     id: string,
@@ -93,6 +103,10 @@ export class PlayerSession {
   }
 
   dispose(): void {
+    // Only a session whose connection had dropped (no Goodbye): a client that
+    // closed on purpose had what reached it, and its Ack may simply be due.
+    if (this.state === 'lingering' && this.movingTo === null && this.out.size > 0)
+      this.unacknowledged = this.out.after(this.out.firstSeq - 1)
     this.detach()
     this.state = 'released'
     if (this.lingerTimer !== null) clearTimeout(this.lingerTimer)

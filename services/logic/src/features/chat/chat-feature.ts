@@ -131,7 +131,7 @@ export class ChatFeature extends BaseComponent<ServiceContext<LogicConfig>> {
         await this.mailbox.deliver(p)
         await this.arrived(p)
       },
-      left: (p) => (p.session.movingTo === null ? this.left(p.userId) : this.movingOut(p)),
+      left: (p) => (p.session.movingTo === null ? this.ended(p) : this.movingOut(p)),
     })
   }
 
@@ -424,6 +424,24 @@ export class ChatFeature extends BaseComponent<ServiceContext<LogicConfig>> {
   }
 
   /** The player's session ended: it leaves its named channels. */
+  /** A session ended here for good: out of its channels; unacknowledged private lines back to the mailbox. */
+  private async ended(p: PlayerContext): Promise<void> {
+    try {
+      const kept = await this.mailbox.keepUnacknowledged(p)
+      if (kept > 0)
+        this.host.context.logger.debug(
+          { userId: String(p.userId), kept },
+          'chat: unacknowledged private lines kept as mail',
+        )
+    } catch (err) {
+      this.host.context.logger.error(
+        { err, userId: String(p.userId) },
+        'chat: unacknowledged private lines could not be kept as mail',
+      )
+    }
+    await this.left(p.userId)
+  }
+
   private async left(userId: bigint): Promise<void> {
     this.limiter.forget(userId)
     const mine = this.channelsOf.get(userId)

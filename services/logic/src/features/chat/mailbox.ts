@@ -1,4 +1,4 @@
-import { type ChatDirect, type ChatDirectOk, ChatPush } from '@tessera/protocol'
+import { type ChatDirect, type ChatDirectOk, ChatKind, ChatPush } from '@tessera/protocol'
 import type { PlayerContext, SessionHome } from '../../session/index.js'
 import { ChatTargetUnavailable } from './chat-errors.js'
 import type { ChatStore } from './chat-store.js'
@@ -59,5 +59,33 @@ export class Mailbox {
       p.userId,
       mail.map((m) => m.id),
     )
+  }
+
+  /**
+   * The session ended for good (left hook, not a move): private messages it
+   * never acknowledged go back to the mailbox, delivered at the next login.
+   * A player who dropped and logged in afresh, instead of resuming, would
+   * otherwise lose what was pushed during the resume grace (and stored mail
+   * delivered at login but not yet received). Same message ids (INSERT
+   * IGNORE): a line the client got but had not acknowledged yet comes again
+   * with its id, never a different one; no cap, these were accepted already.
+   */
+  async keepUnacknowledged(p: PlayerContext): Promise<number> {
+    const mail: { id: bigint; body: Uint8Array }[] = []
+    for (const m of p.session.unacknowledged) {
+      if (m.msgId !== ChatPush.msgId) continue
+      const push = ChatPush.decode(m.body)
+      if (push.kind === ChatKind.CHAT_KIND_PRIVATE) mail.push({ id: push.messageId, body: m.body })
+    }
+    if (mail.length === 0) return 0
+    const store = this.o.store()
+    const now = this.o.now()
+    for (const m of mail) await store.putMail(p.userId, m.id, m.body, now)
+    // A fresh login that replaced this session may have read the mailbox
+    // already: deliver in its queue too (after its own delivery, never twice).
+    const next = this.o.home.sessionOf(p.userId)
+    if (next !== undefined && next !== p.session)
+      void this.o.home.withPlayer(p.userId, (q) => this.deliver(q))
+    return mail.length
   }
 }
