@@ -1,6 +1,7 @@
 import type { Link } from '@tessera/kernel'
 import { ReplayBuffer } from '@tessera/protocol'
 import type { PlayerRow } from '../player/index.js'
+import type { PlayerContext } from './session-home.js'
 
 export type PlayerSessionState = 'live' | 'lingering' | 'released'
 
@@ -33,6 +34,8 @@ export class PlayerSession {
   chain: Promise<void> = Promise.resolve()
   lingerTimer: NodeJS.Timeout | null = null
   ackTimer: NodeJS.Timeout | null = null
+  /** @internal the handlers' context, kept by SessionHome while the row is the same. */
+  context: PlayerContext | null = null
 
   constructor(
     id: string,

@@ -512,13 +512,22 @@ export class SessionHome extends BaseComponent<ServiceContext<LogicConfig>> {
     }
   }
 
+  /**
+   * The context handed to handlers: made once per session and player row
+   * (a context and its push closure per message were a measurable part of
+   * the echo path), new when the row is replaced, as a per-call one was.
+   */
   private contextOf(s: PlayerSession): PlayerContext {
-    return {
+    const c = s.context
+    if (c !== null && c.player === s.player) return c
+    const made: PlayerContext = {
       userId: s.userId,
       player: s.player,
       session: s,
       push: (type, message) => this.enqueue(s, 0, type.msgId, 0, type.encode(message)),
     }
+    s.context = made
+    return made
   }
 
   /** Queue the lifecycle hooks of one event on the session's chain; a failing hook is logged, not fatal. */
