@@ -151,5 +151,6 @@ report({
     'Acks sent / max unacked: client Acks during the window, and the largest number of unacknowledged server messages any session held at its end (bounded ⇒ the replay buffer is trimmed).',
     ...notes,
     ...EDGE_ECHO_ANALYSIS,
+    "Write coalescing (issue 17, net/turn-cork.ts: frames a socket gets outside its own read leave in one writev per loop turn; WebSocket replies too): edge-ws no longer pays a writev per reply. Pairs on the loaded box (load 10–19), `pnpm bench --no-write edge-echo`: main at 95a0d03 edge-ws 1.36×, edge-tcp 1.35×; this branch edge-ws 0.89 / 0.86×, edge-tcp 1.65 / 1.64× (edge-tcp's replies already left in one write per read, through the slab; its CPU ratio moves ±0.3 run to run, see above). User-space instructions per message (`EDGE_INSTR_CASES=edge-tcp,edge-ws pnpm bench --no-write edge-instructions`, callgrind, load-independent): main edge-tcp 16,961, edge-ws 28,950; this branch 15,788 and 26,000.",
   ],
 })

@@ -275,8 +275,20 @@ export class Session implements ConnectionSink {
     const conn = this.conn
     const size = conn.prefixBytes + HEADER_BYTES + length
     const lanes = this.lanes
-    const inSocket = conn.bufferedBytes()
-    const backlog = inSocket + (lanes === null ? 0 : lanes.bytes)
+    const laneBytes = lanes === null ? 0 : lanes.bytes
+    let inSocket = conn.bufferedBytes()
+    let backlog = inSocket + laneBytes
+    if (
+      (inSocket >= this.host.writeHighWaterBytes ||
+        backlog + size > this.limits.outboundHardBytes ||
+        (policy === SendPolicy.DROPPABLE && backlog >= this.limits.outboundSoftBytes)) &&
+      conn.flush?.() === true
+    ) {
+      // Part of the backlog was only this turn's coalesced frames: judged
+      // again once the kernel has taken what it takes, as without coalescing.
+      inSocket = conn.bufferedBytes()
+      backlog = inSocket + laneBytes
+    }
     if (policy === SendPolicy.DROPPABLE && backlog >= this.limits.outboundSoftBytes) {
       this.droppedBroadcasts++
       this.host.counters.droppedBroadcasts++
@@ -375,7 +387,11 @@ export class Session implements ConnectionSink {
     if (lanes === null || lanes.count === 0) return
     const conn = this.conn
     const high = this.host.writeHighWaterBytes
-    while (lanes.count > 0 && conn.bufferedBytes() < high) conn.write(lanes.shift()!)
+    while (lanes.count > 0) {
+      // A full socket is judged on what the kernel refused, not on this turn's coalesced frames.
+      if (conn.bufferedBytes() >= high && !(conn.flush?.() === true && conn.bufferedBytes() < high)) break
+      conn.write(lanes.shift()!)
+    }
   }
 
   // ---- inbound -------------------------------------------------------------

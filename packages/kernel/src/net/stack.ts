@@ -70,6 +70,12 @@ export interface Connection {
   ): number
   /** Bytes accepted by write()/writeFrame() and not yet handed to the kernel. */
   bufferedBytes(): number
+  /**
+   * Optional: hand the frames held back for this loop turn (write
+   * coalescing, see turn-cork.ts) to the kernel now. True when there were
+   * any: {@link bufferedBytes} may then have dropped.
+   */
+  flush?(): boolean
   pause(): void
   resume(): void
   /** Flush what is buffered, then close. */

@@ -1,6 +1,7 @@
 import type { Link } from '@tessera/kernel'
 import { ReplayBuffer, type Sequenced } from '@tessera/protocol'
 import type { PlayerRow } from '../player/index.js'
+import type { PlayerContext } from './session-home.js'
 
 export type PlayerSessionState = 'live' | 'lingering' | 'released'
 
@@ -53,6 +54,8 @@ export class PlayerSession {
    * back to the mailbox, same message id).
    */
   unacknowledged: readonly Sequenced[] = []
+  /** @internal the handlers' context, kept by SessionHome while the row is the same. */
+  context: PlayerContext | null = null
 
   constructor(
     id: string,

@@ -516,14 +516,19 @@ export class SessionHome extends BaseComponent<ServiceContext<LogicConfig>> {
     }
   }
 
-  private async run(
+  /**
+   * Handle one client frame. A synchronous handler is answered at once (no
+   * await: the echo path paid a promise and a microtask per frame for it);
+   * an async one returns its promise, which never rejects.
+   */
+  private run(
     s: PlayerSession,
     msgId: number,
     reqId: number,
     body: Uint8Array,
     mark: number,
-  ): Promise<void> {
-    if (s.state === 'released') return
+  ): Promise<void> | undefined {
+    if (s.state === 'released') return undefined
     const r = mark === UNKNOWN_MARK ? undefined : this.routes.get(msgId)
     const bad = mark === BAD_BODY_MARK
     if (bad || r === undefined) {
@@ -533,7 +538,7 @@ export class SessionHome extends BaseComponent<ServiceContext<LogicConfig>> {
           name: bad ? 'WIRE_BAD_BODY' : 'WIRE_UNKNOWN_MESSAGE',
           message: bad ? 'the body did not open' : `no handler for message id ${msgId}`,
         })
-      return
+      return undefined
     }
     let req: unknown
     try {
@@ -545,30 +550,59 @@ export class SessionHome extends BaseComponent<ServiceContext<LogicConfig>> {
           name: 'WIRE_BAD_BODY',
           message: (err as Error).message,
         })
-      return
+      return undefined
     }
-    const ctx = this.contextOf(s)
+    let res: unknown
     try {
-      const res = await r.fn(req, ctx)
-      if (reqId !== 0 && r.res !== null)
-        this.enqueue(s, FrameFlag.RESPONSE, r.res.msgId, reqId, r.res.encode(res))
+      res = r.fn(req, this.contextOf(s))
     } catch (err) {
-      const e: TesseraError = toTesseraError(err)
-      // Game refusals are defined { client: true }; anything else reaches the
-      // client as WIRE_INTERNAL (toErrorReply) and is logged here in full.
-      if (!isClientVisible(e.code))
-        this.host.context.logger.error({ err, msgId, userId: String(s.userId) }, 'handler failed')
-      if (reqId !== 0) this.error(s, msgId, reqId, toErrorReply(e))
+      this.handlerFailed(s, msgId, reqId, err)
+      return undefined
+    }
+    if (isThenable(res))
+      return Promise.resolve(res).then(
+        (v) => this.answer(s, r, msgId, reqId, v),
+        (err: unknown) => this.handlerFailed(s, msgId, reqId, err),
+      )
+    this.answer(s, r, msgId, reqId, res)
+    return undefined
+  }
+
+  /** Send a handler's result (a request's response); an encoding failure is answered like a thrown error. */
+  private answer(s: PlayerSession, r: Route, msgId: number, reqId: number, res: unknown): void {
+    if (reqId === 0 || r.res === null) return
+    try {
+      this.enqueue(s, FrameFlag.RESPONSE, r.res.msgId, reqId, r.res.encode(res))
+    } catch (err) {
+      this.handlerFailed(s, msgId, reqId, err)
     }
   }
 
+  private handlerFailed(s: PlayerSession, msgId: number, reqId: number, err: unknown): void {
+    const e: TesseraError = toTesseraError(err)
+    // Game refusals are defined { client: true }; anything else reaches the
+    // client as WIRE_INTERNAL (toErrorReply) and is logged here in full.
+    if (!isClientVisible(e.code))
+      this.host.context.logger.error({ err, msgId, userId: String(s.userId) }, 'handler failed')
+    if (reqId !== 0) this.error(s, msgId, reqId, toErrorReply(e))
+  }
+
+  /**
+   * The context handed to handlers: made once per session and player row
+   * (a context and its push closure per message were a measurable part of
+   * the echo path), new when the row is replaced, as a per-call one was.
+   */
   private contextOf(s: PlayerSession): PlayerContext {
-    return {
+    const c = s.context
+    if (c !== null && c.player === s.player) return c
+    const made: PlayerContext = {
       userId: s.userId,
       player: s.player,
       session: s,
       push: (type, message) => this.enqueue(s, 0, type.msgId, 0, type.encode(message)),
     }
+    s.context = made
+    return made
   }
 
   /** Queue the lifecycle hooks of one event on the session's chain; a failing hook is logged, not fatal. */
@@ -768,6 +802,10 @@ function imageOf(s: PlayerSession): SessionImage {
     frames: s.out.after(0).map((f) => ({ flags: f.flags, msgId: f.msgId, reqId: f.reqId, body: f.body })),
     carried: [],
   }
+}
+
+function isThenable(v: unknown): v is PromiseLike<unknown> {
+  return v !== null && typeof v === 'object' && typeof (v as { then?: unknown }).then === 'function'
 }
 
 function resumeToken(uid: bigint): string {
