@@ -6,7 +6,7 @@
 // members out of the bench process spreads their heartbeats and acks over
 // several event loops, so none misses the gateway's deadlines.
 //   members.ts <loginUrl> <prefix> <first> <count> <localAddress>
-// IPC: sends {connected, lost} once every member connected; then answers
+// IPC: sends {connected, lost, retried} once every member connected; then answers
 //   'join:<channel>' → {joined}       'mark' → {ok} (counts so far become the base)
 //   'progress:<channel|system>:<n>' → {done, open} (open members with n more since the mark)
 //   'lost' → {open, lost}             'exit' → closes every client and exits
@@ -29,6 +29,8 @@ interface Member {
 }
 const members: Member[] = []
 const lost: string[] = []
+/** Connection attempts that failed and were made again (a busy machine's handshake deadline). */
+let retried = 0
 
 /** login's JSON API, again after `retryAfterMs` when it says so, at most 10 times. */
 async function api<T>(op: string, body: Record<string, unknown>): Promise<T> {
@@ -56,9 +58,13 @@ async function connectOne(i: number): Promise<void> {
     const r = await api<LoginAnswer>('login', { account, password: PASSWORD })
     const client = clientFor(r.handoff, 'tcp', {}, { localAddress })
     const m: Member = { client, channel: 0, system: 0, baseChannel: 0, baseSystem: 0 }
-    client.on('kicked', (k) => lost.push(`kicked ${k.reason}: ${k.message}`))
+    // Only a member that was connected can be lost; a failed attempt is retried below.
+    let joined = false
+    client.on('kicked', (k) => {
+      if (joined) lost.push(`kicked ${k.reason}: ${k.message}`)
+    })
     client.on('close', (e) => {
-      if (e.error) lost.push(`closed: ${e.error.message}`)
+      if (joined && e.error) lost.push(`closed: ${e.error.message}`)
     })
     client.onPush(ChatPush, (p) => {
       if (p.kind === ChatKind.CHAT_KIND_SYSTEM) m.system++
@@ -66,10 +72,12 @@ async function connectOne(i: number): Promise<void> {
     })
     try {
       await client.connect()
+      joined = true
       members.push(m)
       return
     } catch (err) {
       await client.close()
+      retried++
       if (attempt >= 5) throw err
       await new Promise((r) => setTimeout(r, 1000 * attempt))
     }
@@ -81,7 +89,7 @@ let next = 0
 const progress = setInterval(
   () =>
     process.stderr.write(
-      `members ${first}+: ${members.length} connected, ${lost.length} lost of ${count} ${JSON.stringify([...new Set(lost)].slice(0, 3))}\n`,
+      `members ${first}+: ${members.length} connected, ${retried} attempts retried, ${lost.length} lost of ${count} ${JSON.stringify([...new Set(lost)].slice(0, 3))}\n`,
     ),
   30_000,
 )
@@ -96,7 +104,7 @@ await Promise.all(
 )
 clearInterval(progress)
 const open = () => members.filter((m) => m.client.state !== 'closed')
-process.send!({ connected: open().length, lost })
+process.send!({ connected: open().length, lost, retried })
 
 process.on('message', async (msg: string) => {
   const [cmd, a, b] = msg.split(':')
