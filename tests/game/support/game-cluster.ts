@@ -175,7 +175,18 @@ export interface GameClusterOptions {
    * logic ({@link GameCluster.addLogic}). Default false.
    */
   shardTable?: boolean
+  /**
+   * The center's heartbeat interval and timeout. Default the harness's
+   * 100 / 600 ms (tests see a hung service dropped quickly). Load runs (the
+   * bots bench, hold-max) pass the production defaults, {@link PRODUCTION_HEARTBEAT}:
+   * on a saturated box a 600 ms stall of any process is routine, and a
+   * dropped logic ends every session bound to it (docs/tools.md, holds).
+   */
+  centerHeartbeat?: { ms: number; timeoutMs: number }
 }
+
+/** center.heartbeatMs / heartbeatTimeoutMs as deployed (services/center/src/config.ts). */
+export const PRODUCTION_HEARTBEAT = { ms: 1000, timeoutMs: 5000 } as const
 
 export interface GatewayAddr {
   serviceId: number
@@ -223,6 +234,7 @@ export class GameCluster {
       centerEnv: o.centerEnv ?? {},
       gatewayWorkers: o.gatewayWorkers ?? 0,
       shardTable: o.shardTable ?? false,
+      centerHeartbeat: o.centerHeartbeat ?? { ms: 100, timeoutMs: 600 },
     }
   }
 
@@ -245,6 +257,8 @@ export class GameCluster {
         ? ['--center.shards.count', '4096', '--center.shards.slots', JSON.stringify(this.o.logics)]
         : [],
       env: { TESSERA_CENTER__ADMIN_TOKEN: ADMIN_TOKEN, ...this.o.centerEnv },
+      heartbeatMs: this.o.centerHeartbeat.ms,
+      heartbeatTimeoutMs: this.o.centerHeartbeat.timeoutMs,
     })
     this.center = new ServiceProc('center', c.child)
     const ready = await c.ready
