@@ -6,7 +6,8 @@
 // beside a lean client (the edge bench's raw protocol speaker): the bots are
 // only as good as the SDK.
 import { spawn } from 'node:child_process'
-import { readdirSync, readFileSync } from 'node:fs'
+import { readdirSync, readFileSync, rmSync } from 'node:fs'
+import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { TesseraClient } from '@tessera/client'
@@ -89,7 +90,7 @@ function startBots(
   login: string,
   args: string[],
   ready: (connected: number, rounds: number) => boolean,
-): Promise<{ pid: number; stop: () => Promise<number | null> }> {
+): Promise<{ pid: number; stop: () => Promise<number | null>; log: () => string }> {
   const child = spawn(
     process.execPath,
     [
@@ -116,6 +117,7 @@ function startBots(
       else if (ready(Number(m[1]), Number(m[2])))
         resolve({
           pid: child.pid!,
+          log: () => log.slice(-3000),
           stop: async () => {
             child.kill('SIGINT')
             return exited
@@ -182,9 +184,21 @@ try {
     // Server memory before this case's bots come (the previous case's have left).
     await sleep(2000)
     const base = await memory()
+    // The bots' own report (failures with their codes) explains a failed case.
+    const reportFile = path.join(os.tmpdir(), `bots-bench-${process.pid}-${rows.length}.md`)
     const bots = await startBots(
       cluster.loginHttp,
-      ['--bots', String(players), '--duration', '1800', '--source-ips', '127.0.1.1-250', ...args],
+      [
+        '--bots',
+        String(players),
+        '--duration',
+        '1800',
+        '--source-ips',
+        '127.0.1.1-250',
+        '--report',
+        reportFile,
+        ...args,
+      ],
       // idle: everyone holds a session; play: every bot has played a round (steady state).
       (connected, rounds) => (kase.startsWith('idle-hold') ? connected >= players : rounds >= players),
     )
@@ -192,7 +206,15 @@ try {
     const sides = await window({ ...servers, bots: bots.pid })
     rows.push({ kase, players, sides, base, with: await memory() })
     const code = await bots.stop()
-    if (code !== 0) throw new Error(`${kase} bots exited with ${code}`)
+    let botsReport = ''
+    try {
+      botsReport = readFileSync(reportFile, 'utf8')
+      rmSync(reportFile)
+    } catch {
+      // not written
+    }
+    if (code !== 0)
+      throw new Error(`${kase} bots exited with ${code}: ${bots.log()}\n${botsReport.slice(0, 6000)}`)
   }
 
   // The SDK beside a lean client: 10 clients each on one gateway, one Echo in flight each, this process's CPU per message.
