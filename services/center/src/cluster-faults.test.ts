@@ -146,6 +146,49 @@ describe('cluster faults (child processes)', () => {
     })
   }, 60_000)
 
+  it('keeps every service when the center itself stalls (SIGSTOP) past the heartbeat timeout', async () => {
+    // The beats of a stalled center's services sit unread in its sockets;
+    // when it wakes, its sweep timer runs before it reads them. Without the
+    // registry crediting its own stall, that sweep dropped every service,
+    // and every gateway ended the sessions of the logic it "lost"
+    // (docs/tools.md, the 200 s drop of a 1,310-player hold).
+    const port = await freePort()
+    const addr = `tcp://127.0.0.1:${port}`
+    const c = await center(port, newDatabase())
+    const lines: string[] = []
+    let buf = ''
+    c.child.stdout!.on('data', (d: Buffer) => {
+      buf += d.toString()
+      const parts = buf.split('\n')
+      buf = parts.pop()!
+      lines.push(...parts)
+    })
+    const logic = await serviceProcess('logic', 10, addr)
+    const gw = await startService('gateway', 20, addr)
+    services.push(gw)
+    await until(() => gw.proxy.membership.get(10) !== undefined, 5000, 'gateway sees logic')
+    const downs: number[] = []
+    gw.proxy.membership.onChange((ch) => downs.push(...ch.down.map((s) => s.serviceId)))
+
+    // Past the 3 s heartbeat timeout, within the links' idle timeout (2 × 3 s).
+    c.child.kill('SIGSTOP')
+    await new Promise((r) => setTimeout(r, HEARTBEAT_TIMEOUT_MS + 1500))
+    c.child.kill('SIGCONT')
+    await until(
+      async () => (await fetch(`${c.admin}/admin/cluster`).catch(() => null))?.ok === true,
+      15_000,
+      'the center answers again',
+    )
+    // Two heartbeat timeouts more: a drop would have shown by then.
+    await new Promise((r) => setTimeout(r, 2 * HEARTBEAT_TIMEOUT_MS))
+    expect(lines.filter((l) => l.includes('center: service dropped'))).toEqual([])
+    expect(downs).toEqual([])
+    expect(lines.some((l) => l.includes('center: stalled'))).toBe(true)
+    expect((await clusterView(c.admin)).sort()).toEqual([10, 20])
+    expect((await gw.proxy.request(10, Echo, echo('after'), Echo)).text).toBe('logic#10:after')
+    expect(logic.exitCode).toBeNull()
+  }, 60_000)
+
   it('drops a hung service (SIGSTOP) after the heartbeat timeout, failing requests to it, and takes it back after SIGCONT', async () => {
     const port = await freePort()
     const addr = `tcp://127.0.0.1:${port}`

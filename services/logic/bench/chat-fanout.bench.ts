@@ -26,7 +26,7 @@ import { ChatCreate, ChatKind, ChatPush, ChatSend } from '@tessera/protocol'
 import { fmt, gc, report, smoke } from '@tessera/testkit/bench'
 // biome-ignore lint/style/noRestrictedImports: the kernel benches' child-process helper; benches have no package entry
 import { type Child, forkChild } from '../../../packages/kernel/bench/net/child.js'
-import { ADMIN_TOKEN, GameCluster } from '../../../tests/game/support/game-cluster.js'
+import { ADMIN_TOKEN, GameCluster, PRODUCTION_HEARTBEAT } from '../../../tests/game/support/game-cluster.js'
 // The SDK through the e2e support (services have no client dependency).
 import { clientFor, type LoginAnswer } from '../../../tests/game/support/players.js'
 
@@ -62,8 +62,8 @@ async function api<T>(op: string, body: Record<string, unknown>): Promise<T> {
 }
 
 const cluster = new GameCluster({
-  // The production heartbeat deadline: a starved loop under load is not a dead service.
-  heartbeatTimeoutMs: 5000,
+  // Heartbeats as deployed: the harness's 600 ms timeout drops stalled services on a loaded box (docs/tools.md).
+  centerHeartbeat: PRODUCTION_HEARTBEAT,
   logics: [1, 2],
   gateways: [201, 202],
   logicArgs: [

@@ -20,7 +20,7 @@ import { readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
-import { GameCluster } from '../../../tests/game/support/game-cluster.js'
+import { GameCluster, PRODUCTION_HEARTBEAT } from '../../../tests/game/support/game-cluster.js'
 
 const here = path.dirname(fileURLToPath(import.meta.url))
 const root = path.resolve(here, '../../..')
@@ -77,8 +77,8 @@ function rssMiB(pid: number): number {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
 const cluster = new GameCluster({
-  // The production heartbeat deadline: a starved loop under load is not a dead service.
-  heartbeatTimeoutMs: 5000,
+  // Heartbeats as deployed: the harness's 600 ms timeout drops stalled services on a loaded box (docs/tools.md).
+  centerHeartbeat: PRODUCTION_HEARTBEAT,
   gateways: Array.from({ length: GATEWAYS }, (_, i) => 201 + i * 10),
   gatewayWorkers: WORKERS,
   gatewayArgs: ['--gateway.acceptRatePerSec', '0'],

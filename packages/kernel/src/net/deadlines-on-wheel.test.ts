@@ -71,6 +71,30 @@ describe('net deadlines on an injected timer wheel', () => {
     expect(app.sessions[0]!.closeReason?.code).toBe('NET_IDLE_TIMEOUT')
   })
 
+  it('a sweep that runs late (the process stalled) cuts no peer for the stall, only for silence before it', async () => {
+    const { app, step } = manualApp({ client: { idleTimeoutMs: 5000, handshakeTimeoutMs: 0 } })
+    const port = (await app.server.listen('tcp://127.0.0.1:0', 'client')).address.port
+    const quiet = await RawTcpClient.open(port)
+    expect(await waitFor(() => app.sessions.length === 1)).toBe(true)
+    for (let t = 0; t < 4000; t += 100) step(100)
+    const talker = await RawTcpClient.open(port)
+    expect(await waitFor(() => app.sessions.length === 2)).toBe(true)
+    for (let t = 4000; t < 4900; t += 100) step(100)
+    // The process stalls for 6 s: no sweep runs, nothing is read. When it
+    // wakes, the sweep runs before the frames that waited are read.
+    step(6000)
+    await sleep(50)
+    expect(talker.closed).toBe(false)
+    // `quiet` was already silent for 5 s when the sweep was due: cut.
+    expect(await waitFor(() => quiet.closed)).toBe(true)
+    expect(app.sessions[0]!.closeReason?.code).toBe('NET_IDLE_TIMEOUT')
+    // The talker's frame, sent during the stall, is read now: it lives on.
+    expect(await talker.echo(1, 'after the stall')).toBe('after the stall')
+    step(100)
+    await sleep(50)
+    expect(talker.closed).toBe(false)
+  })
+
   it('a connecting side heartbeats when the manual clock passes the interval', async () => {
     const { app, step } = manualApp({ service: { heartbeatIntervalMs: 1000, handshakeTimeoutMs: 0 } })
     const port = (await app.server.listen('tcp://127.0.0.1:0', 'service')).address.port

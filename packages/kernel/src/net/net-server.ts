@@ -79,6 +79,10 @@ export class NetServer implements Acceptor, SessionHost {
   private readonly listeners = new Set<Listener>()
   private nextId = 1
   private sweepTimer: TimerHandle | null = null
+  /** When the last sweep ran (monotonic ms): a late sweep means this process stalled. */
+  private lastSweepAt: number
+  /** The time the last sweep judged deadlines at (see sweep). */
+  private lastJudgedAt: number
   private closing = false
   private closed: Promise<void> | null = null
 
@@ -108,6 +112,8 @@ export class NetServer implements Acceptor, SessionHost {
       admin: new RateBudgets(this.clock, l.acceptTrackedIps),
     }
     this.logger.info({ netLimits: l, stacks: [...this.stacks.keys()] }, 'net limits')
+    this.lastSweepAt = this.clock.monotonic()
+    this.lastJudgedAt = this.lastSweepAt
     if (opts.autoSweep !== false) {
       this.sweepTimer = this.timers.every(l.sweepIntervalMs, sweepTick, { arg: this })
     }
@@ -280,14 +286,31 @@ export class NetServer implements Acceptor, SessionHost {
   /** Enforce handshake deadline, idle timeout and outbound heartbeats. Runs every sweepIntervalMs. */
   sweep(): void {
     const now = this.clock.monotonic()
+    // A sweep later than one interval means this process did not run (GC,
+    // an overloaded node, SIGSTOP): what peers sent meanwhile waits unread,
+    // and timers run before I/O when the loop wakes. Deadlines are judged at
+    // the time the sweep was due, so a peer is cut for silence it kept while
+    // this process was listening, never for the stall (the center cut its
+    // service links so). The wheel catches up on a late wake by firing the
+    // sweep again in the same turn: those fires judge at the same time. The
+    // next sweep, a turn later, has read what waited. Each late sweep still
+    // moves the time on by an interval: a stalling process keeps cutting,
+    // only later. (Sweeps called by hand, without the timer, judge at now.)
+    const every = this.limits.sweepIntervalMs
+    const gap = now - this.lastSweepAt
+    let at = now
+    if (this.sweepTimer !== null && gap > 2 * every) at = this.lastSweepAt + every
+    else if (this.sweepTimer !== null && gap < every / 2) at = Math.min(now, this.lastJudgedAt)
+    this.lastSweepAt = now
+    this.lastJudgedAt = at
     for (const s of this.sessions.values()) {
       if (!s.isOpen) continue
       const l = s.limits
-      if (!s.authenticated && l.handshakeTimeoutMs > 0 && now - s.createdAt >= l.handshakeTimeoutMs) {
+      if (!s.authenticated && l.handshakeTimeoutMs > 0 && at - s.createdAt >= l.handshakeTimeoutMs) {
         s.abort(new NetHandshakeTimeout(l.handshakeTimeoutMs))
-      } else if (l.idleTimeoutMs > 0 && now - s.lastRecvAt >= l.idleTimeoutMs) {
+      } else if (l.idleTimeoutMs > 0 && at - s.lastRecvAt >= l.idleTimeoutMs) {
         s.kickFor(new NetIdleTimeout(l.idleTimeoutMs))
-      } else if (l.frameTimeoutMs > 0 && frameOverdue(s, now, l.frameTimeoutMs)) {
+      } else if (l.frameTimeoutMs > 0 && frameOverdue(s, now, at, l.frameTimeoutMs)) {
         this.counters.frameTimeouts++
         s.kickFor(new NetFrameTimeout(l.frameTimeoutMs))
       } else if (s.initiator && l.heartbeatIntervalMs > 0 && now - s.lastSendAt >= l.heartbeatIntervalMs) {
@@ -337,8 +360,9 @@ export function releaseLevel(reason: TesseraError): 'debug' | 'info' | 'warn' {
  * Per-frame deadline, checked on the sweep: a partial frame first seen at a
  * sweep must be complete (some frame finished) within `ms`. Reading paused by
  * this side (inbound queue full) is not the peer's fault and resets the mark.
+ * Marked at `now`, judged at `at` (see sweep).
  */
-function frameOverdue(s: Session, now: number, ms: number): boolean {
+function frameOverdue(s: Session, now: number, at: number, ms: number): boolean {
   if (s.conn.midFrame !== true || s.readPaused) {
     s.frameMarkAt = -1
     return false
@@ -348,7 +372,7 @@ function frameOverdue(s: Session, now: number, ms: number): boolean {
     s.frameMarkFrames = s.framesIn
     return false
   }
-  return now - s.frameMarkAt >= ms
+  return at - s.frameMarkAt >= ms
 }
 
 function sweepTick(server: NetServer): void {

@@ -29,6 +29,7 @@ export class RegistryComponent extends BaseComponent<ServiceContext<CenterConfig
       now: () => clock.monotonic(),
       heartbeatMs: c.heartbeatMs,
       heartbeatTimeoutMs: c.heartbeatTimeoutMs,
+      sweepMs: sweepEvery(c.heartbeatMs),
     })
     this.created = registry
     // A service that stopped heartbeating is an operator's business (a
@@ -61,8 +62,7 @@ export class RegistryComponent extends BaseComponent<ServiceContext<CenterConfig
 
   startup(): void {
     const { timers, config } = this.host.context
-    const every = Math.max(50, Math.floor(config.center.heartbeatMs / 2))
-    this.sweeper = timers.every(every, () => this.registry.sweep())
+    this.sweeper = timers.every(sweepEvery(config.center.heartbeatMs), () => this.registry.sweep())
   }
 
   close(): void {
@@ -70,6 +70,9 @@ export class RegistryComponent extends BaseComponent<ServiceContext<CenterConfig
     this.sweeper = undefined
   }
 }
+
+/** The sweep runs every half heartbeat (at least every 50 ms). */
+const sweepEvery = (heartbeatMs: number): number => Math.max(50, Math.floor(heartbeatMs / 2))
 
 // @component center sort=20
 export const registryComponent: ComponentFactory<RegistryComponent, ServiceContext<CenterConfig>> = {

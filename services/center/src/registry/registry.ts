@@ -19,6 +19,8 @@ export interface RegistryOptions {
   heartbeatMs: number
   /** A service silent this long is dropped. */
   heartbeatTimeoutMs: number
+  /** How often {@link Registry.sweep} is called (default heartbeatMs / 2): a later sweep means the center stalled. */
+  sweepMs?: number
 }
 
 interface Entry {
@@ -50,8 +52,11 @@ export type DropListener = (info: ServiceInfoMsg, why: DropReason, linkOpen: boo
  */
 export class Registry {
   private readonly entries = new Map<number, Entry>()
-  private readonly startedAt: number
+  private startedAt: number
   private settled = false
+  /** When the last sweep ran (monotonic ms). */
+  private lastSweep: number
+  private readonly sweepMs: number
   private readonly go = new Set<number>()
   private readonly registeredListeners: ((info: ServiceInfoMsg) => void)[] = []
   private readonly dropListeners: DropListener[] = []
@@ -59,6 +64,8 @@ export class Registry {
 
   constructor(private readonly o: RegistryOptions) {
     this.startedAt = o.now()
+    this.lastSweep = this.startedAt
+    this.sweepMs = o.sweepMs ?? Math.max(1, Math.floor(o.heartbeatMs / 2))
     const { proxy, wire } = o
     proxy.handle(wire.registerService, wire.registerServiceOk, (m, link) =>
       this.register(m.service, link, m.holder),
@@ -195,6 +202,7 @@ export class Registry {
   /** Drop silent services; end the settling window after a restart. Called on a timer. */
   sweep(): void {
     const now = this.o.now()
+    this.creditStall(now)
     const gone: number[] = []
     for (const [id, e] of this.entries) if (now >= e.deadline) gone.push(id)
     if (gone.length > 0) this.drop(gone, 'heartbeat timeout')
@@ -203,6 +211,28 @@ export class Registry {
       this.o.logger.info({ services: this.entries.size }, 'center: registry complete (settling window over)')
       this.push({ up: this.list(), down: [], full: true })
     }
+  }
+
+  /**
+   * A sweep that runs late means the center itself did not run (a GC pause,
+   * an overloaded node, SIGSTOP): the services' heartbeats of that time sit
+   * unread in the sockets, and when the loop wakes up, timers run before
+   * I/O, so this sweep would drop every service before reading a single
+   * beat, and every gateway would end the sessions of the logic it lost.
+   * The stall is the center's, not the services': every deadline moves on
+   * by it. (A sweep late by less than a heartbeat is ordinary jitter.)
+   */
+  private creditStall(now: number): void {
+    const late = now - this.lastSweep - this.sweepMs
+    this.lastSweep = now
+    if (late <= this.o.heartbeatMs) return
+    for (const e of this.entries.values()) e.deadline += late
+    // The settling window after a restart waits for re-registrations as well.
+    if (!this.settled) this.startedAt += late
+    this.o.logger.warn(
+      { stalledMs: Math.round(late), services: this.entries.size },
+      'center: stalled; heartbeat deadlines extended by the stall',
+    )
   }
 
   private drop(ids: number[], why: DropReason): void {

@@ -40,9 +40,15 @@ export interface RunSnapshot {
   done: boolean
 }
 
-/** Time before the hard deadline at which bots stop starting rounds: enough to finish one. */
-export function windDownS(durationS: number): number {
-  return Math.min(15, Math.max(1, durationS / 4))
+/**
+ * Time before the hard deadline at which bots stop starting rounds: enough
+ * to finish one (15 s), and for many bots to leave at the pace they came
+ * (--ramp-per-s): every bot's last round ends with a logout, and 2,000
+ * idle-hold bots logging out within 15 s overran login on the bench box
+ * (BOTS_DEADLINE). At most a quarter of the run.
+ */
+export function windDownS(durationS: number, bots = 0, rampPerS = Number.POSITIVE_INFINITY): number {
+  return Math.min(Math.max(15, bots / rampPerS), Math.max(1, durationS / 4))
 }
 
 export async function runBots(o: RunOptions): Promise<RunSnapshot> {
@@ -148,7 +154,8 @@ export async function runBots(o: RunOptions): Promise<RunSnapshot> {
   })
 
   const durationMs = o.durationS * 1000
-  timers.push(setTimeout(() => windDown.abort(), durationMs - windDownS(o.durationS) * 1000))
+  const windDownMs = windDownS(o.durationS, roles.length, o.rampPerS) * 1000
+  timers.push(setTimeout(() => windDown.abort(), durationMs - windDownMs))
   let hardDeadline: () => void = () => {}
   const deadline = new Promise<'deadline'>((resolve) => {
     hardDeadline = () => resolve('deadline')
@@ -157,9 +164,7 @@ export async function runBots(o: RunOptions): Promise<RunSnapshot> {
   const onStop = () => {
     windDown.abort()
     // Leave the bots the wind-down time to finish their round, within the duration.
-    timers.push(
-      setTimeout(hardDeadline, Math.min(windDownS(o.durationS) * 1000, Math.max(0, durationMs - elapsed()))),
-    )
+    timers.push(setTimeout(hardDeadline, Math.min(windDownMs, Math.max(0, durationMs - elapsed()))))
   }
   if (o.stop?.aborted) onStop()
   else o.stop?.addEventListener('abort', onStop, { once: true })

@@ -120,10 +120,26 @@ export class Player {
     return r
   }
 
+  /**
+   * Log out, retried as login is: when a whole run winds down, every bot
+   * logs out in the same second and login's database calls time out
+   * (LOGIN_UNAVAILABLE; 922 of 2,000 idle-hold bots failed so in `pnpm bench
+   * bots`). A retry that finds the session gone (LOGIN_BAD_SESSION) means an
+   * earlier attempt went through after its answer timed out.
+   */
   async logout(): Promise<void> {
     const t = this.loggedIn?.sessionToken
     this.loggedIn = null
-    if (t) await this.bot.stats.time('logout', () => this.bot.net.api.logout(t))
+    if (!t) return
+    let tries = 0
+    try {
+      await this.retryBusy('logout', () => {
+        tries++
+        return this.bot.net.api.logout(t)
+      })
+    } catch (err) {
+      if (tries < 2 || (err as TesseraClientError).code !== 'LOGIN_BAD_SESSION') throw err
+    }
   }
 
   /** Open a game session on the last login's hand-off; `before` sees it before the handshake (push handlers). */
