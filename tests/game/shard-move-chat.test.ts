@@ -279,6 +279,18 @@ describe('chat across a shard move', () => {
         await new Promise((r) => setTimeout(r, 20))
       }
     })()
+    // Another member sends lines all through the move: the mover gets every
+    // one exactly once (those sent while it was between logics come from the
+    // channel's history when its new logic re-joins it).
+    const during: string[] = []
+    const talk = (async () => {
+      for (let i = 0; watching && i < 2_000; i++) {
+        const text = `during-${i}`
+        await other.client.request(ChatSend, { channel: room, text }, { response: ChatSendRes })
+        during.push(text)
+        await new Promise((r) => setTimeout(r, 15))
+      }
+    })()
     const res = await c.admin<{ ok: boolean }>('/admin/shards/move', {
       to: 2,
       shards: [map.shardOf(m.userId)],
@@ -288,6 +300,14 @@ describe('chat across a shard move', () => {
     await until(() => resumed > 0 && m.client.state === 'open', 30_000, 'the mover resumed')
     watching = false
     await watch
+    await talk
+    expect(during.length).toBeGreaterThan(0)
+    const got = () =>
+      m.pushes.filter((x) => x.channel === room && x.text.startsWith('during-')).map((x) => x.text)
+    await until(() => during.every((t) => got().includes(t)), 30_000, 'every line sent during the move')
+    const counts = new Map<string, number>()
+    for (const t of got()) counts.set(t, (counts.get(t) ?? 0) + 1)
+    expect([...counts].filter(([, n]) => n !== 1)).toEqual([])
     expect(seen.length).toBeGreaterThan(0)
     for (const s of seen) expect(s).toEqual(before)
     expect(await names()).toEqual(before)

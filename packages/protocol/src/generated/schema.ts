@@ -3,4 +3,4 @@
 export { SCHEMA_HASH } from './client/schema.js'
 
 /** SHA-256 (hex) of the whole schema, server-only messages included (service-to-service handshakes). */
-export const FULL_SCHEMA_HASH = '0da005f71b4792955d6cd28d5a93ae27d3eb1ab486843af2d923a05a67191fda'
+export const FULL_SCHEMA_HASH = '01c1df192cb23f613f07fe1e967e79620b685891cbbbb4bbf7b5bf715865a9cb'

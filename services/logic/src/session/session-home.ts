@@ -75,6 +75,14 @@ export interface PlayerLifecycle {
    * it) instead of ending it.
    */
   left?(ctx: PlayerContext): void | Promise<void>
+  /**
+   * A moving session's image is being taken (a shard hand-off), at the very
+   * moment: synchronous, before `left`. What the session was sent up to now
+   * moves with the image; what is sent after does not reach it. Note here,
+   * in `ctx.session.carried`, what the new owner needs to fill that gap
+   * (chat: the last channel line this logic delivered).
+   */
+  imaging?(ctx: PlayerContext): void
 }
 
 interface Route {
@@ -403,6 +411,14 @@ export class SessionHome extends BaseComponent<ServiceContext<LogicConfig>> {
       s.movingTo = to
       s.moving.abort()
       await s.chain
+      const ctx = this.contextOf(s)
+      for (const l of this.lifecycles) {
+        try {
+          l.imaging?.(ctx)
+        } catch (err) {
+          this.host.context.logger.error({ err, userId: String(s.userId) }, 'player imaging hook failed')
+        }
+      }
       const image = imageOf(s)
       await this.end(s, null)
       image.carried = [...s.carried].map(([key, data]) => ({ key, data }))

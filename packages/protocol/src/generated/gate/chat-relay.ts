@@ -80,6 +80,8 @@ export interface ChatChannelJoinOk {
   creatorUserId: bigint
   /** Encoded game.ChatPush lines, oldest first. */
   history: Uint8Array[]
+  /** Number of the channel's newest line (the last history entry), 0 when none. */
+  lastSeq: number
 }
 
 export function writeChatChannelJoinOk(m: ChatChannelJoinOk, w: Writer, depth: number): void {
@@ -89,11 +91,12 @@ export function writeChatChannelJoinOk(m: ChatChannelJoinOk, w: Writer, depth: n
   if (m.creatorUserId) { w.uint32(24); writeInt64(w, m.creatorUserId) }
   const history = m.history
   if (history != null) for (let i = 0; i < history.length; i++) { w.uint32(34); w.bytes(history[i]!) }
+  if (m.lastSeq) { w.uint32(40); w.uint32(m.lastSeq) }
 }
 
 export function readChatChannelJoinOk(r: Reader, end: number, depth: number): ChatChannelJoinOk {
   if (depth > MAX_DEPTH) throw tooDeep()
-  const m: ChatChannelJoinOk = { members: 0, maxMembers: 0, creatorUserId: 0n, history: [] }
+  const m: ChatChannelJoinOk = { members: 0, maxMembers: 0, creatorUserId: 0n, history: [], lastSeq: 0 }
   while (r.pos < end) {
     const t = r.tag()
     switch (t) {
@@ -101,6 +104,7 @@ export function readChatChannelJoinOk(r: Reader, end: number, depth: number): Ch
       case 16: m.maxMembers = r.uint32(); break
       case 24: m.creatorUserId = readInt64(r); break
       case 34: m.history.push(readBytes(r)); break
+      case 40: m.lastSeq = r.uint32(); break
       default: skipField(r, t, depth)
     }
   }
@@ -114,7 +118,7 @@ export const ChatChannelJoinOk: MessageType<ChatChannelJoinOk> = {
   noLogReq: false,
   noLogRes: false,
   serverOnly: true,
-  create: (init) => ({ members: 0, maxMembers: 0, creatorUserId: 0n, history: [], ...init }),
+  create: (init) => ({ members: 0, maxMembers: 0, creatorUserId: 0n, history: [], lastSeq: 0, ...init }),
   encode(m) {
     const w = newWriter()
     writeChatChannelJoinOk(m, w, 0)
@@ -802,6 +806,12 @@ export interface ChatRelay {
   userIds: bigint[]
   /** Every player online on the receiving logic (world lines, notices). */
   everyone: boolean
+  /**
+   * The line's number in its channel's history (0: not numbered, e.g. world
+   * lines or no history kept): a player moving to another logic gets the
+   * history lines numbered after the last one its old logic delivered.
+   */
+  seq: number
 }
 
 export function writeChatRelay(m: ChatRelay, w: Writer, depth: number): void {
@@ -814,11 +824,12 @@ export function writeChatRelay(m: ChatRelay, w: Writer, depth: number): void {
     w.ldelim()
   }
   if (m.everyone) { w.uint32(24); w.bool(m.everyone) }
+  if (m.seq) { w.uint32(32); w.uint32(m.seq) }
 }
 
 export function readChatRelay(r: Reader, end: number, depth: number): ChatRelay {
   if (depth > MAX_DEPTH) throw tooDeep()
-  const m: ChatRelay = { push: EMPTY_BYTES, userIds: [], everyone: false }
+  const m: ChatRelay = { push: EMPTY_BYTES, userIds: [], everyone: false, seq: 0 }
   while (r.pos < end) {
     const t = r.tag()
     switch (t) {
@@ -826,6 +837,7 @@ export function readChatRelay(r: Reader, end: number, depth: number): ChatRelay 
       case 16: m.userIds.push(readInt64(r)); break
       case 18: { const e = subEnd(r, end); while (r.pos < e) m.userIds.push(readInt64(r)); checkEnd(r, e); break }
       case 24: m.everyone = r.bool(); break
+      case 32: m.seq = r.uint32(); break
       default: skipField(r, t, depth)
     }
   }
@@ -839,7 +851,7 @@ export const ChatRelay: MessageType<ChatRelay> = {
   noLogReq: false,
   noLogRes: false,
   serverOnly: true,
-  create: (init) => ({ push: EMPTY_BYTES, userIds: [], everyone: false, ...init }),
+  create: (init) => ({ push: EMPTY_BYTES, userIds: [], everyone: false, seq: 0, ...init }),
   encode(m) {
     const w = newWriter()
     writeChatRelay(m, w, 0)

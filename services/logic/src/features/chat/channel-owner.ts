@@ -93,26 +93,35 @@ export class ChannelOwner {
   async line(m: ChatChannelLine): Promise<ChatChannelLineOk> {
     if (m.channel === WORLD) {
       this.book.worldLine(m.push)
-      for (const logic of this.d.slots()) this.relay(logic, { push: m.push, userIds: [], everyone: true })
+      for (const logic of this.d.slots())
+        this.relay(logic, { push: m.push, userIds: [], everyone: true, seq: 0 })
       await this.keepLine(WORLD, m.push)
       return { members: 0 }
     }
     const ch = this.book.line(m.channel, m.fromUserId, m.push)
+    // Numbered before it is relayed: a logic tracks the last number it delivered.
+    const seq = this.historySize === 0 ? 0 : this.nextSeq(m.channel)
     for (const [logic, users] of ch.byLogic)
-      this.relay(logic, { push: m.push, userIds: [...users], everyone: false })
-    await this.keepLine(m.channel, m.push)
+      this.relay(logic, { push: m.push, userIds: [...users], everyone: false, seq })
+    await this.keepLine(m.channel, m.push, seq)
     return { members: ch.members.size }
   }
 
-  private keepLine(name: string, push: Uint8Array): Promise<void> {
+  private keepLine(name: string, push: Uint8Array, numbered?: number): Promise<void> {
     if (this.historySize === 0) return Promise.resolve()
-    const seq = this.nextSeq(name)
+    const seq = numbered ?? this.nextSeq(name)
     return this.write((s) => s.line(name, seq, push, this.historySize))
   }
 
   async join(m: ChatChannelJoin): Promise<ChatChannelJoinOk> {
     if (m.channel === WORLD)
-      return { members: 0, maxMembers: 0, creatorUserId: 0n, history: [...this.book.worldHistory] }
+      return {
+        members: 0,
+        maxMembers: 0,
+        creatorUserId: 0n,
+        history: [...this.book.worldHistory],
+        lastSeq: 0,
+      }
     const member = { nickname: m.nickname, logic: m.logicServiceId }
     const ch = this.book.join(m.channel, m.userId, member, m.create ? { maxMembers: m.maxMembers } : null)
     const answer = {
@@ -120,6 +129,7 @@ export class ChannelOwner {
       maxMembers: ch.maxMembers,
       creatorUserId: ch.creator,
       history: [...ch.history],
+      lastSeq: ch.history.length === 0 ? 0 : (this.seqs.get(ch.name) ?? 0),
     }
     await this.write(async (s) => {
       if (m.create) await s.created(ch.name, ch.creator, ch.maxMembers)

@@ -69,6 +69,8 @@ import { RateLimiter } from './rate-limiter.js'
 const DIRECT_MOVE_WAIT_MS = 8000
 /** Key of chat's state in a moving session (PlayerSession.carried): its named channels. */
 const CARRIED_CHANNELS = 'chat.channels'
+/** Key of the last line of each of those channels that reached the session before its image (JSON {channel: id}). */
+const CARRIED_LAST_LINES = 'chat.lastLines'
 
 /**
  * Chat on logic: the world channel, named channels, private messages to a
@@ -89,6 +91,13 @@ export class ChatFeature extends BaseComponent<ServiceContext<LogicConfig>> {
   private limiter!: RateLimiter
   private mailbox!: Mailbox
   private storeRef: ChatStore | undefined
+  /**
+   * Number of the newest line of each named channel this logic's members
+   * have had (relayed, or in the history a join answered): a player moving
+   * away got every line up to it, so its new logic replays the history
+   * lines numbered after it.
+   */
+  private readonly lastSeq = new Map<string, number>()
   /** Named channels each player of this logic is in (left for them when they go). */
   private readonly channelsOf = new Map<bigint, Set<string>>()
   /** Mutes and bans of this logic's players (home logic only), from chat_moderation. */
@@ -132,6 +141,7 @@ export class ChatFeature extends BaseComponent<ServiceContext<LogicConfig>> {
         await this.arrived(p)
       },
       left: (p) => (p.session.movingTo === null ? this.ended(p) : this.movingOut(p)),
+      imaging: (p) => this.imaging(p),
     })
   }
 
@@ -258,6 +268,7 @@ export class ChatFeature extends BaseComponent<ServiceContext<LogicConfig>> {
     }
     const r = await this.toOwner(channel, ChatChannelJoin, m, ChatChannelJoinOk, (x) => this.owner.join(x))
     if (channel !== WORLD) {
+      this.delivered(channel, r.lastSeq)
       mine.add(channel)
       this.channelsOf.set(p.userId, mine)
     }
@@ -414,6 +425,7 @@ export class ChatFeature extends BaseComponent<ServiceContext<LogicConfig>> {
   /** Push a relayed line to players of this logic: one ToClient per gateway link (SessionHome.broadcast). */
   private deliver(r: ChatRelay): void {
     const push = ChatPush.decode(r.push)
+    if (r.seq > 0) this.delivered(push.channel, r.seq)
     const users = r.everyone ? [...this.home.online()] : r.userIds
     const n = this.home.broadcast(
       users.filter((u) => !this.mods.banned(u)),
@@ -484,11 +496,26 @@ export class ChatFeature extends BaseComponent<ServiceContext<LogicConfig>> {
     await this.left(uid)
   }
 
+  /**
+   * The moving session's image is taken now: note the last line of each of
+   * its channels that reached it (what this logic delivered so far). Lines
+   * relayed here from now on miss it; the new logic replays them.
+   */
+  private imaging(p: PlayerContext): void {
+    const last: Record<string, number> = {}
+    for (const ch of this.channelsOf.get(p.userId) ?? []) last[ch] = this.lastSeq.get(ch) ?? 0
+    p.session.carried.set(CARRIED_LAST_LINES, new TextEncoder().encode(JSON.stringify(last)))
+  }
+
   /** A session moved here with its channels: each channel's owner now relays the player's lines here. */
   private async arrived(p: PlayerContext): Promise<void> {
     const raw = p.session.carried.get(CARRIED_CHANNELS)
     if (raw === undefined) return
     p.session.carried.delete(CARRIED_CHANNELS)
+    const rawLast = p.session.carried.get(CARRIED_LAST_LINES)
+    p.session.carried.delete(CARRIED_LAST_LINES)
+    const last: Record<string, number> =
+      rawLast === undefined ? {} : JSON.parse(new TextDecoder().decode(rawLast))
     const channels = JSON.parse(new TextDecoder().decode(raw)) as string[]
     const mine = new Set<string>()
     for (const channel of channels) {
@@ -502,8 +529,13 @@ export class ChatFeature extends BaseComponent<ServiceContext<LogicConfig>> {
       }
       try {
         // Joining again only changes where the member lives (ChannelBook.join).
-        await this.toOwner(channel, ChatChannelJoin, m, ChatChannelJoinOk, (x) => this.owner.join(x))
+        const r = await this.toOwner(channel, ChatChannelJoin, m, ChatChannelJoinOk, (x) =>
+          this.owner.join(x),
+        )
         mine.add(channel)
+        this.delivered(channel, r.lastSeq)
+        // Not carried (an older logic's image): replay nothing rather than lines it had.
+        this.replayMissed(p, r.history, r.lastSeq, last[channel] ?? r.lastSeq)
       } catch (err) {
         this.host.context.logger.warn(
           { err, userId: String(p.userId), channel },
@@ -512,6 +544,30 @@ export class ChatFeature extends BaseComponent<ServiceContext<LogicConfig>> {
       }
     }
     if (mine.size > 0) this.channelsOf.set(p.userId, mine)
+  }
+
+  /**
+   * Push the channel's history lines the moving player has not had: those
+   * numbered after `had`, the last line its old logic delivered before the
+   * image. History entries are the channel's newest lines, ending with
+   * `lastSeq`. Beyond `chat.historySize` lines sent during the move, the
+   * older ones are gone for it.
+   */
+  private replayMissed(p: PlayerContext, history: Uint8Array[], lastSeq: number, had: number): void {
+    const first = lastSeq - history.length + 1
+    let n = 0
+    history.forEach((b, i) => {
+      if (first + i > had) {
+        p.push(ChatPush, ChatPush.decode(b))
+        n++
+      }
+    })
+    if (n > 0) this.deliveries?.inc(n)
+  }
+
+  /** This logic's members have had line `seq` of `channel` (numbers only grow). */
+  private delivered(channel: string, seq: number): void {
+    if (seq > (this.lastSeq.get(channel) ?? 0)) this.lastSeq.set(channel, seq)
   }
 
   // ---- from the center ----------------------------------------------------------
@@ -540,7 +596,7 @@ export class ChatFeature extends BaseComponent<ServiceContext<LogicConfig>> {
 
   private notice(m: ChatNotice): void {
     const push = ChatPush.create({ kind: ChatKind.CHAT_KIND_SYSTEM, text: m.text, sentAtMs: m.sentAtMs })
-    this.deliver({ push: ChatPush.encode(push), userIds: [], everyone: true })
+    this.deliver({ push: ChatPush.encode(push), userIds: [], everyone: true, seq: 0 })
   }
 }
 
