@@ -198,6 +198,7 @@ try {
   sender = clientFor(ans.handoff, 'tcp')
   const got = { channel: 0, system: 0 }
   sender.on('kicked', (k) => lost.push(`sender kicked ${k.reason}: ${k.message}`))
+  sender.on('close', (e) => lost.push(`sender closed: ${e.error?.message ?? 'no error'}`))
   sender.onPush(ChatPush, (p) => {
     if (p.kind === ChatKind.CHAT_KIND_SYSTEM) got.system++
     else got.channel++
@@ -354,6 +355,10 @@ try {
     ],
   })
   if (held !== MEMBERS || lost.length > 0) process.exitCode = 1
+} catch (err) {
+  // Why members (or the sender) went, beside the error that ended the run.
+  if (lost.length > 0) console.error(`lost before the failure: ${[...new Set(lost)].slice(0, 5).join('; ')}`)
+  throw err
 } finally {
   await Promise.all(memberProcs.map((m) => m.kill()))
   await sender?.close()
