@@ -155,8 +155,14 @@ async function rawSockets(members: number): Promise<Case> {
         ),
       )),
     )
-    const held = (await server.ask('count')).sockets as number
-    if (held !== members) throw new Error(`raw server holds ${held} of ${members} sockets`)
+    // The readers see a socket open before the server's accept callback ran: wait (bounded) for it to hold all.
+    let held = 0
+    for (let i = 0; i < 100; i++) {
+      held = (await server.ask('count')).sockets as number
+      if (held === members) break
+      await sleep(100)
+    }
+    if (held !== members) throw new Error(`raw server holds ${held} of ${members} sockets after 10 s`)
     await sleep(500)
     const c0 = procCpuMicros(server.proc.pid!)
     const start = performance.now()
