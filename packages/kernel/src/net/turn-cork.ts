@@ -49,3 +49,35 @@ function flushTurn(): void {
     }
   }
 }
+
+/**
+ * The per-connection half: corks `socket` at the first write of a turn that
+ * is not inside the connection's own read, and uncorks it once at the turn's
+ * end (or earlier, on {@link flush}: before a cap decision, end or destroy).
+ */
+export class TurnCork implements TurnCorked {
+  private corked = false
+
+  constructor(private readonly socket: { cork(): void; uncork(): void }) {}
+
+  /** Before a write: cork for the rest of this turn (once). */
+  cork(): void {
+    if (this.corked) return
+    this.corked = true
+    this.socket.cork()
+    uncorkAtTurnEnd(this)
+  }
+
+  uncorkTurn(): void {
+    if (!this.corked) return
+    this.corked = false
+    this.socket.uncork()
+  }
+
+  /** Uncork now; false when nothing was corked. */
+  flush(): boolean {
+    if (!this.corked) return false
+    this.uncorkTurn()
+    return true
+  }
+}

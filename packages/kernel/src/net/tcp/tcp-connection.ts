@@ -5,7 +5,7 @@ import { normalizeIp } from '../address.js'
 import { NetPeerClosed, NetSocketError } from '../errors.js'
 import { encodeFrame, HEADER_BYTES, writeHeader } from '../frame-header.js'
 import { CLOSING_DISCARD_BYTES, type Connection, type ConnectionSink } from '../stack.js'
-import { type TurnCorked, uncorkAtTurnEnd } from '../turn-cork.js'
+import { TurnCork } from '../turn-cork.js'
 import { LengthPrefixParser } from './length-prefix-parser.js'
 import { outSlab, SLAB_FRAME_MAX } from './out-slab.js'
 
@@ -28,7 +28,7 @@ let batching: TcpConnection | null = null
  * functions that find the connection through a symbol on the socket, so a
  * connection costs no closures.
  */
-export class TcpConnection extends LengthPrefixParser implements Connection, TurnCorked {
+export class TcpConnection extends LengthPrefixParser implements Connection {
   readonly stack: string
   readonly remoteIp: string
   readonly remotePort: number
@@ -41,10 +41,11 @@ export class TcpConnection extends LengthPrefixParser implements Connection, Tur
   /** Bytes read since {@link end} (thrown away unparsed), or -1 while open. */
   discarded = -1
   /** The socket is corked until the end of this loop turn (see turn-cork.ts). */
-  private turnCorked = false
+  private readonly turn: TurnCork
 
   constructor(socket: Socket, stack: string, maxFrameBytes: number) {
     super(maxFrameBytes)
+    this.turn = new TurnCork(socket)
     this.socket = socket
     this.stack = stack
     this.remoteIp = normalizeIp(socket.remoteAddress ?? '')
@@ -81,27 +82,12 @@ export class TcpConnection extends LengthPrefixParser implements Connection, Tur
     if (batching === this) this.flushBatch()
     frame.writeUInt32BE(frame.length - 4, 0)
     // Outside this connection's own read: the frames of this turn leave together.
-    if (!this.turnCorked) this.corkTurn()
+    this.turn.cork()
     this.socket.write(frame)
   }
 
-  private corkTurn(): void {
-    this.turnCorked = true
-    this.socket.cork()
-    uncorkAtTurnEnd(this)
-  }
-
-  /** @internal the turn ended: what it corked goes out in one writev. */
-  uncorkTurn(): void {
-    if (!this.turnCorked) return
-    this.turnCorked = false
-    this.socket.uncork()
-  }
-
   flush(): boolean {
-    if (!this.turnCorked) return false
-    this.uncorkTurn()
-    return true
+    return this.turn.flush()
   }
 
   writeFrame(flags: number, msgId: number, reqId: number, body: Uint8Array, bodyLength: number): void {
@@ -206,7 +192,7 @@ export class TcpConnection extends LengthPrefixParser implements Connection, Tur
   end(): void {
     if (this.closed) return
     if (batching === this && !this.halted) this.flushBatch()
-    this.uncorkTurn()
+    this.turn.flush()
     this.socket.end()
     // Nothing read from now on matters: stop parsing (the rest of this read
     // included) and let onData throw bytes away, up to a budget.
@@ -224,7 +210,7 @@ export class TcpConnection extends LengthPrefixParser implements Connection, Tur
     if (err && this.error === null) this.error = err
     this.halted = true
     // What this turn wrote is handed to the kernel first, as an uncorked write would have been.
-    this.uncorkTurn()
+    this.turn.flush()
     this.socket.destroy()
   }
 

@@ -5,7 +5,7 @@ import { normalizeIp } from '../address.js'
 import { NetBadMessageType, NetFrameTooLarge, NetPeerClosed, NetSocketError } from '../errors.js'
 import { encodeFrame } from '../frame-header.js'
 import { CLOSING_DISCARD_BYTES, type Connection, type ConnectionSink } from '../stack.js'
-import { type TurnCorked, uncorkAtTurnEnd } from '../turn-cork.js'
+import { TurnCork } from '../turn-cork.js'
 
 const kConn = Symbol('tessera.wsConnection')
 type TaggedWs = WebSocket & { [kConn]?: WsConnection }
@@ -29,7 +29,7 @@ interface WsInternals {
  * (no closures per connection); `ws` itself checks the payload length
  * against the receiver's max before buffering.
  */
-export class WsConnection implements Connection, TurnCorked {
+export class WsConnection implements Connection {
   readonly stack: string
   readonly remoteIp: string
   readonly remotePort: number
@@ -41,9 +41,10 @@ export class WsConnection implements Connection, TurnCorked {
   /** Bytes read since {@link end} (thrown away unparsed), or -1 while open. */
   discarded = -1
   /** The socket is corked until the end of this loop turn (see turn-cork.ts). */
-  private turnCorked = false
+  private readonly turn: TurnCork
 
   constructor(ws: WebSocket, socket: Socket, stack: string) {
+    this.turn = new TurnCork(socket)
     this.ws = ws
     this.socket = socket
     this.stack = stack
@@ -80,33 +81,18 @@ export class WsConnection implements Connection, TurnCorked {
     if (this.closed || this.ws.readyState !== 1) return
     // ws corks around each message's header + payload; this outer cork keeps
     // every message of the turn for one writev (see turn-cork.ts).
-    if (!this.turnCorked) this.corkTurn()
+    this.turn.cork()
     this.ws.send(frame)
   }
 
   writeFrame(flags: number, msgId: number, reqId: number, body: Uint8Array, bodyLength: number): void {
     if (this.closed || this.ws.readyState !== 1) return
-    if (!this.turnCorked) this.corkTurn()
+    this.turn.cork()
     this.ws.send(encodeFrame(0, flags, msgId, reqId, body, bodyLength))
   }
 
-  private corkTurn(): void {
-    this.turnCorked = true
-    this.socket.cork()
-    uncorkAtTurnEnd(this)
-  }
-
-  /** @internal the turn ended: what it corked goes out in one writev. */
-  uncorkTurn(): void {
-    if (!this.turnCorked) return
-    this.turnCorked = false
-    this.socket.uncork()
-  }
-
   flush(): boolean {
-    if (!this.turnCorked) return false
-    this.uncorkTurn()
-    return true
+    return this.turn.flush()
   }
 
   bufferedBytes(): number {
@@ -133,7 +119,7 @@ export class WsConnection implements Connection, TurnCorked {
     this.ws.close(1000)
     this.discarded = 0
     // The close frame leaves behind this turn's frames, then FIN.
-    this.uncorkTurn()
+    this.turn.flush()
     const s = this.socket
     s.removeAllListeners('data')
     s.on('data', onDiscard)
@@ -150,7 +136,7 @@ export class WsConnection implements Connection, TurnCorked {
   destroy(err?: TesseraError): void {
     if (err && this.error === null) this.error = err
     // What this turn wrote is handed to the kernel first, as an uncorked write would have been.
-    this.uncorkTurn()
+    this.turn.flush()
     this.ws.terminate()
   }
 
