@@ -25,49 +25,60 @@ describe('kill -9 of a writing process', () => {
     ['always', 1_000, 1],
     ['interval', 30_000, 500],
   ] as [JournalMode, number, number][]) {
-    it(`keeps every acknowledged change, exactly (journal ${mode})`, { timeout: 90_000 }, async () => {
-      const db = await testDatabase('kj')
-      cleanups.push(() => db.drop())
-      const dataDir = mkdtempSync(path.join(os.tmpdir(), 'tessera-crash-'))
-      cleanups.push(() => rmSync(dataDir, { recursive: true, force: true }))
-      const cfg: WriterConfig = {
-        url: db.url,
-        service: db.service,
-        machineId: db.machineId,
-        dataDir,
-        mode,
-        flushIntervalMs: 150,
-        rows: 200,
-        eventEvery: 7,
-        changes: 50_000_000,
-        ackFile: path.join(dataDir, 'ack'),
-      }
-      const w = await WriterProcess.start(cfg)
-      await w.waitForAck(acks)
-      const acked = await w.kill()
-      // Restart: the journal (and any dump file) is replayed at start.
-      const infos: { o: Record<string, unknown>; m: string }[] = []
-      const s = new Storage({
-        url: db.url,
-        service: db.service,
-        machineId: db.machineId,
-        dataDir,
-        entities: [Player, Event],
-        journal: { mode },
-        logger: {
-          info: (o, m) => infos.push({ o: o as Record<string, unknown>, m: m ?? '' }),
-          warn() {},
-          error() {},
-        },
-      })
-      await s.start()
-      cleanups.push(() => s.stop())
-      const state = await checkState(db.url, db.name, cfg, acked, window)
-      expect(state.problems).toEqual([])
+    it(`keeps every acknowledged change, exactly (journal ${mode})`, { timeout: 150_000 }, async () => {
+      // The kill can land just after a flush took everything the journal
+      // held (more likely on a loaded box): the state check still holds, but
+      // the replay was not exercised. Such a round is run again, a bounded
+      // number of times; every round's state is checked.
+      let replayed = 0
+      for (let round = 0; round < 4 && replayed === 0; round++) replayed = await killRound(mode, acks, window)
       // The kill really landed between changes and their flush: the journal had work to do.
-      const replay = infos.find((i) => i.m === 'storage: journal replayed')
-      expect(replay?.o.records).toBeGreaterThan(0)
-      expect(w.log).not.toMatch(/^error/m)
+      expect(replayed).toBeGreaterThan(0)
     })
   }
 })
+
+/** One writer killed with kill -9 and restarted; returns how many journal records the restart replayed. */
+async function killRound(mode: JournalMode, acks: number, window: number): Promise<number> {
+  const db = await testDatabase('kj')
+  cleanups.push(() => db.drop())
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'tessera-crash-'))
+  cleanups.push(() => rmSync(dataDir, { recursive: true, force: true }))
+  const cfg: WriterConfig = {
+    url: db.url,
+    service: db.service,
+    machineId: db.machineId,
+    dataDir,
+    mode,
+    flushIntervalMs: 150,
+    rows: 200,
+    eventEvery: 7,
+    changes: 50_000_000,
+    ackFile: path.join(dataDir, 'ack'),
+  }
+  const w = await WriterProcess.start(cfg)
+  await w.waitForAck(acks)
+  const acked = await w.kill()
+  // Restart: the journal (and any dump file) is replayed at start.
+  const infos: { o: Record<string, unknown>; m: string }[] = []
+  const s = new Storage({
+    url: db.url,
+    service: db.service,
+    machineId: db.machineId,
+    dataDir,
+    entities: [Player, Event],
+    journal: { mode },
+    logger: {
+      info: (o, m) => infos.push({ o: o as Record<string, unknown>, m: m ?? '' }),
+      warn() {},
+      error() {},
+    },
+  })
+  await s.start()
+  cleanups.push(() => s.stop())
+  const state = await checkState(db.url, db.name, cfg, acked, window)
+  expect(state.problems).toEqual([])
+  expect(w.log).not.toMatch(/^error/m)
+  const replay = infos.find((i) => i.m === 'storage: journal replayed')
+  return Number(replay?.o.records ?? 0)
+}
