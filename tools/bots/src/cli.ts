@@ -84,6 +84,12 @@ export function runCli(argv: readonly string[], io: CliIo = stdio, hooks: CliHoo
         type: 'number',
         describe: 'hostile: polite bots play alone this long first (default a third of --duration)',
       })
+      .option('hostile-every', {
+        type: 'number',
+        default: 0,
+        describe:
+          'hostile: attack again this many seconds after each series ends, until the run ends (0 = once)',
+      })
       .option('chat-rate', {
         type: 'number',
         default: 2,
@@ -142,6 +148,7 @@ export function runCli(argv: readonly string[], io: CliIo = stdio, hooks: CliHoo
           throw new UsageError(
             `${a.bots} bots in ${a.processes} process(es) is over ${MAX_BOTS_PER_PROCESS} per process (the open-files limit): use --processes ${Math.ceil(a.bots / MAX_BOTS_PER_PROCESS)} or more`,
           )
+        if (!(a['hostile-every'] >= 0)) throw new UsageError('--hostile-every must be >= 0')
         if (a['baseline-s'] !== undefined && !(a['baseline-s'] >= 0 && a['baseline-s'] < a.duration))
           throw new UsageError('--baseline-s must be within 0..--duration')
         return true
@@ -176,6 +183,7 @@ export function runCli(argv: readonly string[], io: CliIo = stdio, hooks: CliHoo
               idleMs: a['idle-ms'],
               hostile: parseHostile(a.hostile),
               baselineS: a['baseline-s'] ?? Math.floor(a.duration / 3),
+              hostileEveryS: a['hostile-every'],
               hostileIps,
               chat: {
                 ratePerSec: a['chat-rate'],

@@ -40,7 +40,12 @@ export const hostile: Scenario = {
         hostile: n++,
         async run(bot: BotContext) {
           await pause(o.baselineS * 1000, bot.stop)
-          if (!bot.stop.aborted) await k.run(bot, count, kind)
+          // Once, or (a soak) again and again until the run winds down.
+          while (!bot.stop.aborted) {
+            await k.run(bot, count, kind)
+            if (!o.hostileEveryS) break
+            await pause(o.hostileEveryS * 1000, bot.stop)
+          }
         },
       })
     }

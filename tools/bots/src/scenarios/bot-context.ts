@@ -34,6 +34,8 @@ export interface ScenarioOptions {
   hostile: Record<string, number>
   /** Hostile scenario: polite bots play alone this long before the hostile ones start, s. */
   baselineS: number
+  /** Hostile scenario: attack again this many seconds after each attempt series ends (soak); 0 or absent = once. */
+  hostileEveryS?: number
   /** Hostile scenario: local addresses the hostile bots connect from (none: the OS picks). */
   hostileIps: readonly string[]
   /** Chat (play, chat-heavy): the server's limits the bots pace to, and what they chat in. */
