@@ -7,8 +7,9 @@ import path from 'node:path'
 import { fmt, gc, report, smoke } from '@tessera/testkit/bench'
 import type { JournalMode } from '../src/durability/journal.js'
 import { Player } from '../src/fixtures/entities.js'
-import { type Row, Storage } from '../src/index.js'
+import type { Row, Storage } from '../src/index.js'
 import { testDatabase } from '../src/testing/mariadb.js'
+import { openBenchStorage } from './bench-storage.js'
 
 const ROWS = smoke ? 500 : 20_000
 const ROUNDS = smoke ? 1 : 3
@@ -18,21 +19,8 @@ const HOT = Math.min(1000, ROWS)
 const db = await testDatabase('bench')
 const dataDir = mkdtempSync(path.join(os.tmpdir(), 'tessera-bench-'))
 
-async function open(mode: JournalMode, sub: string): Promise<Storage> {
-  const s = new Storage({
-    url: db.url,
-    service: db.service,
-    machineId: db.machineId,
-    entities: [Player],
-    dataDir: path.join(dataDir, sub),
-    flushIntervalMs: 3_600_000,
-    batchRows: 1000,
-    journal: { mode, syncIntervalMs: 100 },
-    db: { connectionLimit: 4 },
-  })
-  await s.start()
-  return s
-}
+const open = (mode: JournalMode, sub: string): Promise<Storage> =>
+  openBenchStorage(db, dataDir, [Player], mode, sub)
 
 try {
   // --- flush throughput vs one UPDATE per change -------------------------

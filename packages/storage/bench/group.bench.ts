@@ -10,8 +10,9 @@ import { fmt, gc, report, smoke } from '@tessera/testkit/bench'
 import type { JournalMode } from '../src/durability/journal.js'
 import { Player } from '../src/fixtures/entities.js'
 import { Quest } from '../src/fixtures/quest-entity.js'
-import { type Row, Storage } from '../src/index.js'
+import type { Row, Storage } from '../src/index.js'
 import { testDatabase } from '../src/testing/mariadb.js'
+import { openBenchStorage } from './bench-storage.js'
 
 const PAIRS = smoke ? 200 : 5_000
 const ONE_BY_ONE = smoke ? 50 : 1_000
@@ -20,21 +21,8 @@ const JOURNALED = smoke ? 5_000 : 100_000
 const db = await testDatabase('bgrp')
 const dataDir = mkdtempSync(path.join(os.tmpdir(), 'tessera-bench-group-'))
 
-async function open(mode: JournalMode, sub: string): Promise<Storage> {
-  const s = new Storage({
-    url: db.url,
-    service: db.service,
-    machineId: db.machineId,
-    entities: [Player, Quest],
-    dataDir: path.join(dataDir, sub),
-    flushIntervalMs: 3_600_000,
-    batchRows: 1000,
-    journal: { mode, syncIntervalMs: 100 },
-    db: { connectionLimit: 4 },
-  })
-  await s.start()
-  return s
-}
+const open = (mode: JournalMode, sub: string): Promise<Storage> =>
+  openBenchStorage(db, dataDir, [Player, Quest], mode, sub)
 
 type P = Row<typeof Player.columns>
 type Q = Row<typeof Quest.columns>
