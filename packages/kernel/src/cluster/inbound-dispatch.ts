@@ -1,6 +1,12 @@
 import type { MessageType } from '@tessera/wire'
 import { TesseraError, toTesseraError } from '../errors/index.js'
-import { FrameFlag, type InboundFrame, type NetLogger } from '../net/index.js'
+import {
+  decodeMinimalReason,
+  FrameFlag,
+  type InboundFrame,
+  type NetLogger,
+  textControlCodec,
+} from '../net/index.js'
 import type { Scheduler } from '../timer/index.js'
 import { ClusterBadBody, ClusterNoHandler } from './errors.js'
 import type { Link } from './transport.js'
@@ -58,6 +64,12 @@ export class InboundDispatch {
   /** Dispatch a request (reqId ≠ 0) or notification frame that arrived on `link`. */
   dispatch(link: Link, frame: InboundFrame): void {
     const h = this.handlers.get(frame.msgId)
+    if (h === undefined && frame.msgId === textControlCodec.kickId && frame.reqId === 0) {
+      // The peer closes the link and says why (its idle deadline, its shutdown): the link-down line follows.
+      const { code, message } = decodeMinimalReason(frame.body)
+      this.logger.info({ peer: link.peer, reason: code, message }, 'cluster: the peer closes the link')
+      return
+    }
     if (h === undefined) {
       const err = new ClusterNoHandler(frame.msgId)
       if (frame.reqId !== 0) this.replyError(link, frame, err)

@@ -244,6 +244,47 @@ describe('ServiceProxy', () => {
   })
 })
 
+describe('ServiceProxy links that carry traffic one way', () => {
+  it('a link that only carries notifications stays up: the dialer heartbeats on receive silence', async () => {
+    // Heartbeat 200 ms, idle deadline 600 ms, swept every 50 ms on both sides.
+    const limits = { sweepIntervalMs: 50, service: { heartbeatIntervalMs: 200, idleTimeoutMs: 600 } }
+    const gw = await node('gateway', 1, { limits })
+    const login = await node('login', 100, { limits })
+    const got: number[] = []
+    login.proxy.on(Echo, (m) => got.push(m.seq))
+    meshOf([gw, login])
+    // A notification every 100 ms for 1.5 s: the gateway never sends-silent, login never answers.
+    for (let i = 1; i <= 15; i++) {
+      gw.proxy.notify(100, Echo, Echo.create({ seq: i }))
+      await new Promise((r) => setTimeout(r, 100))
+    }
+    await until(() => got.length === 15)
+    const downs = [...gw.logger.lines, ...login.logger.lines].filter(
+      (l) => l.msg === 'cluster: link down' || l.msg === 'cluster: the peer closes the link',
+    )
+    expect(downs).toEqual([])
+    expect(gw.transport.net.size).toBe(1)
+  })
+
+  it('a peer that closes a link says why; the other side logs it as such, not as an unknown notification', async () => {
+    // The dialer sends no heartbeats; the accepting side cuts its silent link after 300 ms.
+    const gw = await node('gateway', 1, { limits: { service: { heartbeatIntervalMs: 0, idleTimeoutMs: 0 } } })
+    const login = await node('login', 100, {
+      limits: { sweepIntervalMs: 50, service: { heartbeatIntervalMs: 0, idleTimeoutMs: 300 } },
+    })
+    const got: number[] = []
+    login.proxy.on(Echo, (m) => got.push(m.seq))
+    meshOf([gw, login])
+    gw.proxy.notify(100, Echo, Echo.create({ seq: 1 }))
+    await until(() => got.length === 1)
+    await until(() => gw.logger.lines.some((l) => l.msg === 'cluster: the peer closes the link'))
+    const line = gw.logger.lines.find((l) => l.msg === 'cluster: the peer closes the link')!
+    expect(line.level).toBe('info')
+    expect(line.obj).toMatchObject({ reason: 'NET_IDLE_TIMEOUT', peer: { kind: 'login', serviceId: 100 } })
+    expect(gw.logger.lines.some((l) => l.msg === 'cluster: notification without a handler')).toBe(false)
+  })
+})
+
 describe('ServiceProxy.close', () => {
   it('is shared: a second caller gets the same promise, settled only once the links are closed', async () => {
     const a = await node('gateway', 30)

@@ -313,7 +313,7 @@ export class NetServer implements Acceptor, SessionHost {
       } else if (l.frameTimeoutMs > 0 && frameOverdue(s, now, at, l.frameTimeoutMs)) {
         this.counters.frameTimeouts++
         s.kickFor(new NetFrameTimeout(l.frameTimeoutMs))
-      } else if (s.initiator && l.heartbeatIntervalMs > 0 && now - s.lastSendAt >= l.heartbeatIntervalMs) {
+      } else if (s.initiator && l.heartbeatIntervalMs > 0 && heartbeatDue(s, now, l.heartbeatIntervalMs)) {
         s.sendHeartbeat()
       }
     }
@@ -373,6 +373,19 @@ function frameOverdue(s: Session, now: number, at: number, ms: number): boolean 
     return false
   }
   return at - s.frameMarkAt >= ms
+}
+
+/**
+ * A connecting side heartbeats when it has sent nothing for an interval (the
+ * peer's idle deadline is fed) and also when it has received nothing for one
+ * (the answer feeds its own): a link whose traffic runs one way only —
+ * notifications, never answered — was cut by the sender's idle deadline
+ * while it sent every second (login ↔ gateway links, every 20 s, in a soak).
+ * At most one heartbeat an interval while no answer comes.
+ */
+function heartbeatDue(s: Session, now: number, every: number): boolean {
+  if (now - s.lastSendAt >= every) return true
+  return now - s.lastRecvAt >= every && now - s.lastHeartbeatAt >= every
 }
 
 function sweepTick(server: NetServer): void {

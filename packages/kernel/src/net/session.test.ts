@@ -98,6 +98,64 @@ describe('Session deadlines', () => {
     expect(out.lastRecvAt).toBe(before + 1000)
   })
 
+  it('a connecting side whose traffic runs one way heartbeats on receive silence, so its own idle deadline keeps a live link', async () => {
+    const clock = new ManualClock()
+    const port = await tcpApp(
+      {
+        clock,
+        autoSweep: false,
+        limits: { service: { heartbeatIntervalMs: 1000, idleTimeoutMs: 3000, handshakeTimeoutMs: 0 } },
+      },
+      'service',
+    )
+    const out = await app.server.connect(`tcp://127.0.0.1:${port}`, 'service')
+    await waitFor(() => app.sessions.length === 2)
+    // Every 500 ms a one-way message (a response nobody answers), for 5 s: the
+    // connecting side is never send-silent for an interval, the accepting side never sends.
+    for (let i = 0; i < 10; i++) {
+      const seen = app.responses.length
+      const inBefore = out.framesIn
+      out.send(FrameFlag.RESPONSE, MSG_ECHO, 1, new TextEncoder().encode('one-way'))
+      await waitFor(() => app.responses.length === seen + 1)
+      clock.advance(500)
+      app.server.sweep()
+      // A heartbeat is due once a whole interval passed with nothing received: wait for its answer.
+      if (clock.monotonic() - out.lastRecvAt >= 1000) await waitFor(() => out.framesIn > inBefore)
+      expect(out.isOpen, `cut at ${clock.monotonic()} ms: ${out.closeReason?.code}`).toBe(true)
+    }
+    // One heartbeat an interval, not one a sweep: the accepting side answered 4 or 5, not 10.
+    expect(out.framesIn).toBeGreaterThanOrEqual(4)
+    expect(out.framesIn).toBeLessThanOrEqual(5)
+  })
+
+  it('while no answer comes, a connecting side heartbeats once an interval, not on every sweep', async () => {
+    const clock = new ManualClock()
+    const port = await tcpApp(
+      {
+        clock,
+        autoSweep: false,
+        limits: { service: { heartbeatIntervalMs: 1000, idleTimeoutMs: 3000, handshakeTimeoutMs: 0 } },
+      },
+      'service',
+    )
+    const out = await app.server.connect(`tcp://127.0.0.1:${port}`, 'service')
+    await waitFor(() => app.sessions.length === 2)
+    const inbound = app.sessions.find((s) => !s.initiator)!
+    const start = inbound.framesIn
+    // Sweeps every 250 ms for 2 s with a one-way message before each, all in one
+    // turn: no answer can arrive, so receive silence lasts the whole time.
+    for (let i = 0; i < 8; i++) {
+      out.send(FrameFlag.RESPONSE, MSG_ECHO, 1, new TextEncoder().encode('one-way'))
+      clock.advance(250)
+      app.server.sweep()
+    }
+    // 8 one-way messages and 2 heartbeats (at 1000 and 2000 ms), not 5 (every sweep from 1000 ms).
+    await waitFor(() => inbound.framesIn - start >= 10)
+    await sleep(50)
+    expect(inbound.framesIn - start).toBe(10)
+    expect(out.isOpen).toBe(true)
+  })
+
   it('caps frames at the pre-auth size until markAuthenticated (TCP and WebSocket)', async () => {
     app = echoApp({ limits: { client: { preAuthMaxFrameBytes: 1024, maxFrameBytes: 64 * 1024 } } })
     const tl = await app.server.listen('tcp://127.0.0.1:0', 'client')

@@ -102,6 +102,8 @@ export class Session implements ConnectionSink {
   readonly createdAt: number
   lastRecvAt: number
   lastSendAt: number
+  /** Monotonic ms of the last heartbeat this (connecting) side sent; -Infinity before the first. */
+  lastHeartbeatAt = Number.NEGATIVE_INFINITY
   /** Sequence number of the last non-control frame sent (1-based). */
   outSeq = 0
   droppedBroadcasts = 0
@@ -345,6 +347,7 @@ export class Session implements ConnectionSink {
   }
 
   sendHeartbeat(): boolean {
+    this.lastHeartbeatAt = this.host.clock.monotonic()
     return this.sendControl(this.host.control.heartbeatId, EMPTY_BODY)
   }
 
