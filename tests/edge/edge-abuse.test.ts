@@ -4,7 +4,7 @@
 // across reconnects, a frame sent before HandshakeOk is refused with a
 // message that says so, and stalled readers are bounded node-wide.
 
-import { releaseLevel, type TesseraError } from '@tessera/kernel'
+import { NetIdleTimeout, NetSocketError, ourDecision, releaseLevel, type TesseraError } from '@tessera/kernel'
 import {
   ChatPush,
   Echo,
@@ -134,6 +134,24 @@ describe('edge: log levels', () => {
       ['EDGE_CLIENT_GOODBYE', 'debug'],
       ['NET_RATE_LIMITED', 'warn'],
     ])
+  })
+})
+
+describe('release log levels (what an operator must act on)', () => {
+  it("a client's socket reset is routine (info), on a service link a warning; a session we end by decision is info", () => {
+    const reset = NetSocketError.with(
+      { cause: Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' }) },
+      'ECONNRESET',
+    )
+    expect(releaseLevel(reset, 'client')).toBe('info')
+    expect(releaseLevel(reset, 'service')).toBe('warn')
+    const odd = NetSocketError.with(
+      { cause: Object.assign(new Error('EPROTO'), { code: 'EPROTO' }) },
+      'EPROTO',
+    )
+    expect(releaseLevel(odd, 'client')).toBe('warn')
+    expect(releaseLevel(new NetIdleTimeout(1000), 'client')).toBe('warn')
+    expect(releaseLevel(ourDecision(new NetIdleTimeout(1000)), 'client')).toBe('info')
   })
 })
 

@@ -44,6 +44,11 @@ describe('duplicate login from two gateways', () => {
       message: 'logged in elsewhere',
       replaced: true,
     })
+    // A replaced session is our decision, nothing for an operator to act on: info, not a warning.
+    const released = await cluster()
+      .gateways.get(first.handoff.gatewayServiceId)!
+      .proc.waitFor((l) => l.msg === 'session released' && l.reason === 'GATEWAY_REPLACED', 10_000)
+    expect(released.level).toBe(30)
     const p = await c2.request(ProfileGet, { userId: 0n }, { response: ProfileGetRes })
     expect(p.profile?.motto).toBe('from the first device')
 

@@ -17,6 +17,7 @@ import {
   NetPeerClosed,
   NetServerClosing,
   NetSessionClosed,
+  NetSocketError,
 } from './errors.js'
 import type { HttpRoutes } from './http/routes.js'
 import { IpFilter, type IpRules } from './ip-filter.js'
@@ -239,7 +240,7 @@ export class NetServer implements Acceptor, SessionHost {
     this.sessions.delete(s.id)
     this.counters.released++
     const line = { session: s.id, type: s.type, ip: s.remoteIp, stack: s.conn.stack, reason: reason.code }
-    const level = releaseLevel(reason)
+    const level = releaseLevel(reason, s.type)
     if (level === 'debug') this.logger.debug(line, 'session released')
     else this.logger[level]({ ...line, message: reason.message, details: reason.details }, 'session released')
     try {
@@ -344,16 +345,37 @@ export class NetServer implements Acceptor, SessionHost {
 }
 
 /**
- * Ordinary goodbyes are debug, decisions of ours info; anything the peer did
- * wrong (or a broken socket) warn. A handler marks an ordinary end it decides
- * itself (a client's Goodbye) with `details.ordinary`: nothing to act on.
+ * Levels say what an operator must act on. Ordinary goodbyes are debug,
+ * decisions of ours info; anything the peer did wrong warn. A handler marks
+ * an ordinary end it decides itself (a client's Goodbye) with
+ * `details.ordinary`, and a session it ends by its own decision (a newer
+ * login elsewhere, an operator kick, a drain) with `details.decided`
+ * ({@link ourDecision}). A client's socket reset or broken pipe (a phone
+ * changing networks, a closed tab) is routine at a game's scale: info, and
+ * counted in the metrics; on a service link it is warn.
  */
-export function releaseLevel(reason: TesseraError): 'debug' | 'info' | 'warn' {
+export function releaseLevel(reason: TesseraError, type?: SessionType): 'debug' | 'info' | 'warn' {
+  const cause: unknown = reason.cause
   if (reason.details?.ordinary === true) return 'debug'
+  if (reason.details?.decided === true) return 'info'
   if (NetPeerClosed.is(reason)) return reason.details?.midFrame === true ? 'warn' : 'debug'
   if (NetServerClosing.is(reason) || NetSessionClosed.is(reason)) return 'debug'
   if (NetKicked.is(reason)) return 'info'
+  if (type === 'client' && NetSocketError.is(reason) && ROUTINE_SOCKET_ERRORS.has(errnoOf(cause)))
+    return 'info'
   return 'warn'
+}
+
+const ROUTINE_SOCKET_ERRORS = new Set(['ECONNRESET', 'EPIPE', 'ETIMEDOUT'])
+const errnoOf = (e: unknown): string => String((e as { code?: unknown } | undefined)?.code ?? '')
+
+/**
+ * Mark `err` as a session end this side decided (logged at info on release,
+ * not as the peer's fault). Returns `err`.
+ */
+export function ourDecision(err: TesseraError): TesseraError {
+  ;(err as { details: unknown }).details = { ...err.details, decided: true }
+  return err
 }
 
 /**

@@ -18,6 +18,7 @@ import {
   MessageCodec,
   type NetServer,
   negotiate,
+  ourDecision,
   type ServiceProxy,
   type Session,
   type SessionHandler,
@@ -615,7 +616,12 @@ export class GatewayEdge implements SessionHandler {
   private kick(net: Session, reason: KickReason, message: string, err: TesseraError): void {
     if (!net.isOpen) return
     net.send(FrameFlag.PRIORITY, MsgId.Kick, 0, Kick.encode({ reason, message }))
-    net.close(err)
+    // A newer login elsewhere, an operator's kick, a drain: our decision, not a fault (logged at info).
+    const decided =
+      reason === KickReason.KICK_REPLACED ||
+      reason === KickReason.KICK_ADMIN ||
+      (reason === KickReason.KICK_SHUTDOWN && !GatewayLogicLost.is(err))
+    net.close(decided ? ourDecision(err) : err)
   }
 
   /** Shutdown: connected clients get Kick(KICK_SHUTDOWN); their sessions linger on logic for a resume elsewhere. */
