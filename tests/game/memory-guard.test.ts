@@ -49,6 +49,19 @@ function echo(c: TesseraClient, text: string): Promise<Echo> {
   return c.request(Echo, { text, seq: 1 }, { response: Echo, timeoutMs: 30_000 })
 }
 
+/** A new player at the hand-off's gateway (no reconnects). */
+function player(h: LoginAnswer['handoff']): TesseraClient {
+  return new TesseraClient({ socket: handoffTcp(h), token: h.token, reconnect: false })
+}
+
+/** Connect with the hand-off, get an echo answered, leave. */
+async function playOnce(h: LoginAnswer['handoff'], text: string): Promise<void> {
+  const p = player(h)
+  await p.connect()
+  expect((await echo(p, text)).text).toBe(text)
+  await p.close()
+}
+
 describe('memory guard', () => {
   const cluster = useGameCluster({
     serviceAdmin: true,
@@ -99,11 +112,7 @@ describe('memory guard', () => {
       const answer = await login(c, fresh)
       const raw = await rawHandshake(answer.handoff.ws![0]!, { token: answer.handoff.token })
       expect(raw.error).toMatchObject({ code: WireError.WIRE_OVERLOADED, name: 'WIRE_OVERLOADED' })
-      const b = new TesseraClient({
-        socket: handoffTcp(answer.handoff),
-        token: answer.handoff.token,
-        reconnect: false,
-      })
+      const b = player(answer.handoff)
       await expect(b.connect()).rejects.toMatchObject({
         code: 'WIRE_OVERLOADED',
         wireCode: WireError.WIRE_OVERLOADED,
@@ -121,15 +130,7 @@ describe('memory guard', () => {
       await insp.releaseHeap()
       await logged(gw.proc, back, UNDER)
       expect(await guardOver(admin, 'gateway#201')).toBe(0)
-      const again = await login(c, fresh)
-      const b2 = new TesseraClient({
-        socket: handoffTcp(again.handoff),
-        token: again.handoff.token,
-        reconnect: false,
-      })
-      await b2.connect()
-      expect((await echo(b2, 'after')).text).toBe('after')
-      await b2.close()
+      await playOnce((await login(c, fresh)).handoff, 'after')
     } finally {
       await insp.releaseHeap().catch(() => {})
       insp.close()
@@ -174,14 +175,7 @@ describe('memory guard', () => {
       expect(in1.position).toBe(0)
       expect(in2.position).toBe(0)
       // The admitted player gets in and plays.
-      const p = new TesseraClient({
-        socket: handoffTcp(in1.handoff!),
-        token: in1.handoff!.token,
-        reconnect: false,
-      })
-      await p.connect()
-      expect((await echo(p, 'admitted')).text).toBe('admitted')
-      await p.close()
+      await playOnce(in1.handoff!, 'admitted')
     } finally {
       await insp.releaseHeap().catch(() => {})
       insp.close()
