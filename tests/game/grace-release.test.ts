@@ -2,29 +2,15 @@
 // logic.resumeGraceMs; past it the session is released and the player's row
 // flushed to MariaDB, and a resume with the old token is refused with
 // WIRE_RESUME_REFUSED (docs/gateway.md, "Resume on any gateway process").
-import type { SocketFactory } from '@tessera/client'
 import { TesseraClient } from '@tessera/client'
 import { handoffTcp } from '@tessera/client/node'
 import { ProfileSet, ProfileSetRes, WireError } from '@tessera/protocol'
 import { describe, expect, it } from 'vitest'
 import { rawHandshake } from '../support/raw-handshake.js'
-import { login, newAccount, register, until } from './support/players.js'
+import { cuttable, login, newAccount, register, until } from './support/players.js'
 import { useGameCluster } from './support/use-game-cluster.js'
 
 const GRACE_MS = 1500
-
-/** A socket factory whose current socket the test can cut (a drop: no Goodbye). */
-function cuttable(inner: SocketFactory): { factory: SocketFactory; cut(): void } {
-  let current: { close(): void } | null = null
-  return {
-    factory: (events) => {
-      const s = inner(events)
-      current = s
-      return s
-    },
-    cut: () => current?.close(),
-  }
-}
 
 describe('resume grace on logic', () => {
   // Rows reach MariaDB only when released (periodic flush far away), so the

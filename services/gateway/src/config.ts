@@ -1,4 +1,4 @@
-import { appConfigSchema, ENCRYPTION_MODES, tlsConfigSchema } from '@tessera/kernel'
+import { appConfigSchema, ENCRYPTION_MODES, memoryGuardConfigSchema, tlsConfigSchema } from '@tessera/kernel'
 import { z } from 'zod'
 
 export const gatewayConfigSchema = appConfigSchema.extend({
@@ -65,6 +65,13 @@ export const gatewayConfigSchema = appConfigSchema.extend({
       loadReportMs: z.number().int().positive().default(1000),
       /** How often the whole session list goes to login (SessionReport full). */
       sessionReportMs: z.number().int().positive().default(60_000),
+      /**
+       * Past these memory figures the gateway refuses new sessions
+       * (WIRE_OVERLOADED) until back under resumeRatio of them; sessions it
+       * holds and their resumes go on (docs/operations.md, "Memory guard").
+       * Default: heap at 85% of the V8 heap limit, no RSS threshold.
+       */
+      memoryGuard: memoryGuardConfigSchema.prefault({}),
     })
     .prefault({}),
 })

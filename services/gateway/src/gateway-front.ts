@@ -7,7 +7,9 @@ import {
   formatAddress,
   type Listener,
   loadSigningKey,
+  MemoryGuard,
   NetServer,
+  registerMemoryGuardMetrics,
   type ServiceContext,
   ServiceStates,
   ShardMap,
@@ -34,6 +36,8 @@ export class GatewayFront extends BaseComponent<ServiceContext<GatewayConfig>> {
   private shards: ShardMap | undefined
   private stopShards: (() => void) | undefined
   private tls: TlsContexts | undefined
+  private guard: MemoryGuard | undefined
+  private unexportGuard: (() => void) | undefined
   private readonly listeners: Listener[] = []
   /** Set by {@link drain}: no new connections, until {@link undrain} or a restart. */
   draining = false
@@ -72,6 +76,14 @@ export class GatewayFront extends BaseComponent<ServiceContext<GatewayConfig>> {
     const timeoutMs = ctx.config.cluster.requestTimeoutMs
     const reports = new SessionReports(proxy, ctx.serviceId, logger, timeoutMs)
     this.reports = reports
+    const guard = MemoryGuard.fromConfig(g.memoryGuard, {
+      scope: `gateway#${ctx.serviceId}`,
+      timers: ctx.timers,
+      logger,
+      onAlert: ctx.alert,
+    }).start()
+    this.guard = guard
+    this.unexportGuard = registerMemoryGuardMetrics(ctx.metrics, guard)
     this.edgeRef = new GatewayEdge(
       {
         serviceId: ctx.serviceId,
@@ -87,6 +99,7 @@ export class GatewayFront extends BaseComponent<ServiceContext<GatewayConfig>> {
         minClientVersion: g.minClientVersion,
         requestTimeoutMs: timeoutMs,
         shardHoldMs: g.shardHoldMs,
+        memoryGuard: guard,
         onOnline: (c) => reports.wentOnline({ userId: c.userId, loginEpoch: c.loginEpoch }),
         onOffline: (c) => reports.wentOffline({ userId: c.userId, loginEpoch: c.loginEpoch }),
       },
@@ -195,6 +208,8 @@ export class GatewayFront extends BaseComponent<ServiceContext<GatewayConfig>> {
     if (this.loadTimer !== undefined) this.host.context.timers.cancel(this.loadTimer)
     if (this.reportTimer !== undefined) this.host.context.timers.cancel(this.reportTimer)
     this.stopShards?.()
+    this.guard?.stop()
+    this.unexportGuard?.()
     await this.edgeRef?.close()
     this.tls?.close()
   }

@@ -1,4 +1,4 @@
-import { appConfigSchema, tlsConfigSchema } from '@tessera/kernel'
+import { appConfigSchema, memoryGuardConfigSchema, tlsConfigSchema } from '@tessera/kernel'
 import { z } from 'zod'
 
 const int = (min: number) => z.number().int().min(min)
@@ -114,6 +114,13 @@ export const loginSectionSchema = z.strictObject({
     /** How often socket clients get their position (and HTTP clients are told to poll). */
     updateMs: int(100).default(2_000),
   }),
+  /**
+   * Past these memory figures this login process admits nobody: every login
+   * queues (a position, as under the online cap) and is admitted once the
+   * process is back under resumeRatio of them (docs/operations.md, "Memory
+   * guard"). Default: heap at 85% of the V8 heap limit, no RSS threshold.
+   */
+  memoryGuard: memoryGuardConfigSchema.prefault({}),
   http: section({
     maxBodyBytes: int(64).default(4096),
     /** Origins browsers may call the JSON API from (`*` = any; tokens travel in bodies, not cookies). */

@@ -6,7 +6,7 @@ import {
   PasswordHasher,
   SHIPPED_BLOCKLIST,
 } from './accounts/index.js'
-import { Admission } from './admission/index.js'
+import { Admission, type AdmissionGuard } from './admission/index.js'
 import type { LoginSection } from './config.js'
 import type { LoginDb } from './db/index.js'
 import { LoginBadConfig } from './errors.js'
@@ -37,6 +37,8 @@ export interface LoginAssemblyOptions {
   logger: LoginServiceDeps['logger']
   /** Raise an alert (the login-storm alert); none: the log line only. */
   alert?: OnAlert
+  /** This process's memory guard: while over, every login queues. None: never held back. */
+  memoryGuard?: AdmissionGuard
 }
 
 /** Check the limits that zod cannot relate to each other. */
@@ -64,7 +66,12 @@ export function assembleLogin(o: LoginAssemblyOptions): LoginParts {
   const accounts = new AccountStore(db)
   const throttle = new Throttle(db, c.limits)
   const online = new OnlineSessions(db)
-  const admission = new Admission(db, new HandoffIssuer(picker, tokens, c.handoff.tokenTtlMs), c.admission)
+  const admission = new Admission(
+    db,
+    new HandoffIssuer(picker, tokens, c.handoff.tokenTtlMs),
+    c.admission,
+    o.memoryGuard,
+  )
   const service = new LoginService({
     db,
     rules,

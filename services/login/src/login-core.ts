@@ -1,4 +1,10 @@
-import { BaseComponent, type ComponentFactory, type ServiceContext } from '@tessera/kernel'
+import {
+  BaseComponent,
+  type ComponentFactory,
+  MemoryGuard,
+  registerMemoryGuardMetrics,
+  type ServiceContext,
+} from '@tessera/kernel'
 import type { LoginConfig } from './config.js'
 import { LoginDb } from './db/index.js'
 import { LoginBadConfig } from './errors.js'
@@ -17,6 +23,8 @@ export const LOGIN_CORE_ID = 30_001
  */
 export class LoginCore extends BaseComponent<ServiceContext<LoginConfig>> {
   parts: LoginParts | undefined
+  private guard: MemoryGuard | undefined
+  private unexportGuard: (() => void) | undefined
 
   get service(): LoginService {
     if (!this.parts) throw new LoginBadConfig('the login service is used before it started')
@@ -39,6 +47,14 @@ export class LoginCore extends BaseComponent<ServiceContext<LoginConfig>> {
     })
     ctx.logger.info({ database: c.database.name }, 'login: database open')
     const clustered = ctx.config.cluster.center !== undefined
+    const guard = MemoryGuard.fromConfig(c.memoryGuard, {
+      scope: `login#${ctx.serviceId}`,
+      timers: ctx.timers,
+      logger: ctx.logger,
+      onAlert: ctx.alert,
+    }).start()
+    this.guard = guard
+    this.unexportGuard = registerMemoryGuardMetrics(ctx.metrics, guard)
     this.parts = assembleLogin({
       cfg: c,
       db,
@@ -59,10 +75,13 @@ export class LoginCore extends BaseComponent<ServiceContext<LoginConfig>> {
         }
       },
       logger: ctx.logger,
+      memoryGuard: guard,
     })
   }
 
   async close(): Promise<void> {
+    this.guard?.stop()
+    this.unexportGuard?.()
     await this.parts?.db.close()
   }
 }

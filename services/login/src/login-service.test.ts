@@ -1,3 +1,4 @@
+import { ManualClock, MemoryGuard, TimerWheel } from '@tessera/kernel'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type LoginFixture, loginFixture } from './fixtures/login-fixture.js'
 import { assembleLogin } from './login-assembly.js'
@@ -179,6 +180,50 @@ describe('LoginService (real MariaDB, manual clock)', () => {
 })
 
 const quiet = { info() {}, warn() {}, error() {} }
+
+describe('admission while the memory guard is over', () => {
+  let f: LoginFixture
+  // The guard is sampled by hand here (its timer never runs); the figure is the test's.
+  const mem = { rss: 50, heapUsed: 0 }
+  const guard = new MemoryGuard({
+    scope: 'login#test',
+    rssBytes: 100,
+    heapBytes: 0,
+    sampleMs: 1000,
+    timers: new TimerWheel({ clock: new ManualClock() }),
+    read: () => mem,
+  })
+  beforeAll(async () => {
+    f = await loginFixture({ admission: { onlineCap: 3, keepAliveMs: 10_000 } }, {}, guard)
+  })
+  afterAll(() => f?.close())
+
+  it('queues every login, under the cap and already online too, and admits once back under', async () => {
+    for (const a of ['mem-a', 'mem-b'])
+      await f.service.register({ account: a, password: GOOD, nickname: '' }, { ip: '192.0.2.200' })
+    const a1 = await f.service.login({ account: 'mem-a', password: GOOD }, { ip: '192.0.2.201' })
+    await f.service.redeem(a1.handoff!.token, at7)
+    mem.rss = 100
+    expect(guard.sample()).toBe('over')
+    // A free slot and nobody waiting: queued all the same.
+    const b = await f.service.login({ account: 'mem-b', password: GOOD }, { ip: '192.0.2.202' })
+    expect(b.handoff).toBeUndefined()
+    expect(b.queue?.position).toBe(1)
+    // Online already (a new session would only replace the old one): queued too.
+    const a2 = await f.service.login({ account: 'mem-a', password: GOOD }, { ip: '192.0.2.203' })
+    expect(a2.queue?.position).toBe(2)
+    expect(await f.service.queuePoll(b.queue!.ticket)).toEqual({ position: 1 })
+    expect(guard.heldBack).toBe(2)
+    // 91 is not under 90% of 100: still over, still held.
+    mem.rss = 91
+    expect(guard.sample()).toBe('over')
+    expect(await f.service.queuePoll(b.queue!.ticket)).toEqual({ position: 1 })
+    mem.rss = 89
+    expect(guard.sample()).toBe('normal')
+    expect((await f.service.queuePoll(b.queue!.ticket)).handoff?.gatewayServiceId).toBe(7)
+    expect((await f.service.queuePoll(a2.queue!.ticket)).handoff?.gatewayServiceId).toBe(7)
+  })
+})
 
 describe('login-storm alert', () => {
   let f: LoginFixture

@@ -1,7 +1,7 @@
 // Players of the game cluster: register and log in at login's JSON API,
 // then connect to the gateway login handed them to, with the SDK.
 import { randomBytes } from 'node:crypto'
-import { type HandoffAddresses, handoffWebSocket, TesseraClient } from '@tessera/client'
+import { type HandoffAddresses, handoffWebSocket, type SocketFactory, TesseraClient } from '@tessera/client'
 import { handoffTcp } from '@tessera/client/node'
 import WebSocket from 'ws'
 import type { GameCluster } from './game-cluster.js'
@@ -52,6 +52,19 @@ export function clientFor(
     clientKind: 'node-test',
     reconnect: { initialDelayMs: 20, maxDelayMs: 200 },
   })
+}
+
+/** A socket factory whose current socket the test can cut (a drop: no Goodbye). */
+export function cuttable(inner: SocketFactory): { factory: SocketFactory; cut(): void } {
+  let current: { close(): void } | null = null
+  return {
+    factory: (events) => {
+      const s = inner(events)
+      current = s
+      return s
+    },
+    cut: () => current?.close(),
+  }
 }
 
 /** Wait until `cond()` (which may be async: a database read) holds, polling; throws after `timeoutMs`. */

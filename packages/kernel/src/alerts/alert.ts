@@ -11,6 +11,7 @@ export const ALERT_SEVERITIES: readonly AlertSeverity[] = ['info', 'warning', 'c
 export const ALERT_KINDS = [
   'service-down',
   'memory-leak',
+  'memory-pressure',
   'storage-dump',
   'storage-replay',
   'storage-quarantine',

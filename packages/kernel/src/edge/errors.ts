@@ -34,6 +34,11 @@ export const EdgeSealRequired = defineError<[string]>(
   'this server requires every frame sealed (encryption with seal_all): %s',
   { client: true },
 )
+export const EdgeOverloaded = defineError<[string]>(
+  'EDGE_OVERLOADED',
+  '%s is over its memory threshold and takes no new sessions; log in again later',
+  { client: true },
+)
 export const EdgeResumeBufferFull = defineError<[number, number]>(
   'EDGE_RESUME_BUFFER_FULL',
   'unacknowledged outbound messages hold %d bytes > max %d; session released',

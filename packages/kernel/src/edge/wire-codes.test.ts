@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest'
 import { CodecBadBody } from '../codec/index.js'
 import { defineError, TesseraError, toTesseraError } from '../errors/index.js'
 import { NetRateLimited, NetSocketError } from '../net/index.js'
-import { EdgeResumeRefused } from './errors.js'
+import { EdgeOverloaded, EdgeResumeRefused } from './errors.js'
 import { isInternalError, kickMessage, kickReasonFor, toErrorReply } from './wire-codes.js'
 
 const Hidden = defineError<[string]>('WIRETEST_HIDDEN', 'db said %s')
@@ -32,6 +32,11 @@ describe('toErrorReply (the error policy)', () => {
       message: 'resume refused: gone',
     })
     expect(toErrorReply(new CodecBadBody('game.Echo', 1000, 'truncated')).code).toBe(WireError.WIRE_BAD_BODY)
+    expect(toErrorReply(new EdgeOverloaded('this gateway'))).toEqual({
+      code: WireError.WIRE_OVERLOADED,
+      name: 'WIRE_OVERLOADED',
+      message: 'this gateway is over its memory threshold and takes no new sessions; log in again later',
+    })
   })
 
   it('passes other client-visible codes through as WIRE_REJECTED named by their code', () => {

@@ -4,6 +4,7 @@ import {
   EdgeBadToken,
   EdgeClientGoodbye,
   EdgeHandshakeRequired,
+  EdgeOverloaded,
   EdgeProtocolViolation,
   EdgeResumeRefused,
   type EncryptionMode,
@@ -15,6 +16,7 @@ import {
   type InboundFrame,
   type Link,
   type Logger,
+  type MemoryGuard,
   MessageCodec,
   type NetServer,
   negotiate,
@@ -85,6 +87,8 @@ export interface GatewayEdgeOptions {
   requestTimeoutMs: number
   /** Longest a bind or resume waits for the player's shard to finish moving. */
   shardHoldMs: number
+  /** While over, new sessions are refused with EDGE_OVERLOADED (WIRE_OVERLOADED); resumes go on. */
+  memoryGuard?: Pick<MemoryGuard, 'holdBack'> | undefined
   /** A session is bound here (new or resumed). */
   onOnline?(c: GatewayConn): void
   /** A session ended here for good (Goodbye, kick, replaced); drops are not reported. */
@@ -247,6 +251,10 @@ export class GatewayEdge implements SessionHandler {
       nickname = ok.nickname
       loginEpoch = ok.loginEpoch
     } else {
+      // Only new sessions are held back: a resume continues a session the
+      // cluster already holds (refusing it would drop a playing player), and
+      // the hand-off token stays unredeemed for a later try.
+      if (o.memoryGuard?.holdBack()) throw new EdgeOverloaded('this gateway')
       if (hs.token === '') throw new EdgeBadToken('missing')
       const r = await o.redeemer.redeem(hs.token, o.serviceId)
       userId = r.userId

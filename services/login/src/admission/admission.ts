@@ -1,3 +1,4 @@
+import type { MemoryGuard } from '@tessera/kernel'
 import type { LoginSection } from '../config.js'
 import type { LoginDb, Tx } from '../db/index.js'
 import { newSecretToken, tokenHash } from '../db/index.js'
@@ -14,6 +15,9 @@ export type Admitted =
 /** A queue poll's answer: the position, or the hand-off once admitted. */
 export type QueueStatus = { position: number; handoff?: Handoff }
 
+/** What admission asks of this process's memory guard. */
+export type AdmissionGuard = Pick<MemoryGuard, 'over' | 'holdBack'>
+
 /**
  * The online cap and the admission queue, shared by every login process
  * through the database. "Online" is the players the gateways hold plus
@@ -26,12 +30,19 @@ export type QueueStatus = { position: number; handoff?: Handoff }
  * while its holder shows up (a poll, or a connected socket the login process
  * polls for) within `keepAliveMs`; a silent one is skipped at once and
  * deleted by the janitor, so players behind it move up.
+ *
+ * While this process's memory guard is over its threshold, it admits
+ * nobody, cap or no cap: every login queues and polls learn their position
+ * only; once the guard is back to normal, polls admit again (by the cap's
+ * rule, or at once without a cap). The queue is shared: another login
+ * process that is not over admits by its own rule.
  */
 export class Admission {
   constructor(
     private readonly db: LoginDb,
     private readonly issuer: HandoffIssuer,
     private readonly cfg: AdmissionConfig,
+    private readonly guard?: AdmissionGuard,
   ) {}
 
   get capped(): boolean {
@@ -43,10 +54,11 @@ export class Admission {
    * no cap, when they are already online (their new session replaces the
    * old one: no extra slot), or when nobody waits and a slot is free;
    * queued otherwise (a player already queued keeps their place and gets a
-   * new ticket).
+   * new ticket). Queued in any case while the memory guard is over.
    */
   async enter(userId: bigint, loginEpoch: bigint, now: number): Promise<Admitted> {
-    if (!this.capped) return { handoff: await this.issuer.issue(this.db, userId, loginEpoch, now) }
+    const held = this.guard?.holdBack() === true
+    if (!this.capped && !held) return { handoff: await this.issuer.issue(this.db, userId, loginEpoch, now) }
     this.issuer.assertGateway(now)
     const live = now - this.cfg.keepAliveMs
     return this.db.tx(async (tx) => {
@@ -57,12 +69,12 @@ export class Admission {
         [userId, userId, live],
       )
       const queuedSeq = me?.seq === null || me?.seq === undefined ? null : BigInt(me.seq)
-      if (Number(me?.online) > 0) {
+      if (!held && Number(me?.online) > 0) {
         await tx.exec('DELETE FROM login_queue WHERE user_id = ?', [userId])
         return { handoff: await this.issuer.issue(tx, userId, loginEpoch, now) }
       }
       const c = await this.counts(tx, now, queuedSeq)
-      if (c.ahead === 0 && c.online + c.reserved < this.cfg.onlineCap) {
+      if (!held && c.ahead === 0 && c.online + c.reserved < this.cfg.onlineCap) {
         await tx.exec('DELETE FROM login_queue WHERE user_id = ?', [userId])
         return { handoff: await this.issuer.issue(tx, userId, loginEpoch, now) }
       }
@@ -106,7 +118,7 @@ export class Admission {
     const seq = BigInt(row.seq)
     const peek = await this.counts(this.db, now, seq)
     const position = peek.ahead + 1
-    if (this.capped && position > this.free(peek)) return { position }
+    if (this.guard?.over === true || (this.capped && position > this.free(peek))) return { position }
     return this.db.tx(async (tx) => {
       await lockAdmission(tx)
       const [mine] = await tx.rows(

@@ -4,4 +4,4 @@
  * SHA-256 (hex) of the canonical client-visible schema (server-only messages
  * left out). Sent in Handshake.schema_hash; a mismatch is WIRE_SCHEMA_MISMATCH.
  */
-export const SCHEMA_HASH = '58872ec26e63a7a1bbda2f02f9f1e7973e816c137a2da3925616bb93b9032a67'
+export const SCHEMA_HASH = '9c17721fcffce17c3fff0ac97d5694f40b0f920b000f411ad539930d1b75294e'

@@ -82,6 +82,11 @@ export const WireError = {
   WIRE_UNAVAILABLE: 13,
   /** This port requires every frame sealed: encryption with seal_all. */
   WIRE_SEAL_REQUIRED: 14,
+  /**
+   * The server is over its memory threshold and takes no new sessions;
+   * sessions it holds (and their resumes) go on. Log in again later.
+   */
+  WIRE_OVERLOADED: 15,
 } as const
 export type WireError = (typeof WireError)[keyof typeof WireError]
 
