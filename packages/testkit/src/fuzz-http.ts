@@ -232,3 +232,39 @@ export function expectRefusedOrServed(buf: Buffer, req: HostileRequest): ParsedR
     throw new Error(`${what}: refused with ${String(code)}, not a code docs/errors.md lists`)
   return r
 }
+
+/** One plain request (`connection: close`) and its parsed answer: the "still serving" check after a hostile one. */
+export async function plainRequest(
+  port: number,
+  method: string,
+  path: string,
+  json?: string,
+): Promise<ParsedResponse> {
+  const body = json === undefined ? '' : json
+  const type = json === undefined ? '' : 'content-type: application/json\r\n'
+  const head = `${method} ${path} HTTP/1.1\r\nhost: 127.0.0.1\r\n${type}content-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n`
+  return parseResponse(await exchange(port, Buffer.from(head + body)), method === 'HEAD')
+}
+
+/**
+ * The HTTP fuzz property: each request on its own connection to `port`
+ * gets an answer {@link expectRefusedOrServed} accepts, and `stillServing`
+ * passes after it. Resolves with the count of requests tried.
+ */
+export async function fuzzHttpEndpoint(
+  port: number,
+  request: fc.Arbitrary<HostileRequest>,
+  params: fc.Parameters<[HostileRequest]>,
+  stillServing: () => Promise<void>,
+): Promise<number> {
+  let tried = 0
+  await fc.assert(
+    fc.asyncProperty(request, async (req) => {
+      tried++
+      expectRefusedOrServed(await exchange(port, req.bytes), req)
+      await stillServing()
+    }),
+    params,
+  )
+  return tried
+}

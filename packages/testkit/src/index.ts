@@ -7,12 +7,14 @@ export { documentedErrorCodes, FUZZ_SEED, type FuzzRun, fuzzRun, reportFuzz } fr
 export {
   exchange,
   expectRefusedOrServed,
+  fuzzHttpEndpoint,
   type HostileRequest,
   type HostileRequestOptions,
   hostileHttpRequest,
   jsonBytes,
   type ParsedResponse,
   parseResponse,
+  plainRequest,
 } from './fuzz-http.js'
 export { type TempDir, tempDir, withTempDir } from './temp-dir.js'
 export { makeTestPki, type TestLeaf, type TestPki } from './test-pki.js'
