@@ -6,43 +6,57 @@ import { fileURLToPath } from 'node:url'
 
 export const docPath = fileURLToPath(new URL('../docs/errors.md', import.meta.url))
 
+/**
+ * Every errors module outside packages' own entries (services, tools and
+ * deploy have no library entry): loading one registers its codes. Static
+ * specifiers keep both tsx and vitest able to resolve them; a test checks
+ * that every module calling defineError is listed here or in a package.
+ */
+export const errorModules: Record<string, () => Promise<unknown>> = {
+  protocol: () => import('@tessera/protocol'),
+  storage: () => import('@tessera/storage'),
+  // biome-ignore lint/style/noRestrictedImports: a service has no library entry; loading its errors module registers its codes
+  '../services/center/src/errors': () => import('../services/center/src/errors.js'),
+  '../tools/keygen/src/errors': () => import('../tools/keygen/src/errors.js'),
+  '../tools/version/src/errors': () => import('../tools/version/src/errors.js'),
+  '../tools/icons/src/errors': () => import('../tools/icons/src/errors.js'),
+  '../tools/ps/src/errors': () => import('../tools/ps/src/errors.js'),
+  '../tools/bots/src/errors': () => import('../tools/bots/src/errors.js'),
+  '../deploy/src/errors': () => import('../deploy/src/errors.js'),
+  // biome-ignore lint/style/noRestrictedImports: see above
+  '../services/login/src/errors': () => import('../services/login/src/errors.js'),
+  // biome-ignore lint/style/noRestrictedImports: see above
+  '../services/logic/src/errors': () => import('../services/logic/src/errors.js'),
+  '../services/logic/src/features/catalogue/catalogue-errors': () =>
+    // biome-ignore lint/style/noRestrictedImports: see above
+    import('../services/logic/src/features/catalogue/catalogue-errors.js'),
+  '../services/logic/src/features/profile/profile-errors': () =>
+    // biome-ignore lint/style/noRestrictedImports: see above
+    import('../services/logic/src/features/profile/profile-errors.js'),
+  // biome-ignore lint/style/noRestrictedImports: see above
+  '../services/logic/src/test-clock': () => import('../services/logic/src/test-clock.js'),
+  '../services/logic/src/features/daily/daily-errors': () =>
+    // biome-ignore lint/style/noRestrictedImports: see above
+    import('../services/logic/src/features/daily/daily-errors.js'),
+  '../services/logic/src/features/timers/timer-errors': () =>
+    // biome-ignore lint/style/noRestrictedImports: see above
+    import('../services/logic/src/features/timers/timer-errors.js'),
+  // biome-ignore lint/style/noRestrictedImports: see above
+  '../services/gateway/src/errors': () => import('../services/gateway/src/errors.js'),
+  '../services/center/src/admin-web/admin-web-errors': () =>
+    // biome-ignore lint/style/noRestrictedImports: see above
+    import('../services/center/src/admin-web/admin-web-errors.js'),
+  '../services/logic/src/features/chat/chat-errors': () =>
+    // biome-ignore lint/style/noRestrictedImports: see above
+    import('../services/logic/src/features/chat/chat-errors.js'),
+  // biome-ignore lint/style/noRestrictedImports: see above
+  '../services/logic/src/shard/shard-errors': () => import('../services/logic/src/shard/shard-errors.js'),
+}
+
 /** Import every package that defines errors, then read the shared registry. */
 export async function collectCodes(): Promise<Map<string, { template: string; client?: boolean }>> {
   const kernel = await import('@tessera/kernel')
-  // Static specifiers keep both tsx and vitest able to resolve them.
-  const others: Record<string, () => Promise<unknown>> = {
-    protocol: () => import('@tessera/protocol'),
-    storage: () => import('@tessera/storage'),
-    // biome-ignore lint/style/noRestrictedImports: a service has no library entry; loading its errors module registers its codes
-    '../services/center/src/errors': () => import('../services/center/src/errors.js'),
-    '../tools/keygen/src/errors': () => import('../tools/keygen/src/errors.js'),
-    '../tools/version/src/errors': () => import('../tools/version/src/errors.js'),
-    '../tools/icons/src/errors': () => import('../tools/icons/src/errors.js'),
-    '../tools/ps/src/errors': () => import('../tools/ps/src/errors.js'),
-    '../tools/bots/src/errors': () => import('../tools/bots/src/errors.js'),
-    '../deploy/src/errors': () => import('../deploy/src/errors.js'),
-    // biome-ignore lint/style/noRestrictedImports: see above
-    '../services/login/src/errors': () => import('../services/login/src/errors.js'),
-    // biome-ignore lint/style/noRestrictedImports: see above
-    '../services/logic/src/errors': () => import('../services/logic/src/errors.js'),
-    '../services/logic/src/features/catalogue/catalogue-errors': () =>
-      // biome-ignore lint/style/noRestrictedImports: see above
-      import('../services/logic/src/features/catalogue/catalogue-errors.js'),
-    '../services/logic/src/features/profile/profile-errors': () =>
-      // biome-ignore lint/style/noRestrictedImports: see above
-      import('../services/logic/src/features/profile/profile-errors.js'),
-    // biome-ignore lint/style/noRestrictedImports: see above
-    '../services/logic/src/test-clock': () => import('../services/logic/src/test-clock.js'),
-    '../services/logic/src/features/daily/daily-errors': () =>
-      // biome-ignore lint/style/noRestrictedImports: see above
-      import('../services/logic/src/features/daily/daily-errors.js'),
-    '../services/logic/src/features/timers/timer-errors': () =>
-      // biome-ignore lint/style/noRestrictedImports: see above
-      import('../services/logic/src/features/timers/timer-errors.js'),
-    // biome-ignore lint/style/noRestrictedImports: see above
-    '../services/gateway/src/errors': () => import('../services/gateway/src/errors.js'),
-  }
-  for (const [dir, load] of Object.entries(others)) {
+  for (const [dir, load] of Object.entries(errorModules)) {
     const file = dir.startsWith('..') ? `${dir}.ts` : `../packages/${dir}/src/index.ts`
     if (existsSync(fileURLToPath(new URL(file, import.meta.url)))) await load()
   }

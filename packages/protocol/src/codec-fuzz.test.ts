@@ -6,17 +6,19 @@ import {
   MessageCodec,
   TesseraError,
 } from '@tessera/kernel'
+import { fuzzRun, reportFuzz } from '@tessera/testkit'
 import fc from 'fast-check'
-import { describe, expect, it } from 'vitest'
+import { afterAll, describe, expect, it } from 'vitest'
 import { goldenCases } from './fixtures/golden-cases.js'
 import { createRegistry, type MessageMap, messageTypes } from './index.js'
 
 // Fuzz the whole receive path (registry + generated decoders + inflate +
 // decrypt) with hostile bodies: whatever arrives, decoding either returns a
-// message or throws a TesseraError with a CODEC_ code. Bounded in runs and
-// time so CI stays fast.
-const RUNS = 3000
-const params = { numRuns: RUNS, interruptAfterTimeLimit: 8000 }
+// message or throws a TesseraError with a CODEC_ code. A fixed seed, and
+// bounded in runs and time so CI stays fast; FUZZ_RUNS / FUZZ_SEED make it a
+// long run (docs/operations.md, "Fuzzing").
+const run = fuzzRun(3000)
+const params = run.long ? run.params : { ...run.params, interruptAfterTimeLimit: 8000 }
 
 const codec = new MessageCodec<MessageMap>({ registry: createRegistry(), refuseServerOnly: true })
 const ids = messageTypes.map((t) => t.msgId)
@@ -30,7 +32,10 @@ function expectCodecError(run: () => unknown): void {
   }
 }
 
-describe('codec fuzz', () => {
+describe('codec fuzz', { timeout: run.timeoutMs }, () => {
+  // On a long run every property runs all its inputs (no time cap).
+  afterAll(() => reportFuzz('codec bodies, each of 4 properties', run, run.params.numRuns))
+
   it('random bytes under any message id only ever fail with CODEC_ errors', () => {
     fc.assert(
       fc.property(
@@ -97,7 +102,7 @@ describe('codec fuzz', () => {
           expectCodecError(() => codec.decode(flags, msgId, 1, body, server))
         },
       ),
-      { ...params, numRuns: 1000 },
+      { ...params, numRuns: run.long ? params.numRuns : 1000 },
     )
   })
 

@@ -4,7 +4,10 @@ import { createServer } from 'node:net'
 import path from 'node:path'
 import { describe, expect, it } from 'vitest'
 import {
+  documentedErrorCodes,
+  FUZZ_SEED,
   freePort,
+  fuzzRun,
   isRunning,
   nextEvent,
   spawnProcess,
@@ -70,5 +73,26 @@ describe('testkit', () => {
     setTimeout(() => e.emit('error', new Error('bad')), 1)
     await expect(nextEvent(e, 'go')).rejects.toThrow('bad')
     expect(e.listenerCount('go') + e.listenerCount('error')).toBe(0)
+  })
+
+  it('fuzzRun: the fixed seed and the CI count by default, FUZZ_RUNS and FUZZ_SEED for a long run', () => {
+    expect(fuzzRun(200, 1, {})).toEqual({
+      params: { seed: FUZZ_SEED, numRuns: 200 },
+      timeoutMs: undefined,
+      long: false,
+    })
+    const long = fuzzRun(200, 0.1, { FUZZ_RUNS: '100000', FUZZ_SEED: '42' })
+    expect(long.params).toEqual({ seed: 42, numRuns: 10_000 })
+    expect(long.long).toBe(true)
+    expect(long.timeoutMs).toBeGreaterThan(3600_000)
+    expect(() => fuzzRun(1, 1, { FUZZ_RUNS: 'many' })).toThrow(/FUZZ_RUNS/)
+    expect(() => fuzzRun(1, 1, { FUZZ_SEED: 'x' })).toThrow(/FUZZ_SEED/)
+  })
+
+  it('documentedErrorCodes reads the codes of docs/errors.md', () => {
+    const codes = documentedErrorCodes()
+    expect(codes.has('CLUSTER_AUTH_FAILED')).toBe(true)
+    expect(codes.has('LOGIN_BAD_FIELD')).toBe(true)
+    expect(codes.has('BAD_REQUEST')).toBe(false)
   })
 })

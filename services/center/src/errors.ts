@@ -23,3 +23,10 @@ export const CenterBadAdminRequest = defineError<[string]>(
   'CENTER_BAD_ADMIN_REQUEST',
   'bad admin request: %s',
 )
+/** `POST /admin/shards/move` while another move runs (409). */
+export const CenterShardMoveRunning = defineError('CENTER_SHARD_MOVE_RUNNING', 'a shard move is running')
+/** A logic's move message (fence claim, move done) that matches no running move. */
+export const CenterShardMoveRefused = defineError<[string]>(
+  'CENTER_SHARD_MOVE_REFUSED',
+  'shard move message refused: %s',
+)

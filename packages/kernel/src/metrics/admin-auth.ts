@@ -1,6 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto'
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import type { HttpRoute, HttpRoutes, NetLogger } from '../net/index.js'
+import { type HttpRoute, type HttpRoutes, type NetLogger, sendHttpError } from '../net/index.js'
 import { AdminUnauthorized } from './errors.js'
 
 /** Methods that only read: served without a token (metrics scrapers, health checks). */
@@ -52,12 +52,5 @@ function digest(s: string): Buffer {
 }
 
 function unauthorized(res: ServerResponse, why: string): void {
-  const e = new AdminUnauthorized(why)
-  const body = `${JSON.stringify({ error: { code: e.code, message: e.message } })}\n`
-  res.writeHead(401, {
-    'content-type': 'application/json; charset=utf-8',
-    'content-length': Buffer.byteLength(body),
-    'www-authenticate': 'Bearer realm="tessera-admin"',
-  })
-  res.end(body)
+  sendHttpError(res, 401, new AdminUnauthorized(why), { 'www-authenticate': 'Bearer realm="tessera-admin"' })
 }

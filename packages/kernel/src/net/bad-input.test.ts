@@ -219,6 +219,7 @@ describe('bad input', () => {
       s.write(`GET /ok HTTP/1.1\r\nHost: x\r\n${headers}\r\n`)
       await new Promise((res) => s.on('close', res))
       expect(reply).toMatch(/^HTTP\/1.1 431/)
+      expect(JSON.parse(reply.slice(reply.indexOf('\r\n\r\n') + 4)).error.code).toBe('NET_HTTP_BAD_REQUEST')
     }
     expect(app.logger.lines.some((l) => (l.obj as { code?: string }).code === 'HPE_HEADER_OVERFLOW')).toBe(
       true,

@@ -98,3 +98,19 @@ export const NetTlsNotConfigured = defineError<[string]>(
   'NET_TLS_NOT_CONFIGURED',
   'stack %s needs tls settings (certificate and key files)',
 )
+
+// HTTP answers of the net layer's own (routes answer for themselves): each a
+// JSON body `{"error":{"code","message"}}` (docs/operations.md, "Admin endpoint").
+export const NetHttpNotFound = defineError<[string]>('NET_HTTP_NOT_FOUND', 'no route for %s')
+export const NetHttpBadRequest = defineError<[string]>(
+  'NET_HTTP_BAD_REQUEST',
+  'malformed HTTP request (%s); the connection is closed',
+)
+export const NetHttpRouteFailed = defineError<[string]>(
+  'NET_HTTP_ROUTE_FAILED',
+  'route %s failed; the error is in the server log',
+)
+export const NetHttpRouteTimeout = defineError<[string, number]>(
+  'NET_HTTP_ROUTE_TIMEOUT',
+  'route %s did not answer within %d ms',
+)

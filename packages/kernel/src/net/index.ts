@@ -25,6 +25,7 @@ export {
   writeHeader,
 } from './frame-header.js'
 export type { FrameSealer } from './frame-sealer.js'
+export { httpErrorBody, sendHttpError } from './http/http-error.js'
 export { HttpStack } from './http/http-stack.js'
 export type { HttpRoute, HttpRoutes } from './http/routes.js'
 export { dispatchRoute } from './http/routes.js'

@@ -1,5 +1,6 @@
 import { request } from 'node:http'
 import { connect } from 'node:net'
+import { exchange, parseResponse } from '@tessera/testkit'
 import { afterEach, describe, expect, it } from 'vitest'
 import { type EchoApp, echoApp, MSG_ECHO, RawTcpClient, RawWsClient, sleep } from './fixtures/net-fixtures.js'
 import { FrameFlag } from './frame-header.js'
@@ -60,13 +61,41 @@ describe('stacks', () => {
     })
     const port = l.address.port
     expect(await httpGet(port, '/metrics?x=1')).toEqual({ status: 200, body: 'sessions 1' })
-    expect((await httpGet(port, '/nope')).status).toBe(404)
-    expect((await httpGet(port, '/boom')).status).toBe(500)
+    const nope = await httpGet(port, '/nope')
+    expect(nope.status).toBe(404)
+    expect(JSON.parse(nope.body).error.code).toBe('NET_HTTP_NOT_FOUND')
+    const boom = await httpGet(port, '/boom')
+    expect(boom.status).toBe(500)
+    expect(JSON.parse(boom.body).error).toEqual({
+      code: 'NET_HTTP_ROUTE_FAILED',
+      message: 'route GET /boom failed; the error is in the server log',
+    })
     const c = await RawWsClient.open(`ws://127.0.0.1:${port}/ws`)
     expect(await c.echo(2, 'admin')).toBe('admin')
     expect(app.sessions[0]!.type).toBe('admin')
     expect(app.sessions[0]!.conn.stack).toBe('http')
     c.close()
+  })
+
+  it('HTTP: what Node would answer bare or drop (no Host, CONNECT, an odd Expect, garbage) gets a JSON error with a code', async () => {
+    app = echoApp()
+    const l = await app.server.listen('http://127.0.0.1:0', 'admin', {
+      routes: { 'GET /ok': (_q, r) => void r.end('ok') },
+    })
+    const ask = async (raw: string) => {
+      const r = parseResponse(await exchange(l.address.port, Buffer.from(raw)), false)
+      return [r.status, JSON.parse(r.body.toString()).error.code]
+    }
+    expect(await ask('GET /ok HTTP/1.1\r\n\r\n')).toEqual([400, 'NET_HTTP_BAD_REQUEST'])
+    expect(await ask('CONNECT 127.0.0.1:1 HTTP/1.1\r\nhost: x\r\n\r\n')).toEqual([404, 'NET_HTTP_NOT_FOUND'])
+    expect(await ask('GET /ok HTTP/1.1\r\nhost: x\r\nexpect: magic\r\n\r\n')).toEqual([
+      417,
+      'NET_HTTP_BAD_REQUEST',
+    ])
+    expect(await ask('HELLO\r\n\r\n')).toEqual([400, 'NET_HTTP_BAD_REQUEST'])
+    // HTTP/1.0 has no Host requirement.
+    const old = parseResponse(await exchange(l.address.port, Buffer.from('GET /ok HTTP/1.0\r\n\r\n')), false)
+    expect(old.status).toBe(200)
   })
 
   it('HTTP: a route working past the idle backstop is answered; one past its deadline gets 503', async () => {
@@ -84,7 +113,9 @@ describe('stacks', () => {
     })
     const port = l.address.port
     expect(await httpGet(port, '/slow')).toEqual({ status: 200, body: 'done' })
-    expect(await httpGet(port, '/never')).toEqual({ status: 503, body: 'route timed out' })
+    const never = await httpGet(port, '/never')
+    expect(never.status).toBe(503)
+    expect(JSON.parse(never.body).error.code).toBe('NET_HTTP_ROUTE_TIMEOUT')
     expect(app.logger.lines.some((x) => x.msg === 'http route timed out')).toBe(true)
   })
 

@@ -3,6 +3,7 @@ import { type ComponentHost, type HttpRoutes, type ServiceContext, sendJson } fr
 import { ChatModerate, ChatNotice, type MessageType } from '@tessera/protocol'
 import { CenterComponentIds } from '../component-ids.js'
 import type { CenterConfig } from '../config.js'
+import { CenterBadAdminRequest } from '../errors.js'
 import type { CenterLink } from '../link/index.js'
 import type { RegistryComponent } from '../registry/index.js'
 
@@ -13,8 +14,6 @@ const REASON_MAX = 200
 const MUTE_MAX_S = 365 * 24 * 3600
 
 type Body = Record<string, unknown>
-
-export class BadRequest extends Error {}
 
 /**
  * Operator chat actions on the center's admin endpoint (POST, JSON body):
@@ -52,7 +51,7 @@ export function chatRoutes(host: ComponentHost<ServiceContext<CenterConfig>>): H
     'POST /admin/chat/mute': json((b) => {
       const seconds = b.seconds
       if (typeof seconds !== 'number' || !Number.isInteger(seconds) || seconds < 0 || seconds > MUTE_MAX_S)
-        throw new BadRequest(`seconds must be an integer in 0..${MUTE_MAX_S}`)
+        throw new CenterBadAdminRequest(`seconds must be an integer in 0..${MUTE_MAX_S}`)
       const until = seconds === 0 ? 0n : BigInt(host.context.clock.now() + seconds * 1000)
       return moderate(b, { mutedUntilMs: until }, 'mute')
     }),
@@ -60,7 +59,7 @@ export function chatRoutes(host: ComponentHost<ServiceContext<CenterConfig>>): H
     'POST /admin/chat/unban': json((b) => moderate(b, { banned: false }, 'unban')),
     'POST /admin/chat/notice': json((b) => {
       const text = optionalText(b.text, 'text', NOTICE_MAX)
-      if (text.trim() === '') throw new BadRequest('text is required')
+      if (text.trim() === '') throw new CenterBadAdminRequest('text is required')
       const logics = toLogics(ChatNotice, { text, sentAtMs: BigInt(host.context.clock.now()) })
       host.context.logger.info({ logics }, 'chat: system notice')
       return { ok: true, logics }
@@ -71,14 +70,14 @@ export function chatRoutes(host: ComponentHost<ServiceContext<CenterConfig>>): H
 function userIdOf(b: Body): bigint {
   const v = b.userId
   if (typeof v !== 'string' || !/^[1-9]\d{0,19}$/.test(v) || BigInt(v) > 0xffff_ffff_ffff_ffffn)
-    throw new BadRequest('userId must be a decimal string (a snowflake id)')
+    throw new CenterBadAdminRequest('userId must be a decimal string (a snowflake id)')
   return BigInt(v)
 }
 
 function optionalText(v: unknown, name: string, max: number): string {
   if (v === undefined) return ''
   if (typeof v !== 'string' || v.length > max)
-    throw new BadRequest(`${name} must be a string of at most ${max} characters`)
+    throw new CenterBadAdminRequest(`${name} must be a string of at most ${max} characters`)
   return v
 }
 
@@ -90,8 +89,8 @@ function json(fn: (body: Body) => unknown) {
       body = await readJson(req)
       sendJson(res, 200, fn(body))
     } catch (err) {
-      if (!(err instanceof BadRequest)) throw err
-      sendJson(res, 400, { error: { code: 'BAD_REQUEST', message: err.message } })
+      if (!CenterBadAdminRequest.is(err)) throw err
+      sendJson(res, 400, { error: { code: err.code, message: err.message } })
     }
   }
 }
@@ -101,16 +100,16 @@ export async function readJson(req: IncomingMessage): Promise<Body> {
   let size = 0
   for await (const c of req as AsyncIterable<Buffer>) {
     size += c.length
-    if (size > MAX_BODY) throw new BadRequest(`body larger than ${MAX_BODY} bytes`)
+    if (size > MAX_BODY) throw new CenterBadAdminRequest(`body larger than ${MAX_BODY} bytes`)
     chunks.push(c)
   }
   let v: unknown
   try {
     v = JSON.parse(Buffer.concat(chunks).toString('utf8'))
   } catch {
-    throw new BadRequest('body is not JSON')
+    throw new CenterBadAdminRequest('body is not JSON')
   }
   if (typeof v !== 'object' || v === null || Array.isArray(v))
-    throw new BadRequest('body must be a JSON object')
+    throw new CenterBadAdminRequest('body must be a JSON object')
   return v as Body
 }

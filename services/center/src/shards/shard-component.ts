@@ -16,10 +16,11 @@ import {
   ShardTableGet,
   ShardTableState,
 } from '@tessera/protocol'
-import { BadRequest, readJson } from '../admin/chat-routes.js'
+import { readJson } from '../admin/chat-routes.js'
 import { CenterComponentIds } from '../component-ids.js'
 import type { CenterConfig } from '../config.js'
 import type { DatabaseComponent } from '../db/index.js'
+import { CenterBadAdminRequest, CenterShardMoveRefused, CenterShardMoveRunning } from '../errors.js'
 import type { CenterLink } from '../link/index.js'
 import type { OwnershipComponent } from '../ownership/index.js'
 import type { RegistryComponent } from '../registry/index.js'
@@ -79,7 +80,9 @@ export class ShardComponent extends BaseComponent<ServiceContext<CenterConfig>> 
     proxy.handle(ShardMoveDone, ShardTableState, (m, link) => {
       const r = this.running
       if (r === undefined || r.id !== m.moveId || !isLogic(link, r.group.to))
-        throw new BadRequest(`move ${m.moveId} is not running for ${link.peer.kind}#${link.peer.serviceId}`)
+        throw new CenterShardMoveRefused(
+          `move ${m.moveId} is not running for ${link.peer.kind}#${link.peer.serviceId}`,
+        )
       return r.done(m).then(() => this.state(0))
     })
     // A service that (re)registers gets the table at once (it may have missed pushes).
@@ -144,9 +147,9 @@ export class ShardComponent extends BaseComponent<ServiceContext<CenterConfig>> 
   private async fenceClaim(m: ShardFenceClaim, link: Link): Promise<ShardFenceClaimOk> {
     const r = this.running
     if (r === undefined || !isLogic(link, r.group.to))
-      throw new BadRequest(`no move to ${link.peer.kind}#${link.peer.serviceId} is running`)
+      throw new CenterShardMoveRefused(`no move to ${link.peer.kind}#${link.peer.serviceId} is running`)
     if (m.userIds.length > MAX_FENCE_BATCH)
-      throw new BadRequest(`${m.userIds.length} users in one fence claim > ${MAX_FENCE_BATCH}`)
+      throw new CenterShardMoveRefused(`${m.userIds.length} users in one fence claim > ${MAX_FENCE_BATCH}`)
     const store = this.host.get<OwnershipComponent>(CenterComponentIds.Ownership).store
     const users: ShardFenceClaimOk['users'] = []
     // Owner none and no revoke: the giver already ended these sessions; the
@@ -219,21 +222,24 @@ export class ShardComponent extends BaseComponent<ServiceContext<CenterConfig>> 
         try {
           const b = await readJson(req)
           const t = this.table
-          if (t === undefined) throw new BadRequest('the center keeps no shard table (set center.shards)')
+          if (t === undefined)
+            throw new CenterBadAdminRequest('the center keeps no shard table (set center.shards)')
           const to = b.to
           if (typeof to !== 'number' || !Number.isInteger(to) || to < 1)
-            throw new BadRequest('to must be a logic service id')
+            throw new CenterBadAdminRequest('to must be a logic service id')
           const svc = this.registry.list().find((s) => s.serviceId === to)
-          if (svc?.kind !== 'logic') throw new BadRequest(`logic#${to} is not registered`)
+          if (svc?.kind !== 'logic') throw new CenterBadAdminRequest(`logic#${to} is not registered`)
           const shards = b.shards
           const count = b.count
           if (shards !== undefined && (!Array.isArray(shards) || shards.length > t.shardCount))
-            throw new BadRequest('shards must be a list of shard numbers')
+            throw new CenterBadAdminRequest('shards must be a list of shard numbers')
           if (count !== undefined && (typeof count !== 'number' || !Number.isInteger(count) || count < 1))
-            throw new BadRequest('count must be a positive integer')
-          if ((shards === undefined) === (count === undefined)) throw new BadRequest('give shards or count')
+            throw new CenterBadAdminRequest('count must be a positive integer')
+          if ((shards === undefined) === (count === undefined))
+            throw new CenterBadAdminRequest('give shards or count')
           if (this.busy) {
-            sendJson(res, 409, { error: { code: 'SHARD_MOVE_RUNNING', message: 'a shard move is running' } })
+            const e = new CenterShardMoveRunning()
+            sendJson(res, 409, { error: { code: e.code, message: e.message } })
             return
           }
           let groups: MoveGroup[]
@@ -243,7 +249,7 @@ export class ShardComponent extends BaseComponent<ServiceContext<CenterConfig>> 
               count: count as number | undefined,
             })
           } catch (err) {
-            throw new BadRequest((err as Error).message)
+            throw new CenterBadAdminRequest((err as Error).message)
           }
           this.busy = true
           const moved: MoveOutcome[] = []
@@ -259,8 +265,8 @@ export class ShardComponent extends BaseComponent<ServiceContext<CenterConfig>> 
             moved,
           })
         } catch (err) {
-          if (!(err instanceof BadRequest)) throw err
-          sendJson(res, 400, { error: { code: 'BAD_REQUEST', message: err.message } })
+          if (!CenterBadAdminRequest.is(err)) throw err
+          sendJson(res, 400, { error: { code: err.code, message: err.message } })
         }
       },
     }

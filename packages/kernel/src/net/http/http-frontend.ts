@@ -1,9 +1,11 @@
 import { createServer, type Server as HttpServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { Socket } from 'node:net'
 import { type WebSocket, WebSocketServer } from 'ws'
+import { NetHttpBadRequest, NetHttpNotFound, NetHttpRouteTimeout } from '../errors.js'
 import type { SessionType } from '../limits.js'
 import type { Acceptor } from '../stack.js'
 import { WsConnection } from '../ws/ws-connection.js'
+import { rawHttpError, sendHttpError } from './http-error.js'
 import { dispatchRoute, type HttpRoutes } from './routes.js'
 
 export interface HttpFrontendOptions {
@@ -35,10 +37,18 @@ export class HttpFrontend {
         headersTimeout: l.upgradeTimeoutMs,
         requestTimeout: l.upgradeTimeoutMs * 2,
         connectionsCheckingInterval: Math.min(1000, l.upgradeTimeoutMs),
+        // Node's own refusal of a request without Host is a bare 400; ours below carries a code.
+        requireHostHeader: false,
       },
       (req, res) => {
         // A whole request arrived: the socket is no longer a pending one.
         acceptor.settle?.(req.socket)
+        if (req.headers.host === undefined && req.httpVersionMinor >= 1) {
+          sendHttpError(res, 400, new NetHttpBadRequest('an HTTP/1.1 request without a Host header'), {
+            connection: 'close',
+          })
+          return
+        }
         // The socket is quiet now because the route is working, not because
         // the client stalled: the route's own deadline replaces the idle one.
         res.setTimeout(l.httpHandlerTimeoutMs, () => this.routeTimedOut(req, res))
@@ -51,6 +61,19 @@ export class HttpFrontend {
     this.http.on('clientError', (err: Error & { code?: string }, socket: Socket) =>
       this.clientError(err, socket),
     )
+    // An Expect other than 100-continue: Node's own answer is a bare 417.
+    this.http.on('checkExpectation', (req: IncomingMessage, res: ServerResponse) => {
+      acceptor.settle?.(req.socket)
+      const e = new NetHttpBadRequest(`an Expect header this server does not meet (${req.headers.expect})`)
+      sendHttpError(res, 417, e, { connection: 'close' })
+    })
+    // CONNECT (a proxy tunnel): without a listener Node drops the socket unanswered.
+    this.http.on('connect', (req: IncomingMessage, socket: Socket) => {
+      acceptor.settle?.(socket)
+      socket.on('error', ignore)
+      const route = JSON.stringify(`${req.method} ${req.url}`)
+      socket.end(rawHttpError('404 Not Found', new NetHttpNotFound(route)))
+    })
     this.http.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) =>
       this.upgrade(req, socket, head),
     )
@@ -87,7 +110,7 @@ export class HttpFrontend {
       this.acceptor.logger.warn({ code: err.code, ip, stack: this.opts.stack }, 'bad http request')
     if (socket.writable && err.code !== 'ECONNRESET') {
       const status = STATUS[err.code ?? ''] ?? '400 Bad Request'
-      socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`)
+      socket.end(rawHttpError(status, new NetHttpBadRequest(err.code ?? err.message)))
     } else socket.destroy()
   }
 
@@ -102,13 +125,9 @@ export class HttpFrontend {
       res.destroy()
       return
     }
-    const text = 'route timed out'
-    res.writeHead(503, {
+    sendHttpError(res, 503, new NetHttpRouteTimeout(`${req.method} ${req.url}`, l.httpHandlerTimeoutMs), {
       connection: 'close',
-      'content-type': 'text/plain; charset=utf-8',
-      'content-length': Buffer.byteLength(text),
     })
-    res.end(text)
   }
 
   private upgrade(req: IncomingMessage, socket: Socket, head: Buffer): void {
@@ -118,7 +137,12 @@ export class HttpFrontend {
     const reqPath = q < 0 ? url : url.slice(0, q)
     if (path === null || (path !== '/' && reqPath !== path)) {
       socket.on('error', ignore)
-      socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n')
+      socket.end(
+        rawHttpError(
+          '404 Not Found',
+          new NetHttpNotFound(`a WebSocket upgrade at ${JSON.stringify(reqPath)}`),
+        ),
+      )
       return
     }
     this.wss.handleUpgrade(req, socket, head, (ws: WebSocket) => {
