@@ -3,4 +3,4 @@
 export { SCHEMA_HASH } from './client/schema.js'
 
 /** SHA-256 (hex) of the whole schema, server-only messages included (service-to-service handshakes). */
-export const FULL_SCHEMA_HASH = '01c1df192cb23f613f07fe1e967e79620b685891cbbbb4bbf7b5bf715865a9cb'
+export const FULL_SCHEMA_HASH = 'c43ff54b8888782e3d9dd42b037dce9b24202514b81984ff48f61faae525e16c'
