@@ -84,7 +84,7 @@ async function linkUp(from: Node, to: Node, tag: string): Promise<{ out: Link; i
 /** The `secret` index the last link-up line logged (which of that side's secrets the link proved). */
 function provedIndex(n: Node): unknown {
   const up = n.logger.lines.filter((l) => l.msg?.startsWith('cluster: link up'))
-  return (up[up.length - 1]?.obj as { secret?: number }).secret
+  return (up[up.length - 1]?.obj as { secret?: number } | undefined)?.secret
 }
 
 function refusals(n: Node): number {
