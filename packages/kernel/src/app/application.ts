@@ -287,6 +287,10 @@ export class Application<C extends AppConfig = AppConfig> {
           slot,
           holder: this.holder,
           logger: this.logger,
+        }).catch((err: unknown) => {
+          // No services yet, so no closeAll: stop the secrets' watch and SIGHUP listener here.
+          this.secrets?.close()
+          throw err
         })
         machineId = lease.machineId
         // Ids are minted only within half the holder TTL of the center's last confirmation.

@@ -72,6 +72,16 @@ async function answer(h: Awaited<ReturnType<typeof hostileDial>>, proof: Uint8Ar
   return { ok, refused: refusal !== undefined }
 }
 
+/** A LinkChallenge in clear from `who` (proofs beyond the first in `more`). */
+function challenge(
+  who: PeerIdentity,
+  nonce: Uint8Array,
+  proof: Uint8Array,
+  more: Uint8Array[] = [],
+): LinkChallenge {
+  return { ...who, nonce, proof, keyPublic: NONE, moreProofs: more }
+}
+
 /** A hostile acceptor: answers each LinkHello with the challenge `make` returns. */
 async function hostileAcceptor(
   make: (hello: LinkHello, s: Session) => Promise<LinkChallenge> | LinkChallenge,
@@ -169,13 +179,7 @@ for (const [name, held] of HOLDINGS) {
       const { t } = await realTransport()
       const h = await hostileAcceptor((hello) => {
         const nonce = newNonce()
-        return {
-          ...evil,
-          nonce,
-          proof: linkProof(WRONG, 'accept', hello.nonce, nonce, real, evil),
-          keyPublic: NONE,
-          moreProofs: [],
-        }
+        return challenge(evil, nonce, linkProof(WRONG, 'accept', hello.nonce, nonce, real, evil))
       })
       await expect(t.dial(h.address)).rejects.toMatchObject({ code: 'CLUSTER_AUTH_FAILED' })
       expect(h.auths).toEqual([])
@@ -186,7 +190,7 @@ for (const [name, held] of HOLDINGS) {
       const nonce = newNonce()
       // A genuine accept proof kept from an earlier link (another dial nonce).
       const old = linkProof(SECRET, 'accept', newNonce(), nonce, real, evil)
-      const h = await hostileAcceptor(() => ({ ...evil, nonce, proof: old, keyPublic: NONE, moreProofs: [] }))
+      const h = await hostileAcceptor(() => challenge(evil, nonce, old))
       await expect(t.dial(h.address)).rejects.toMatchObject({ code: 'CLUSTER_AUTH_FAILED' })
       expect(h.auths).toEqual([])
     })
@@ -196,13 +200,7 @@ for (const [name, held] of HOLDINGS) {
       const h = await hostileAcceptor((hello) => {
         const nonce = newNonce()
         // Exactly what the dialer's own listener would answer to its own hello.
-        return {
-          ...real,
-          nonce,
-          proof: linkProof(SECRET, 'accept', hello.nonce, nonce, real, real),
-          keyPublic: NONE,
-          moreProofs: [],
-        }
+        return challenge(real, nonce, linkProof(SECRET, 'accept', hello.nonce, nonce, real, real))
       })
       await expect(t.dial(h.address)).rejects.toMatchObject({ code: 'CLUSTER_AUTH_FAILED' })
       expect(h.auths).toEqual([])
@@ -219,15 +217,7 @@ for (const [name, held] of HOLDINGS) {
           new Promise<never>((_r, reject) => setTimeout(() => reject(new Error('no challenge')), 1500)),
         ]).catch(() => undefined)
         if (relay === undefined) void s.close()
-        return (
-          relay?.ch ?? {
-            ...real,
-            nonce: newNonce(),
-            proof: new Uint8Array(32),
-            keyPublic: NONE,
-            moreProofs: [],
-          }
-        )
+        return relay?.ch ?? challenge(real, newNonce(), new Uint8Array(32))
       })
       await expect(t.dial(h.address)).rejects.toMatchObject({ code: expect.stringMatching(/^CLUSTER_/) })
       expect(h.auths).toEqual([])
@@ -240,7 +230,7 @@ for (const [name, held] of HOLDINGS) {
         const nonce = newNonce()
         const good = linkProof(SECRET, 'accept', hello.nonce, nonce, real, evil)
         const junk = [1, 2, 3, 4].map(() => newNonce())
-        return { ...evil, nonce, proof: junk[0]!, keyPublic: NONE, moreProofs: [...junk.slice(1), good] }
+        return challenge(evil, nonce, junk[0]!, [...junk.slice(1), good])
       })
       await expect(t.dial(h.address)).rejects.toMatchObject({ code: 'CLUSTER_AUTH_FAILED' })
       expect(h.auths).toEqual([])
@@ -253,7 +243,7 @@ for (const [name, held] of HOLDINGS) {
         const nonce = newNonce()
         const good = linkProof(SECRET, 'accept', hello.nonce, nonce, real, evil)
         want = linkProof(SECRET, 'dial', hello.nonce, nonce, real, evil)
-        return { ...evil, nonce, proof: newNonce(), keyPublic: NONE, moreProofs: [good] }
+        return challenge(evil, nonce, newNonce(), [good])
       })
       const link = await t.dial(h.address)
       expect(h.auths.map((a) => Buffer.from(a).toString('hex'))).toEqual([want!.toString('hex')])

@@ -7,6 +7,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { until } from '@tessera/testkit'
 import { LinkAuth, LinkAuthOk, LinkChallenge, LinkHello } from '@tessera/wire'
 import { afterEach, describe, expect, it } from 'vitest'
 import type { TesseraError } from '../errors/index.js'
@@ -55,26 +56,18 @@ async function node(
   return n
 }
 
-async function until(cond: () => boolean, what: string, ms = 10_000): Promise<void> {
-  const end = Date.now() + ms
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`)
-    await new Promise((r) => setTimeout(r, 5))
-  }
-}
-
 /** Send `text` on `link` and wait until `to` has it. */
 async function carries(link: Link, to: Node, text: string): Promise<void> {
   expect(link.isOpen).toBe(true)
   link.send(0, GAME_MSG, 0, Buffer.from(text))
-  await until(() => to.got.includes(text), `"${text}" at ${to.id.serviceId}`)
+  await until(() => to.got.includes(text), 10_000, `"${text}" at ${to.id.serviceId}`)
 }
 
 /** Dial `to` from `from`; both ways carry a message. Returns both ends. */
 async function linkUp(from: Node, to: Node, tag: string): Promise<{ out: Link; in: Link }> {
   const before = to.up.length
   const out = await from.t.dial(to.address)
-  await until(() => to.up.length > before, `${tag}: inbound link`)
+  await until(() => to.up.length > before, 10_000, `${tag}: inbound link`)
   const inbound = to.up[to.up.length - 1]!
   await carries(out, to, `${tag} out`)
   await carries(inbound, from, `${tag} back`)
@@ -138,14 +131,14 @@ describe('cluster secret rotation: a node without the old secret', () => {
     const evil: PeerIdentity = { kind: 'gateway', serviceId: 66, node: 'node-x' }
     const frames: InboundFrame[] = []
     const net = new NetServer({
-      handler: { onMessage: (_s, f) => frames.push(f) },
+      handler: { onMessage: (_s, f) => void frames.push(f) },
       control: clusterControlCodec,
     })
     closers.push(() => net.close())
     const s = await net.connect(a.address, 'service')
     const nonce = newNonce()
     s.send(0, LinkHello.msgId, 1, LinkHello.encode({ ...evil, nonce, keyPublic: new Uint8Array(0) }))
-    await until(() => frames.some((f) => f.msgId === LinkChallenge.msgId), 'the challenge')
+    await until(() => frames.some((f) => f.msgId === LinkChallenge.msgId), 10_000, 'the challenge')
     const ch = LinkChallenge.decode(frames.find((f) => f.msgId === LinkChallenge.msgId)!.body)
     expect(ch.moreProofs).toEqual([]) // one secret: one proof
     const peer = { kind: ch.kind, serviceId: ch.serviceId, node: ch.node }
