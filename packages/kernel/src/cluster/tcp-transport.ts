@@ -146,8 +146,9 @@ interface Dialling {
  * proofD → LinkAuthOk. Both sides prove the secret, so a dialler never talks
  * to an impostor either. With several secrets (a rotation, {@link
  * ClusterSecrets}) the acceptor proves each, the dialler proves the first of
- * its own that the acceptor proved, and that secret keys the link. Anything else before the handshake ends is refused,
- * logged with the peer's address and claimed identity, and closed.
+ * its own that the acceptor proved, and that secret keys the link. Anything
+ * else before the handshake ends is refused, logged with the peer's address
+ * and claimed identity, and closed.
  *
  * Encrypted links: LinkHello and LinkChallenge also carry ephemeral X25519
  * public keys, covered by both proofs; every frame after LinkAuthOk (which
