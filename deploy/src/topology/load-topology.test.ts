@@ -239,4 +239,23 @@ describe('topology', () => {
     expect(() => resolveSecrets(t, { ...env, TSR_ADMIN: 'short' })).toThrow(/admin token needs at least 16/)
     expect(resolveSecrets(t, { ...env, TSR_ADMIN: 'a'.repeat(20) }).adminToken).toBe('a'.repeat(20))
   })
+
+  it('resolves the secrets also accepted during a rotation, in order, each at least 16 characters', () => {
+    const t = parseTopology({
+      ...base(),
+      secrets: { cluster: { env: 'TSR_SECRET' }, clusterAccept: [{ env: 'TSR_OLD' }, { env: 'TSR_OLDER' }] },
+    })
+    const env = { TSR_SECRET: 's'.repeat(16), TSR_OLD: 'o'.repeat(16) }
+    expect(() => resolveSecrets(t, env)).toThrow(
+      /secrets.clusterAccept\[1\]: environment variable TSR_OLDER is not set/,
+    )
+    expect(() => resolveSecrets(t, { ...env, TSR_OLDER: 'short' })).toThrow(
+      /secrets.clusterAccept\[1\]: a cluster secret needs at least 16/,
+    )
+    expect(resolveSecrets(t, { ...env, TSR_OLDER: 'p'.repeat(16) }).clusterAccept).toEqual([
+      'o'.repeat(16),
+      'p'.repeat(16),
+    ])
+    expect(resolveSecrets(parseTopology(base()), env).clusterAccept).toBeUndefined()
+  })
 })

@@ -5,6 +5,8 @@ import type { SecretRef, Topology } from './topology-schema.js'
 /** Secret values the topology refers to. */
 export interface Secrets {
   clusterSecret: string
+  /** Also accepted during a rotation (secrets.clusterAccept), in order. */
+  clusterAccept?: string[]
   dbPassword: string | undefined
   /** The center's admin token, when the topology names one. */
   adminToken?: string
@@ -33,6 +35,13 @@ export function resolveSecrets(
   if (Array.isArray(cluster)) errors.push(`secrets.cluster: ${cluster[0]}`)
   else if (cluster.length < 16)
     errors.push('secrets.cluster: the cluster secret needs at least 16 characters')
+  const accept = t.secrets.clusterAccept.map((ref, i) => {
+    const v = read(ref, env)
+    if (Array.isArray(v)) errors.push(`secrets.clusterAccept[${i}]: ${v[0]}`)
+    else if (v.length < 16)
+      errors.push(`secrets.clusterAccept[${i}]: a cluster secret needs at least 16 characters`)
+    return v as string
+  })
   const db = t.mariadb.password ? read(t.mariadb.password, env) : undefined
   if (Array.isArray(db)) errors.push(`mariadb.password: ${db[0]}`)
   const admin = t.secrets.admin ? read(t.secrets.admin, env) : undefined
@@ -43,5 +52,6 @@ export function resolveSecrets(
     throw new DeployBadTopology(source, errors.length, errors.map((e) => `  ${e}`).join('\n'))
   const out: Secrets = { clusterSecret: cluster as string, dbPassword: db as string | undefined }
   if (admin !== undefined) out.adminToken = admin as string
+  if (accept.length) out.clusterAccept = accept
   return out
 }

@@ -47,10 +47,24 @@ export interface ServiceKind {
     tls?: TlsRef | undefined
   }): Record<string, unknown>
   /** Secrets as environment variables (the unit's 0600 env file), never in the config file. */
-  env(s: { clusterSecret: string; mysqlUrl: string; adminToken?: string | undefined }): Record<string, string>
+  env(s: {
+    clusterSecret: string
+    clusterAccept: string[]
+    mysqlUrl: string
+    adminToken?: string | undefined
+  }): Record<string, string>
 }
 
-const clusterEnv = (s: { clusterSecret: string }) => ({ TESSERA_CLUSTER__SECRET: s.clusterSecret })
+/**
+ * The secret, and during a rotation the others accepted (a JSON list, as
+ * the config loader reads lists from the environment), under `prefix`.
+ */
+const secretEnv = (prefix: string, s: { clusterSecret: string; clusterAccept: string[] }) => ({
+  [`${prefix}SECRET`]: s.clusterSecret,
+  ...(s.clusterAccept.length ? { [`${prefix}ACCEPT_SECRETS`]: JSON.stringify(s.clusterAccept) } : {}),
+})
+const clusterEnv = (s: { clusterSecret: string; clusterAccept: string[] }) =>
+  secretEnv('TESSERA_CLUSTER__', s)
 
 /** `scheme://address:port` for each of `names` the process has, in that order. */
 function listenOf(address: string, ports: Record<string, number>, names: [string, string][]): string[] {
@@ -90,7 +104,7 @@ export const SERVICE_KINDS: Record<string, ServiceKind> = {
       },
     }),
     env: (s) => ({
-      TESSERA_CENTER__SECRET: s.clusterSecret,
+      ...secretEnv('TESSERA_CENTER__', s),
       TESSERA_CENTER__MYSQL_URL: s.mysqlUrl,
       ...(s.adminToken ? { TESSERA_CENTER__ADMIN_TOKEN: s.adminToken } : {}),
     }),

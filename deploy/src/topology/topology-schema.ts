@@ -161,6 +161,13 @@ export const topologySchema = z.strictObject({
     /** The cluster secret every service link proves (at least 16 characters). */
     cluster: secretRefSchema,
     /**
+     * During a cluster secret rotation: further secrets every process also
+     * accepts (at most 3, each at least 16 characters); `cluster` stays the
+     * one links prove whenever the peer has it (docs/operations.md
+     * "Rotating the cluster secret").
+     */
+    clusterAccept: z.array(secretRefSchema).max(3).default([]),
+    /**
      * The center's admin bearer token (operator actions on its admin
      * endpoint; at least 16 characters). Absent: operator actions are closed.
      */

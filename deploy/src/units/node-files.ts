@@ -20,6 +20,8 @@ import {
 /** Secret values, resolved from the topology's references on the machine running deploy. */
 export interface ResolvedSecrets {
   clusterSecret: string
+  /** Also accepted during a rotation, in order. */
+  clusterAccept?: string[] | undefined
   dbPassword: string | undefined
   adminToken?: string
 }
@@ -48,6 +50,7 @@ export function nodeFiles(t: Topology, nodeName: string, secrets: ResolvedSecret
   const files: NodeFile[] = []
   const env = {
     clusterSecret: secrets.clusterSecret,
+    clusterAccept: secrets.clusterAccept ?? [],
     mysqlUrl: mysqlUrl(t, nodeName, secrets.dbPassword),
     adminToken: secrets.adminToken,
   }

@@ -2,7 +2,9 @@ import { spawnSync } from 'node:child_process'
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
+import { envTree } from '@tessera/kernel'
 import { afterAll, describe, expect, it } from 'vitest'
+import { readEnvFile } from '../service-manager/index.js'
 import { parseTopology } from '../topology/index.js'
 import { nodeFiles } from './index.js'
 
@@ -164,6 +166,20 @@ describe('node files', () => {
       `TESSERA_CENTER__ADMIN_TOKEN="${'t'.repeat(20)}"`,
     )
     expect(a.find((f) => f.path.endsWith('tsr-center-1.env'))!.content).not.toContain('ADMIN_TOKEN')
+    // During a rotation every process also gets the accepted secrets, as the JSON list its config reads.
+    expect(a.some((f) => f.content.includes('ACCEPT_SECRETS'))).toBe(false)
+    const rotating = nodeFiles(topology, 'a', { ...secrets, clusterAccept: ['o'.repeat(20)] })
+    const envOf = (unit: string) => {
+      const f = path.join(tmp, `${unit}.env`)
+      writeFileSync(f, rotating.find((x) => x.path.endsWith(`/${unit}.env`))!.content)
+      return envTree(readEnvFile(f), 'TESSERA_')
+    }
+    expect(envOf('tsr-center-1')).toMatchObject({
+      center: { secret: secrets.clusterSecret, acceptSecrets: ['o'.repeat(20)] },
+    })
+    expect(envOf('tsr-login-100')).toMatchObject({
+      cluster: { secret: secrets.clusterSecret, acceptSecrets: ['o'.repeat(20)] },
+    })
     expect(a.map((f) => path.basename(f.path))).toContain('tsr-db-backup.timer')
     // The timer carries the topology's schedule and spread; the service its retention.
     const timer = a.find((f) => f.path.endsWith('tsr-db-backup.timer'))!.content

@@ -1,4 +1,4 @@
-import { appConfigSchema } from '@tessera/kernel'
+import { appConfigSchema, clusterSecretFields, SECRETS_GIVEN_ONCE, secretsGivenOnce } from '@tessera/kernel'
 import { z } from 'zod'
 
 export const centerConfigSchema = appConfigSchema.extend({
@@ -70,8 +70,12 @@ export const centerConfigSchema = appConfigSchema.extend({
       shardMoveWaitMs: z.number().int().positive().default(120_000),
       /** How long an operator action waits for every gateway's answer. */
       adminWaitMs: z.number().int().positive().default(3000),
-      /** Shared cluster secret (set it through TESSERA_CENTER__SECRET, not the file). */
-      secret: z.string().min(16),
+      /**
+       * Shared cluster secret (set it through TESSERA_CENTER__SECRET, not the
+       * file), with `acceptSecrets` during a rotation; or `secretFile`, which
+       * reloads on SIGHUP (docs/operations.md "Rotating the cluster secret").
+       */
+      ...clusterSecretFields(),
       /** Refuse cluster links that are not encrypted (cluster.encryptLinks on every service). Default false. */
       encryptLinks: z.boolean().default(false),
       /** MySQL server for machine-id leases and ownership epochs. */
@@ -102,7 +106,12 @@ export const centerConfigSchema = appConfigSchema.extend({
       /** A service silent this long is dropped from the registry. */
       heartbeatTimeoutMs: z.number().int().positive().default(5000),
     })
-    .prefault({ secret: '' }),
+    .prefault({})
+    .refine((c) => c.secret !== undefined || c.secretFile !== undefined, {
+      message: 'center.secret (or center.secretFile) is required',
+      path: ['secret'],
+    })
+    .refine(secretsGivenOnce, SECRETS_GIVEN_ONCE),
 })
 
 export type CenterConfig = z.output<typeof centerConfigSchema>

@@ -1,5 +1,46 @@
 import { z } from 'zod'
 import { alertsConfigSchema } from '../alerts/index.js'
+import { MAX_LINK_SECRETS } from '../cluster/link-auth.js'
+
+/**
+ * The cluster secret keys, in `cluster` and in the center's own section
+ * (docs/operations.md "Rotating the cluster secret"): `secret` (by
+ * reference: TESSERA_CLUSTER__SECRET, TESSERA_CENTER__SECRET) with `acceptSecrets`
+ * during a rotation, or a `secretFile` that reloads.
+ */
+export function clusterSecretFields() {
+  return {
+    /** Shared cluster secret, by reference (the environment); links without it are refused. */
+    secret: z.string().min(16).optional(),
+    /**
+     * Further secrets accepted from peers during a rotation (JSON list in
+     * the environment); links prove `secret` whenever the peer has it.
+     */
+    acceptSecrets: z
+      .array(z.string().min(16))
+      .max(MAX_LINK_SECRETS - 1)
+      .default([]),
+    /**
+     * A 0600 file of secrets, one per line, the first preferred, instead of
+     * `secret` and `acceptSecrets`: re-read on SIGHUP and when the file
+     * changes, so a rotation needs no restart.
+     */
+    secretFile: z.string().min(1).optional(),
+  }
+}
+
+/** secretFile excludes secret and acceptSecrets (one source of truth for a reload). */
+export function secretsGivenOnce(c: {
+  secret?: string | undefined
+  acceptSecrets: string[]
+  secretFile?: string | undefined
+}): boolean {
+  return c.secretFile === undefined || (c.secret === undefined && c.acceptSecrets.length === 0)
+}
+export const SECRETS_GIVEN_ONCE = {
+  message: 'give the secrets in secretFile or in secret/acceptSecrets, not both',
+  path: ['secretFile'],
+}
 
 /**
  * Configuration every Application understands. A service extends it with its
@@ -52,8 +93,7 @@ export const appConfigSchema = z.strictObject({
        * the center says their dependencies are ready. Unset: a single node.
        */
       center: z.string().optional(),
-      /** Shared cluster secret (TESSERA_CLUSTER__SECRET); links without it are refused. */
-      secret: z.string().min(16).optional(),
+      ...clusterSecretFields(),
       /** Where this process's services accept links from other services. */
       listen: z.string().default('tcp://127.0.0.1:0'),
       /** Service kinds that must be READY before these services start. */
@@ -70,10 +110,11 @@ export const appConfigSchema = z.strictObject({
       encryptLinks: z.boolean().default(false),
     })
     .prefault({})
-    .refine((c) => c.center === undefined || c.secret !== undefined, {
-      message: 'cluster.secret is required when cluster.center is set',
+    .refine((c) => c.center === undefined || c.secret !== undefined || c.secretFile !== undefined, {
+      message: 'cluster.secret (or cluster.secretFile) is required when cluster.center is set',
       path: ['secret'],
-    }),
+    })
+    .refine(secretsGivenOnce, SECRETS_GIVEN_ONCE),
   admin: z
     .strictObject({
       /** `http://host:port` for /metrics, /admin/state and /healthz (port 0 = any). Unset: none. */

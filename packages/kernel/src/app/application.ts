@@ -4,7 +4,13 @@ import { RELEASE_VERSION } from '@tessera/constants'
 import { clusterWire } from '@tessera/wire'
 import type { z } from 'zod'
 import { type AlertInput, FeishuAlertSink, type OnAlert } from '../alerts/index.js'
-import { ClusterMember, type ClusterWire, leaseMachineId, ServiceStates } from '../cluster/index.js'
+import {
+  ClusterMember,
+  ClusterSecretSource,
+  type ClusterWire,
+  leaseMachineId,
+  ServiceStates,
+} from '../cluster/index.js'
 import { loadConfig } from '../config/index.js'
 import { TesseraError } from '../errors/index.js'
 import { FileSnowflakeStore, Snowflake } from '../id/index.js'
@@ -71,6 +77,8 @@ export class Application<C extends AppConfig = AppConfig> {
   private readonly requestSeconds: Histogram<'service'>
   private readonly recent: RecentAlert[] = []
   private machineId: number | undefined
+  /** The cluster secrets every link of this process proves (reloaded from cluster.secretFile on SIGHUP). */
+  private secrets: ClusterSecretSource | undefined
   /** This process's machine-id holder token (set when the id is leased from the center). */
   private holder: string | undefined
   /** Ids are minted only this long after the center's last confirmation (half the holder TTL; 0 = no limit). */
@@ -261,6 +269,7 @@ export class Application<C extends AppConfig = AppConfig> {
     const defs = this.defs(this.config)
     let machineId = this.config.app.machineId
     if (cluster.center !== undefined) {
+      this.secrets = await ClusterSecretSource.open(cluster, { logger: this.logger, timers: this.timers })
       if (machineId === undefined) {
         // The center leases machine ids per (node, kind, slot), held by this
         // process instance: a restart gets its own id back, a second live
@@ -270,7 +279,7 @@ export class Application<C extends AppConfig = AppConfig> {
         const sentAt = Date.now()
         const lease = await leaseMachineId({
           center: cluster.center,
-          secret: cluster.secret!,
+          secret: this.secrets.secrets,
           encryptLinks: cluster.encryptLinks,
           wire: clusterWire,
           node: this.config.app.node,
@@ -278,6 +287,10 @@ export class Application<C extends AppConfig = AppConfig> {
           slot,
           holder: this.holder,
           logger: this.logger,
+        }).catch((err: unknown) => {
+          // No services yet, so no closeAll: stop the secrets' watch and SIGHUP listener here.
+          this.secrets?.close()
+          throw err
         })
         machineId = lease.machineId
         // Ids are minted only within half the holder TTL of the center's last confirmation.
@@ -337,7 +350,7 @@ export class Application<C extends AppConfig = AppConfig> {
     const cluster = this.config.cluster
     svc.member = await ClusterMember.join({
       identity: { kind: svc.kind, serviceId: svc.id, node: this.config.app.node },
-      secret: cluster.secret!,
+      secret: this.secrets!.secrets,
       encryptLinks: cluster.encryptLinks,
       listen: cluster.listen,
       center: cluster.center!.includes('://') ? cluster.center! : `tcp://${cluster.center}`,
@@ -438,6 +451,7 @@ export class Application<C extends AppConfig = AppConfig> {
         ?.leave()
         .catch((err: unknown) => svc.logger.warn({ err }, `${svc.name} left the cluster uncleanly`))
     }
+    this.secrets?.close()
     await this.admin?.close()
     await this.memory.cleanup()
     if (this.sampler !== undefined) this.timers.cancel(this.sampler)

@@ -1,5 +1,5 @@
 export type { AppConfig } from './app-config.js'
-export { appConfigSchema } from './app-config.js'
+export { appConfigSchema, clusterSecretFields, SECRETS_GIVEN_ONCE, secretsGivenOnce } from './app-config.js'
 export type { ApplicationOptions, AppState } from './application.js'
 export { Application } from './application.js'
 export type { CoreDumpSettings } from './core-dump.js'

@@ -2,6 +2,7 @@ import type { ClusterWire, ServiceInfo } from '@tessera/wire'
 import type { NetLimitsInput, NetLogger, NetServer } from '../net/index.js'
 import type { Scheduler } from '../timer/index.js'
 import { CenterClient } from './center-client.js'
+import type { ClusterSecrets } from './cluster-secrets.js'
 import type { PeerIdentity } from './link-auth.js'
 import { ServiceProxy } from './service-proxy.js'
 import { TcpClusterTransport } from './tcp-transport.js'
@@ -9,7 +10,8 @@ import { type ServiceState, ServiceStates } from './wire.js'
 
 export interface ClusterMemberOptions {
   identity: PeerIdentity
-  secret: string
+  /** The cluster secret(s): a ClusterSecrets holder sees reloads. */
+  secret: string | readonly string[] | ClusterSecrets
   /** Encrypt this service's links (cluster.encryptLinks). Default false. */
   encryptLinks?: boolean
   /** @deprecated ignored: the cluster layer uses @tessera/wire's generated messages. */

@@ -20,6 +20,7 @@ export const ClusterBadSecret = defineError<[]>(
   'CLUSTER_BAD_SECRET',
   'the cluster secret must be at least 16 characters',
 )
+export const ClusterBadSecrets = defineError<[string]>('CLUSTER_BAD_SECRETS', 'bad cluster secrets: %s')
 export const ClusterNoAddress = defineError<[string]>(
   'CLUSTER_NO_ADDRESS',
   'service %s registered no tcp:// cluster address',

@@ -5,6 +5,13 @@ export type { CenterClientOptions } from './center-client.js'
 export { CENTER_CHANNEL_ID, CenterClient } from './center-client.js'
 export type { ClusterMemberOptions } from './cluster-member.js'
 export { ClusterMember } from './cluster-member.js'
+export {
+  ClusterSecretSource,
+  type ClusterSecretsConfig,
+  type OpenClusterSecretsOptions,
+  readSecretFile,
+} from './cluster-secret-source.js'
+export { ClusterSecrets } from './cluster-secrets.js'
 export * from './errors.js'
 export type { PeerIdentity } from './link-auth.js'
 export { linkProof } from './link-auth.js'

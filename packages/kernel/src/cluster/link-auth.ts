@@ -71,6 +71,33 @@ export function proofMatches(expected: Buffer, got: Uint8Array): boolean {
   return got.length === expected.length && timingSafeEqual(expected, got)
 }
 
+/**
+ * Most proofs a LinkChallenge may carry (`proof` plus `moreProofs`), and so
+ * most secrets a process may hold at once: a rotation needs two.
+ */
+export const MAX_LINK_SECRETS = 4
+
+/**
+ * The index of the first of `secrets` whose proof (`make(secret)`) is one
+ * of `got`, or -1. Every secret's proof is made and compared with every
+ * candidate, with no early exit: the time taken does not tell which secret
+ * matched, and a wrong proof costs the same whichever secret it aimed at.
+ */
+export function matchSecret(
+  secrets: readonly string[],
+  make: (secret: string) => Buffer,
+  got: readonly Uint8Array[],
+): number {
+  let found = -1
+  for (let i = 0; i < secrets.length; i++) {
+    const want = make(secrets[i]!)
+    let hit = false
+    for (const g of got) hit = proofMatches(want, g) || hit
+    if (hit && found < 0) found = i
+  }
+  return found
+}
+
 function idText(p: PeerIdentity): string {
   return `${p.kind}#${p.serviceId}@${p.node}`
 }

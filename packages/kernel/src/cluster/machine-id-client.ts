@@ -1,5 +1,6 @@
 import type { NetLogger } from '../net/index.js'
 import { CENTER_CHANNEL_ID } from './center-client.js'
+import type { ClusterSecrets } from './cluster-secrets.js'
 import { ServiceProxy } from './service-proxy.js'
 import { TcpClusterTransport } from './tcp-transport.js'
 import type { ClusterWire, MachineIdLeaseOkMsg } from './wire.js'
@@ -7,7 +8,8 @@ import type { ClusterWire, MachineIdLeaseOkMsg } from './wire.js'
 export interface LeaseMachineIdOptions {
   /** `tcp://host:port` or `host:port`. */
   center: string
-  secret: string
+  /** The cluster secret(s): a ClusterSecrets holder sees reloads. */
+  secret: string | readonly string[] | ClusterSecrets
   /** Encrypt the link (cluster.encryptLinks). Default false. */
   encryptLinks?: boolean
   wire: ClusterWire

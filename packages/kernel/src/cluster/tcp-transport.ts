@@ -24,23 +24,28 @@ import {
 } from '../net/index.js'
 import type { Clock } from '../timer/clock.js'
 import type { Scheduler, TimerHandle } from '../timer/index.js'
+import { ClusterSecrets } from './cluster-secrets.js'
 import { ClusterAuthFailed, ClusterUnreachable } from './errors.js'
 import {
-  checkSecret,
   type LinkKeys,
   linkProof,
+  MAX_LINK_SECRETS,
+  matchSecret,
   NO_KEYS,
   newNonce,
   type PeerIdentity,
-  proofMatches,
 } from './link-auth.js'
 import { LINK_KEY_BYTES, linkSealer } from './link-cipher.js'
 import type { ClusterTransport, Link, LinkHandler } from './transport.js'
 
 export interface TcpClusterTransportOptions {
   identity: PeerIdentity
-  /** Shared by every service of the cluster; at least 16 characters. */
-  secret: string
+  /**
+   * Shared by every service of the cluster; at least 16 characters. During
+   * a rotation, several (a list, or a {@link ClusterSecrets} the process
+   * replaces on reload): see ClusterSecrets for which one a link proves.
+   */
+  secret: string | readonly string[] | ClusterSecrets
   /** @deprecated ignored: the cluster layer uses @tessera/wire's generated messages. */
   wire?: ClusterWire
   logger?: NetLogger
@@ -110,6 +115,8 @@ interface Accepting {
   /** Both ephemeral public keys (empty: a link in clear) and this side's pair. */
   keys?: LinkKeys
   keyPair?: KeyPair
+  /** The secrets this side proved in its challenge (the set at that moment; a reload mid-handshake does not change it). */
+  secrets?: readonly string[]
 }
 
 /** Dialling side, before the link is up. */
@@ -124,6 +131,9 @@ interface Dialling {
   keyPair: KeyPair | null
   keys?: LinkKeys
   acceptNonce?: Uint8Array
+  /** The secret both sides proved: the link's keys derive from it; and its place in this side's list. */
+  secret?: string
+  secretIndex?: number
 }
 
 /**
@@ -134,8 +144,11 @@ interface Dialling {
  * dialler → LinkHello(identity, nonceD); acceptor → LinkChallenge(identity,
  * nonceA, proofA); dialler checks proofA, → LinkAuth(proofD); acceptor checks
  * proofD → LinkAuthOk. Both sides prove the secret, so a dialler never talks
- * to an impostor either. Anything else before the handshake ends is refused,
- * logged with the peer's address and claimed identity, and closed.
+ * to an impostor either. With several secrets (a rotation, {@link
+ * ClusterSecrets}) the acceptor proves each, the dialler proves the first of
+ * its own that the acceptor proved, and that secret keys the link. Anything
+ * else before the handshake ends is refused, logged with the peer's address
+ * and claimed identity, and closed.
  *
  * Encrypted links: LinkHello and LinkChallenge also carry ephemeral X25519
  * public keys, covered by both proofs; every frame after LinkAuthOk (which
@@ -146,16 +159,15 @@ export class TcpClusterTransport implements ClusterTransport, SessionHandler {
   readonly identity: PeerIdentity
   readonly net: NetServer
   private handler: LinkHandler | undefined
-  private readonly secret: string
+  private readonly secrets: ClusterSecrets
   private readonly logger: NetLogger
   private readonly dialTimeoutMs: number
   private readonly encrypt: boolean
   private readonly cipherOptions: { rotateMs?: number; clock?: Clock }
 
   constructor(opts: TcpClusterTransportOptions) {
-    checkSecret(opts.secret)
     this.identity = { ...opts.identity }
-    this.secret = opts.secret
+    this.secrets = ClusterSecrets.of(opts.secret)
     this.logger = opts.logger ?? silentLogger
     this.dialTimeoutMs = opts.dialTimeoutMs ?? 5000
     this.encrypt = opts.encrypt ?? false
@@ -281,36 +293,36 @@ export class TcpClusterTransport implements ClusterTransport, SessionHandler {
         st.keyPair = generateKeyPair()
         st.keys = { dial: hello.keyPublic, accept: st.keyPair.publicKey }
       } else st.keys = NO_KEYS
-      const proof = linkProof(
-        this.secret,
-        'accept',
-        hello.nonce,
-        st.acceptNonce,
-        peer,
-        this.identity,
-        st.keys,
+      st.secrets = this.secrets.list
+      const [proof, ...moreProofs] = st.secrets.map((secret) =>
+        linkProof(secret, 'accept', hello.nonce, st.acceptNonce!, peer, this.identity, st.keys),
       )
       session.send(
         FrameFlag.RESPONSE,
         LinkChallenge.msgId,
         frame.reqId,
-        LinkChallenge.encode({ ...this.identity, nonce: st.acceptNonce, proof, keyPublic: st.keys.accept }),
+        LinkChallenge.encode({
+          ...this.identity,
+          nonce: st.acceptNonce,
+          proof: proof!,
+          keyPublic: st.keys.accept,
+          moreProofs,
+        }),
       )
       return
     }
     if (st.phase === 'auth' && frame.msgId === LinkAuth.msgId) {
       const { proof } = frame.decode(LinkAuth)
-      const want = linkProof(
-        this.secret,
-        'dial',
-        st.dialNonce!,
-        st.acceptNonce!,
-        st.peer!,
-        this.identity,
-        st.keys,
+      const secrets = st.secrets!
+      // Any secret this side proved will do; the refusal is the same whichever one a wrong proof aimed at.
+      const i = matchSecret(
+        secrets,
+        (secret) =>
+          linkProof(secret, 'dial', st.dialNonce!, st.acceptNonce!, st.peer!, this.identity, st.keys),
+        [proof],
       )
-      if (!proofMatches(want, proof))
-        throw new ClusterAuthFailed('wrong proof (the peer does not have the cluster secret)')
+      if (i < 0) throw new ClusterAuthFailed('wrong proof (the peer does not have the cluster secret)')
+      const secret = secrets[i]!
       const link = new TcpLink(session, st.peer!, false)
       session.data = link
       session.markAuthenticated()
@@ -321,7 +333,7 @@ export class TcpClusterTransport implements ClusterTransport, SessionHandler {
         session.setSealer(
           linkSealer(
             'accept',
-            this.secret,
+            secret,
             st.keyPair!,
             st.keys!.dial,
             st.dialNonce!,
@@ -330,7 +342,8 @@ export class TcpClusterTransport implements ClusterTransport, SessionHandler {
           ),
         )
       this.logger.info(
-        { link: link.id, peer: st.peer, ip: session.remoteIp, encrypted },
+        // `secret`: which of this side's secrets the link proved (0 = the preferred; never the secret).
+        { link: link.id, peer: st.peer, ip: session.remoteIp, encrypted, secret: i },
         'cluster: link up (inbound)',
       )
       this.handler?.onLinkUp(link)
@@ -358,14 +371,25 @@ export class TcpClusterTransport implements ClusterTransport, SessionHandler {
       if (!offered && ch.keyPublic.length > 0)
         throw new ClusterAuthFailed(`${st.address} sent a link key that was not asked for`)
       const keys: LinkKeys = offered ? { dial: st.keyPair!.publicKey, accept: ch.keyPublic } : NO_KEYS
-      const want = linkProof(this.secret, 'accept', st.nonce, ch.nonce, this.identity, peer, keys)
-      if (!proofMatches(want, ch.proof))
-        throw new ClusterAuthFailed(`${st.address} does not have the cluster secret`)
+      const proofs = [ch.proof, ...ch.moreProofs]
+      if (proofs.length > MAX_LINK_SECRETS)
+        throw new ClusterAuthFailed(`${st.address} sent ${proofs.length} proofs, at most ${MAX_LINK_SECRETS}`)
+      // Prove with the first of our secrets (in our order) that the acceptor proved.
+      const secrets = this.secrets.list
+      const i = matchSecret(
+        secrets,
+        (secret) => linkProof(secret, 'accept', st.nonce, ch.nonce, this.identity, peer, keys),
+        proofs,
+      )
+      if (i < 0) throw new ClusterAuthFailed(`${st.address} does not have the cluster secret`)
+      const secret = secrets[i]!
       st.peer = peer
       st.phase = 'ok'
       st.keys = keys
       st.acceptNonce = ch.nonce
-      const proof = linkProof(this.secret, 'dial', st.nonce, ch.nonce, this.identity, peer, keys)
+      st.secret = secret
+      st.secretIndex = i
+      const proof = linkProof(secret, 'dial', st.nonce, ch.nonce, this.identity, peer, keys)
       session.send(0, LinkAuth.msgId, 2, LinkAuth.encode({ proof }))
       return
     }
@@ -379,7 +403,7 @@ export class TcpClusterTransport implements ClusterTransport, SessionHandler {
         session.setSealer(
           linkSealer(
             'dial',
-            this.secret,
+            st.secret!,
             st.keyPair!,
             st.keys!.accept,
             st.nonce,
@@ -388,7 +412,7 @@ export class TcpClusterTransport implements ClusterTransport, SessionHandler {
           ),
         )
       this.logger.info(
-        { link: link.id, peer: st.peer, address: st.address, encrypted },
+        { link: link.id, peer: st.peer, address: st.address, encrypted, secret: st.secretIndex },
         'cluster: link up (outbound)',
       )
       st.resolve(link)

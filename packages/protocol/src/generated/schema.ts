@@ -3,4 +3,4 @@
 export { SCHEMA_HASH } from './client/schema.js'
 
 /** SHA-256 (hex) of the whole schema, server-only messages included (service-to-service handshakes). */
-export const FULL_SCHEMA_HASH = 'cd96794657f8420ec5c5ea394307b792457ffc3e653a97a801f783228bcb1e27'
+export const FULL_SCHEMA_HASH = '15166e9a0613683e5ade728e082410fede625ed2f40038424679733215ad0787'

@@ -1,5 +1,6 @@
 import {
   BaseComponent,
+  ClusterSecretSource,
   type ComponentFactory,
   registerNetMetrics,
   type ServiceContext,
@@ -19,6 +20,7 @@ import type { CenterConfig } from '../config.js'
  */
 export class CenterLink extends BaseComponent<ServiceContext<CenterConfig>> {
   private created: ServiceProxy | undefined
+  private secrets: ClusterSecretSource | undefined
   private closing: Promise<void> | undefined
   /** The bound cluster address, `tcp://host:port` (set at ready). */
   address = ''
@@ -28,12 +30,14 @@ export class CenterLink extends BaseComponent<ServiceContext<CenterConfig>> {
     return this.created
   }
 
-  init(): void {
+  async init(): Promise<void> {
     const { config, serviceId, logger, metrics, timers } = this.host.context
     const c = config.center
+    // Reloaded from center.secretFile on SIGHUP: new links prove the new set.
+    this.secrets = await ClusterSecretSource.open(c, { logger, timers })
     const transport = new TcpClusterTransport({
       identity: { kind: 'center', serviceId, node: config.app.node },
-      secret: c.secret,
+      secret: this.secrets.secrets,
       encrypt: c.encryptLinks,
       wire: clusterWire,
       logger,
@@ -50,7 +54,10 @@ export class CenterLink extends BaseComponent<ServiceContext<CenterConfig>> {
   }
 
   willClose(): Promise<void> {
-    if (!this.closing) this.closing = this.created?.close() ?? Promise.resolve()
+    if (!this.closing) {
+      this.secrets?.close()
+      this.closing = this.created?.close() ?? Promise.resolve()
+    }
     return this.closing
   }
 

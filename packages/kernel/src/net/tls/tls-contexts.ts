@@ -1,10 +1,8 @@
 import { createHash, X509Certificate } from 'node:crypto'
-import { type FSWatcher, watch } from 'node:fs'
 import { readFile } from 'node:fs/promises'
-import { basename, dirname, resolve } from 'node:path'
 import { createSecureContext, type SecureContext } from 'node:tls'
+import { FileReloader } from '../../config/file-reloader.js'
 import { type Scheduler, systemTimers } from '../../timer/scheduler.js'
-import type { TimerHandle } from '../../timer/timer-wheel.js'
 import { NetTlsBadConfig } from '../errors.js'
 import { type NetLogger, silentLogger } from '../logger.js'
 
@@ -51,19 +49,13 @@ export class TlsContexts {
   readonly minVersion: 'TLSv1.2' | 'TLSv1.3'
   private loaded: Loaded | null = null
   private readonly listeners = new Set<() => void>()
-  private readonly watchers: FSWatcher[] = []
-  private debounce: TimerHandle | null = null
-  private reloading: Promise<boolean> | null = null
-  private again = false
-  private closed = false
-  private signalOff: (() => void) | null = null
+  private reloader: FileReloader | null = null
   /** Reloads that changed the certificates (metrics, tests). */
   generation = 0
 
   private constructor(
     private readonly config: TlsConfig,
     private readonly logger: NetLogger,
-    private readonly timers: Scheduler,
   ) {
     const min = config.minVersion ?? 'TLSv1.2'
     if (min !== 'TLSv1.2' && min !== 'TLSv1.3')
@@ -82,10 +74,18 @@ export class TlsContexts {
     logger: NetLogger = silentLogger,
     timers: Scheduler = systemTimers(),
   ): Promise<TlsContexts> {
-    const t = new TlsContexts(config, logger, timers)
+    const t = new TlsContexts(config, logger)
     t.loaded = await t.read()
     t.generation = 1
-    if (config.watch !== false) t.startWatching()
+    t.reloader = new FileReloader({
+      files: config.certs.flatMap((c) => [c.cert, c.key]),
+      reload: () => t.reloadOnce(),
+      what: 'tls certificates',
+      logger,
+      timers,
+      ...(config.watch === undefined ? {} : { watch: config.watch }),
+      ...(config.debounceMs === undefined ? {} : { debounceMs: config.debounceMs }),
+    })
     return t
   }
 
@@ -119,18 +119,7 @@ export class TlsContexts {
    * were refused (the old ones stay in service). Concurrent calls coalesce.
    */
   reload(): Promise<boolean> {
-    if (this.reloading !== null) {
-      this.again = true
-      return this.reloading
-    }
-    this.reloading = this.reloadOnce().finally(() => {
-      this.reloading = null
-      if (this.again && !this.closed) {
-        this.again = false
-        void this.reload()
-      }
-    })
-    return this.reloading
+    return this.reloader!.reload()
   }
 
   /**
@@ -138,23 +127,13 @@ export class TlsContexts {
    * The listener is this store's own, so other SIGHUP handlers are untouched.
    */
   reloadOnSignal(signal: NodeJS.Signals = 'SIGHUP'): this {
-    const fn = (): void => {
-      this.logger.info({ signal }, 'tls certificates reload requested')
-      void this.reload()
-    }
-    process.on(signal, fn)
-    this.signalOff = () => process.off(signal, fn)
+    this.reloader!.reloadOnSignal(signal)
     return this
   }
 
   /** Stop watching; contexts already handed out keep working. */
   close(): void {
-    this.closed = true
-    this.signalOff?.()
-    this.signalOff = null
-    if (this.debounce !== null) this.timers.cancel(this.debounce)
-    this.debounce = null
-    for (const w of this.watchers.splice(0)) w.close()
+    this.reloader?.close()
     this.listeners.clear()
   }
 
@@ -174,7 +153,7 @@ export class TlsContexts {
       )
       return false
     }
-    if (this.closed || next.digest === this.loaded?.digest) return false
+    if (this.reloader?.isClosed || next.digest === this.loaded?.digest) return false
     this.loaded = next
     this.generation++
     this.logger.info({ subjects: this.subjects(), generation: this.generation }, 'tls certificates reloaded')
@@ -206,44 +185,5 @@ export class TlsContexts {
       pairs.push({ cert, key, x509, context })
     }
     return { pairs, digest: hash.digest('hex') }
-  }
-
-  /**
-   * Watch the folders, not the files: certificate tools replace files by
-   * rename (certbot's symlinks, Kubernetes' ..data swap), which a watch on
-   * the old inode would never see.
-   */
-  private startWatching(): void {
-    const byDir = new Map<string, Set<string>>()
-    for (const c of this.config.certs)
-      for (const f of [c.cert, c.key]) {
-        const abs = resolve(f)
-        const d = dirname(abs)
-        if (!byDir.has(d)) byDir.set(d, new Set())
-        byDir.get(d)!.add(basename(abs))
-      }
-    const delay = this.config.debounceMs ?? 200
-    for (const [dir, names] of byDir) {
-      try {
-        const w = watch(dir, { persistent: false }, (_event, name) => {
-          // Some platforms give no name: reload anyway (the digest check makes it cheap).
-          if (name !== null && !names.has(String(name)) && !String(name).startsWith('..')) return
-          this.scheduleReload(delay)
-        })
-        w.on('error', (err) => this.logger.warn({ err, dir }, 'tls certificate watch failed'))
-        this.watchers.push(w)
-      } catch (err) {
-        this.logger.warn({ err, dir }, 'cannot watch tls certificate folder; reload with SIGHUP')
-      }
-    }
-  }
-
-  private scheduleReload(delay: number): void {
-    if (this.closed) return
-    if (this.debounce !== null) this.timers.cancel(this.debounce)
-    this.debounce = this.timers.after(delay, () => {
-      this.debounce = null
-      void this.reload()
-    })
   }
 }

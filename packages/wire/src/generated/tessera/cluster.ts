@@ -17,7 +17,10 @@ export const ServiceState = {
 } as const
 export type ServiceState = (typeof ServiceState)[keyof typeof ServiceState]
 
-/** Step 3 (request): the dialling side's proof. */
+/**
+ * Step 3 (request): the dialling side's proof, made with a secret the
+ * acceptor proved (its first such secret in its own order).
+ */
 export interface LinkAuth {
   proof: Uint8Array
 }
@@ -138,6 +141,13 @@ export interface LinkChallenge {
    * link is then encrypted after LinkAuthOk); empty otherwise.
    */
   keyPublic: Uint8Array
+  /**
+   * During a cluster secret rotation (the acceptor accepts more than one
+   * secret): the same proof made with each further accepted secret, in the
+   * acceptor's order. The dialler proves (LinkAuth) with one secret that
+   * some proof here or in `proof` matched; the link's keys derive from it.
+   */
+  moreProofs: Uint8Array[]
 }
 
 export function writeLinkChallenge(m: LinkChallenge, w: Writer, depth: number): void {
@@ -148,11 +158,13 @@ export function writeLinkChallenge(m: LinkChallenge, w: Writer, depth: number): 
   if (m.nonce != null && m.nonce.length !== 0) { w.uint32(34); w.bytes(m.nonce) }
   if (m.proof != null && m.proof.length !== 0) { w.uint32(42); w.bytes(m.proof) }
   if (m.keyPublic != null && m.keyPublic.length !== 0) { w.uint32(50); w.bytes(m.keyPublic) }
+  const moreProofs = m.moreProofs
+  if (moreProofs != null) for (let i = 0; i < moreProofs.length; i++) { w.uint32(58); w.bytes(moreProofs[i]!) }
 }
 
 export function readLinkChallenge(r: Reader, end: number, depth: number): LinkChallenge {
   if (depth > MAX_DEPTH) throw tooDeep()
-  const m: LinkChallenge = { kind: '', serviceId: 0, node: '', nonce: EMPTY_BYTES, proof: EMPTY_BYTES, keyPublic: EMPTY_BYTES }
+  const m: LinkChallenge = { kind: '', serviceId: 0, node: '', nonce: EMPTY_BYTES, proof: EMPTY_BYTES, keyPublic: EMPTY_BYTES, moreProofs: [] }
   while (r.pos < end) {
     const t = r.tag()
     switch (t) {
@@ -162,6 +174,7 @@ export function readLinkChallenge(r: Reader, end: number, depth: number): LinkCh
       case 34: m.nonce = readBytes(r); break
       case 42: m.proof = readBytes(r); break
       case 50: m.keyPublic = readBytes(r); break
+      case 58: m.moreProofs.push(readBytes(r)); break
       default: skipField(r, t, depth)
     }
   }
@@ -175,7 +188,7 @@ export const LinkChallenge: MessageType<LinkChallenge> = {
   noLogReq: false,
   noLogRes: false,
   serverOnly: true,
-  create: (init) => ({ kind: '', serviceId: 0, node: '', nonce: EMPTY_BYTES, proof: EMPTY_BYTES, keyPublic: EMPTY_BYTES, ...init }),
+  create: (init) => ({ kind: '', serviceId: 0, node: '', nonce: EMPTY_BYTES, proof: EMPTY_BYTES, keyPublic: EMPTY_BYTES, moreProofs: [], ...init }),
   encode(m) {
     const w = newWriter()
     writeLinkChallenge(m, w, 0)
