@@ -144,6 +144,7 @@ describe('release log levels (what an operator must act on)', () => {
       'ECONNRESET',
     )
     expect(releaseLevel(reset, 'client')).toBe('info')
+    expect(releaseLevel(reset, 'client', true)).toBe('warn')
     expect(releaseLevel(reset, 'service')).toBe('warn')
     const odd = NetSocketError.with(
       { cause: Object.assign(new Error('EPROTO'), { code: 'EPROTO' }) },

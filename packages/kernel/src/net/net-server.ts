@@ -240,7 +240,7 @@ export class NetServer implements Acceptor, SessionHost {
     this.sessions.delete(s.id)
     this.counters.released++
     const line = { session: s.id, type: s.type, ip: s.remoteIp, stack: s.conn.stack, reason: reason.code }
-    const level = releaseLevel(reason, s.type)
+    const level = releaseLevel(reason, s.type, s.conn.midFrame === true)
     if (level === 'debug') this.logger.debug(line, 'session released')
     else this.logger[level]({ ...line, message: reason.message, details: reason.details }, 'session released')
     try {
@@ -350,18 +350,28 @@ export class NetServer implements Acceptor, SessionHost {
  * an ordinary end it decides itself (a client's Goodbye) with
  * `details.ordinary`, and a session it ends by its own decision (a newer
  * login elsewhere, an operator kick, a drain) with `details.decided`
- * ({@link ourDecision}). A client's socket reset or broken pipe (a phone
- * changing networks, a closed tab) is routine at a game's scale: info, and
- * counted in the metrics; on a service link it is warn.
+ * ({@link ourDecision}). A client's socket reset or broken pipe between
+ * frames (a phone changing networks, a closed tab) is routine at a game's
+ * scale: info, and counted in the metrics; mid-frame (a truncated frame, as
+ * a half-close mid-frame) or on a service link it is warn.
  */
-export function releaseLevel(reason: TesseraError, type?: SessionType): 'debug' | 'info' | 'warn' {
+export function releaseLevel(
+  reason: TesseraError,
+  type?: SessionType,
+  midFrame = false,
+): 'debug' | 'info' | 'warn' {
   const cause: unknown = reason.cause
   if (reason.details?.ordinary === true) return 'debug'
   if (reason.details?.decided === true) return 'info'
   if (NetPeerClosed.is(reason)) return reason.details?.midFrame === true ? 'warn' : 'debug'
   if (NetServerClosing.is(reason) || NetSessionClosed.is(reason)) return 'debug'
   if (NetKicked.is(reason)) return 'info'
-  if (type === 'client' && NetSocketError.is(reason) && ROUTINE_SOCKET_ERRORS.has(errnoOf(cause)))
+  if (
+    type === 'client' &&
+    !midFrame &&
+    NetSocketError.is(reason) &&
+    ROUTINE_SOCKET_ERRORS.has(errnoOf(cause))
+  )
     return 'info'
   return 'warn'
 }
