@@ -1,13 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { type LoginFixture, loginFixture } from '../fixtures/login-fixture.js'
-
-const GOOD = 'correct horse battery'
-const at7 = { serviceId: 7, startedAtMs: 1n }
-const code = (p: Promise<unknown>) =>
-  p.then(
-    () => 'OK',
-    (e: { code: string }) => e.code,
-  )
+import { at7, code, GOOD, type LoginFixture, loginFixture } from '../fixtures/login-fixture.js'
 
 describe('logouts in batches (real MariaDB)', () => {
   let f: LoginFixture
