@@ -106,6 +106,15 @@ export const loginSectionSchema = z.strictObject({
     /** How long an account session token lives (logout, nickname, password). */
     sessionTtlMs: int(1).default(7 * 24 * 3600_000),
   }),
+  logout: section({
+    /**
+     * Logouts ended in one transaction: those that arrive while a batch
+     * runs go together in the next (one batch at a time per process).
+     */
+    maxBatch: int(1).max(5_000).default(500),
+    /** Logouts waiting for a batch; past it requests get LOGIN_LOGOUT_BUSY (retry shortly). */
+    maxQueued: int(1).default(20_000),
+  }),
   admission: section({
     /** Players online (at gateways, plus hand-offs not yet redeemed) before login queues them; 0 = no cap. */
     onlineCap: int(0).default(0),

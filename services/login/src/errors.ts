@@ -108,6 +108,11 @@ export const LoginBusyWaited = defineError<[waitedMs: number]>(
   'the login service is busy (waited %d ms for a password check); retry shortly',
   CLIENT,
 )
+export const LoginLogoutBusy = defineError<[queued: number]>(
+  'LOGIN_LOGOUT_BUSY',
+  'the login service has too many logouts waiting (%d); retry shortly',
+  CLIENT,
+)
 export const LoginUnavailable = defineError(
   'LOGIN_UNAVAILABLE',
   'the login service cannot reach its database; retry shortly',

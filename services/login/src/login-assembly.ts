@@ -13,6 +13,7 @@ import { LoginBadConfig } from './errors.js'
 import { GatewayPicker, HandoffIssuer, HandoffTokens, OnlineSessions } from './handoff/index.js'
 import { InFlight, StormWatch, Throttle } from './limits/index.js'
 import { LoginService, type LoginServiceDeps } from './login-service.js'
+import { LogoutBatcher } from './logout/index.js'
 
 /** Every part of a login process, built around one database. */
 export interface LoginParts {
@@ -72,6 +73,7 @@ export function assembleLogin(o: LoginAssemblyOptions): LoginParts {
     c.admission,
     o.memoryGuard,
   )
+  const logouts = new LogoutBatcher({ db, accounts, admission, online, now: o.now, kick: o.kick }, c.logout)
   const service = new LoginService({
     db,
     rules,
@@ -80,6 +82,7 @@ export function assembleLogin(o: LoginAssemblyOptions): LoginParts {
     throttle,
     inFlight: new InFlight(c.limits.ipInFlight),
     admission,
+    logouts,
     tokens,
     online,
     newUserId: o.newUserId,

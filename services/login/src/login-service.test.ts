@@ -1,15 +1,7 @@
 import { ManualClock, MemoryGuard, TimerWheel } from '@tessera/kernel'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { type LoginFixture, loginFixture } from './fixtures/login-fixture.js'
+import { at7, code, GOOD, type LoginFixture, loginFixture } from './fixtures/login-fixture.js'
 import { assembleLogin } from './login-assembly.js'
-
-const GOOD = 'correct horse battery'
-const at7 = { serviceId: 7, startedAtMs: 1n }
-const code = (p: Promise<unknown>) =>
-  p.then(
-    () => 'OK',
-    (e: { code: string }) => e.code,
-  )
 
 describe('LoginService (real MariaDB, manual clock)', () => {
   let f: LoginFixture

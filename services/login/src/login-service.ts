@@ -17,6 +17,7 @@ import {
   type ThrottleKey,
   ThrottleScope,
 } from './limits/index.js'
+import type { LogoutBatcher } from './logout/index.js'
 
 export interface LoginServiceDeps {
   db: LoginDb
@@ -27,6 +28,8 @@ export interface LoginServiceDeps {
   /** Password checks running at once per client address (the per-address counter charges failures only). */
   inFlight: InFlight
   admission: Admission
+  /** Logouts, ended in batches. */
+  logouts: LogoutBatcher
   tokens: HandoffTokens
   online: OnlineSessions
   /** Snowflake user ids. */
@@ -135,21 +138,13 @@ export class LoginService {
     return this.d.admission.leave(ticket)
   }
 
-  /** End the account session everywhere: tokens and sessions of this epoch stop working, the gateway kicks. */
-  async logout(sessionToken: string): Promise<void> {
-    const { accounts, online, admission, db } = this.d
-    const me = await accounts.session(sessionToken, this.d.now())
-    const where = await online.where(me.userId)
-    const epoch = await db.tx(async (tx) => {
-      const e = await accounts.bumpEpoch(tx, me.userId, this.d.now())
-      await accounts.dropSessions(tx, me.userId)
-      await admission.drop(tx, me.userId)
-      return e
-    })
-    if (where) {
-      await online.remove(me.userId)
-      this.d.kick(where.gatewayServiceId, me.userId, epoch, 'logout')
-    }
+  /**
+   * End the account session everywhere: tokens and sessions of this epoch
+   * stop working, the gateway kicks. Batched with the other logouts of the
+   * moment (LogoutBatcher).
+   */
+  logout(sessionToken: string): Promise<void> {
+    return this.d.logouts.logout(sessionToken)
   }
 
   /** New password after checking the current one (which counts against the failure limits). */
@@ -171,7 +166,7 @@ export class LoginService {
     const session = await db.tx(async (tx) => {
       await accounts.setPassword(tx, me.userId, hash, now)
       const epoch = await accounts.bumpEpoch(tx, me.userId, now)
-      await accounts.dropSessions(tx, me.userId)
+      await accounts.dropSessions(tx, [me.userId])
       return accounts.newSession(tx, me.userId, epoch, now + this.d.sessionTtlMs)
     })
     return { sessionToken: session.token, sessionExpiresAtMs: BigInt(session.expiresAt) }

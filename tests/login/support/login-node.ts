@@ -42,6 +42,8 @@ export interface LoginNode {
   http: string
   /** `tcp://127.0.0.1:PORT` of the binary protocol. */
   tcp: string
+  /** Login's database on the test server. */
+  database: string
   /** pids of the login workers, as they logged their ports. */
   workers: number[]
   /** Admin endpoints (`http://127.0.0.1:PORT`) of the workers, when `admin.listen` was set. */
@@ -152,6 +154,7 @@ export async function startLoginNode(o: LoginNodeOptions = {}): Promise<LoginNod
       gateways,
       http,
       tcp,
+      database: db.name,
       workers: fronts.map((f) => f.pid),
       admin: out
         .split('\n')

@@ -1,5 +1,5 @@
 import type { LoginDb, Row, Tx } from '../db/index.js'
-import { newSecretToken, tokenHash } from '../db/index.js'
+import { inList, newSecretToken, tokenHash } from '../db/index.js'
 import { LoginAccountTaken, LoginBadSession } from '../errors.js'
 
 export interface Account {
@@ -123,9 +123,43 @@ export class AccountStore {
     return { ...toAccount(rows[0]), sessionHash: h }
   }
 
-  /** Drop every session of a user (logout, password change). */
-  async dropSessions(q: Tx | LoginDb, userId: bigint): Promise<void> {
-    await q.exec('DELETE FROM login_sessions WHERE user_id = ?', [userId])
+  /**
+   * The owners of the valid session tokens among `tokens` (a logout batch, not empty):
+   * token → user id; a token missing from the answer is unknown, expired or
+   * of an older login epoch.
+   */
+  async sessionOwners(tokens: readonly string[], now: number): Promise<Map<string, bigint>> {
+    const byHash = new Map(tokens.map((t) => [tokenHash(t).toString('hex'), t]))
+    const rows = await this.db.rows(
+      `SELECT s.token_hash, s.user_id FROM login_sessions s JOIN accounts a ON a.user_id = s.user_id
+        WHERE s.token_hash IN (${inList(byHash.size)}) AND s.expires_at_ms > ? AND s.login_epoch = a.login_epoch`,
+      [...[...byHash.keys()].map((h) => Buffer.from(h, 'hex')), now],
+    )
+    const owners = new Map<string, bigint>()
+    for (const r of rows) {
+      const t = byHash.get(Buffer.from(r.token_hash as Buffer).toString('hex'))
+      if (t !== undefined) owners.set(t, BigInt(r.user_id))
+    }
+    return owners
+  }
+
+  /** Bump the login epoch of every user in `userIds` (not empty); returns user id → new epoch. */
+  async bumpEpochs(tx: Tx, userIds: readonly bigint[], now: number): Promise<Map<bigint, bigint>> {
+    await tx.exec(
+      `UPDATE accounts SET login_epoch = login_epoch + 1, last_login_at_ms = ? WHERE user_id IN (${inList(userIds.length)})`,
+      [now, ...userIds],
+    )
+    // The rows are locked by the UPDATE until COMMIT: this reads our own values.
+    const rows = await tx.rows(
+      `SELECT user_id, login_epoch FROM accounts WHERE user_id IN (${inList(userIds.length)})`,
+      [...userIds],
+    )
+    return new Map(rows.map((r) => [BigInt(r.user_id), BigInt(r.login_epoch)]))
+  }
+
+  /** Drop every session of these users (not empty; logout, password change). */
+  async dropSessions(q: Tx | LoginDb, userIds: readonly bigint[]): Promise<void> {
+    await q.exec(`DELETE FROM login_sessions WHERE user_id IN (${inList(userIds.length)})`, [...userIds])
   }
 
   /** Expired sessions, and sessions of an older epoch (ended by a later login). */

@@ -1,7 +1,7 @@
 import type { MemoryGuard } from '@tessera/kernel'
 import type { LoginSection } from '../config.js'
 import type { LoginDb, Tx } from '../db/index.js'
-import { newSecretToken, tokenHash } from '../db/index.js'
+import { inList, newSecretToken, tokenHash } from '../db/index.js'
 import { LoginQueueTicketUnknown } from '../errors.js'
 import type { Handoff, HandoffIssuer } from '../handoff/index.js'
 
@@ -141,9 +141,9 @@ export class Admission {
     return r.affectedRows > 0
   }
 
-  /** Drop a user's place (logout). */
-  async drop(q: Tx | LoginDb, userId: bigint): Promise<void> {
-    await q.exec('DELETE FROM login_queue WHERE user_id = ?', [userId])
+  /** Drop these users' places (not empty; logout). */
+  async drop(q: Tx | LoginDb, userIds: readonly bigint[]): Promise<void> {
+    await q.exec(`DELETE FROM login_queue WHERE user_id IN (${inList(userIds.length)})`, [...userIds])
   }
 
   /** Places whose holders stopped showing up. */

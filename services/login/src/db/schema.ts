@@ -25,6 +25,9 @@ export const LOGIN_SCHEMA: readonly string[] = [
     expires_at_ms BIGINT NOT NULL,
     KEY by_expiry (expires_at_ms)
   ) ENGINE=InnoDB`,
+  // Logout and a password change drop a user's sessions: without this index
+  // each such DELETE scanned (and locked) the whole table.
+  'ALTER TABLE login_sessions ADD INDEX IF NOT EXISTS by_user (user_id)',
   `CREATE TABLE IF NOT EXISTS handoff_tokens (
     token_hash BINARY(32) NOT NULL PRIMARY KEY,
     user_id BIGINT NOT NULL,

@@ -1,5 +1,8 @@
-import type { LoginDb } from '../db/index.js'
+import { inList, type LoginDb, type Tx } from '../db/index.js'
 import { type GatewayInstance, markOnline } from './handoff-tokens.js'
+
+/** Offline entries of a report removed per statement. */
+const OFFLINE_CHUNK = 500
 
 export interface SessionEntry {
   userId: bigint
@@ -28,18 +31,23 @@ export class OnlineSessions {
     now: number,
   ): Promise<number> {
     for (const s of online) await markOnline(this.db, s.userId, at, s.loginEpoch, now)
-    for (const s of offline)
+    // One statement per chunk, not per entry: a game winding down ends
+    // thousands of sessions in a second, beside their logouts.
+    for (let i = 0; i < offline.length; i += OFFLINE_CHUNK) {
+      const part = offline.slice(i, i + OFFLINE_CHUNK)
       await this.db.write(
-        'DELETE FROM online_sessions WHERE user_id = ? AND gateway_service_id = ? AND login_epoch <= ?',
-        [s.userId, at.serviceId, s.loginEpoch],
+        `DELETE FROM online_sessions WHERE gateway_service_id = ?
+           AND (${part.map(() => '(user_id = ? AND login_epoch <= ?)').join(' OR ')})`,
+        [at.serviceId, ...part.flatMap((s) => [s.userId, s.loginEpoch])],
       )
+    }
     if (full) {
       if (online.length === 0)
         await this.db.write('DELETE FROM online_sessions WHERE gateway_service_id = ?', [at.serviceId])
       else
         await this.db.write(
           `DELETE FROM online_sessions WHERE gateway_service_id = ?
-             AND (gateway_started_at_ms <> ? OR user_id NOT IN (${online.map(() => '?').join(',')}))`,
+             AND (gateway_started_at_ms <> ? OR user_id NOT IN (${inList(online.length)}))`,
           [at.serviceId, at.startedAtMs, ...online.map((s) => s.userId)],
         )
     }
@@ -74,17 +82,21 @@ export class OnlineSessions {
     return r.affectedRows
   }
 
-  /** Where a user is online (for a kick on logout). */
-  async where(userId: bigint): Promise<{ gatewayServiceId: number; loginEpoch: bigint } | null> {
-    const [r] = await this.db.rows(
-      'SELECT gateway_service_id, login_epoch FROM online_sessions WHERE user_id = ?',
-      [userId],
+  /**
+   * Logout: these users (not empty) are no longer online anywhere. Returns
+   * where each of them was (user id → gateway service id), for the kicks.
+   */
+  async take(tx: Tx, userIds: readonly bigint[]): Promise<Map<bigint, number>> {
+    // Locked, so a redeem racing the logout cannot slip a row in between.
+    const rows = await tx.rows(
+      `SELECT user_id, gateway_service_id FROM online_sessions WHERE user_id IN (${inList(userIds.length)}) FOR UPDATE`,
+      [...userIds],
     )
-    return r ? { gatewayServiceId: Number(r.gateway_service_id), loginEpoch: BigInt(r.login_epoch) } : null
-  }
-
-  async remove(userId: bigint): Promise<void> {
-    await this.db.write('DELETE FROM online_sessions WHERE user_id = ?', [userId])
+    if (rows.length > 0)
+      await tx.exec(`DELETE FROM online_sessions WHERE user_id IN (${inList(rows.length)})`, [
+        ...rows.map((r) => r.user_id),
+      ])
+    return new Map(rows.map((r) => [BigInt(r.user_id), Number(r.gateway_service_id)]))
   }
 
   async count(): Promise<number> {

@@ -124,10 +124,12 @@ export class Player {
 
   /**
    * Log out, retried as login is: when a whole run winds down, every bot
-   * logs out in the same second and login's database calls time out
-   * (LOGIN_UNAVAILABLE; 922 of 2,000 idle-hold bots failed so in `pnpm bench
-   * bots`). A retry that finds the session gone (LOGIN_BAD_SESSION) means an
-   * earlier attempt went through after its answer timed out.
+   * logs out in the same second (922 of 2,000 idle-hold bots once failed so
+   * in `pnpm bench bots`, LOGIN_UNAVAILABLE); login batches logouts now,
+   * and still says "retry shortly" when too many wait (LOGIN_LOGOUT_BUSY)
+   * or its database is slow. A retry that finds the session gone
+   * (LOGIN_BAD_SESSION) means an earlier attempt went through after its
+   * answer timed out; on a first attempt it is a failure, not retried.
    */
   async logout(): Promise<void> {
     const t = this.loggedIn?.sessionToken
@@ -170,12 +172,13 @@ export class Player {
 /**
  * Refusals that mean "retry shortly" (docs/login.md): busy (its queue of
  * password checks full or too long), too many checks from this address at
- * once, or its database slow to answer.
+ * once, too many logouts waiting, or its database slow to answer.
  */
 const RETRY_CODES = new Set([
   'LOGIN_BUSY',
   'LOGIN_BUSY_WAITED',
   'LOGIN_THROTTLED_IP_IN_FLIGHT',
+  'LOGIN_LOGOUT_BUSY',
   'LOGIN_UNAVAILABLE',
 ])
 
