@@ -161,7 +161,9 @@ export const hostileKinds: Record<string, HostileKind> = {
           c.send(0, Echo.msgId, 1000 + k, body)
           await pause(25)
         }
-        record(bot, kind, c.closed ? CUT : null)
+        // The run ended before the gateway had cut it: an attempt cut short, not one the cluster let through.
+        const interrupted = !c.closed && bot.stop.aborted
+        if (!interrupted) record(bot, kind, c.closed ? CUT : null)
         c.destroy()
       }
     },
