@@ -15,9 +15,11 @@
 //
 // zlib table: BodyCompressor alone on the same bodies, so the reader sees how
 // much of the edge's extra CPU is zlib itself.
+import { randomBytes } from 'node:crypto'
 import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
+import zlib from 'node:zlib'
 import { Echo } from '@tessera/protocol'
 import { cpuMicros, fmt, gc, report, smoke as smokeEnv } from '@tessera/testkit/bench'
 import { BodyCompressor, defaultCompressionOptions } from '../src/codec/index.js'
@@ -122,9 +124,14 @@ async function run(child: Child, stack: 'tcp' | 'ws', mode: Mode, payload: Uint8
   }
 }
 
+/** A value that rounds to 0 shows as 0, not -0. */
+const noNegZero = (n: number) => (Math.abs(n) < 0.5 ? 0 : n)
+
 /** µs of one vCPU that cost as much as one KiB of egress, at the prices above. */
 const usPerKiBWorth = ((USD_PER_GB_EGRESS / 1e9) * 1024) / (USD_PER_VCPU_HOUR / 3.6e9)
 
+const load1 = () => os.loadavg()[0]!.toFixed(1)
+const edgeLoadStart = load1()
 const t00 = performance.now()
 const edgeRows: (string | number)[][] = []
 const edgeNotes: string[] = []
@@ -133,14 +140,16 @@ const worstUsPerKiB = new Map<string, number>()
 const level1VsLevel6: string[] = []
 for (const stack of STACKS) {
   const child = await startServer(stack)
+  // A fresh child is cold (JIT, pools): one unrecorded run per mode first.
+  if (!smoke) for (const m of MODES) await run(child, stack, m, chatHistory(SIZES[1] ?? SIZES[0]!))
   for (const size of SIZES) {
     const payload = chatHistory(size)
     const body = Echo.encode(Echo.create({ payload })).length
-    // Alternate the modes round by round and keep each one's best round, so
-    // a noisy neighbour hurts every side alike.
+    // Alternate the modes (each round starting with the next one) and keep
+    // each one's best round, so a noisy neighbour hurts every side alike.
     const best = new Map<Mode, Result>()
     for (let r = 0; r < ROUNDS; r++) {
-      for (const m of MODES) {
+      for (const m of [...MODES.slice(r % MODES.length), ...MODES.slice(0, r % MODES.length)]) {
         const res = await run(child, stack, m, payload)
         console.log(
           `${stack} ${body} B ${m.label} round ${r + 1}: ${fmt(per(res), 1)} µs/msg, ${fmt(wire(res), 0)} B/msg on the wire`,
@@ -172,7 +181,9 @@ for (const stack of STACKS) {
         fmt(per(x), 1),
         fmt(x.sent / x.messages, 0),
         fmt(x.received / x.messages, 0),
-        m.level === null ? '–' : `${fmt(saved, 0)} (${fmt((saved / wire(off)) * 100, 0)}%)`,
+        m.level === null
+          ? '–'
+          : `${fmt(noNegZero(saved), 0)} (${fmt(noNegZero((saved / wire(off)) * 100), 0)}%)`,
         m.level === null ? '–' : `${fmt(added, 1)} (${fmt(per(x) / per(off), 2)}×)`,
         usPerKiB === null ? '–' : fmt(usPerKiB, 1),
       ])
@@ -181,6 +192,7 @@ for (const stack of STACKS) {
   await child.kill()
 }
 const edgeSeconds = (performance.now() - t00) / 1000
+const edgeLoadEnd = load1()
 
 // ---- zlib alone --------------------------------------------------------------
 
@@ -210,8 +222,15 @@ function time(fn: () => unknown, ms: number, rounds: number): number {
 const lv6 = new BodyCompressor({ level: 6 })
 const lv1 = new BodyCompressor({ level: 1 })
 const zlibRows: (string | number)[][] = []
+const zlibLoadStart = load1()
 const TIME_MS = smoke ? 10 : 200
 const TIME_ROUNDS = smoke ? 1 : 5
+/** The smallest compressed chat row (level 6), beside a call's set-up cost. */
+let smallest: { body: number; us: number } | null = null
+// zlib straight (the compressor skips bodies this small): what a call costs
+// before any data, since every deflateRawSync builds and frees its own stream.
+const oneByte = new Uint8Array([0x61])
+const setUpUs = time(() => zlib.deflateRawSync(oneByte, { level: 6 }), TIME_MS, TIME_ROUNDS)
 for (const [data, make] of [
   ['chat history', chatHistory],
   ['member roster', roster],
@@ -223,6 +242,7 @@ for (const [data, make] of [
     const c6 = time(() => lv6.compress(body), TIME_MS, TIME_ROUNDS)
     const c1 = time(() => lv1.compress(body), TIME_MS, TIME_ROUNDS)
     const inf = p6 === null ? null : time(() => lv6.inflate(p6), TIME_MS, TIME_ROUNDS)
+    if (data === 'chat history' && p6 !== null && smallest === null) smallest = { body: body.length, us: c6 }
     const out = (p: Uint8Array | null) =>
       p === null ? 'not compressed' : `${fmt(p.length, 0)} (${fmt(body.length / p.length, 2)}×)`
     zlibRows.push([
@@ -240,13 +260,28 @@ for (const [data, make] of [
 
 // ---- report -------------------------------------------------------------------
 
-const load = os.loadavg()[0]!
-const machine = `${os.availableParallelism()} cores shared with other sessions' jobs, load average ${load.toFixed(1)} at the end (1 min)`
+const zlibLoadEnd = load1()
+const cores = `${os.availableParallelism()} cores shared with other sessions' jobs`
+// Reference points for the data: how far the largest body compresses, beside
+// random bytes and one repeated byte of the same length.
+const largest = chatHistory(SIZES[SIZES.length - 1]!)
+const ratio = (b: Uint8Array) => b.length / zlib.deflateRawSync(b, { level: 6 }).length
+const ratios = `${fmt(ratio(largest), 2)}× at ${fmt(largest.length, 0)} B (level 6), where random bytes of that length give ${fmt(ratio(randomBytes(largest.length)), 2)}× and one repeated byte ${fmt(ratio(Buffer.alloc(largest.length, 0x61)), 0)}×`
 const worst = [...worstUsPerKiB.entries()].sort((a, b) => b[1] - a[1])[0]
-if (worst !== undefined)
+if (worst !== undefined) {
+  const pays =
+    worst[1] < usPerKiBWorth
+      ? `${fmt(usPerKiBWorth / worst[1], 0)}× less: wherever the body reaches the ${THRESHOLD} B threshold, compression costs less CPU than the bandwidth it saves is worth`
+      : `more than that: at these prices compression does not pay for bodies like it`
   edgeNotes.push(
-    `Guidance: at $${USD_PER_VCPU_HOUR} per vCPU-hour and $${USD_PER_GB_EGRESS} per GB of egress, one KiB saved is worth about ${fmt(usPerKiBWorth, 0)} µs of CPU; the dearest compressed row here (${worst[0]}) paid ${fmt(worst[1], 1)} µs per KiB saved, ${fmt(usPerKiBWorth / worst[1], 0)}× less: wherever the body reaches the ${THRESHOLD} B threshold, compression costs less CPU than the bandwidth it saves is worth. Where CPU, not egress, is the limit, level 1 is the other choice: ${level1VsLevel6.join('; ')}. Below the threshold nothing is compressed and the cost is nil. The level is EdgeOptions.compression.level; the gateway's config has only \`compression\` on/off (level 6).`,
+    `Guidance: at $${USD_PER_VCPU_HOUR} per vCPU-hour and $${USD_PER_GB_EGRESS} per GB of egress, one KiB saved is worth about ${fmt(usPerKiBWorth, 0)} µs of CPU; the dearest compressed row here (${worst[0]}) paid ${fmt(worst[1], 1)} µs per KiB saved, ${pays}. Where CPU, not egress, is the limit, level 1 is the other choice: ${level1VsLevel6.join('; ')}. Below the threshold nothing is compressed and the cost is nil. The level is EdgeOptions.compression.level; the gateway's config has only \`compression\` on/off (level 6).`,
   )
+}
+const zlibNotes: string[] = []
+zlibNotes.push(
+  `Set-up: deflateRawSync of a 1-byte body costs ${fmt(setUpUs, 1)} µs (level 6): every call builds and frees its own deflate stream${smallest === null ? '' : `; at ${fmt(smallest.body, 0)} B that is ${fmt((setUpUs / smallest.us) * 100, 0)}% of the compress call`}.`,
+)
+
 report({
   title: 'Compression: server CPU added and bytes saved per message, by message size (edge echo)',
   columns: [
@@ -263,13 +298,13 @@ report({
   ],
   rows: edgeRows,
   notes: [
-    'Data: the Echo payload is an encoded ChatJoinRes (game.chat.proto): channel info and the recent ChatPush history of a world channel, 40 players with ASCII and UTF-8 nicknames, snowflake-like ids, timestamps seconds apart, chat lines drawn from a 110-word game-chat vocabulary, one line in 8 with an item-link segment; deterministic (seeded), built to the first size at or above each target (compression/game-data.ts). It compresses about 2.7× at 64 KiB; random bytes would not compress at all and one repeated byte would compress some 1000×.',
-    `Setup: NetServer + EdgeServer in its own process (edge-bench-server.ts, one child per stack holding one EdgeServer per mode on its own port, encryption off, resumeGraceMs 0 so each run's closed sessions are freed before the next, maxReplayBytes ${REPLAY_BYTES / 1024 / 1024} MiB since the replay buffer keeps bodies uncompressed), ${CLIENTS} raw-protocol clients (real Handshake, Ack every 16 frames) × ${IN_FLIGHT} Echo requests in flight; ${WINDOW_MS} ms window after ${WARMUP_MS} ms warm-up, best of ${ROUNDS} rounds alternating off / level 6 / level 1 per size; every case in the same run.`,
+    `Data: the Echo payload is an encoded ChatJoinRes (game.chat.proto): channel info and the recent ChatPush history of a world channel, 40 players with ASCII and UTF-8 nicknames, snowflake-like ids, timestamps seconds apart, chat lines drawn from a game-chat vocabulary, one line in 8 with an item-link segment; deterministic (seeded), built to the first size at or above each target (compression/game-data.ts). It compresses ${ratios}.`,
+    `Setup: NetServer + EdgeServer in its own process (edge-bench-server.ts, one child per stack holding one EdgeServer per mode on its own port, encryption off, resumeGraceMs 0 so each run's closed sessions are freed before the next, maxReplayBytes ${REPLAY_BYTES / 1024 / 1024} MiB since the replay buffer keeps bodies uncompressed), ${CLIENTS} raw-protocol clients (real Handshake, Ack every 16 frames) × ${IN_FLIGHT} Echo requests in flight; ${WINDOW_MS} ms window after ${WARMUP_MS} ms warm-up, best of ${ROUNDS} rounds alternating off / level 6 / level 1 per size (each round starting with the next mode, after one unrecorded run per mode on a fresh child); every case in the same run.`,
     `Compression on: the clients offer deflate-raw, the server picks it (threshold ${THRESHOLD} B, the default); clients compress each request at zlib's default level like the SDK (so c→s bytes are the same at either server level); the server inflates each request and deflates each response at its level. "server CPU" therefore holds one inflate and one deflate per message. Bodies below ${THRESHOLD} B go as they are: that row's CPU should equal off's (within noise) and saves nothing.`,
     'Wire bytes: the clients\u2019 socket counters (bytesWritten / bytesRead) over the window divided by echoes received: frame header, length prefix or WebSocket framing, and the Acks (1 per 16 responses) included; TCP/IP headers not.',
     `CPU µs per KiB saved = CPU added ÷ (bytes saved ÷ 1024), both per message.`,
     ...edgeNotes,
-    `Machine: ${machine}; the edge part took ${fmt(edgeSeconds, 0)} s. Ratios within the run are what count on this box.`,
+    `Machine: ${cores}, load average (1 min) ${edgeLoadStart} when the edge part began and ${edgeLoadEnd} when it ended, ${fmt(edgeSeconds, 0)} s later. Ratios within the run are what count on this box.`,
   ],
 })
 report({
@@ -289,6 +324,7 @@ report({
     'The same Echo bodies as the edge table (chat history), plus a number-heavy member roster (an encoded ChatMembersRes: user id + nickname per player) for contrast. One thread, synchronous deflateRawSync / inflateRawSync as the edge uses them; process CPU time per call, best of 5 loops of about 200 ms of CPU.',
     '"inflate + compress L6" is what the edge does per echo at level 6 (inflate the request, deflate the response); compare with the edge table\u2019s "CPU added" to see what is zlib and what is the rest (buffer copies, the larger frames going through the socket uncompressed in the off case count the other way).',
     `Bodies below the ${THRESHOLD} B threshold are not compressed (compress returns at once).`,
-    `Machine: ${machine}.`,
+    ...zlibNotes,
+    `Machine: ${cores}, load average (1 min) ${zlibLoadStart} → ${zlibLoadEnd} over this part. CPU time per call still grows with the load (caches and the core are shared), so compare it with the edge table's CPU added only roughly unless the two loads are alike.`,
   ],
 })
