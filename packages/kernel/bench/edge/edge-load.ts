@@ -5,9 +5,12 @@
 // SDK they count the server's game frames and send a cumulative Ack after
 // every 16 of them or 100 ms after the first unacknowledged one
 // (docs/protocol.md §8.4), so the server's replay buffers stay trimmed.
+// With `compress` they offer deflate-raw as the SDK does, compress requests
+// at or above the negotiated threshold and inflate compressed responses.
 import { connect, type Socket } from 'node:net'
 import {
   Ack,
+  Compression,
   createRegistry,
   Echo,
   ErrorReply,
@@ -36,6 +39,8 @@ export interface EdgeLoad extends Load {
   failures(): string[]
   /** Acks sent by the clients (to check the path is exercised). */
   acksSent(): number
+  /** Bytes the clients' sockets wrote and read so far (TCP stream bytes: stack framing included). */
+  wireBytes(): { sent: number; received: number }
 }
 
 export interface EdgeLoadOptions {
@@ -48,6 +53,14 @@ export interface EdgeLoadOptions {
   inFlight: number
   payload: number
   encrypt: boolean
+  /**
+   * Offer deflate-raw (the server must pick it) and compress requests like
+   * the SDK: zlib's default level, at or above the negotiated threshold,
+   * only when smaller. Compressed responses are inflated either way.
+   */
+  compress?: boolean
+  /** The Echo payload (default: `payload` bytes of 'a'); each response must decode to as many bytes. */
+  echoPayload?: Uint8Array
 }
 
 /** A frame (10-byte header + body), without any stack prefix. */
@@ -64,6 +77,10 @@ export function frame(flags: number, msgId: number, reqId: number, body: Uint8Ar
 interface Shared {
   codec: MessageCodec
   echoBody: Uint8Array
+  /** The request body as sent when nothing is encrypted: compressed (or not) once, not per request. */
+  clearRequest: { flags: number; body: Uint8Array } | null
+  /** Check every response's decoded length against echoBody. */
+  checkEcho: boolean
   got: number
   acks: number
   failures: string[]
@@ -83,6 +100,7 @@ class EdgeClient {
   constructor(
     private readonly shared: Shared,
     private readonly encrypt: boolean,
+    private readonly compress: boolean,
     private readonly sendNow: (f: Buffer) => void,
   ) {}
 
@@ -92,6 +110,7 @@ class EdgeClient {
       schemaHash: Buffer.from(SCHEMA_HASH, 'hex'),
       token,
       encryption: this.encrypt ? [ENCRYPTION_X25519_AES_256_GCM] : [],
+      compression: this.compress ? [Compression.COMPRESSION_DEFLATE_RAW, Compression.COMPRESSION_NONE] : [],
       keyPublic: this.encrypt ? this.keyPair.publicKey : new Uint8Array(0),
       nonce: this.nonce,
       clientKind: 'bench',
@@ -102,7 +121,13 @@ class EdgeClient {
   request(): Buffer {
     const reqId = this.nextReqId
     this.nextReqId = reqId === 0xffffffff ? 1 : reqId + 1
-    const enc = this.shared.codec.seal(Echo.msgId, reqId, 0, this.shared.echoBody, this.cipher ?? undefined)
+    const sh = this.shared
+    if (this.cipher !== null) {
+      const enc = sh.codec.seal(Echo.msgId, reqId, 0, sh.echoBody, this.cipher)
+      return frame(enc.flags, Echo.msgId, reqId, enc.body)
+    }
+    if (sh.clearRequest === null) sh.clearRequest = sh.codec.seal(Echo.msgId, reqId, 0, sh.echoBody)
+    const enc = sh.clearRequest
     return frame(enc.flags, Echo.msgId, reqId, enc.body)
   }
 
@@ -126,8 +151,12 @@ class EdgeClient {
       this.shared.failures.push(`error response to request ${reqId}`)
       return
     }
-    // Open (decrypt) like a real client would; the bytes themselves are not needed.
-    this.shared.codec.open(flags, msgId, reqId, body, this.cipher ?? undefined)
+    // Open (decrypt, inflate) like a real client would; only the length is checked.
+    const bytes = this.shared.codec.open(flags, msgId, reqId, body, this.cipher ?? undefined)
+    if (this.shared.checkEcho && bytes.length !== this.shared.echoBody.length)
+      this.shared.failures.push(
+        `response ${reqId}: ${bytes.length} bytes, sent ${this.shared.echoBody.length}`,
+      )
     this.shared.got++
     if (this.inSeq - this.acked >= ACK_EVERY) out.push(this.ack())
     else if (this.ackTimer === null) this.ackTimer = setTimeout(() => this.sendNow(this.ack()), ACK_DELAY_MS)
@@ -168,6 +197,13 @@ class EdgeClient {
     const ok = HandshakeOk.decode(body)
     if ((ok.encryption === ENCRYPTION_X25519_AES_256_GCM) !== this.encrypt)
       return new Error(`server negotiated encryption ${ok.encryption}`)
+    if ((ok.compression === Compression.COMPRESSION_DEFLATE_RAW) !== this.compress)
+      return new Error(`server negotiated compression ${ok.compression}`)
+    // Requests are packed by the shared codec, at its (default) threshold.
+    if (this.compress && ok.compressThreshold !== this.shared.codec.compression.threshold)
+      return new Error(
+        `server's compression threshold is ${ok.compressThreshold}, the load generator's ${this.shared.codec.compression.threshold}`,
+      )
     if (this.encrypt)
       this.cipher = createSessionCipher({
         role: 'client',
@@ -199,7 +235,7 @@ function tcpClient(
       }
       return b
     }
-    const c = new EdgeClient(shared, o.encrypt, (f) => sock.write(prefixed([f])))
+    const c = new EdgeClient(shared, o.encrypt, o.compress === true, (f) => sock.write(prefixed([f])))
     let rest: Buffer | null = null
     sock.on('data', (chunk: Buffer) => {
       const buf = rest === null ? chunk : Buffer.concat([rest, chunk])
@@ -226,11 +262,16 @@ function wsClient(
   o: EdgeLoadOptions,
   shared: Shared,
   token: string,
-): Promise<{ c: EdgeClient; ws: WebSocket }> {
+): Promise<{ c: EdgeClient; ws: WebSocket; sock: Socket }> {
   return new Promise((resolve, reject) => {
     const ws = new WebSocket(`ws://127.0.0.1:${o.port}/`, { perMessageDeflate: false })
     ws.binaryType = 'nodebuffer'
-    const c = new EdgeClient(shared, o.encrypt, (f) => ws.send(f))
+    let sock: Socket | null = null
+    // The upgrade response's socket is the connection's: its byte counters cover every WebSocket frame.
+    ws.once('upgrade', (res) => {
+      sock = res.socket as Socket
+    })
+    const c = new EdgeClient(shared, o.encrypt, o.compress === true, (f) => ws.send(f))
     ws.on('message', (data: Buffer) => {
       const out: Buffer[] = []
       c.onFrame(data, out)
@@ -238,7 +279,7 @@ function wsClient(
     })
     ws.on('error', (err) => reject(err))
     ws.on('close', () => shared.failures.push('connection closed'))
-    c.opened = (err) => (err ? reject(err) : resolve({ c, ws }))
+    c.opened = (err) => (err ? reject(err) : resolve({ c, ws, sock: sock! }))
     ws.once('open', () => ws.send(c.handshakeFrame(token)))
   })
 }
@@ -246,13 +287,16 @@ function wsClient(
 /** Connect and handshake every client, then start the echo traffic. */
 export async function edgeLoad(o: EdgeLoadOptions): Promise<EdgeLoad> {
   const shared: Shared = {
-    codec: new MessageCodec({ registry: createRegistry(), compression: false }),
-    echoBody: Echo.encode(Echo.create({ payload: Buffer.alloc(o.payload, 0x61) })),
+    // Compression options left at their defaults: what the SDK's CompressionStream does (level 6).
+    codec: new MessageCodec({ registry: createRegistry(), compression: o.compress ? {} : false }),
+    echoBody: Echo.encode(Echo.create({ payload: o.echoPayload ?? Buffer.alloc(o.payload, 0x61) })),
+    clearRequest: null,
+    checkEcho: o.echoPayload !== undefined,
     got: 0,
     acks: 0,
     failures: [],
   }
-  const conns: { c: EdgeClient; close(): void; send(frames: Buffer[]): void }[] = []
+  const conns: { c: EdgeClient; sock: Socket; close(): void; send(frames: Buffer[]): void }[] = []
   // Handshakes in bounded batches so X25519 work and accepts do not pile up at once.
   for (let i = 0; i < o.clients; i += 25) {
     const n = Math.min(25, o.clients - i)
@@ -263,6 +307,7 @@ export async function edgeLoad(o: EdgeLoadOptions): Promise<EdgeLoad> {
           const { c, sock } = await tcpClient(o, shared, token)
           return {
             c,
+            sock,
             close: () => sock.destroy(),
             send: (frames: Buffer[]) => {
               const parts: Buffer[] = []
@@ -275,9 +320,10 @@ export async function edgeLoad(o: EdgeLoadOptions): Promise<EdgeLoad> {
             },
           }
         }
-        const { c, ws } = await wsClient(o, shared, token)
+        const { c, ws, sock } = await wsClient(o, shared, token)
         return {
           c,
+          sock,
           close: () => ws.terminate(),
           send: (frames: Buffer[]) => {
             for (const f of frames) ws.send(f)
@@ -296,6 +342,15 @@ export async function edgeLoad(o: EdgeLoadOptions): Promise<EdgeLoad> {
     },
     failures: () => (closing ? [] : shared.failures.slice()),
     acksSent: () => shared.acks,
+    wireBytes: () => {
+      let sent = 0
+      let received = 0
+      for (const x of conns) {
+        sent += x.sock.bytesWritten
+        received += x.sock.bytesRead
+      }
+      return { sent, received }
+    },
     close: () => {
       closing = true
       for (const x of conns) {

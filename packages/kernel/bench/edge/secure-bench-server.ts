@@ -6,10 +6,11 @@
 // public half, hex, or ''); then 'start' → {ok} (CPU baseline reset),
 // 'stop' → {cpuMicros, echoed, handshakes, released}.
 import { generateKeyPairSync } from 'node:crypto'
-import { createRegistry, Echo, SCHEMA_HASH } from '@tessera/protocol'
+import { createRegistry, SCHEMA_HASH } from '@tessera/protocol'
 import { loadSigningKey } from '../../src/codec/index.js'
-import { EdgeServer, edgeControlCodec, HmacTokens } from '../../src/edge/index.js'
-import { NetServer, TlsContexts } from '../../src/net/index.js'
+import { HmacTokens } from '../../src/edge/index.js'
+import { TlsContexts } from '../../src/net/index.js'
+import { echoEdge } from './echo-edge.js'
 
 const [stackArg, encArg, signArg, cert, key] = process.argv.slice(2)
 const stack = stackArg === 'tls' ? 'tls' : 'tcp'
@@ -20,26 +21,20 @@ let handshakes = 0
 let released = 0
 let cpuStart = process.cpuUsage()
 
-const edge = new EdgeServer({
-  registry: createRegistry(),
-  schemaHash: SCHEMA_HASH,
-  verifyToken: tokens.verifier(),
-  compression: false,
-  encryption: encArg === 'required' ? 'required' : 'off',
-  ...(signingKey ? { signingKey } : {}),
-  resumeGraceMs: 0,
-  onSessionStart: () => void handshakes++,
-  onSessionEnd: () => void released++,
-})
-edge.route(Echo, (msg) => {
-  echoed++
-  return msg
-})
-const net = new NetServer({
-  handler: edge,
-  control: edgeControlCodec,
-  limits: { client: { msgRatePerSec: 10_000_000, msgBurst: 10_000_000 }, acceptRatePerSec: 0 },
-})
+const { net } = echoEdge(
+  {
+    registry: createRegistry(),
+    schemaHash: SCHEMA_HASH,
+    verifyToken: tokens.verifier(),
+    compression: false,
+    encryption: encArg === 'required' ? 'required' : 'off',
+    ...(signingKey ? { signingKey } : {}),
+    resumeGraceMs: 0,
+    onSessionStart: () => void handshakes++,
+    onSessionEnd: () => void released++,
+  },
+  () => void echoed++,
+)
 const tls =
   stack === 'tls' ? await TlsContexts.load({ certs: [{ cert: cert!, key: key! }], watch: false }) : undefined
 const l = await net.listen(`${stack}://127.0.0.1:0`, 'client', { tls })
