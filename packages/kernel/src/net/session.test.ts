@@ -33,6 +33,22 @@ const waitFor = async (pred: () => boolean, ms = 5000): Promise<boolean> => {
   return pred()
 }
 
+/** A service link on a manual clock (heartbeat 1 s, idle deadline 3 s, swept by hand); `out` is the connecting side. */
+async function oneWayLink() {
+  const clock = new ManualClock()
+  const port = await tcpApp(
+    {
+      clock,
+      autoSweep: false,
+      limits: { service: { heartbeatIntervalMs: 1000, idleTimeoutMs: 3000, handshakeTimeoutMs: 0 } },
+    },
+    'service',
+  )
+  const out = await app.server.connect(`tcp://127.0.0.1:${port}`, 'service')
+  await waitFor(() => app.sessions.length === 2)
+  return { clock, out }
+}
+
 describe('Session deadlines', () => {
   it('closes a session that does not authenticate in time, keeps one that did', async () => {
     const clock = new ManualClock()
@@ -99,17 +115,7 @@ describe('Session deadlines', () => {
   })
 
   it('a connecting side whose traffic runs one way heartbeats on receive silence, so its own idle deadline keeps a live link', async () => {
-    const clock = new ManualClock()
-    const port = await tcpApp(
-      {
-        clock,
-        autoSweep: false,
-        limits: { service: { heartbeatIntervalMs: 1000, idleTimeoutMs: 3000, handshakeTimeoutMs: 0 } },
-      },
-      'service',
-    )
-    const out = await app.server.connect(`tcp://127.0.0.1:${port}`, 'service')
-    await waitFor(() => app.sessions.length === 2)
+    const { clock, out } = await oneWayLink()
     // Every 500 ms a one-way message (a response nobody answers), for 5 s: the
     // connecting side is never send-silent for an interval, the accepting side never sends.
     for (let i = 0; i < 10; i++) {
@@ -129,17 +135,7 @@ describe('Session deadlines', () => {
   })
 
   it('while no answer comes, a connecting side heartbeats once an interval, not on every sweep', async () => {
-    const clock = new ManualClock()
-    const port = await tcpApp(
-      {
-        clock,
-        autoSweep: false,
-        limits: { service: { heartbeatIntervalMs: 1000, idleTimeoutMs: 3000, handshakeTimeoutMs: 0 } },
-      },
-      'service',
-    )
-    const out = await app.server.connect(`tcp://127.0.0.1:${port}`, 'service')
-    await waitFor(() => app.sessions.length === 2)
+    const { clock, out } = await oneWayLink()
     const inbound = app.sessions.find((s) => !s.initiator)!
     const start = inbound.framesIn
     // Sweeps every 250 ms for 2 s with a one-way message before each, all in one
